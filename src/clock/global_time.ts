@@ -1,0 +1,275 @@
+import FakeTimers from "@sinonjs/fake-timers";
+import type { DrivableClock, TimerId } from "./types.ts";
+
+/**
+ * The real timer functions, captured when this module loads, before any fake
+ * is installed: a watchdog that must measure real time uses these.
+ */
+export const realTimers: {
+  readonly setTimeout: typeof globalThis.setTimeout;
+  readonly clearTimeout: typeof globalThis.clearTimeout;
+  readonly setImmediate: (callback: () => void) => unknown;
+  readonly now: () => number;
+} = {
+  setTimeout: globalThis.setTimeout.bind(globalThis),
+  clearTimeout: globalThis.clearTimeout.bind(globalThis),
+  setImmediate: typeof globalThis.setImmediate === "function"
+    ? globalThis.setImmediate.bind(globalThis)
+    : (callback: () => void) => globalThis.setTimeout(callback, 0),
+  now: Date.now.bind(Date),
+};
+
+/**
+ * What is faked: timers, Date, performance and hrtime. Microtasks and
+ * `nextTick` are left real on purpose: faking them stalls promise-based pools.
+ */
+export const FAKED_GLOBALS = [
+  "setTimeout",
+  "clearTimeout",
+  "setInterval",
+  "clearInterval",
+  "setImmediate",
+  "clearImmediate",
+  "Date",
+  "performance",
+  "hrtime",
+] as const;
+
+/** Options for {@linkcode GlobalTimeDriver.install}. */
+export interface GlobalTimeOptions {
+  /**
+   * Epoch milliseconds the faked `Date.now()` starts at.
+   * @default {0}
+   */
+  start?: number;
+}
+
+type FakeClock = ReturnType<typeof FakeTimers.install>;
+interface FakeTimer {
+  readonly callAt: number;
+}
+
+let installed: GlobalTimeDriver | undefined;
+
+/**
+ * Fakes global time (`setTimeout`, `setInterval`, `setImmediate`, `Date`,
+ * `performance`, `hrtime`) for third-party pools that read it, and drives it
+ * through the same {@linkcode DrivableClock} API as the virtual clock.
+ * At most one driver is installed at a time; prefer
+ * {@linkcode withGlobalTime}, which always uninstalls.
+ *
+ * @example Driving a pool's global setTimeout
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GlobalTimeDriver } from "./global_time.ts";
+ *
+ * using driver = GlobalTimeDriver.install({ start: 1_000 });
+ * let fired = false;
+ * setTimeout(() => (fired = true), 50);
+ * driver.advance(50);
+ * assert.equal(fired, true);
+ * assert.equal(Date.now(), 1_050);
+ * ```
+ */
+export class GlobalTimeDriver implements DrivableClock, Disposable {
+  #fake: FakeClock | undefined;
+  #start: number;
+  #handles = new Map<TimerId, unknown>();
+  #nextId: TimerId = 1;
+
+  private constructor(fake: FakeClock, start: number) {
+    this.#fake = fake;
+    this.#start = start;
+  }
+
+  /**
+   * Replace global time with a fake.
+   *
+   * @param options Start time.
+   * @returns The installed driver.
+   * @throws {Error} If global time is already faked by another driver.
+   * @throws {RangeError} If `start` is negative or not finite.
+   */
+  static install(options: GlobalTimeOptions = {}): GlobalTimeDriver {
+    const { start = 0 } = options;
+    if (!Number.isFinite(start) || start < 0) {
+      throw new RangeError(
+        `Cannot fake global time as 'start' must be a finite number >= 0: current value is ${start}`,
+      );
+    }
+    if (installed) {
+      throw new Error("Cannot fake global time as it is already faked: uninstall the driver first");
+    }
+    const fake = FakeTimers.install({
+      now: start,
+      toFake: [...FAKED_GLOBALS],
+      ignoreMissingTimers: true,
+    });
+    installed = new GlobalTimeDriver(fake, start);
+    return installed;
+  }
+
+  /** Whether global time is currently faked by a driver. */
+  static get active(): boolean {
+    return installed !== undefined;
+  }
+
+  /** Whether this driver is still installed. */
+  get installed(): boolean {
+    return this.#fake !== undefined;
+  }
+
+  /** Faked time, in milliseconds since the driver's start. */
+  now(): number {
+    return this.#clock().now - this.#start;
+  }
+
+  /** Number of timers armed on the fake, including those a pool armed. */
+  get pendingTimers(): number {
+    return this.#clock().countTimers();
+  }
+
+  /**
+   * Arm a timer on the fake clock.
+   *
+   * @param delayMs Delay, finite and at least 0.
+   * @param callback Called once when due.
+   * @returns The timer's id.
+   * @throws {RangeError} If `delayMs` is negative or not finite.
+   */
+  setTimer(delayMs: number, callback: () => void): TimerId {
+    if (!Number.isFinite(delayMs) || delayMs < 0) {
+      throw new RangeError(
+        `Cannot arm timer as 'delayMs' must be a finite number >= 0: current value is ${delayMs}`,
+      );
+    }
+    const id = this.#nextId++;
+    const handle = this.#clock().setTimeout(() => {
+      this.#handles.delete(id);
+      callback();
+    }, delayMs);
+    this.#handles.set(id, handle);
+    return id;
+  }
+
+  /**
+   * Cancel a timer armed with {@linkcode GlobalTimeDriver.setTimer}.
+   *
+   * @param id Its id; unknown ids are ignored.
+   */
+  clearTimer(id: TimerId): void {
+    const handle = this.#handles.get(id);
+    if (handle === undefined) return;
+    this.#handles.delete(id);
+    this.#clock().clearTimeout(handle as Parameters<FakeClock["clearTimeout"]>[0]);
+  }
+
+  /**
+   * Deadline of the earliest timer armed on the fake, by anyone.
+   *
+   * @returns Milliseconds since the driver's start, or `undefined`.
+   */
+  nextDeadline(): number | undefined {
+    const timers = (this.#clock() as unknown as { timers?: Map<unknown, FakeTimer> }).timers;
+    if (timers === undefined || timers.size === 0) return undefined;
+    let first = Infinity;
+    for (const timer of timers.values()) first = Math.min(first, timer.callAt);
+    return first - this.#start;
+  }
+
+  /**
+   * Move faked time forward by `ms`, running due timers in order.
+   *
+   * @param ms Milliseconds, finite and at least 0.
+   * @throws {RangeError} If `ms` is negative or not finite.
+   */
+  advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new RangeError(
+        `Cannot advance clock as 'ms' must be a finite number >= 0: current value is ${ms}`,
+      );
+    }
+    this.#clock().tick(ms);
+  }
+
+  /**
+   * Move faked time forward to `t` (relative to the start).
+   *
+   * @param t Target time, not before `now()`.
+   * @throws {RangeError} If `t` is before `now()` or not finite.
+   */
+  advanceTo(t: number): void {
+    const now = this.now();
+    if (!Number.isFinite(t) || t < now) {
+      throw new RangeError(
+        `Cannot advance clock as 't' must be a finite number not before now (${now}): current value is ${t}`,
+      );
+    }
+    this.#clock().tick(t - now);
+  }
+
+  /**
+   * Run the timers due now.
+   *
+   * @returns How many ran.
+   */
+  runDue(): number {
+    let ran = 0;
+    for (let due = this.nextDeadline(); due !== undefined && due <= this.now();) {
+      this.#clock().next();
+      ran++;
+      due = this.nextDeadline();
+    }
+    return ran;
+  }
+
+  /** Put the real timers, Date and performance back. Idempotent. */
+  uninstall(): void {
+    if (!this.#fake) return;
+    const fake = this.#fake;
+    this.#fake = undefined;
+    this.#handles.clear();
+    if (installed === this) installed = undefined;
+    fake.uninstall();
+  }
+
+  /** Same as {@linkcode GlobalTimeDriver.uninstall}. */
+  [Symbol.dispose](): void {
+    this.uninstall();
+  }
+
+  #clock(): FakeClock {
+    if (!this.#fake) throw new Error("Cannot use the global time driver after it was uninstalled");
+    return this.#fake;
+  }
+}
+
+/**
+ * Run `body` with global time faked, and put real time back afterwards,
+ * whether `body` resolves or throws.
+ *
+ * @param body Work to run; it gets the driver.
+ * @param options Start time.
+ * @returns What `body` resolves to.
+ * @throws {Error} If global time is already faked, or whatever `body` throws.
+ *
+ * @example Real time is back after the body, even when it throws
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withGlobalTime } from "./global_time.ts";
+ *
+ * await assert.rejects(withGlobalTime(() => Promise.reject(new Error("boom"))));
+ * assert.ok(Date.now() > 1_000_000_000_000);
+ * ```
+ */
+export async function withGlobalTime<T>(
+  body: (driver: GlobalTimeDriver) => Promise<T>,
+  options: GlobalTimeOptions = {},
+): Promise<T> {
+  const driver = GlobalTimeDriver.install(options);
+  try {
+    return await body(driver);
+  } finally {
+    driver.uninstall();
+  }
+}

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { GlobalTimeDriver, realTimers, withGlobalTime } from "./global_time.ts";
+
+const REAL_EPOCH_FLOOR = Date.UTC(2020, 0, 1);
+
+describe("GlobalTimeDriver", () => {
+  test("fakes setTimeout, setInterval, Date and performance, driven by advance", async () => {
+    await withGlobalTime(async (driver) => {
+      const trace: string[] = [];
+      setTimeout(() => trace.push(`timeout@${Date.now()}`), 30);
+      const interval = setInterval(() => trace.push(`tick@${driver.now()}`), 20);
+      const before = performance.now();
+      driver.advance(45);
+      clearInterval(interval);
+      assert.deepEqual(trace, ["tick@20", "timeout@30", "tick@40"]);
+      assert.equal(performance.now() - before, 45);
+      // Microtasks stay real: a promise resolves without driving the clock.
+      assert.equal(await Promise.resolve("micro"), "micro");
+    }, { start: 0 });
+  });
+
+  test("nextDeadline sees timers armed through the global functions", async () => {
+    await withGlobalTime((driver) => {
+      assert.equal(driver.nextDeadline(), undefined);
+      setTimeout(() => {}, 70);
+      driver.setTimer(40, () => {});
+      assert.equal(driver.nextDeadline(), 40);
+      assert.equal(driver.pendingTimers, 2);
+      driver.advanceTo(40);
+      assert.equal(driver.nextDeadline(), 70);
+      return Promise.resolve();
+    });
+  });
+
+  test("runDue runs only what is due now; clearTimer cancels", async () => {
+    await withGlobalTime((driver) => {
+      const trace: string[] = [];
+      driver.setTimer(0, () => trace.push("now"));
+      const cancelled = driver.setTimer(0, () => trace.push("cancelled"));
+      driver.setTimer(1, () => trace.push("later"));
+      driver.clearTimer(cancelled);
+      assert.equal(driver.runDue(), 1);
+      assert.deepEqual(trace, ["now"]);
+      return Promise.resolve();
+    });
+  });
+
+  test("Date.now() is real again after a run that throws", async () => {
+    await assert.rejects(
+      withGlobalTime((driver) => {
+        assert.equal(Date.now(), 0);
+        driver.advance(10);
+        throw new Error("run failed");
+      }),
+      { message: "run failed" },
+    );
+    assert.ok(Date.now() > REAL_EPOCH_FLOOR, "Date.now() is real");
+    assert.equal(GlobalTimeDriver.active, false);
+    const realFired = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 0));
+    assert.equal(realFired, true, "the real setTimeout fires on its own");
+  });
+
+  test("only one driver at a time; a second install is refused and the first stays", () => {
+    const driver = GlobalTimeDriver.install();
+    try {
+      assert.throws(() => GlobalTimeDriver.install(), {
+        message: "Cannot fake global time as it is already faked: uninstall the driver first",
+      });
+      assert.equal(driver.installed, true);
+      assert.equal(Date.now(), 0);
+    } finally {
+      driver.uninstall();
+    }
+    driver.uninstall();
+    assert.equal(driver.installed, false);
+    assert.throws(() => driver.now(), /after it was uninstalled/);
+  });
+
+  test("bad input gets a RangeError naming the value", () => {
+    assert.throws(() => GlobalTimeDriver.install({ start: -3 }), {
+      name: "RangeError",
+      message:
+        "Cannot fake global time as 'start' must be a finite number >= 0: current value is -3",
+    });
+    using driver = GlobalTimeDriver.install();
+    assert.throws(() => driver.advance(-1), { name: "RangeError" });
+    driver.advance(5);
+    assert.throws(() => driver.advanceTo(4), {
+      name: "RangeError",
+      message:
+        "Cannot advance clock as 't' must be a finite number not before now (5): current value is 4",
+    });
+    assert.throws(() => driver.setTimer(Number.NaN, () => {}), { name: "RangeError" });
+    assert.equal(driver.now(), 5);
+  });
+
+  test("realTimers keep measuring real time while time is faked", async () => {
+    await withGlobalTime(async () => {
+      const start = realTimers.now();
+      assert.ok(start > REAL_EPOCH_FLOOR);
+      await new Promise((resolve) => realTimers.setTimeout(resolve, 1));
+      assert.equal(Date.now(), 0);
+    });
+  });
+});

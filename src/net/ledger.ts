@@ -1,0 +1,264 @@
+import type { ClosedBy, LedgerEvent, RequestId, Route, SocketId, SocketState } from "./types.ts";
+
+/** A ledger event before the ledger numbers it. */
+export type UnnumberedEvent = LedgerEvent extends infer E
+  ? E extends LedgerEvent ? Omit<E, "seq"> : never
+  : never;
+
+/** How a socket ended, as the ledger saw it. */
+export interface Closure {
+  /** Virtual time of the close. */
+  readonly t: number;
+  /** Who closed it. */
+  readonly by: ClosedBy;
+  /** Why. */
+  readonly reason: string;
+}
+
+/** Filter for {@linkcode Ledger.sockets}. */
+export interface SocketFilter {
+  /** Only sockets of this route. */
+  readonly route?: Route;
+  /** Only sockets in this state (or any of these states). */
+  readonly state?: SocketState | readonly SocketState[];
+}
+
+/*
+ * Per-socket view, folded from the events as they are appended. Everything
+ * here is derivable from `events` alone; the index only saves the rules from
+ * rescanning the whole ledger after every step.
+ */
+interface SocketView {
+  readonly route: Route;
+  state: SocketState;
+  readonly inFlight: RequestId[];
+  served: number;
+  closure: Closure | undefined;
+}
+
+const LIVE: readonly SocketState[] = ["connecting", "open", "half-closed"];
+
+/**
+ * The network's witness: an append-only list of everything that happened on
+ * the simulated wire, with virtual times and ids, plus the per-socket views
+ * the rules ask about (open, connecting, half-closed, idle, requests served,
+ * who closed what).
+ *
+ * @example Folding events into socket states
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ledger } from "./ledger.ts";
+ *
+ * const ledger = new Ledger();
+ * ledger.record({ type: "ConnectionCreated", t: 0, socketId: 1, route: "a" });
+ * ledger.record({ type: "ConnectionReady", t: 5, socketId: 1, route: "a" });
+ * assert.equal(ledger.stateOf(1), "open");
+ * assert.deepEqual(ledger.idle("a"), [1]);
+ * ```
+ */
+export class Ledger {
+  #events: LedgerEvent[] = [];
+  #sockets = new Map<SocketId, SocketView>();
+
+  /** Every event so far, in order. */
+  get events(): readonly LedgerEvent[] {
+    return this.#events;
+  }
+
+  /** Number of events so far (also the `seq` of the latest one). */
+  get length(): number {
+    return this.#events.length;
+  }
+
+  /**
+   * Append an event, numbering it. The network calls this; tests may too.
+   *
+   * @param event The event without its `seq`.
+   * @returns The numbered event.
+   * @throws {RangeError} If the event's time is before the previous event's, or
+   * if it names a socket the ledger has not seen created.
+   */
+  record(event: UnnumberedEvent): LedgerEvent {
+    const last = this.#events[this.#events.length - 1];
+    if (last && event.t < last.t) {
+      throw new RangeError(
+        `Cannot record event as 't' must not be before the previous event (${last.t}): current value is ${event.t}`,
+      );
+    }
+    // Fixed key order (seq, t, type, socketId, route, then the rest) keeps
+    // serialised ledgers comparable byte for byte.
+    const head = { seq: this.#events.length + 1, t: 0, type: "", socketId: 0, route: "" };
+    const numbered = Object.assign(head, event) as LedgerEvent;
+    this.#fold(numbered);
+    this.#events.push(numbered);
+    return numbered;
+  }
+
+  /**
+   * Events recorded after a given position.
+   *
+   * @param seq Position to start after (0 gives every event).
+   * @returns The events with a `seq` greater than `seq`.
+   */
+  since(seq: number): readonly LedgerEvent[] {
+    return this.#events.slice(Math.max(0, seq));
+  }
+
+  /**
+   * State of a socket.
+   *
+   * @param id Socket id.
+   * @returns Its state, or `undefined` for a socket never created.
+   */
+  stateOf(id: SocketId): SocketState | undefined {
+    return this.#sockets.get(id)?.state;
+  }
+
+  /**
+   * Route of a socket.
+   *
+   * @param id Socket id.
+   * @returns Its route, or `undefined` for a socket never created.
+   */
+  routeOf(id: SocketId): Route | undefined {
+    return this.#sockets.get(id)?.route;
+  }
+
+  /**
+   * Sockets matching a filter, in id order.
+   *
+   * @param filter Route and state to match; both optional.
+   * @returns Matching socket ids.
+   */
+  sockets(filter: SocketFilter = {}): SocketId[] {
+    const { route, state } = filter;
+    const states = state === undefined ? undefined : typeof state === "string" ? [state] : state;
+    const ids: SocketId[] = [];
+    for (const [id, view] of this.#sockets) {
+      if (route !== undefined && view.route !== route) continue;
+      if (states !== undefined && !states.includes(view.state)) continue;
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /**
+   * Sockets not yet closed: connecting, open or half-closed.
+   *
+   * @param route Only this route, when given.
+   * @returns Socket ids in id order.
+   */
+  live(route?: Route): SocketId[] {
+    return this.sockets(route === undefined ? { state: LIVE } : { route, state: LIVE });
+  }
+
+  /**
+   * Established sockets (open or half-closed) with nothing in flight.
+   *
+   * @param route Only this route, when given.
+   * @returns Socket ids in id order.
+   */
+  idle(route?: Route): SocketId[] {
+    const filter: SocketFilter = route === undefined
+      ? { state: ["open", "half-closed"] }
+      : { route, state: ["open", "half-closed"] };
+    return this.sockets(filter).filter((id) => this.#sockets.get(id)!.inFlight.length === 0);
+  }
+
+  /**
+   * Requests sent on a socket and not yet answered or failed.
+   *
+   * @param id Socket id.
+   * @returns Request ids in send order.
+   */
+  inFlight(id: SocketId): readonly RequestId[] {
+    return this.#sockets.get(id)?.inFlight ?? [];
+  }
+
+  /**
+   * Responses a socket has delivered.
+   *
+   * @param id Socket id.
+   * @returns The count (0 for an unknown socket).
+   */
+  requestsServed(id: SocketId): number {
+    return this.#sockets.get(id)?.served ?? 0;
+  }
+
+  /**
+   * How a socket ended.
+   *
+   * @param id Socket id.
+   * @returns Time, closer and reason, or `undefined` while it is not closed.
+   */
+  closure(id: SocketId): Closure | undefined {
+    return this.#sockets.get(id)?.closure;
+  }
+
+  /**
+   * The ledger as text: one JSON object per line, keys in a fixed order, so
+   * two runs can be compared byte for byte.
+   *
+   * @returns The serialised ledger.
+   */
+  serialize(): string {
+    return this.#events.map((event) => JSON.stringify(event)).join("\n");
+  }
+
+  #fold(event: LedgerEvent): void {
+    if (event.type === "ConnectionCreated") {
+      if (this.#sockets.has(event.socketId)) {
+        throw new RangeError(
+          `Cannot record event as 'socketId' must be new for ConnectionCreated: current value is ${event.socketId}`,
+        );
+      }
+      this.#sockets.set(event.socketId, {
+        route: event.route,
+        state: "connecting",
+        inFlight: [],
+        served: 0,
+        closure: undefined,
+      });
+      return;
+    }
+    const view = this.#sockets.get(event.socketId);
+    if (!view) {
+      throw new RangeError(
+        `Cannot record event as 'socketId' must name a created socket: current value is ${event.socketId}`,
+      );
+    }
+    foldInto(view, event);
+  }
+}
+
+function foldInto(view: SocketView, event: LedgerEvent): void {
+  switch (event.type) {
+    case "ConnectionReady":
+      view.state = "open";
+      break;
+    case "ConnectionHalfClosed":
+      view.state = "half-closed";
+      break;
+    case "ConnectionClosed":
+      view.state = "closed";
+      view.closure = { t: event.t, by: event.by, reason: event.reason };
+      break;
+    case "RequestSent":
+      view.inFlight.push(event.requestId);
+      break;
+    case "ResponseReceived":
+      removeRequest(view.inFlight, event.requestId);
+      view.served++;
+      break;
+    case "RequestFailed":
+      removeRequest(view.inFlight, event.requestId);
+      break;
+    default:
+      break;
+  }
+}
+
+function removeRequest(inFlight: RequestId[], id: RequestId): void {
+  const at = inFlight.indexOf(id);
+  if (at >= 0) inFlight.splice(at, 1);
+}
