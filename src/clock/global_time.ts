@@ -38,8 +38,10 @@ export const FAKED_GLOBALS = [
 /** Options for {@linkcode GlobalTimeDriver.install}. */
 export interface GlobalTimeOptions {
   /**
-   * Epoch milliseconds the faked `Date.now()` starts at.
-   * @default {0}
+   * Epoch milliseconds the faked `Date.now()` starts at. The driver's own
+   * `now()` counts from here, starting at 0. A realistic epoch is the default
+   * because some pools treat a timestamp of 0 as "never set".
+   * @default {1_700_000_000_000} (2023-11-14T22:13:20Z)
    */
   start?: number;
 }
@@ -50,6 +52,9 @@ interface FakeTimer {
 }
 
 let installed: GlobalTimeDriver | undefined;
+
+/** Default faked epoch: 2023-11-14T22:13:20Z. */
+const DEFAULT_EPOCH = 1_700_000_000_000;
 
 /**
  * Fakes global time (`setTimeout`, `setInterval`, `setImmediate`, `Date`,
@@ -68,6 +73,7 @@ let installed: GlobalTimeDriver | undefined;
  * setTimeout(() => (fired = true), 50);
  * driver.advance(50);
  * assert.equal(fired, true);
+ * assert.equal(driver.now(), 50);
  * assert.equal(Date.now(), 1_050);
  * ```
  */
@@ -91,7 +97,7 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
    * @throws {RangeError} If `start` is negative or not finite.
    */
   static install(options: GlobalTimeOptions = {}): GlobalTimeDriver {
-    const { start = 0 } = options;
+    const { start = DEFAULT_EPOCH } = options;
     if (!Number.isFinite(start) || start < 0) {
       throw new RangeError(
         `Cannot fake global time as 'start' must be a finite number >= 0: current value is ${start}`,
@@ -144,11 +150,21 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
       );
     }
     const id = this.#nextId++;
-    const handle = this.#clock().setTimeout(() => {
-      this.#handles.delete(id);
-      callback();
-    }, delayMs);
-    this.#handles.set(id, handle);
+    const fake = this.#clock() as FakeClock & { duringTick: boolean };
+    // fake-timers turns a 0 ms delay armed inside a running timer into 1 ms.
+    // The kit's own zero-delay timers (a connect or response "at once") must
+    // stay at the current instant, as on the virtual clock.
+    const duringTick = fake.duringTick;
+    if (delayMs === 0) fake.duringTick = false;
+    try {
+      const handle = fake.setTimeout(() => {
+        this.#handles.delete(id);
+        callback();
+      }, delayMs);
+      this.#handles.set(id, handle);
+    } finally {
+      fake.duringTick = duringTick;
+    }
     return id;
   }
 

@@ -33,6 +33,32 @@ describe("GlobalTimeDriver", () => {
     });
   });
 
+  test("Date.now() starts at a realistic epoch by default while now() starts at 0", async () => {
+    await withGlobalTime((driver) => {
+      assert.equal(Date.now(), 1_700_000_000_000);
+      assert.equal(driver.now(), 0);
+      driver.advance(5);
+      assert.equal(Date.now(), 1_700_000_000_005);
+      return Promise.resolve();
+    });
+  });
+
+  test("a kit zero-delay timer armed inside a faked timer runs at that instant", async () => {
+    await withGlobalTime((driver) => {
+      const trace: string[] = [];
+      setTimeout(() => {
+        driver.setTimer(0, () => trace.push(`kit@${driver.now()}`));
+        setTimeout(() => trace.push(`pool@${driver.now()}`), 0);
+      }, 10);
+      driver.advanceTo(10);
+      assert.deepEqual(trace, ["kit@10"]);
+      assert.equal(driver.nextDeadline(), 11, "fake-timers keeps its +1 ms for pool timers");
+      driver.advance(1);
+      assert.deepEqual(trace, ["kit@10", "pool@11"]);
+      return Promise.resolve();
+    });
+  });
+
   test("runDue runs only what is due now; clearTimer cancels", async () => {
     await withGlobalTime((driver) => {
       const trace: string[] = [];
@@ -49,7 +75,7 @@ describe("GlobalTimeDriver", () => {
   test("Date.now() is real again after a run that throws", async () => {
     await assert.rejects(
       withGlobalTime((driver) => {
-        assert.equal(Date.now(), 0);
+        assert.equal(driver.now(), 0);
         driver.advance(10);
         throw new Error("run failed");
       }),
@@ -68,7 +94,7 @@ describe("GlobalTimeDriver", () => {
         message: "Cannot fake global time as it is already faked: uninstall the driver first",
       });
       assert.equal(driver.installed, true);
-      assert.equal(Date.now(), 0);
+      assert.equal(driver.now(), 0);
     } finally {
       driver.uninstall();
     }
@@ -100,7 +126,7 @@ describe("GlobalTimeDriver", () => {
       const start = realTimers.now();
       assert.ok(start > REAL_EPOCH_FLOOR);
       await new Promise((resolve) => realTimers.setTimeout(resolve, 1));
-      assert.equal(Date.now(), 0);
+      assert.equal(Date.now(), 1_700_000_000_000);
     });
   });
 });
