@@ -1,0 +1,331 @@
+/**
+ * An in-memory stand-in for `net.Socket` that carries HTTP/1.1 over a
+ * simulated socket, so real HTTP clients (undici, node:http) pool simulated
+ * connections and every connect, request and close lands in the ledger.
+ *
+ * The client side is a real `Duplex`: the HTTP client writes its request
+ * bytes and parses the response bytes it reads, exactly as over TCP. The
+ * server side is played here, with just enough HTTP/1.1:
+ *
+ * - each request head (`…\r\n\r\n`, plus a `Content-Length` body if any)
+ *   becomes one `SimSocket.request()`; requests are answered in send order;
+ * - a response's head is written when the simulated response arrives
+ *   (`200`, `Transfer-Encoding: chunked`, `Connection: keep-alive`, the
+ *   `Keep-Alive: timeout=N, max=M` hint in whole seconds, rounded down so the
+ *   client never gets more time than the simulated server grants, and
+ *   `X-Sim-Socket`/`X-Sim-Sequence` naming the simulated socket);
+ * - its body stays open until {@linkcode SimHttpSocket.finishResponse}: an
+ *   HTTP "lease" is a response in progress, and finishing it gives the
+ *   connection back to the client's pool;
+ * - the server half-closing the simulated socket is an end of stream (held
+ *   back until the open response is finished, as a server finishes writing
+ *   before it closes); a reset, or a request on a half-closed socket, fails
+ *   the stream with `ECONNRESET`.
+ *
+ * `setTimeout(ms)` is net.Socket's inactivity timer, armed on the global
+ * `setTimeout` (faked during a run), so a pool's idle-socket timeouts run on
+ * virtual time in every runtime.
+ *
+ * @module
+ */
+import { Duplex } from "node:stream";
+import type { SimNetwork, SimResponse, SimSocket } from "../../src/net/mod.ts";
+import type { KeepAliveHint, Route, SocketId } from "../../src/net/types.ts";
+
+/** Header naming the simulated socket that served a response. */
+export const SIM_SOCKET_HEADER = "x-sim-socket";
+
+/** Error of a stream whose simulated socket was reset or closed by the peer. */
+function resetError(message: string): Error {
+  return Object.assign(new Error(message), { code: "ECONNRESET" });
+}
+
+/**
+ * Why a client-side destroy closed the simulated socket, for the ledger.
+ * `idle` when the socket's inactivity timer had fired and nothing happened
+ * since (node:http's agent destroys timed-out free sockets).
+ */
+function closeReason(error: Error | null, timedOut: boolean): string {
+  if (error === null || error === undefined) return timedOut ? "idle" : "client";
+  const { message, code, name } = error as Error & { code?: string };
+  if (message === "socket idle timeout") return "idle";
+  if (code === "UND_ERR_CONNECT_TIMEOUT") return "connect-timeout";
+  if (message === "aborted" || code === "UND_ERR_ABORTED") return "aborted";
+  if (message === "reset") return "not-reusable";
+  return code ?? name;
+}
+
+/** Format a keep-alive hint as the header value (seconds, rounded down). */
+export function keepAliveHeader(hint: KeepAliveHint): string | undefined {
+  const parts: string[] = [];
+  if (hint.timeoutMs !== undefined) parts.push(`timeout=${Math.floor(hint.timeoutMs / 1000)}`);
+  if (hint.max !== undefined) parts.push(`max=${hint.max}`);
+  return parts.length === 0 ? undefined : parts.join(", ");
+}
+
+/** One request on the wire and its response, until the response is finished. */
+interface Exchange {
+  response: SimResponse | undefined;
+  headWritten: boolean;
+}
+
+/**
+ * A client socket connected (or connecting) to `route` over the simulated
+ * network, speaking HTTP/1.1 as described in the module comment.
+ */
+export class SimHttpSocket extends Duplex {
+  /** Route it connects to. */
+  readonly route: Route;
+  /** Like net.Socket: true until the connect completes or fails. */
+  connecting = true;
+  /** Like net.Socket; `undefined` (plain HTTP/1.1, no ALPN). */
+  readonly alpnProtocol: string | undefined = undefined;
+  /** Inactivity timeout set with `setTimeout`, ms (0: none). */
+  timeout = 0;
+  readonly remoteAddress = "127.0.0.1";
+  readonly remotePort = 80;
+  readonly remoteFamily = "IPv4";
+  #sim: SimSocket | undefined;
+  #abort = new AbortController();
+  #inbound = "";
+  #bodyLeft = 0;
+  #waitingForConnect: (() => void)[] = [];
+  /** Requests in send order whose response is not yet finished. */
+  #exchanges: Exchange[] = [];
+  #eofPending = false;
+  #ended = false;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #timedOut = false;
+  #unsubscribe: (() => void)[] = [];
+
+  /**
+   * Start connecting to `route`.
+   *
+   * @param network Network to connect through.
+   * @param route Route to connect to.
+   */
+  constructor(network: SimNetwork, route: Route) {
+    super({ allowHalfOpen: false });
+    this.route = route;
+    network.connect(route, { signal: this.#abort.signal }).then(
+      (sim) => this.#onConnected(sim),
+      (error: Error) => {
+        this.connecting = false;
+        if (!this.destroyed) this.destroy(error);
+      },
+    );
+  }
+
+  /** The simulated socket, once connected (its id is in every response head). */
+  get simSocket(): SimSocket | undefined {
+    return this.#sim;
+  }
+
+  /** Id of the simulated socket, once connected. */
+  get simSocketId(): SocketId | undefined {
+    return this.#sim?.id;
+  }
+
+  /**
+   * Finish the oldest response whose head was written (the terminating
+   * chunk): the client then considers the exchange complete.
+   *
+   * @returns `false` when no response is open or the stream is gone.
+   */
+  finishResponse(): boolean {
+    const head = this.#exchanges[0];
+    if (head === undefined || !head.headWritten || this.destroyed || this.#ended) return false;
+    this.#exchanges.shift();
+    this.#push("0\r\n\r\n");
+    this.#writeReadyHeads();
+    if (this.#eofPending && this.#exchanges.length === 0) this.#end();
+    return true;
+  }
+
+  /**
+   * net.Socket's inactivity timer: emits `timeout` after `ms` without reads
+   * or writes; 0 disables it.
+   *
+   * @param ms Inactivity in ms.
+   * @param callback Added as a `timeout` listener, once.
+   * @returns This socket.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    this.timeout = ms;
+    if (callback !== undefined) this.once("timeout", callback);
+    this.#armIdle();
+    return this;
+  }
+
+  /** @returns This socket (no TCP keep-alive to set). */
+  setKeepAlive(): this {
+    return this;
+  }
+
+  /** @returns This socket (no Nagle to disable). */
+  setNoDelay(): this {
+    return this;
+  }
+
+  /** @returns This socket (nothing keeps an event loop alive). */
+  ref(): this {
+    return this;
+  }
+
+  /** @returns This socket. */
+  unref(): this {
+    return this;
+  }
+
+  override _read(): void {}
+
+  override _write(
+    chunk: Uint8Array | string,
+    _encoding: string,
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (this.connecting) {
+      this.#waitingForConnect.push(() => this._write(chunk, _encoding, callback));
+      return;
+    }
+    this.#activity();
+    this.#inbound += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+    try {
+      this.#parseRequests();
+    } catch (error) {
+      // The world is gone (its clock was uninstalled after the run): fail the stream, not the process.
+      callback(error as Error);
+      return;
+    }
+    callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#sim?.close("client");
+    this.#end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#clearIdle();
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    const reason = closeReason(error, this.#timedOut);
+    if (this.#sim === undefined) this.#abort.abort(new Error(reason));
+    else this.#sim.close(reason);
+    callback(error);
+  }
+
+  #onConnected(sim: SimSocket): void {
+    this.#sim = sim;
+    if (this.destroyed) {
+      sim.close("client");
+      return;
+    }
+    this.connecting = false;
+    this.#unsubscribe.push(
+      sim.onHalfClose(() => {
+        if (this.#exchanges.length === 0) this.#end();
+        else this.#eofPending = true;
+      }),
+      sim.onClose((by, reason) => {
+        if (by !== "client" && !this.destroyed) {
+          this.destroy(resetError(`simulated socket ${sim.id} closed by ${by}: ${reason}`));
+        }
+      }),
+    );
+    this.#armIdle();
+    this.emit("connect");
+    this.emit("ready");
+    for (const write of this.#waitingForConnect.splice(0)) write();
+  }
+
+  /** Take complete request heads (and bodies) off the inbound bytes. */
+  #parseRequests(): void {
+    while (true) {
+      if (this.#bodyLeft > 0) {
+        const take = Math.min(this.#bodyLeft, this.#inbound.length);
+        this.#inbound = this.#inbound.slice(take);
+        this.#bodyLeft -= take;
+        if (this.#bodyLeft > 0) return;
+      }
+      const end = this.#inbound.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      const head = this.#inbound.slice(0, end);
+      this.#inbound = this.#inbound.slice(end + 4);
+      const length = /^content-length:\s*(\d+)\s*$/im.exec(head)?.[1];
+      this.#bodyLeft = length === undefined ? 0 : Number(length);
+      this.#serve();
+    }
+  }
+
+  #serve(): void {
+    const sim = this.#sim;
+    if (sim === undefined) return;
+    const exchange: Exchange = { response: undefined, headWritten: false };
+    this.#exchanges.push(exchange);
+    sim.request().then(
+      (response) => {
+        exchange.response = response;
+        this.#writeReadyHeads();
+      },
+      (error: Error) => {
+        if (!this.destroyed) this.destroy(resetError(error.message));
+      },
+    );
+  }
+
+  /**
+   * Write the heads of answered exchanges, oldest first; a head waits while
+   * an older response is still open (one response on the wire at a time).
+   */
+  #writeReadyHeads(): void {
+    const first = this.#exchanges[0];
+    if (first === undefined || first.headWritten || first.response === undefined) return;
+    if (this.destroyed || this.#ended) return;
+    first.headWritten = true;
+    const { socketId, sequence, keepAlive } = first.response;
+    const lastOne = this.#sim?.state !== "open";
+    const lines = [
+      "HTTP/1.1 200 OK",
+      `${SIM_SOCKET_HEADER}: ${socketId}`,
+      `x-sim-sequence: ${sequence}`,
+      `connection: ${lastOne ? "close" : "keep-alive"}`,
+    ];
+    const hint = keepAlive === undefined ? undefined : keepAliveHeader(keepAlive);
+    if (hint !== undefined && !lastOne) lines.push(`keep-alive: ${hint}`);
+    lines.push("transfer-encoding: chunked", "", "");
+    this.#push(lines.join("\r\n"));
+  }
+
+  #push(text: string): void {
+    this.#activity();
+    this.push(text);
+  }
+
+  #end(): void {
+    if (this.#ended || this.destroyed) return;
+    this.#ended = true;
+    this.push(null);
+  }
+
+  #activity(): void {
+    this.#timedOut = false;
+    this.#armIdle();
+  }
+
+  #armIdle(): void {
+    this.#clearIdle();
+    if (this.timeout > 0 && !this.destroyed) {
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = undefined;
+        this.#timedOut = true;
+        this.emit("timeout");
+      }, this.timeout);
+    }
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+}

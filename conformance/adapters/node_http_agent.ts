@@ -1,0 +1,160 @@
+/**
+ * Adapter for node:http's `Agent` (keepAlive, maxSockets, maxTotalSockets,
+ * maxFreeSockets, scheduling), as Deno's and Bun's node:http ship it.
+ *
+ * Mapping onto the contract:
+ * - a lease is one `http.request` in progress. `acquire` starts it through
+ *   the agent (which hands it a free socket, opens one, or queues the
+ *   request), and resolves on the `response` event, whose head names the
+ *   simulated socket. The response body stays open, so the socket is
+ *   assigned to that request while the lease is held;
+ * - `release(reusable)` finishes the response on the wire and drains it: the
+ *   agent's `free` handler gives the socket to the oldest queued request of
+ *   the route or keeps it free (keep-alive). `release(broken)` destroys the
+ *   response, which destroys its socket;
+ * - sockets come from the agent's `createConnection`: an in-memory socket
+ *   over the simulated network (`_http_sim_socket.ts`) whose `setTimeout` is
+ *   net.Socket's inactivity timer on the (faked) global `setTimeout`. That is
+ *   why the agent's timeouts run on virtual time here in every runtime (a
+ *   real net.Socket's timer is not faked under Deno).
+ *
+ * @module
+ */
+import http from "node:http";
+import type { Adapter, PoolUnderTest } from "../../src/harness/adapter.ts";
+import type { Route, SocketId } from "../../src/net/types.ts";
+import { SIM_SOCKET_HEADER, SimHttpSocket } from "./_http_sim_socket.ts";
+
+/** One request through the agent whose response head is in. */
+export interface NodeHttpLease {
+  readonly route: Route;
+  readonly socketId: SocketId;
+  readonly socket: SimHttpSocket;
+  readonly request: http.ClientRequest;
+  readonly response: http.IncomingMessage;
+  released: boolean;
+}
+
+/** Host name a route is served at (`r0` → `r0.sim`). */
+function hostOf(route: Route): string {
+  return `${route.toLowerCase().replace(/[^a-z0-9-]/g, "-")}.sim`;
+}
+
+function acquire(agent: http.Agent, route: Route): Promise<NodeHttpLease> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { agent, host: hostOf(route), port: 80, path: "/", method: "GET" },
+      (response) => {
+        const socket = response.socket as unknown as SimHttpSocket;
+        const socketId = Number(response.headers[SIM_SOCKET_HEADER]);
+        // An error after the lease (the server closed mid-response) is the agent's to handle.
+        response.on("error", () => {});
+        resolve({ route, socketId, socket, request, response, released: false });
+      },
+    );
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+function release(lease: NodeHttpLease, reusable: boolean): void {
+  if (lease.released) throw new Error(`lease on socket ${lease.socketId} already released`);
+  lease.released = true;
+  if (reusable) {
+    lease.socket.finishResponse();
+    lease.response.resume();
+  } else {
+    lease.response.destroy(new Error("released as broken"));
+  }
+}
+
+/**
+ * node:http `Agent` over the simulated network, with global time faked.
+ *
+ * Declarations and the source facts behind them (`lib/_http_agent.js` in
+ * Node; Deno's `ext/node/polyfills/_http_agent.mjs` and Bun's
+ * `node:_http_agent` carry the same logic, checked by printing
+ * `Agent.prototype.*.toString()` in both):
+ * - `maxPerRoute`: `maxSockets` per agent name (host:port), counting active
+ *   and free sockets (`addRequest`: `sockLen = freeLen + sockets[name].length`).
+ *   `maxTotal` is `maxTotalSockets` (`totalSocketCount < maxTotalSockets`).
+ * - `releaseBroken`: destroying an unfinished response destroys its socket.
+ * - `defaultKeepAlive`: the agent's `timeout`; a socket going free gets
+ *   `socket.setTimeout(timeout)` (`keepSocketAlive`) and a free socket that
+ *   times out is destroyed (`installListeners`, `onTimeout`). Expiry "timer".
+ * - `keepAliveHint`: `keepSocketAlive` reads `Keep-Alive: timeout=N` and uses
+ *   `N s − agentKeepAliveTimeoutBuffer` (1 s) when that is shorter than the
+ *   agent's `timeout`, or does not keep the socket when it is ≤ 0. With no
+ *   `timeout` the hint is ignored: free sockets then never expire.
+ * - Not declared: `stats`, `closeIdle`, `closeExpired`, `clear` (no API),
+ *   `acquireTimeout` (a queued request has no deadline), `maxWaiters`,
+ *   `maxConnecting`, `connectTimeout` (the `timeout` is an inactivity timer,
+ *   not a connect deadline), `keepAliveMax` (`max=` is not read), `ttl`,
+ *   `validateAfterInactivity`, `reconnectBackoff`, `maxIdle`,
+ *   `rejectsBadRelease`.
+ * - Policies: `scheduling: "lifo"` (the default since Node 15.6) pops the most
+ *   recently freed socket (`addRequest`); queued requests of a name are served
+ *   FIFO by the `free` handler (`requests[name].shift()`), which hands a
+ *   freed socket to the oldest queued request before a new request can see it
+ *   (no overtaking); a failed connect fails its request ("reject"); limits
+ *   count free sockets; no free socket of another name is closed to make
+ *   room. The agent has no close: `destroy()` destroys its sockets and leaves
+ *   queued requests queued, so waiters are "drop"ped.
+ *
+ * @example Declared with a per-route limit, LIFO reuse
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeHttpAgentAdapter } from "./node_http_agent.ts";
+ *
+ * assert.equal(nodeHttpAgentAdapter.name, "node-http-agent");
+ * assert.equal(nodeHttpAgentAdapter.supports.policies.reuseOrder, "lifo");
+ * ```
+ */
+export const nodeHttpAgentAdapter: Adapter<NodeHttpLease> = {
+  name: "node-http-agent",
+  supports: {
+    timeMode: "global",
+    capabilities: ["releaseBroken", "maxPerRoute", "keepAliveHint", "defaultKeepAlive"],
+    ranges: {
+      routes: [1, 4],
+      maxTotal: [1, 8],
+      maxPerRoute: [1, 4],
+      keepAliveHintMs: [1_000, 20_000],
+      defaultKeepAliveMs: [1, 20_000],
+    },
+    policies: {
+      reuseOrder: "lifo",
+      waiterOrder: "fifo",
+      overtaking: false,
+      expiry: ["timer"],
+      closeWaiters: "drop",
+      connectFailure: "reject",
+      limitsCountIdle: true,
+      closeIdleOfOtherRoutes: false,
+    },
+    toleranceMs: 1,
+  },
+  create(config, world): PoolUnderTest<NodeHttpLease> {
+    const routeByHost = new Map(config.routes.map((route) => [hostOf(route), route]));
+    const agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: config.maxPerRoute,
+      maxTotalSockets: config.maxTotal,
+      scheduling: "lifo",
+      ...(config.defaultKeepAliveMs === undefined ? {} : { timeout: config.defaultKeepAliveMs }),
+    });
+    const network = world.network;
+    (agent as unknown as { createConnection: unknown }).createConnection = (
+      options: { host?: string },
+    ) => new SimHttpSocket(network, routeByHost.get(options.host ?? "") ?? options.host ?? "");
+    return {
+      acquire: (route) => acquire(agent, route),
+      release: (lease, { reusable }) => release(lease, reusable),
+      connectionOf: (lease) => lease.socketId,
+      close: () => {
+        agent.destroy();
+        return Promise.resolve();
+      },
+    };
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * Adapter for undici 8's `Agent` over several origins: one dispatcher per
+ * origin (a `Pool` of `connections` clients, or a single `Client` when
+ * `connections` is 1), so routes are origins.
+ *
+ * The lease mapping is the Pool adapter's (`_http_undici.ts`): a lease is one
+ * GET in progress, resolved at its response head, released by finishing the
+ * response (reusable) or aborting the request (broken). Connections come from
+ * undici's `connect` option: an in-memory socket over the simulated network.
+ *
+ * @module
+ */
+import type { Adapter, PoolUnderTest } from "../../src/harness/adapter.ts";
+import type { Route, SocketId } from "../../src/net/types.ts";
+import {
+  acquireRequest,
+  clientOptions,
+  originOf,
+  releaseRequest,
+  resetUndiciFastTimer,
+  undici,
+  type UndiciLease,
+} from "./_http_undici.ts";
+import type { SimHttpSocket } from "./_http_sim_socket.ts";
+
+// A fast timer armed on real time before any run would never see fake time.
+resetUndiciFastTimer();
+
+/**
+ * undici 8.12 `Agent` over the simulated network, with global time faked.
+ *
+ * Declarations and the source facts behind them (under
+ * `node_modules/undici/lib/`), beyond those of `undiciPoolAdapter`:
+ * - `maxPerRoute`: `connections` is per origin, each origin getting its own
+ *   dispatcher (`dispatcher/agent.js`, `kDispatch`, `defaultFactory`). The
+ *   Agent has no total limit, so `maxTotal` is drawn at 12, which routes (≤ 4)
+ *   × maxPerRoute (≤ 3) never exceed; the total never binds.
+ * - `ttl` is not declared: `clientTtl` is a Pool option, and with
+ *   `connections: 1` the Agent builds a `Client`, which has no TTL.
+ * - Per origin, the policies are the Pool's (FIFO queue, no overtaking,
+ *   reuse "any", drain on close, a failed connect rejects); across origins
+ *   nothing is shared, so no idle connection of another route is closed to
+ *   make room.
+ *
+ * @example Several routes, a per-route limit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { undiciAgentAdapter } from "./undici_agent.ts";
+ *
+ * assert.equal(undiciAgentAdapter.name, "undici-agent");
+ * assert.ok(undiciAgentAdapter.supports.capabilities.includes("maxPerRoute"));
+ * ```
+ */
+export const undiciAgentAdapter: Adapter<UndiciLease> = {
+  name: "undici-agent",
+  supports: {
+    timeMode: "global",
+    capabilities: [
+      "releaseBroken",
+      "maxPerRoute",
+      "keepAliveHint",
+      "defaultKeepAlive",
+      "connectTimeout",
+    ],
+    ranges: {
+      routes: [1, 4],
+      maxTotal: [12, 12],
+      maxPerRoute: [1, 3],
+      keepAliveHintMs: [1_000, 20_000],
+      defaultKeepAliveMs: [1, 20_000],
+      connectTimeoutMs: [500, 10_000],
+    },
+    policies: {
+      reuseOrder: "any",
+      waiterOrder: "fifo",
+      overtaking: false,
+      expiry: ["timer"],
+      closeWaiters: "drain",
+      connectFailure: "reject",
+      limitsCountIdle: true,
+      closeIdleOfOtherRoutes: false,
+    },
+    toleranceMs: 500,
+  },
+  create(config, world): PoolUnderTest<UndiciLease> {
+    resetUndiciFastTimer();
+    const routeByHost = new Map<string, Route>(
+      config.routes.map((route) => [new URL(originOf(route)).hostname, route]),
+    );
+    const sockets = new Map<SocketId, SimHttpSocket>();
+    const track = (socket: SimHttpSocket) =>
+      socket.once("connect", () => sockets.set(socket.simSocketId as SocketId, socket));
+    const routeOf = (hostname: string) => routeByHost.get(hostname) ?? hostname;
+    const agent = new undici.Agent({
+      connections: config.maxPerRoute,
+      ...clientOptions(world.network, routeOf, config, track),
+    } as never);
+    return {
+      acquire: (route) => acquireRequest(agent as never, route, (id) => sockets.get(id)),
+      release: (lease, { reusable }) => releaseRequest(lease, reusable),
+      connectionOf: (lease) => lease.socketId,
+      close: async () => {
+        await agent.close();
+        resetUndiciFastTimer();
+      },
+    };
+  },
+};

@@ -1,0 +1,34 @@
+import { describe, test } from "node:test";
+import { undiciPoolAdapter as adapter } from "./undici_pool.ts";
+import { resetUndiciFastTimer as before } from "./_http_undici.ts";
+import * as s from "./_http_scenarios.ts";
+
+describe("undici-pool adapter", () => {
+  test("declares a valid adapter", () => s.declaresWell(adapter));
+  test("an acquire opens a socket in the ledger and the lease names it", () =>
+    s.acquireOpensSocket(adapter, before));
+  test("a reusable release makes the socket idle and the next acquire reuses it", () =>
+    s.releaseThenReuse(adapter, before));
+  test("a broken release closes the socket and the next acquire connects anew", () =>
+    s.brokenReleaseCloses(adapter, before));
+  test("at the limit an acquire waits and gets the released socket", () =>
+    s.waiterGetsReleasedSocket(adapter, before));
+  test("keepAliveTimeout closes an idle socket at its deadline on virtual time", () =>
+    s.defaultKeepAliveExpires(adapter, 1, before));
+  test("a Keep-Alive: timeout=3 hint closes the idle socket after 3 s", () =>
+    s.hintShortensKeepAlive(adapter, 3_000, before));
+  test("a server half-close of an idle socket is observed", () =>
+    s.serverCloseIsObserved(adapter, before));
+  test("a refused connect rejects the acquire with ECONNREFUSED", () =>
+    s.refusedConnectRejects(adapter, before));
+  test("close() closes idle sockets", () => s.closeClosesSockets(adapter, before));
+  test("global time is restored when a scenario fails", () =>
+    s.timeRestoredOnFailure(adapter, before));
+});
+
+describe("undici-pool adapter, time-based options", () => {
+  test("connectTimeout gives up a hanging connect on undici's fast timer", () =>
+    s.connectTimeoutFires(adapter, 500, before));
+  test("clientTtl retires a connection older than the TTL at the next dispatch", () =>
+    s.ttlRetiresConnection(adapter, before));
+});
