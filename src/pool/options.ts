@@ -1,0 +1,221 @@
+import type { Clock } from "../clock/types.ts";
+import type { SimSocket } from "../net/sim_socket.ts";
+import type { Route } from "../net/types.ts";
+import {
+  checkBoolean,
+  checkChoice,
+  checkCount,
+  checkDuration,
+  checkFunction,
+  checkRecord,
+  checkRelation,
+} from "./_validate.ts";
+import { seededRandom } from "./random.ts";
+
+/** How a pool opens a connection: e.g. `network.connect.bind(network)`. */
+export type ConnectFunction = (
+  route: Route,
+  options: { signal: AbortSignal },
+) => Promise<SimSocket>;
+
+/** Order in which a route's idle connections are reused. */
+export type ReuseOrder = "lifo" | "fifo";
+
+/** What a failed connect does to the waiters it was opened for. */
+export type ConnectFailurePolicy = "reject" | "retry";
+
+/**
+ * Behaviour of a {@linkcode ReferencePool} without its collaborators: what a
+ * preset fixes. Every field is optional; the defaults are Apache HttpClient 5's
+ * where that pool has the setting.
+ */
+export interface PoolBehaviourOptions {
+  /** Source of jitter for reconnect backoff, in [0, 1). @default {seededRandom(0x5eed)} */
+  random?: () => number;
+  /** Maps an acquire's target to the route whose connections it may reuse. @default {identity} */
+  routeKey?: (target: string) => Route;
+  /** Live connections (connecting, idle, leased) in total. @default {25} */
+  maxTotal?: number;
+  /** Live connections per route. @default {5} */
+  maxPerRoute?: number;
+  /** Per-route limits that replace `maxPerRoute`. @default {{}} */
+  maxPerRouteOverrides?: Record<Route, number>;
+  /** Connects in progress at once, over all routes. @default {Infinity} */
+  maxConnecting?: number;
+  /** Callers waiting at once; an acquire beyond it fails at once. @default {Infinity} */
+  maxWaiters?: number;
+  /** Lifetime of a connection from its creation. @default {Infinity} */
+  ttlMs?: number;
+  /** Keep-alive when the last response gave no `timeout=N` hint (3 minutes). @default {180000} */
+  defaultKeepAliveMs?: number;
+  /** Close a connection once it served the hint's `max=M` requests (JDK). @default {false} */
+  honourKeepAliveMax?: boolean;
+  /** Idle connections idle longer than this are not reused. @default {Infinity} */
+  idleTimeoutMs?: number;
+  /** Idle connections idle longer than this are probed before reuse. @default {2000} */
+  validateAfterInactivityMs?: number;
+  /** Period of the evictor (closeExpired + idle timeout). @default {Infinity} (no evictor) */
+  evictionIntervalMs?: number;
+  /** Reuse order among a route's idle connections. @default {"lifo"} */
+  reuseOrder?: ReuseOrder;
+  /** When full, close the least recently used idle connection of another route. @default {true} */
+  closeIdleOfOtherRoutes?: boolean;
+  /** A failed connect rejects the oldest waiter of its route, or keeps it waiting. @default {"reject"} */
+  connectFailure?: ConnectFailurePolicy;
+  /** A connect not established by then is aborted. @default {Infinity} */
+  connectTimeoutMs?: number;
+  /** Base of the per-route reconnect backoff. @default {0} */
+  reconnectBackoffMs?: number;
+  /** Cap of the reconnect backoff. @default {reconnectBackoffMs} */
+  reconnectBackoffMaxMs?: number;
+  /** One connection per route shared by `send()` calls (Kafka). @default {false} */
+  multiplexed?: boolean;
+  /** Requests outstanding per connection in multiplexed mode. @default {5} */
+  maxInFlight?: number;
+  /** Connections idle longer than this are closed by a timer, least recently active first. @default {Infinity} */
+  connectionsMaxIdleMs?: number;
+}
+
+/** Options for {@linkcode ReferencePool}: its collaborators and its behaviour. */
+export interface ReferencePoolOptions extends PoolBehaviourOptions {
+  /** The only time source; timers are armed on it. */
+  clock: Clock;
+  /** Opens a socket, e.g. `network.connect.bind(network)`. */
+  connect: ConnectFunction;
+}
+
+/** Every behaviour option resolved and checked: what the core reads. */
+export type PoolConfig = Readonly<Required<PoolBehaviourOptions>>;
+
+const REUSE_ORDERS: readonly ReuseOrder[] = ["lifo", "fifo"];
+const FAILURE_POLICIES: readonly ConnectFailurePolicy[] = ["reject", "retry"];
+
+function identity(target: string): Route {
+  return target;
+}
+
+/**
+ * Check every option eagerly and apply the defaults once.
+ *
+ * @param options The pool's behaviour options.
+ * @returns The resolved configuration.
+ * @throws {TypeError} If an option has the wrong type.
+ * @throws {RangeError} If an option is out of range or two options contradict.
+ */
+export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
+  const {
+    random = seededRandom(0x5eed),
+    routeKey = identity,
+    maxTotal = 25,
+    maxPerRoute = 5,
+    maxPerRouteOverrides = {},
+    maxConnecting = Infinity,
+    maxWaiters = Infinity,
+    ttlMs = Infinity,
+    defaultKeepAliveMs = 180_000,
+    honourKeepAliveMax = false,
+    idleTimeoutMs = Infinity,
+    validateAfterInactivityMs = 2_000,
+    evictionIntervalMs = Infinity,
+    reuseOrder = "lifo",
+    closeIdleOfOtherRoutes = true,
+    connectFailure = "reject",
+    connectTimeoutMs = Infinity,
+    reconnectBackoffMs = 0,
+    reconnectBackoffMaxMs = reconnectBackoffMs,
+    multiplexed = false,
+    maxInFlight = 5,
+    connectionsMaxIdleMs = Infinity,
+  } = options;
+  const config: PoolConfig = {
+    random: checkFunction("random", random),
+    routeKey: checkFunction("routeKey", routeKey),
+    maxTotal: checkCount("maxTotal", maxTotal, { min: 1, infinite: true }),
+    maxPerRoute: checkCount("maxPerRoute", maxPerRoute, { min: 1, infinite: true }),
+    maxPerRouteOverrides: checkOverrides(maxPerRouteOverrides, maxTotal),
+    maxConnecting: checkCount("maxConnecting", maxConnecting, { min: 1, infinite: true }),
+    maxWaiters: checkCount("maxWaiters", maxWaiters, { min: 0, infinite: true }),
+    ttlMs: checkDuration("ttlMs", ttlMs, { infinite: true }),
+    defaultKeepAliveMs: checkDuration("defaultKeepAliveMs", defaultKeepAliveMs, { infinite: true }),
+    honourKeepAliveMax: checkBoolean("honourKeepAliveMax", honourKeepAliveMax),
+    idleTimeoutMs: checkDuration("idleTimeoutMs", idleTimeoutMs, { infinite: true }),
+    validateAfterInactivityMs: checkDuration(
+      "validateAfterInactivityMs",
+      validateAfterInactivityMs,
+      { infinite: true },
+    ),
+    evictionIntervalMs: checkEvictionInterval(evictionIntervalMs),
+    reuseOrder: checkChoice("reuseOrder", reuseOrder, REUSE_ORDERS),
+    closeIdleOfOtherRoutes: checkBoolean("closeIdleOfOtherRoutes", closeIdleOfOtherRoutes),
+    connectFailure: checkChoice("connectFailure", connectFailure, FAILURE_POLICIES),
+    connectTimeoutMs: checkDuration("connectTimeoutMs", connectTimeoutMs, { infinite: true }),
+    reconnectBackoffMs: checkDuration("reconnectBackoffMs", reconnectBackoffMs, {
+      infinite: false,
+    }),
+    reconnectBackoffMaxMs: checkDuration("reconnectBackoffMaxMs", reconnectBackoffMaxMs, {
+      infinite: false,
+    }),
+    multiplexed: checkBoolean("multiplexed", multiplexed),
+    maxInFlight: checkCount("maxInFlight", maxInFlight, { min: 1, infinite: true }),
+    connectionsMaxIdleMs: checkDuration("connectionsMaxIdleMs", connectionsMaxIdleMs, {
+      infinite: true,
+    }),
+  };
+  checkCombinations(config);
+  return config;
+}
+
+function checkOverrides(value: unknown, maxTotal: number): Record<Route, number> {
+  const overrides = checkRecord("maxPerRouteOverrides", value);
+  const checked: Record<Route, number> = {};
+  for (const [route, limit] of Object.entries(overrides)) {
+    const name = `maxPerRouteOverrides[${JSON.stringify(route)}]`;
+    checked[route] = checkCount(name, limit, { min: 1, infinite: true });
+    checkRelation(limit as number <= maxTotal, name, `at most 'maxTotal' (${maxTotal})`, limit);
+  }
+  return checked;
+}
+
+function checkEvictionInterval(value: unknown): number {
+  const interval = checkDuration("evictionIntervalMs", value, { infinite: true });
+  checkRelation(interval > 0, "evictionIntervalMs", "greater than 0 or Infinity", interval);
+  return interval;
+}
+
+function checkCombinations(config: PoolConfig): void {
+  const { maxTotal, maxPerRoute, reconnectBackoffMs, reconnectBackoffMaxMs } = config;
+  checkRelation(
+    maxPerRoute <= maxTotal,
+    "maxPerRoute",
+    `at most 'maxTotal' (${maxTotal})`,
+    maxPerRoute,
+  );
+  checkRelation(
+    reconnectBackoffMaxMs >= reconnectBackoffMs,
+    "reconnectBackoffMaxMs",
+    `at least 'reconnectBackoffMs' (${reconnectBackoffMs})`,
+    reconnectBackoffMaxMs,
+  );
+  // Retrying at once against a refusing endpoint would loop forever at one instant.
+  checkRelation(
+    config.connectFailure !== "retry" || reconnectBackoffMs > 0,
+    "reconnectBackoffMs",
+    `greater than 0 when 'connectFailure' is "retry"`,
+    reconnectBackoffMs,
+  );
+}
+
+/**
+ * The live-connection limit of one route: its override, else `maxPerRoute`;
+ * one in multiplexed mode.
+ *
+ * @param config The resolved configuration.
+ * @param route The route.
+ * @returns The route's limit.
+ */
+export function routeLimit(config: PoolConfig, route: Route): number {
+  const limit = Object.hasOwn(config.maxPerRouteOverrides, route)
+    ? config.maxPerRouteOverrides[route]!
+    : config.maxPerRoute;
+  return config.multiplexed ? Math.min(1, limit) : limit;
+}

@@ -1,0 +1,137 @@
+import type { Route } from "../net/types.ts";
+import { discard, emit, type Entry, type Failure, type Step, type Waiter } from "./core_state.ts";
+import type { CheckOutFailedReason } from "./events.ts";
+import { passesValidation, perishedReason } from "./expiry.ts";
+import { claimCapacity, connectingCount, openConnection } from "./limits.ts";
+
+/*
+ * Waiters are served first come, first served (FIFO) within a route. A waiter
+ * blocked by its route's limit or backoff never blocks waiters of other
+ * routes: the serving pass skips a blocked route and goes on.
+ * Rules ORD-1 (arrival order), ORD-3 (no head-of-line blocking), LSE-3 (idle
+ * before new), ORD-4 (LIFO/FIFO reuse), TMO-1 (a late connection serves the
+ * next waiter or goes idle).
+ */
+
+/**
+ * Take the idle connection of `route` to lease next (LIFO or FIFO), closing
+ * on the way every one that perished (stale, seen closed, expired, idle too
+ * long) or fails validation; lazily, at lease time, as Apache does.
+ *
+ * @param step The current step.
+ * @param route The route.
+ * @returns A usable connection, or `undefined`.
+ */
+export function takeIdle(step: Step, route: Route): Entry | undefined {
+  for (;;) {
+    const idle = [...step.state.entries.values()]
+      .filter((entry) => entry.route === route && entry.state === "available")
+      .sort((a, b) => a.idleOrder - b.idleOrder);
+    const entry = step.config.reuseOrder === "lifo" ? idle.at(-1) : idle[0];
+    if (entry === undefined) return undefined;
+    const reason = perishedReason(step, entry);
+    if (reason !== undefined) {
+      discard(step, entry, reason);
+    } else if (passesValidation(step, entry)) {
+      return entry;
+    }
+  }
+}
+
+/**
+ * Lease a connection to a caller (who may never have queued).
+ *
+ * @param step The current step.
+ * @param waiterId The caller.
+ * @param entry The connection.
+ */
+export function grant(step: Step, waiterId: number, entry: Entry): void {
+  const leaseId = step.state.nextLeaseId++;
+  entry.state = "leased";
+  entry.leaseId = leaseId;
+  step.out.push({ type: "grant", waiterId, connectionId: entry.id, leaseId });
+  emit(step, {
+    type: "ConnectionCheckedOut",
+    route: entry.route,
+    connectionId: entry.id,
+    leaseId,
+    ...(entry.socketId === undefined ? {} : { socketId: entry.socketId }),
+  });
+}
+
+const FAILURE_REASONS: Record<Failure["kind"], CheckOutFailedReason> = {
+  poolClosed: "poolClosed",
+  poolCleared: "poolCleared",
+  timeout: "timeout",
+  waitQueueFull: "waitQueueFull",
+  connect: "connectionError",
+};
+
+/**
+ * Fail a caller, removing it from the queue it is in (if any).
+ *
+ * @param step The current step.
+ * @param waiter The caller.
+ * @param failure Why.
+ */
+export function reject(step: Step, waiter: Waiter, failure: Failure): void {
+  for (const queue of [step.state.waiters, step.state.sends]) {
+    const index = queue.indexOf(waiter);
+    if (index >= 0) queue.splice(index, 1);
+  }
+  cancelAcquireTimer(step, waiter);
+  step.out.push({ type: "reject", waiterId: waiter.id, failure });
+  emit(step, {
+    type: "ConnectionCheckOutFailed",
+    route: waiter.route,
+    reason: FAILURE_REASONS[failure.kind],
+  });
+}
+
+/**
+ * Fail every queued caller at once (clear, close).
+ *
+ * @param step The current step.
+ * @param failure Why.
+ */
+export function rejectAll(step: Step, failure: Failure): void {
+  for (const waiter of [...step.state.waiters, ...step.state.sends]) reject(step, waiter, failure);
+}
+
+/**
+ * Serve the queue in arrival order: hand out idle connections, and open
+ * connections for waiters no connect in progress will serve, as capacity,
+ * `maxConnecting` and backoff allow.
+ *
+ * @param step The current step.
+ */
+export function serveWaiters(step: Step): void {
+  const blocked = new Set<Route>();
+  const covered = new Map<Route, number>();
+  for (const waiter of [...step.state.waiters]) {
+    const { route } = waiter;
+    if (blocked.has(route)) continue;
+    const idle = takeIdle(step, route);
+    if (idle !== undefined) {
+      step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);
+      cancelAcquireTimer(step, waiter);
+      grant(step, waiter.id, idle);
+      continue;
+    }
+    const ahead = covered.get(route) ?? 0;
+    if (ahead < connectingCount(step, route)) {
+      covered.set(route, ahead + 1); // a connect in progress will serve it
+    } else if (claimCapacity(step, route)) {
+      openConnection(step, route);
+      covered.set(route, ahead + 1);
+    } else {
+      blocked.add(route);
+    }
+  }
+}
+
+function cancelAcquireTimer(step: Step, waiter: Waiter): void {
+  if (waiter.timeoutMs === undefined) return;
+  const timer = { kind: "acquire", waiterId: waiter.id, timeoutMs: waiter.timeoutMs } as const;
+  step.out.push({ type: "cancelTimer", timer });
+}
