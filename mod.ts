@@ -1,16 +1,35 @@
 /**
  * poolcheck: a property-based conformance kit for connection pools.
  *
- * @example A virtual clock drives every run
+ * The pieces: a virtual clock and a global-time driver (`VirtualClock`,
+ * `GlobalTimeDriver`), a simulated network whose `Ledger` witnesses every
+ * socket (`SimNetwork`), and a reference pool implementing the semantics of
+ * Apache HttpClient 5's route pool, Kafka's multiplexed client and the JDK
+ * keep-alive cache (`ReferencePool` and its presets).
+ *
+ * @example A reference pool on a simulated network and a virtual clock
  * ```ts
  * import assert from "node:assert/strict";
- * import { VirtualClock } from "./mod.ts";
+ * import { ReferencePool, SimNetwork, VirtualClock } from "./mod.ts";
  *
  * const clock = new VirtualClock();
- * clock.advance(250);
- * assert.equal(clock.now(), 250);
+ * const network = new SimNetwork({ clock });
+ * const pool = new ReferencePool({
+ *   clock,
+ *   connect: (route, options) => network.connect(route, options),
+ *   maxPerRoute: 2,
+ * });
+ * const leasing = pool.acquire("db:5432");
+ * clock.runDue();
+ * const lease = await leasing;
+ * assert.equal(network.ledger.stateOf(lease.socket.id), "open");
+ * lease.release();
+ * assert.equal(pool.stats().total.available, 1);
+ * await pool.close();
  * ```
  *
  * @module
  */
 export * from "./src/clock/mod.ts";
+export * from "./src/net/mod.ts";
+export * from "./src/pool/mod.ts";

@@ -22,6 +22,8 @@ export class ConnectRefusedError extends Error {
   readonly socketId: SocketId;
 
   /**
+   * Describe a refused connect.
+   *
    * @param route Route that refused.
    * @param socketId Socket that was being connected.
    */
@@ -55,6 +57,8 @@ export class ConnectAbortedError extends Error {
   readonly socketId: SocketId;
 
   /**
+   * Describe an aborted connect.
+   *
    * @param route Route being connected.
    * @param socketId Socket that was being connected.
    * @param cause Why the client aborted, if known.
@@ -93,6 +97,8 @@ export class SocketClosedError extends Error {
   readonly reason: SocketClosedReason;
 
   /**
+   * Describe a request that failed on a closed socket.
+   *
    * @param socketId Socket the request was on.
    * @param reason What ended the socket.
    */

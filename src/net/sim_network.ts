@@ -68,6 +68,8 @@ export class SimNetwork {
   #wire: Wire;
 
   /**
+   * Create a network on a clock; every route starts with the defaults.
+   *
    * @param options The clock, and default endpoint behaviour.
    * @throws {TypeError} If `clock` is missing.
    * @throws {RangeError} If a default behaviour field is out of range.

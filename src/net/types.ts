@@ -69,12 +69,15 @@ export interface EndpointBehaviour {
 
 /** What a caller gets back for a request. */
 export interface SimResponse {
+  /** The request this answers. */
   readonly requestId: RequestId;
+  /** The socket it came on. */
   readonly socketId: SocketId;
   /** Position of this response on its socket: 1 for the first, 2, … */
   readonly sequence: number;
   /** Virtual time the response arrived. */
   readonly at: number;
+  /** The response's keep-alive hint, if the server sent one. */
   readonly keepAlive?: KeepAliveHint;
 }
 
@@ -84,7 +87,9 @@ export interface LedgerEventBase {
   readonly seq: number;
   /** Virtual time of the event. */
   readonly t: number;
+  /** Socket the event is about. */
   readonly socketId: SocketId;
+  /** That socket's route. */
   readonly route: Route;
 }
 
