@@ -21,10 +21,12 @@ export class SocketTable {
   readonly #listener: SocketListener;
   readonly #connects = new Map<number, AbortController>();
   readonly #held = new Map<number, Held>();
+  readonly #observePeerClose: boolean;
 
-  constructor(connect: ConnectFunction, listener: SocketListener) {
+  constructor(connect: ConnectFunction, listener: SocketListener, observePeerClose: boolean) {
     this.#connect = connect;
     this.#listener = listener;
+    this.#observePeerClose = observePeerClose;
   }
 
   /** The socket of a connection, once established. */
@@ -71,7 +73,9 @@ export class SocketTable {
   }
 
   #adopt(connectionId: number, socket: SimSocket): void {
-    const offHalfClose = socket.onHalfClose(() => this.#listener.halfClosed(connectionId));
+    const offHalfClose = this.#observePeerClose
+      ? socket.onHalfClose(() => this.#listener.halfClosed(connectionId))
+      : () => {};
     const offClose = socket.onClose((by) => this.#listener.closed(connectionId, by));
     const unsubscribe = () => {
       offHalfClose();

@@ -85,6 +85,37 @@ describe("expiry at lease time (strict deadlines)", () => {
     await w.pool.close();
   });
 
+  test("without observePeerClose, a stale connection is found by validation, not by the event", async () => {
+    const w = world({ observePeerClose: false });
+    const first = await useOnce(w);
+    w.network.serverClose(first);
+    assert.equal(w.network.socket(first)?.state, "half-closed", "the pool did not hear it");
+    assert.equal(w.pool.stats().total.available, 1);
+    await w.advance(2_001);
+    const second = await useOnce(w);
+    assert.notEqual(second, first);
+    assert.deepEqual(
+      w.network.ledger.events.filter((e) => e.type === "ConnectionChecked").map((e) => e.socketId),
+      [first],
+    );
+    assert.equal(w.network.ledger.closure(first)?.reason, "peerClosed");
+    await w.pool.close();
+  });
+
+  test("without observePeerClose, a stale connection inside the validation window is leased (Apache's known gap)", async () => {
+    const w = world({ observePeerClose: false });
+    const first = await useOnce(w);
+    w.network.serverClose(first);
+    await w.advance(2_000);
+    const leasing = track(w.pool.acquire("a"));
+    await w.settle();
+    const lease = leasing.value();
+    assert.equal(lease.socket.id, first);
+    assert.equal(lease.socket.state, "half-closed");
+    lease.release({ reusable: false });
+    await w.pool.close();
+  });
+
   test("a leased connection the server half-closed is closed on release, not reused", async () => {
     const w = world();
     const leasing = track(w.pool.acquire("a"));

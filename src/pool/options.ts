@@ -54,6 +54,13 @@ export interface PoolBehaviourOptions {
   idleTimeoutMs?: number;
   /** Idle connections idle longer than this are probed before reuse. @default {2000} */
   validateAfterInactivityMs?: number;
+  /**
+   * Listen for the server half-closing a connection and close it at once, as
+   * event-driven clients (undici, node:http) do. Apache's classic blocking
+   * pool cannot hear it and relies on `validateAfterInactivityMs` instead.
+   * @default {true}
+   */
+  observePeerClose?: boolean;
   /** Period of the evictor (closeExpired + idle timeout). @default {Infinity} (no evictor) */
   evictionIntervalMs?: number;
   /** Reuse order among a route's idle connections. @default {"lifo"} */
@@ -116,6 +123,7 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
     honourKeepAliveMax = false,
     idleTimeoutMs = Infinity,
     validateAfterInactivityMs = 2_000,
+    observePeerClose = true,
     evictionIntervalMs = Infinity,
     reuseOrder = "lifo",
     closeIdleOfOtherRoutes = true,
@@ -144,6 +152,7 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
       validateAfterInactivityMs,
       { infinite: true },
     ),
+    observePeerClose: checkBoolean("observePeerClose", observePeerClose),
     evictionIntervalMs: checkEvictionInterval(evictionIntervalMs),
     reuseOrder: checkChoice("reuseOrder", reuseOrder, REUSE_ORDERS),
     closeIdleOfOtherRoutes: checkBoolean("closeIdleOfOtherRoutes", closeIdleOfOtherRoutes),

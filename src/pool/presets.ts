@@ -65,6 +65,7 @@ export const apacheHttpClient5Preset: Readonly<PoolBehaviourOptions> = Object.fr
   honourKeepAliveMax: false,
   idleTimeoutMs: Infinity,
   validateAfterInactivityMs: 2_000,
+  observePeerClose: false,
   evictionIntervalMs: Infinity,
   reuseOrder: "lifo",
   closeIdleOfOtherRoutes: true,

@@ -100,7 +100,7 @@ export class ReferencePool {
       connectFailed: (id, error) => this.#execute(this.#core.connectFailed(this.#now(), id, error)),
       halfClosed: (id) => this.#execute(this.#core.halfClosed(this.#now(), id)),
       closed: (id, by) => this.#execute(this.#core.socketClosed(this.#now(), id, by)),
-    });
+    }, this.#config.observePeerClose);
     this.#core = new PoolCore(this.#config, (id) => this.#sockets.socket(id)?.isStale() ?? true);
     this.#execute(this.#core.start(clock.now()));
   }
