@@ -33,3 +33,13 @@
 export * from "./src/clock/mod.ts";
 export * from "./src/net/mod.ts";
 export * from "./src/pool/mod.ts";
+export * from "./src/harness/mod.ts";
+export * from "./src/report/mod.ts";
+// Both the reference pool and the adapter contract name their counters
+// PoolStats/RouteStats; the root exports the pool's under those names and the
+// contract's (what an adapter's stats() returns) as Reported*.
+export type { PoolStats, RouteStats } from "./src/pool/mod.ts";
+export type {
+  PoolStats as ReportedPoolStats,
+  RouteStats as ReportedRouteStats,
+} from "./src/harness/mod.ts";

@@ -1,0 +1,121 @@
+/**
+ * Benchmarks of the harness (`deno task bench`): throughput against the
+ * reference pool next to raw fast-check `asyncModelRun` on a trivial model,
+ * the default and quick profiles' wall time, and, for every broken pool, the
+ * median runs and time until detection and the shrunk counterexample length.
+ * Targets (DESIGN.md section 8): ≥ 100,000 commands/s, ≥ 1/5 of raw, default
+ * run < 10 s, quick < 2 s, every broken pool caught with ≤ 8 steps.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import { referenceAdapter } from "../conformance/reference/adapter.ts";
+import { BROKEN_POOLS } from "../fixtures/broken/mod.ts";
+import { caseArbitrary, checkPool } from "../src/harness/check_pool.ts";
+import { RULES } from "../src/harness/rules/mod.ts";
+import { runCase } from "../src/harness/run_case.ts";
+
+/** Seeds per broken pool for the detection statistics. */
+const DETECTION_SEEDS = 10;
+
+class Counter {
+  n = 0;
+}
+class Inc implements fc.AsyncCommand<Counter, Counter> {
+  check(): boolean {
+    return true;
+  }
+  async run(model: Counter, real: Counter): Promise<void> {
+    model.n++;
+    real.n++;
+    await Promise.resolve();
+    if (model.n !== real.n) throw new Error("diverged");
+  }
+  toString(): string {
+    return "inc";
+  }
+}
+
+async function rawCommandsPerSecond(): Promise<number> {
+  let commands = 0;
+  const started = performance.now();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.commands([fc.constant(new Inc())], { maxCommands: 60, size: "max" }),
+      async (cmds) => {
+        await fc.asyncModelRun(() => ({ model: new Counter(), real: new Counter() }), cmds);
+        commands += [...cmds].length;
+      },
+    ),
+    { seed: 1, numRuns: 2_000 },
+  );
+  return commands / ((performance.now() - started) / 1000);
+}
+
+async function harnessCommandsPerSecond(): Promise<
+  { perSecond: number; defaultMs: number; quickMs: number }
+> {
+  const full = await checkPool(referenceAdapter, { seed: 1 });
+  const quick = await checkPool(referenceAdapter, { seed: 1, quick: true });
+  return {
+    perSecond: full.commands / (full.durationMs / 1000),
+    defaultMs: full.durationMs,
+    quickMs: quick.durationMs,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+async function detection(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const broken of BROKEN_POOLS) {
+    const rules = RULES.filter((r) => r.id === broken.rule);
+    const runs: number[] = [];
+    const times: number[] = [];
+    let caught = 0;
+    for (let seed = 1; seed <= DETECTION_SEEDS; seed++) {
+      const started = performance.now();
+      const result = await fc.check(
+        fc.asyncProperty(caseArbitrary(broken.adapter, 60), async (value) => {
+          await runCase(broken.adapter, value, { rules });
+        }),
+        { seed, numRuns: 300, endOnFailure: true },
+      );
+      times.push(performance.now() - started);
+      runs.push(result.numRuns);
+      if (result.failed) caught++;
+    }
+    const report = await checkPool(broken.adapter, { seed: 1, rules: [broken.rule] });
+    const length = report.rules[0]?.counterexample?.commands.length ?? NaN;
+    lines.push(
+      `${broken.rule.padEnd(6)} ${
+        broken.adapter.name.padEnd(30)
+      } caught ${caught}/${DETECTION_SEEDS}, median ${median(runs)} runs, ${
+        median(times).toFixed(0)
+      } ms, counterexample ${length} commands`,
+    );
+  }
+  return lines;
+}
+
+const raw = await rawCommandsPerSecond();
+const harness = await harnessCommandsPerSecond();
+console.log(
+  [
+    `raw fast-check asyncModelRun: ${raw.toFixed(0)} commands/s`,
+    `harness on the reference pool: ${harness.perSecond.toFixed(0)} commands/s (${
+      (harness.perSecond / raw * 100).toFixed(1)
+    }% of raw; targets: 100000/s and 20%)`,
+    `default run of the reference adapter: ${
+      harness.defaultMs.toFixed(0)
+    } ms (target < 10000); quick: ${harness.quickMs.toFixed(0)} ms (target < 2000)`,
+    ...(await detection()),
+  ].join("\n"),
+);
+
+Deno.bench("checkPool(reference, quick)", async () => {
+  await checkPool(referenceAdapter, { seed: 1, quick: true });
+});

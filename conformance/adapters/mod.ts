@@ -1,0 +1,60 @@
+/**
+ * The adapters bundled with the kit: the reference pool (leasing and
+ * multiplexed) and the pools people run: generic-pool, tarn, pg-pool,
+ * undici's Pool and Agent, and node:http's Agent.
+ *
+ * @module
+ */
+import type { Adapter } from "../../src/harness/adapter.ts";
+import { referenceAdapter, referenceMultiplexedAdapter } from "../reference/adapter.ts";
+import { genericPoolAdapter } from "./generic_pool.ts";
+import { nodeHttpAgentAdapter } from "./node_http_agent.ts";
+import { pgPoolAdapter } from "./pg_pool.ts";
+import { tarnAdapter } from "./tarn.ts";
+import { undiciAgentAdapter } from "./undici_agent.ts";
+import { undiciPoolAdapter } from "./undici_pool.ts";
+
+export {
+  genericPoolAdapter,
+  nodeHttpAgentAdapter,
+  pgPoolAdapter,
+  referenceAdapter,
+  referenceMultiplexedAdapter,
+  tarnAdapter,
+  undiciAgentAdapter,
+  undiciPoolAdapter,
+};
+
+/** Every bundled adapter, the reference pool first. */
+export const BUNDLED_ADAPTERS: readonly Adapter<unknown>[] = Object.freeze([
+  referenceAdapter,
+  referenceMultiplexedAdapter,
+  genericPoolAdapter,
+  tarnAdapter,
+  pgPoolAdapter,
+  undiciPoolAdapter,
+  undiciAgentAdapter,
+  nodeHttpAgentAdapter,
+] as Adapter<unknown>[]);
+
+/**
+ * The adapters a run without `--adapter` judges: those whose results have
+ * been triaged, so that every failure they show is either a bug to fix or a
+ * deviation recorded in their expectation file. The third-party adapters are
+ * bundled and can be run by name (`--adapter tarn`); each joins this list
+ * when its expectation file does.
+ */
+export const DEFAULT_ADAPTERS: readonly Adapter<unknown>[] = Object.freeze([
+  referenceAdapter,
+  referenceMultiplexedAdapter,
+] as Adapter<unknown>[]);
+
+/**
+ * Look up a bundled adapter by name.
+ *
+ * @param name The adapter's `name`, e.g. `"tarn"`.
+ * @returns The adapter, or `undefined` when none has that name.
+ */
+export function bundledAdapter(name: string): Adapter<unknown> | undefined {
+  return BUNDLED_ADAPTERS.find((adapter) => adapter.name === name);
+}

@@ -1,0 +1,194 @@
+/**
+ * Adapter for tarn 3 (`new Pool({ create, destroy, validate, min, max, … })`),
+ * the pool under knex.
+ *
+ * Mapping onto the simulated network:
+ * - The pool has no notion of routes: it runs single-route, route rules are
+ *   not applicable. Each pooled resource is one {@linkcode SimSocket}:
+ *   `create` connects it, `destroy` closes it, and the lease is the resource
+ *   itself (tarn finds a release's entry by resource identity).
+ * - acquire → `pool.acquire().promise`; release reusable →
+ *   `pool.release(resource)`. tarn has no call to discard a leased resource:
+ *   its users mark the connection dead and let `validate` reject it (knex
+ *   sets `__knex__disposed` and checks it in `validate`). The adapter does the
+ *   same with the socket itself: a broken release closes the socket, then
+ *   releases it, and `validate` (a staleness probe, always installed, as knex
+ *   does) discards it at the next acquire or the reaper closes it.
+ * - `release()` answers `false` for a resource it does not hold; the adapter
+ *   turns that into a thrown error so the harness sees the refusal.
+ * - Timeouts are pool options read when an operation starts
+ *   (dist/Pool.js: `new PendingOperation(this.acquireTimeoutMillis)`): the
+ *   adapter sets `acquireTimeoutMillis` for the duration of the synchronous
+ *   `acquire()` call. tarn always arms an acquire timeout (default 30 s), so
+ *   an acquire without one gets {@linkcode NEVER_MS}.
+ * - Idle resources are closed by the reaper, a `setInterval` every
+ *   {@linkcode REAP_INTERVAL_MS} that destroys those idle for at least
+ *   `idleTimeoutMillis`: closing can be one interval late, the declared
+ *   tolerance. Without a drawn max idle, `idleTimeoutMillis` is
+ *   {@linkcode NEVER_MS} (tarn cannot switch it off; its default is 30 s).
+ *
+ * @module
+ */
+import { Pool } from "tarn";
+import type { Adapter, PoolStats, PoolUnderTest } from "../../src/harness/adapter.ts";
+import type { SimSocket } from "../../src/net/mod.ts";
+import { NEVER_MS, onlyRoute, wrongRoute } from "./_factory_pool.ts";
+
+/** Interval of tarn's reaper in this adapter, ms; also the timing tolerance. */
+export const REAP_INTERVAL_MS = 25;
+
+/** The option tarn copies into each acquire (a `protected` field in its typings). */
+interface PoolInternals {
+  acquireTimeoutMillis: number;
+}
+
+function acquireWithTimeout(
+  pool: Pool<SimSocket>,
+  timeoutMs: number | undefined,
+): Promise<SimSocket> {
+  const options = pool as unknown as PoolInternals;
+  const saved = options.acquireTimeoutMillis;
+  options.acquireTimeoutMillis = timeoutMs ?? NEVER_MS;
+  try {
+    return pool.acquire().promise;
+  } finally {
+    options.acquireTimeoutMillis = saved;
+  }
+}
+
+function statsOf(pool: Pool<SimSocket>, route: string): PoolStats {
+  // `used` also holds resources reserved for an acquire while they are
+  // validated (dist/Pool.js `_doAcquire`), which the settle loop lets finish.
+  const total = {
+    leased: pool.numUsed(),
+    available: pool.numFree(),
+    pending: pool.numPendingAcquires() + pool.numPendingValidations(),
+    connecting: pool.numPendingCreates(),
+  };
+  return { total, routes: { [route]: total } };
+}
+
+/**
+ * tarn 3.1 judged by the kit.
+ *
+ * Capabilities and policies, each from dist/Pool.js:
+ * - `acquireTimeout`: each PendingOperation races a `setTimeout` and rejects
+ *   with `TimeoutError`; the acquire is then removed from `pendingAcquires`.
+ * - `connectTimeout`: `createTimeoutMillis` rejects a create that takes too
+ *   long and frees its place in `pendingCreates`; the underlying connect is
+ *   not cancelled (tarn's `create` gets no signal), which the kit judges.
+ * - `releaseBroken`: close + release, discarded by `validate` (see above).
+ * - `validateAfterInactivity` (threshold 0): `_doAcquire` validates every
+ *   free resource before resolving an acquire; a failed one is destroyed.
+ * - `maxIdle`: the reaper (`check()`, `idleTimeoutMillis`, `>=`).
+ * - `stats`: `numUsed`, `numFree`, `numPendingAcquires`,
+ *   `numPendingValidations`, `numPendingCreates`.
+ * - `rejectsBadRelease`: `release()` returns `false` for a resource not in
+ *   `used`; it searches by resource, so a stale release after the resource
+ *   was lent again is accepted: the kit judges that.
+ * - Reuse order `lifo`: `free.push` on release and creation, `free.pop` on
+ *   acquire.
+ * - Waiters `fifo`, no overtaking: `pendingAcquires.push`/`shift`, and an
+ *   acquire whose validation failed goes back to the head (`unshift`).
+ * - Expiry `evictor` (the reaper). A failed create is retried after
+ *   `createRetryIntervalMillis` (200 ms) while acquires wait
+ *   (`propagateCreateError` left at its default, `false`).
+ * - `destroy()` (close) rejects pending acquires with "aborted" only after
+ *   every used resource came back, and acquires made after it are never
+ *   served nor rejected until their own timeout; declared `reject`, the kit
+ *   judges the delay.
+ * - Limits: creation only happens with no free resource and
+ *   `used + pendingCreates < max`, so idle resources count.
+ * - Not declared: TTL, keep-alive, maxConnecting, maxWaiters, routes.
+ *
+ * @example Leasing, reusing and closing
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tarnAdapter } from "./tarn.ts";
+ * import { inGlobalWorld, poolConfig, settle } from "./_factory_pool.ts";
+ *
+ * await inGlobalWorld(async (world) => {
+ *   const pool = await tarnAdapter.create(poolConfig(), world);
+ *   const first = pool.acquire("db", {});
+ *   await settle(world);
+ *   const lease = await first;
+ *   assert.equal(pool.connectionOf(lease), 1);
+ *   pool.release(lease, { reusable: true });
+ *   const closing = pool.close();
+ *   await settle(world);
+ *   await closing;
+ *   assert.equal(world.network.socket(1)?.state, "closed");
+ * });
+ * ```
+ */
+export const tarnAdapter: Adapter<SimSocket> = {
+  name: "tarn",
+  supports: {
+    timeMode: "global",
+    capabilities: [
+      "stats",
+      "acquireTimeout",
+      "connectTimeout",
+      "releaseBroken",
+      "validateAfterInactivity",
+      "maxIdle",
+      "rejectsBadRelease",
+    ],
+    ranges: {
+      routes: [1, 1],
+      maxTotal: [1, 6],
+      maxPerRoute: [1, 6],
+      // tarn rejects a timeout that is not a positive integer.
+      acquireTimeoutMs: [1, 2_000],
+      connectTimeoutMs: [1, 2_000],
+      validateAfterInactivityMs: [0, 0],
+      maxIdleMs: [50, 5_000],
+    },
+    policies: {
+      reuseOrder: "lifo",
+      waiterOrder: "fifo",
+      overtaking: false,
+      expiry: ["evictor"],
+      closeWaiters: "reject",
+      connectFailure: "retry",
+      limitsCountIdle: true,
+      closeIdleOfOtherRoutes: false,
+    },
+    toleranceMs: REAP_INTERVAL_MS,
+  },
+  create(config, world): PoolUnderTest<SimSocket> {
+    const route = onlyRoute("tarn", config);
+    const { network } = world;
+    const pool = new Pool<SimSocket>({
+      create: () => network.connect(route),
+      destroy: (socket) => socket.close("destroyed"),
+      validate: (socket) => !socket.isStale(),
+      min: 0,
+      max: config.maxTotal,
+      acquireTimeoutMillis: NEVER_MS,
+      createTimeoutMillis: config.connectTimeoutMs ?? NEVER_MS,
+      idleTimeoutMillis: config.maxIdleMs ?? NEVER_MS,
+      reapIntervalMillis: REAP_INTERVAL_MS,
+    });
+    return {
+      acquire: (asked, { timeoutMs }) =>
+        wrongRoute("tarn", route, asked) ?? acquireWithTimeout(pool, timeoutMs),
+      release: (socket, { reusable }) => {
+        // Only a resource tarn holds is closed: a refused release changes nothing.
+        const held = pool.numUsed() > 0 &&
+          (pool as unknown as { used: { resource: SimSocket }[] }).used.some((u) =>
+            u.resource === socket
+          );
+        if (!reusable && held) socket.close("broken");
+        if (!pool.release(socket)) {
+          throw new Error(`tarn refused the release of socket ${socket.id}: not in use`);
+        }
+      },
+      connectionOf: (socket) => socket.id,
+      close: async () => {
+        await pool.destroy();
+      },
+      stats: () => statsOf(pool, route),
+    };
+  },
+};

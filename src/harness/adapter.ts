@@ -1,0 +1,589 @@
+/**
+ * The adapter contract: how the harness drives a pool it knows nothing about.
+ *
+ * An {@linkcode Adapter} declares what its pool can do ({@linkcode Supports})
+ * and creates a {@linkcode PoolUnderTest} for a {@linkcode PoolConfig} drawn by
+ * the harness, connected through the simulated network of a {@linkcode World}.
+ * Rules are judged from the network's ledger and from what callers received,
+ * so the only thing an adapter must expose about its leases is which simulated
+ * socket each one holds ({@linkcode PoolUnderTest.connectionOf}).
+ *
+ * @module
+ */
+import type { DrivableClock } from "../clock/types.ts";
+import type { SimNetwork } from "../net/mod.ts";
+import type { Route, SimResponse, SocketId } from "../net/types.ts";
+
+/** How the pool under test reads time. */
+export type TimeMode =
+  /** The pool takes the injected {@linkcode World.clock} (a virtual clock). */
+  | "virtual"
+  /**
+   * The pool reads global time (`setTimeout`, `Date`, …); the harness fakes it
+   * for the duration of each run and `world.clock` is the driver.
+   */
+  | "global";
+
+/**
+ * Optional abilities of a pool. A rule that needs a capability the adapter
+ * does not declare is reported "not applicable", never passed.
+ */
+export type Capability =
+  /** `stats()` reports leased/available/pending/connecting (STA-1). */
+  | "stats"
+  /** `closeIdle(ms)` closes idle connections idle for at least `ms`. */
+  | "closeIdle"
+  /** `closeExpired()` closes idle connections past their deadline. */
+  | "closeExpired"
+  /** `clear()` and `ready()` (CMAP generation bump and pause). */
+  | "clear"
+  /** Multiplexed mode: `send(route, request)`, in-flight limit (INF-*). */
+  | "multiplexed"
+  /** `acquire(route, { timeoutMs })` honours the timeout (TMO-1). */
+  | "acquireTimeout"
+  /** `release(lease, { reusable: false })` closes the connection (ERR-2). */
+  | "releaseBroken"
+  /** A per-route limit `maxPerRoute` (LIM-2). */
+  | "maxPerRoute"
+  /** Per-route overrides of the per-route limit. */
+  | "maxPerRouteOverrides"
+  /** A limit on connects in progress (LIM-3). */
+  | "maxConnecting"
+  /** A bound on queued acquires; an acquire beyond it fails at once (LIM-4). */
+  | "maxWaiters"
+  /** Time to live from creation (EXP-1). */
+  | "ttl"
+  /** Keep-alive deadline from the response's `timeout=N` hint (EXP-2). */
+  | "keepAliveHint"
+  /** A default keep-alive when no hint is given (EXP-2). */
+  | "defaultKeepAlive"
+  /** Honours the hint's `max=M` request count (EXP-3). */
+  | "keepAliveMax"
+  /** Validates connections idle longer than a threshold before lease (EXP-4). */
+  | "validateAfterInactivity"
+  /** A connect timeout that aborts a hanging connect (TMO-2). */
+  | "connectTimeout"
+  /** Kafka-style reconnect backoff after failed connects (TMO-3). */
+  | "reconnectBackoff"
+  /** Idle connections older than `maxIdleMs` are closed by the pool itself (TMO-4). */
+  | "maxIdle"
+  /** Rejects releasing an unknown or already released lease (LSE-4). */
+  | "rejectsBadRelease";
+
+/** Every {@linkcode Capability}, in declaration order. */
+export const CAPABILITIES: readonly Capability[] = Object.freeze([
+  "stats",
+  "closeIdle",
+  "closeExpired",
+  "clear",
+  "multiplexed",
+  "acquireTimeout",
+  "releaseBroken",
+  "maxPerRoute",
+  "maxPerRouteOverrides",
+  "maxConnecting",
+  "maxWaiters",
+  "ttl",
+  "keepAliveHint",
+  "defaultKeepAlive",
+  "keepAliveMax",
+  "validateAfterInactivity",
+  "connectTimeout",
+  "reconnectBackoff",
+  "maxIdle",
+  "rejectsBadRelease",
+]);
+
+/** An inclusive integer range `[min, max]` the harness draws a value from. */
+export type IntRange = readonly [min: number, max: number];
+
+/**
+ * Value ranges for the drawn {@linkcode PoolConfig}. `routes`, `maxTotal` and
+ * `maxPerRoute` are required; an optional range is used only when the matching
+ * capability is declared (otherwise that config field stays `undefined`).
+ */
+export interface Ranges {
+  /** Number of distinct routes a run uses (1 to 8). */
+  readonly routes: IntRange;
+  /** Total connection limit. */
+  readonly maxTotal: IntRange;
+  /** Per-route connection limit (also drawn without the capability; then equal to maxTotal). */
+  readonly maxPerRoute: IntRange;
+  /** Connects in progress at once (capability `maxConnecting`). */
+  readonly maxConnecting?: IntRange;
+  /** Queued acquires at once (capability `maxWaiters`). */
+  readonly maxWaiters?: IntRange;
+  /** Acquire timeout given to timed acquires, ms (capability `acquireTimeout`). */
+  readonly acquireTimeoutMs?: IntRange;
+  /** Time to live from creation, ms (capability `ttl`). */
+  readonly ttlMs?: IntRange;
+  /** Keep-alive used without a hint, ms (capability `defaultKeepAlive`). */
+  readonly defaultKeepAliveMs?: IntRange;
+  /** `timeout=N` hints the simulated server sends, ms (capability `keepAliveHint`). */
+  readonly keepAliveHintMs?: IntRange;
+  /** `max=M` hints the simulated server sends (capability `keepAliveMax`). */
+  readonly keepAliveMax?: IntRange;
+  /** Inactivity after which a connection is validated, ms (capability `validateAfterInactivity`). */
+  readonly validateAfterInactivityMs?: IntRange;
+  /** Connect timeout, ms (capability `connectTimeout`). */
+  readonly connectTimeoutMs?: IntRange;
+  /** Reconnect backoff base, ms (capability `reconnectBackoff`). */
+  readonly reconnectBackoffMs?: IntRange;
+  /** Reconnect backoff cap, ms (capability `reconnectBackoff`). */
+  readonly reconnectBackoffMaxMs?: IntRange;
+  /** Maximum idle time before the pool closes a connection, ms (capability `maxIdle`). */
+  readonly maxIdleMs?: IntRange;
+  /** Outstanding requests per connection (capability `multiplexed`). */
+  readonly maxInFlight?: IntRange;
+}
+
+/** The names of the ranges in {@linkcode Ranges}. */
+export type RangeName = keyof Ranges;
+
+/**
+ * Choices real pools make differently (DESIGN.md section 4). Rules follow the
+ * declaration: a pool is judged against what it says it does.
+ */
+export interface Policies {
+  /**
+   * Which idle connection of a route is reused: the most recently released
+   * (`lifo`), the least recently released (`fifo`), or unspecified (`any`;
+   * ORD-4 is then not applicable).
+   */
+  readonly reuseOrder: "lifo" | "fifo" | "any";
+  /** Order in which waiters of one route are served (`any`: ORD-1 not applicable). */
+  readonly waiterOrder: "fifo" | "any";
+  /**
+   * Whether a new acquire may take a connection while older waiters of the
+   * same route are queued. `false` makes ORD-2 applicable.
+   */
+  readonly overtaking: boolean;
+  /**
+   * Where expiry (TTL, keep-alive, max idle) is enforced: at lease time, at
+   * release time, by per-connection timers, or by a periodic evictor. Rules
+   * that forbid leasing an expired connection apply whatever the list says;
+   * the list tells STA-1 and EXP-5 which idle connections may legitimately
+   * still be counted as available.
+   */
+  readonly expiry: readonly ("lease" | "release" | "timer" | "evictor")[];
+  /**
+   * What `close()` does to pending acquires: reject them at once (`reject`),
+   * let them be served by released connections first (`drain`), or leave them
+   * pending forever (`drop`; CLS-1 then fails unless expected).
+   */
+  readonly closeWaiters: "reject" | "drain" | "drop";
+  /**
+   * After a failed connect: reject one waiter (`reject`) or keep it queued and
+   * connect again (`retry`).
+   */
+  readonly connectFailure: "reject" | "retry";
+  /** Whether per-route and total limits count idle connections (Apache: yes). */
+  readonly limitsCountIdle: boolean;
+  /**
+   * Whether, when full, the pool closes an idle connection of another route to
+   * make room for a waiter (Apache). With `false`, LIV-3 does not expect it.
+   */
+  readonly closeIdleOfOtherRoutes: boolean;
+}
+
+/** Everything an adapter declares about its pool. */
+export interface Supports {
+  /** How the pool reads time. */
+  readonly timeMode: TimeMode;
+  /** Optional abilities; see {@linkcode Capability}. */
+  readonly capabilities: readonly Capability[];
+  /** Value ranges the harness draws the config from. */
+  readonly ranges: Ranges;
+  /** Behavioural choices rules follow. */
+  readonly policies: Policies;
+  /**
+   * Timing tolerance in ms: how late after a deadline the pool may act (a
+   * timeout may fire, an expired connection may still be counted). 0 for
+   * pools on virtual time; real pools that round timers may need a few ms.
+   */
+  readonly toleranceMs: number;
+}
+
+/**
+ * One run's pool configuration, drawn by the harness within
+ * {@linkcode Ranges}. An optional field is `undefined` when its capability is
+ * not declared or the run leaves it unset (e.g. no TTL).
+ */
+export interface PoolConfig {
+  /** Routes the run uses, e.g. `["r0", "r1"]`; acquires target only these. */
+  readonly routes: readonly Route[];
+  /** Total limit on live connections. */
+  readonly maxTotal: number;
+  /** Per-route limit on live connections (≤ maxTotal). */
+  readonly maxPerRoute: number;
+  /** Per-route overrides of `maxPerRoute` (each ≤ maxTotal). */
+  readonly maxPerRouteOverrides: Readonly<Record<Route, number>>;
+  /** Connects in progress at once. */
+  readonly maxConnecting: number | undefined;
+  /** Queued acquires at once. */
+  readonly maxWaiters: number | undefined;
+  /** Time to live from creation, ms. */
+  readonly ttlMs: number | undefined;
+  /** Keep-alive used when a response carries no hint, ms. */
+  readonly defaultKeepAliveMs: number | undefined;
+  /** Whether the hint's `max=M` is honoured (capability `keepAliveMax`). */
+  readonly honourKeepAliveMax: boolean;
+  /** Inactivity after which a connection is validated before lease, ms. */
+  readonly validateAfterInactivityMs: number | undefined;
+  /** Connect timeout, ms. */
+  readonly connectTimeoutMs: number | undefined;
+  /** Reconnect backoff base, ms. */
+  readonly reconnectBackoffMs: number | undefined;
+  /** Reconnect backoff cap, ms. */
+  readonly reconnectBackoffMaxMs: number | undefined;
+  /** Idle time after which the pool closes a connection, ms. */
+  readonly maxIdleMs: number | undefined;
+  /** Outstanding requests per connection (multiplexed pools). */
+  readonly maxInFlight: number | undefined;
+}
+
+/**
+ * What a pool under test is given: the clock that drives time, the simulated
+ * network it must connect through, and a deterministic random source (for
+ * jitter), all owned by the harness for one run.
+ */
+export interface World {
+  /**
+   * The run's clock. For `timeMode: "virtual"` a virtual clock to inject into
+   * the pool; for `"global"` the driver that fakes global time (the pool
+   * simply uses `setTimeout`/`Date`).
+   */
+  readonly clock: DrivableClock;
+  /** The network; connect with `network.connect(route, { signal })`. */
+  readonly network: SimNetwork;
+  /** Deterministic numbers in [0, 1) drawn from the run's seed. */
+  readonly random: () => number;
+}
+
+/** Counts for one route, or for the whole pool. */
+export interface RouteStats {
+  /** Connections held by callers. */
+  readonly leased: number;
+  /** Idle connections ready for reuse (including expired ones not yet met). */
+  readonly available: number;
+  /** Acquires waiting for a connection. */
+  readonly pending: number;
+  /** Connects in progress. */
+  readonly connecting: number;
+  /** The route's limit (or maxTotal for the total), when the pool reports it. */
+  readonly max?: number;
+}
+
+/** What `stats()` returns: the total and each route the pool knows. */
+export interface PoolStats {
+  /** Whole pool. */
+  readonly total: RouteStats;
+  /** Per route; a route absent here is taken as all zeros. */
+  readonly routes: Readonly<Record<Route, RouteStats>>;
+}
+
+/** The request the harness sends through a multiplexed pool. */
+export interface SendRequest {
+  /** Harness-assigned number, 1, 2, 3, … in send order within a run. */
+  readonly seq: number;
+}
+
+/**
+ * The pool as the harness drives it. `L` is the pool's lease type; the
+ * harness treats leases as opaque and only hands them back.
+ */
+export interface PoolUnderTest<L = unknown> {
+  /**
+   * Start an acquire. The harness does not await it in the step that starts
+   * it, so a blocked acquire never blocks the run. Reject with an `Error`
+   * (ideally carrying a `code`) on timeout, close, clear or full queue.
+   */
+  acquire(route: Route, options: { readonly timeoutMs?: number }): Promise<L>;
+  /** Give a lease back; `reusable: false` means the connection is broken. */
+  release(lease: L, options: { readonly reusable: boolean }): void | Promise<void>;
+  /** The simulated socket the lease holds. */
+  connectionOf(lease: L): SocketId;
+  /** Close the pool; resolves when the pool considers itself closed. */
+  close(): Promise<void>;
+  /** Counts (capability `stats`). */
+  stats?(): PoolStats;
+  /** Close idle connections idle for at least `idleMs` (capability `closeIdle`). */
+  closeIdle?(idleMs: number): void | Promise<void>;
+  /** Close idle connections past their deadline (capability `closeExpired`). */
+  closeExpired?(): void | Promise<void>;
+  /** Bump the generation, fail waiters, pause (capability `clear`). */
+  clear?(): void | Promise<void>;
+  /** Resume after `clear()` (capability `clear`). */
+  ready?(): void | Promise<void>;
+  /** Send a request on the route's multiplexed connection (capability `multiplexed`). */
+  send?(route: Route, request: SendRequest): Promise<SimResponse>;
+  /**
+   * Make one request on a leased connection. Optional: without it the harness
+   * calls `request()` on the simulated socket `connectionOf(lease)` directly,
+   * which is how a caller of a plain connection pool talks to the server.
+   */
+  request?(lease: L): Promise<SimResponse>;
+}
+
+/**
+ * A pool made testable: a name, its declared support, and a factory. The
+ * factory may be async; it is called once per run with a fresh world.
+ */
+export interface Adapter<L = unknown> {
+  /** Short unique name, e.g. `"reference"` or `"generic-pool"`. */
+  readonly name: string;
+  /** What the pool supports and how it behaves. */
+  readonly supports: Supports;
+  /** Create a pool for one run. */
+  create(config: PoolConfig, world: World): PoolUnderTest<L> | Promise<PoolUnderTest<L>>;
+}
+
+const TIME_MODES = ["virtual", "global"] as const;
+const REUSE_ORDERS = ["lifo", "fifo", "any"] as const;
+const WAITER_ORDERS = ["fifo", "any"] as const;
+const EXPIRY_PLACES = ["lease", "release", "timer", "evictor"] as const;
+const CLOSE_WAITERS = ["reject", "drain", "drop"] as const;
+const CONNECT_FAILURES = ["reject", "retry"] as const;
+
+/** Range → capability it needs (ranges of undeclared capabilities are ignored). */
+export const RANGE_CAPABILITY: Readonly<Record<RangeName, Capability | undefined>> = Object
+  .freeze({
+    routes: undefined,
+    maxTotal: undefined,
+    maxPerRoute: undefined,
+    maxConnecting: "maxConnecting",
+    maxWaiters: "maxWaiters",
+    acquireTimeoutMs: "acquireTimeout",
+    ttlMs: "ttl",
+    defaultKeepAliveMs: "defaultKeepAlive",
+    keepAliveHintMs: "keepAliveHint",
+    keepAliveMax: "keepAliveMax",
+    validateAfterInactivityMs: "validateAfterInactivity",
+    connectTimeoutMs: "connectTimeout",
+    reconnectBackoffMs: "reconnectBackoff",
+    reconnectBackoffMaxMs: "reconnectBackoff",
+    maxIdleMs: "maxIdle",
+    maxInFlight: "multiplexed",
+  });
+
+/** Pool methods each capability requires. */
+const CAPABILITY_METHODS: Partial<Record<Capability, readonly (keyof PoolUnderTest)[]>> = {
+  stats: ["stats"],
+  closeIdle: ["closeIdle"],
+  closeExpired: ["closeExpired"],
+  clear: ["clear", "ready"],
+  multiplexed: ["send"],
+};
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
+  if (value !== null && typeof value === "object") return "an object";
+  return String(value);
+}
+
+function fail(
+  Kind: typeof TypeError | typeof RangeError,
+  name: string,
+  field: string,
+  must: string,
+  value: unknown,
+): never {
+  throw new Kind(
+    `Cannot use adapter ${name} as '${field}' must be ${must}: current value is ${show(value)}`,
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object";
+}
+
+function oneOf<T extends string>(
+  name: string,
+  field: string,
+  value: unknown,
+  allowed: readonly T[],
+): void {
+  if (typeof value !== "string") fail(TypeError, name, field, `a string`, value);
+  if (!(allowed as readonly string[]).includes(value)) {
+    fail(RangeError, name, field, `one of ${allowed.map(show).join(", ")}`, value);
+  }
+}
+
+function validateRange(name: string, field: string, value: unknown, floor: number): void {
+  if (!Array.isArray(value) || value.length !== 2) {
+    fail(TypeError, name, field, "a [min, max] pair of integers", value);
+  }
+  const [min, max] = value as unknown[];
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max)) {
+    fail(TypeError, name, field, "a [min, max] pair of integers", value);
+  }
+  if ((min as number) < floor || (min as number) > (max as number)) {
+    fail(RangeError, name, field, `a range with ${floor} ≤ min ≤ max`, value);
+  }
+}
+
+function validateRanges(name: string, ranges: unknown, capabilities: readonly Capability[]): void {
+  if (!isRecord(ranges)) fail(TypeError, name, "supports.ranges", "an object", ranges);
+  for (const key of ["routes", "maxTotal", "maxPerRoute"] as const) {
+    validateRange(name, `supports.ranges.${key}`, ranges[key], 1);
+  }
+  const routes = ranges.routes as IntRange;
+  if (routes[1] > 8) fail(RangeError, name, "supports.ranges.routes", "within [1, 8]", routes);
+  for (const key of Object.keys(ranges)) {
+    if (!(key in RANGE_CAPABILITY)) {
+      fail(RangeError, name, `supports.ranges.${key}`, "a known range (no such range)", key);
+    }
+    const needs = RANGE_CAPABILITY[key as RangeName];
+    if (needs === undefined || ranges[key] === undefined) continue;
+    const floor = key === "maxInFlight" || key === "keepAliveMax" || key === "maxConnecting"
+      ? 1
+      : 0;
+    validateRange(name, `supports.ranges.${key}`, ranges[key], floor);
+  }
+  for (const capability of capabilities) {
+    for (const [range, needs] of Object.entries(RANGE_CAPABILITY)) {
+      if (needs === capability && ranges[range] === undefined) {
+        fail(
+          TypeError,
+          name,
+          `supports.ranges.${range}`,
+          `a [min, max] pair as capability '${capability}' is declared`,
+          undefined,
+        );
+      }
+    }
+  }
+}
+
+function validatePolicies(name: string, policies: unknown): void {
+  const at = (key: string) => `supports.policies.${key}`;
+  if (!isRecord(policies)) fail(TypeError, name, "supports.policies", "an object", policies);
+  oneOf(name, at("reuseOrder"), policies.reuseOrder, REUSE_ORDERS);
+  oneOf(name, at("waiterOrder"), policies.waiterOrder, WAITER_ORDERS);
+  oneOf(name, at("closeWaiters"), policies.closeWaiters, CLOSE_WAITERS);
+  oneOf(name, at("connectFailure"), policies.connectFailure, CONNECT_FAILURES);
+  for (const key of ["overtaking", "limitsCountIdle", "closeIdleOfOtherRoutes"]) {
+    if (typeof policies[key] !== "boolean") {
+      fail(TypeError, name, at(key), "a boolean", policies[key]);
+    }
+  }
+  const expiry = policies.expiry;
+  if (!Array.isArray(expiry)) fail(TypeError, name, at("expiry"), "an array", expiry);
+  expiry.forEach((place, i) => oneOf(name, `${at("expiry")}[${i}]`, place, EXPIRY_PLACES));
+}
+
+function validateSupports(name: string, supports: unknown): void {
+  if (!isRecord(supports)) fail(TypeError, name, "supports", "an object", supports);
+  oneOf(name, "supports.timeMode", supports.timeMode, TIME_MODES);
+  const capabilities = supports.capabilities;
+  if (!Array.isArray(capabilities)) {
+    fail(TypeError, name, "supports.capabilities", "an array", capabilities);
+  }
+  capabilities.forEach((c, i) => oneOf(name, `supports.capabilities[${i}]`, c, CAPABILITIES));
+  validateRanges(name, supports.ranges, capabilities as Capability[]);
+  validatePolicies(name, supports.policies);
+  const tolerance = supports.toleranceMs;
+  if (typeof tolerance !== "number") {
+    fail(TypeError, name, "supports.toleranceMs", "a number", tolerance);
+  }
+  if (!Number.isFinite(tolerance) || tolerance < 0) {
+    fail(RangeError, name, "supports.toleranceMs", "a finite number ≥ 0", tolerance);
+  }
+}
+
+/**
+ * Check that a value is a well-formed {@linkcode Adapter}: a non-empty name, a
+ * complete and consistent `supports` declaration, and a `create` function.
+ * The harness calls this before any run starts.
+ *
+ * @param adapter The value to check.
+ * @throws {TypeError} If a field is missing or of the wrong type; the message names the field.
+ * @throws {RangeError} If a value is out of range or not one of the allowed words.
+ *
+ * @example A missing factory is named
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateAdapter } from "./adapter.ts";
+ *
+ * assert.throws(() => validateAdapter({ name: "x", supports: {} }), TypeError);
+ * ```
+ */
+export function validateAdapter(adapter: unknown): asserts adapter is Adapter {
+  if (!isRecord(adapter)) fail(TypeError, "(unnamed)", "adapter", "an object", adapter);
+  const rawName = adapter.name;
+  if (typeof rawName !== "string" || rawName.length === 0) {
+    fail(TypeError, "(unnamed)", "name", "a non-empty string", rawName);
+  }
+  const name = JSON.stringify(rawName);
+  if (typeof adapter.create !== "function") {
+    fail(TypeError, name, "create", "a function", adapter.create);
+  }
+  validateSupports(name, adapter.supports);
+}
+
+/**
+ * Check that a created pool offers the methods the contract requires and
+ * those its declared capabilities need.
+ *
+ * @param adapterName Name of the adapter, for the message.
+ * @param pool The value the adapter's `create` returned.
+ * @param supports The adapter's declaration.
+ * @throws {TypeError} If a required method is missing; the message names it.
+ *
+ * @example A pool without `connectionOf` is rejected
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validatePoolUnderTest } from "./adapter.ts";
+ *
+ * const pool = { acquire: () => Promise.resolve(1), release() {}, close: () => Promise.resolve() };
+ * const supports = { capabilities: [] } as never;
+ * assert.throws(() => validatePoolUnderTest("x", pool, supports), /'create\(\)\.connectionOf'/);
+ * ```
+ */
+export function validatePoolUnderTest(
+  adapterName: string,
+  pool: unknown,
+  supports: Supports,
+): asserts pool is PoolUnderTest {
+  const name = JSON.stringify(adapterName);
+  if (!isRecord(pool)) fail(TypeError, name, "create()", "return a pool object", pool);
+  const required: string[] = ["acquire", "release", "connectionOf", "close"];
+  for (const capability of supports.capabilities) {
+    required.push(...CAPABILITY_METHODS[capability] ?? []);
+  }
+  for (const method of required) {
+    if (typeof pool[method] !== "function") {
+      fail(TypeError, name, `create().${method}`, "a function", pool[method]);
+    }
+  }
+  for (
+    const method of ["stats", "closeIdle", "closeExpired", "clear", "ready", "send", "request"]
+  ) {
+    if (pool[method] !== undefined && typeof pool[method] !== "function") {
+      fail(TypeError, name, `create().${method}`, "a function when present", pool[method]);
+    }
+  }
+}
+
+/**
+ * Whether the adapter declares a capability.
+ *
+ * @param supports The adapter's declaration.
+ * @param capability The capability asked about.
+ * @returns `true` when declared.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasCapability, type Supports } from "./adapter.ts";
+ *
+ * const supports = { capabilities: ["stats"] } as unknown as Supports;
+ * assert.equal(hasCapability(supports, "stats"), true);
+ * assert.equal(hasCapability(supports, "ttl"), false);
+ * ```
+ */
+export function hasCapability(supports: Supports, capability: Capability): boolean {
+  return supports.capabilities.includes(capability);
+}

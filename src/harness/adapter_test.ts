@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { type Supports, validateAdapter, validatePoolUnderTest } from "./adapter.ts";
+
+const supports: Supports = {
+  timeMode: "virtual",
+  capabilities: ["stats", "ttl"],
+  ranges: { routes: [1, 2], maxTotal: [1, 4], maxPerRoute: [1, 2], ttlMs: [5, 50] },
+  policies: {
+    reuseOrder: "lifo",
+    waiterOrder: "fifo",
+    overtaking: false,
+    expiry: ["lease"],
+    closeWaiters: "reject",
+    connectFailure: "reject",
+    limitsCountIdle: true,
+    closeIdleOfOtherRoutes: false,
+  },
+  toleranceMs: 0,
+};
+const good = { name: "good", supports, create: () => ({}) };
+
+describe("validateAdapter()", () => {
+  test("accepts a complete adapter", () => {
+    assert.doesNotThrow(() => validateAdapter(good));
+  });
+
+  const cases: [string, unknown, typeof TypeError | typeof RangeError, RegExp][] = [
+    ["not an object", 3, TypeError, /'adapter' must be an object: current value is 3/],
+    ["empty name", { ...good, name: "" }, TypeError, /'name' must be a non-empty string/],
+    [
+      "missing create",
+      { ...good, create: undefined },
+      TypeError,
+      /adapter "good" as 'create' must be a function/,
+    ],
+    [
+      "unknown time mode",
+      { ...good, supports: { ...supports, timeMode: "real" } },
+      RangeError,
+      /'supports.timeMode' must be one of/,
+    ],
+    [
+      "unknown capability",
+      { ...good, supports: { ...supports, capabilities: ["teleport"] } },
+      RangeError,
+      /'supports.capabilities\[0\]'/,
+    ],
+    [
+      "inverted range",
+      { ...good, supports: { ...supports, ranges: { ...supports.ranges, maxTotal: [4, 1] } } },
+      RangeError,
+      /'supports.ranges.maxTotal' must be a range/,
+    ],
+    [
+      "range not a pair",
+      { ...good, supports: { ...supports, ranges: { ...supports.ranges, routes: 2 } } },
+      TypeError,
+      /'supports.ranges.routes' must be a \[min, max\] pair/,
+    ],
+    [
+      "capability without range",
+      { ...good, supports: { ...supports, capabilities: ["ttl", "maxWaiters"] } },
+      TypeError,
+      /'supports.ranges.maxWaiters'/,
+    ],
+    [
+      "unknown policy word",
+      {
+        ...good,
+        supports: { ...supports, policies: { ...supports.policies, reuseOrder: "random" } },
+      },
+      RangeError,
+      /'supports.policies.reuseOrder'/,
+    ],
+    [
+      "policy of wrong type",
+      { ...good, supports: { ...supports, policies: { ...supports.policies, overtaking: "no" } } },
+      TypeError,
+      /'supports.policies.overtaking' must be a boolean/,
+    ],
+    [
+      "negative tolerance",
+      { ...good, supports: { ...supports, toleranceMs: -1 } },
+      RangeError,
+      /'supports.toleranceMs' must be a finite number ≥ 0: current value is -1/,
+    ],
+  ];
+  for (const [what, value, kind, message] of cases) {
+    test(`rejects ${what} with ${kind.name} naming the field`, () => {
+      assert.throws(() => validateAdapter(value), (error: unknown) => {
+        assert.ok(error instanceof kind, `got ${error}`);
+        assert.match((error as Error).message, message);
+        return true;
+      });
+    });
+  }
+});
+
+describe("validatePoolUnderTest()", () => {
+  const pool = { acquire() {}, release() {}, connectionOf() {}, close() {}, stats() {} };
+
+  test("accepts a pool with the required and declared methods", () => {
+    assert.doesNotThrow(() => validatePoolUnderTest("good", pool, supports));
+  });
+
+  test("names a method a declared capability needs", () => {
+    const { stats: _stats, ...without } = pool;
+    assert.throws(
+      () => validatePoolUnderTest("good", without, supports),
+      /'create\(\).stats' must be a function/,
+    );
+  });
+
+  test("rejects an optional method of the wrong type", () => {
+    assert.throws(
+      () => validatePoolUnderTest("good", { ...pool, send: 1 }, supports),
+      /'create\(\).send'/,
+    );
+  });
+});

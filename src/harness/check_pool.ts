@@ -1,0 +1,303 @@
+/**
+ * `checkPool`: run the property against an adapter, rule by rule, and build
+ * the report.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import { realTimers } from "../clock/global_time.ts";
+import type { Adapter } from "./adapter.ts";
+import { validateAdapter } from "./adapter.ts";
+import { commandArbitraries } from "./commands/mod.ts";
+import type { Counterexample, PoolReport, RuleResult } from "./result.ts";
+import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
+import { RULES } from "./rules/mod.ts";
+import { type RunCase, runCase } from "./run_case.ts";
+import { setupArbitrary } from "./setup.ts";
+
+/** Known deviations of an adapter: rule id → reason. */
+export type Expectations = Readonly<Record<string, string>>;
+
+/** Progress of a check, for a progress line. */
+export interface CheckProgress {
+  /** Adapter being checked. */
+  readonly adapter: string;
+  /** Runs so far. */
+  readonly runs: number;
+  /** Ids of the rules found failing so far. */
+  readonly failed: readonly string[];
+}
+
+/** Options for {@linkcode checkPool}. */
+export interface CheckPoolOptions {
+  /** Runs per property (each rule failure starts a new property over the remaining rules). @default {300} (30 with quick) */
+  readonly runs?: number;
+  /** Seed of the first property. @default {a random seed, always reported} */
+  readonly seed?: number;
+  /** Replay this fast-check path (with `seed`). @default {undefined} */
+  readonly path?: string;
+  /** Rule ids or prefixes (`"LIM"`, `"EXP-2"`) to check. @default {every rule} */
+  readonly rules?: readonly string[];
+  /** Short sequences and fewer runs, for pre-commit use. @default {false} */
+  readonly quick?: boolean;
+  /** Longest command sequence. @default {60} (30 with quick) */
+  readonly maxCommands?: number;
+  /** Rules the adapter is known to break, with the reason. @default {{}} */
+  readonly expectations?: Expectations;
+  /** Run one case twice and compare the traces. @default {false} */
+  readonly determinism?: boolean;
+  /** Real-time budget of one run, ms. @default {10_000} */
+  readonly watchdogMs?: number;
+  /** Called after every run. @default {undefined} */
+  readonly onProgress?: (progress: CheckProgress) => void;
+}
+
+/**
+ * The arbitrary of whole cases (parameters and commands) for an adapter.
+ *
+ * @param adapter The adapter (its declaration shapes the draw).
+ * @param maxCommands Longest command sequence.
+ * @returns An arbitrary of cases for `runCase`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import fc from "fast-check";
+ * import { caseArbitrary } from "./check_pool.ts";
+ * import { referenceAdapter } from "../../conformance/reference/adapter.ts";
+ *
+ * const [value] = fc.sample(caseArbitrary(referenceAdapter, 10), { seed: 1, numRuns: 1 });
+ * assert.ok([...value!.commands].length <= 10);
+ * ```
+ */
+export function caseArbitrary(adapter: Adapter, maxCommands: number): fc.Arbitrary<RunCase> {
+  return setupArbitrary(adapter.supports).chain((setup) =>
+    fc.commands(commandArbitraries(adapter.supports, setup), { maxCommands, size: "max" })
+      .map((commands) => ({ setup, commands }))
+  );
+}
+
+function selectRules(filter: readonly string[] | undefined): Rule[] {
+  if (filter === undefined || filter.length === 0) return [...RULES];
+  return RULES.filter((rule) =>
+    filter.some((f) => rule.id === f || rule.id.startsWith(`${f}-`) || rule.group === f)
+  );
+}
+
+function notApplicableReason(rule: Rule, adapter: Adapter): string {
+  const missing = rule.needs.filter((c) => !adapter.supports.capabilities.includes(c));
+  if (missing.length > 0) return `needs capability ${missing.map((c) => `'${c}'`).join(", ")}`;
+  return `applies only when ${rule.when?.text ?? "declared"}`;
+}
+
+function validateOptions(options: CheckPoolOptions): void {
+  const positive = (name: string, value: number | undefined) => {
+    if (value === undefined) return;
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `Cannot check pool as '${name}' must be a number: current value is ${value}`,
+      );
+    }
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(
+        `Cannot check pool as '${name}' must be a positive integer: current value is ${value}`,
+      );
+    }
+  };
+  positive("runs", options.runs);
+  positive("maxCommands", options.maxCommands);
+  positive("watchdogMs", options.watchdogMs);
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
+    throw new TypeError(
+      `Cannot check pool as 'seed' must be an integer: current value is ${options.seed}`,
+    );
+  }
+}
+
+/**
+ * Check a pool against every applicable rule. Each property runs until a
+ * rule fails; that rule is recorded with its shrunk counterexample and the
+ * property starts again over the remaining rules, so one report lists every
+ * rule the pool breaks.
+ *
+ * @param adapter The pool's adapter.
+ * @param options Runs, seed, rule filter, expectations.
+ * @returns The report.
+ * @throws {TypeError} If the adapter or an option is malformed (before any run).
+ * @throws {RangeError} If an option is out of range.
+ *
+ * @example A malformed adapter is rejected before any run
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPool } from "./check_pool.ts";
+ *
+ * await assert.rejects(checkPool({ name: "broken" } as never), TypeError);
+ * ```
+ */
+export async function checkPool(
+  adapter: Adapter,
+  options: CheckPoolOptions = {},
+): Promise<PoolReport> {
+  validateAdapter(adapter);
+  validateOptions(options);
+  const { quick = false, expectations = {}, determinism = false, watchdogMs = 10_000 } = options;
+  const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : 60 } = options;
+  const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
+  const started = realTimers.now();
+  const selected = selectRules(options.rules);
+  let remaining = selected.filter((rule) => ruleApplies(rule, adapter.supports));
+  const failures = new Map<string, Counterexample>();
+  const errors: string[] = [];
+  const arbitrary = caseArbitrary(adapter, maxCommands);
+  let executedRuns = 0;
+  let executedSteps = 0;
+  let propertySeed = seed;
+  while (remaining.length > 0) {
+    const active = remaining;
+    const property = fc.asyncProperty(arbitrary, async (value) => {
+      executedRuns++;
+      executedSteps += await runCase(adapter, value, { rules: active, watchdogMs });
+      options.onProgress?.({
+        adapter: adapter.name,
+        runs: executedRuns,
+        failed: [...failures.keys()],
+      });
+    });
+    const parameters = options.path === undefined || propertySeed !== seed
+      ? { seed: propertySeed, numRuns: runs }
+      : { seed: propertySeed, numRuns: runs, path: options.path };
+    const result = await fc.check(property, parameters);
+    if (!result.failed) break;
+    const error = result.errorInstance;
+    const value = result.counterexample?.[0];
+    if (!(error instanceof RuleViolation) || value === undefined) {
+      errors.push(
+        `run failed without a rule violation (seed ${result.seed}, path ${result.counterexamplePath}): ${
+          String(error)
+        }`,
+      );
+      break;
+    }
+    failures.set(
+      error.ruleId,
+      await describeFailure(
+        adapter,
+        active,
+        value,
+        error,
+        result.seed,
+        result.counterexamplePath ?? "",
+        watchdogMs,
+      ),
+    );
+    remaining = remaining.filter((rule) => rule.id !== error.ruleId);
+    propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
+  }
+  const nondeterminism = determinism
+    ? await checkDeterminism(adapter, arbitrary, seed, selected)
+    : undefined;
+  const rules = selected.map((rule) => verdict(rule, adapter, failures.get(rule.id), expectations));
+  const ok = errors.length === 0 && nondeterminism === undefined &&
+    rules.every((r) => r.status !== "fail" && r.status !== "unexpected-pass");
+  return {
+    adapter: adapter.name,
+    seed,
+    runs: executedRuns,
+    commands: executedSteps,
+    durationMs: realTimers.now() - started,
+    rules,
+    ...(nondeterminism === undefined ? {} : { nondeterminism }),
+    errors,
+    ok,
+  };
+}
+
+function verdict(
+  rule: Rule,
+  adapter: Adapter,
+  failure: Counterexample | undefined,
+  expectations: Expectations,
+): RuleResult {
+  const base = { id: rule.id, title: rule.title };
+  const expected = expectations[rule.id];
+  if (!ruleApplies(rule, adapter.supports)) {
+    return { ...base, status: "not-applicable", reason: notApplicableReason(rule, adapter) };
+  }
+  if (failure !== undefined) {
+    return expected === undefined
+      ? { ...base, status: "fail", counterexample: failure }
+      : { ...base, status: "expected-fail", reason: expected, counterexample: failure };
+  }
+  return expected === undefined
+    ? { ...base, status: "pass" }
+    : { ...base, status: "unexpected-pass", reason: expected };
+}
+
+async function describeFailure(
+  adapter: Adapter,
+  rules: readonly Rule[],
+  value: RunCase,
+  error: RuleViolation,
+  seed: number,
+  path: string,
+  watchdogMs: number,
+): Promise<Counterexample> {
+  const commands = [...value.commands].map(String);
+  let steps: string[] = [];
+  let ledger: string[] = [];
+  let violation = error;
+  try {
+    await runCase(adapter, value, {
+      rules,
+      trace: true,
+      watchdogMs,
+      inspect: (run) => {
+        steps = run.lines;
+        const from = run.stepSeq[Math.max(0, Math.min(violation.step, run.step) - 1)] ?? 0;
+        ledger = run.network.ledger.since(Math.max(0, from - 6)).slice(0, 40).map((e) =>
+          JSON.stringify(e)
+        );
+      },
+    });
+  } catch (replayed) {
+    if (replayed instanceof RuleViolation && replayed.ruleId === error.ruleId) violation = replayed;
+  }
+  const rule = error.ruleId;
+  return {
+    message: violation.detail,
+    step: violation.step,
+    setup: value.setup,
+    commands,
+    steps,
+    ledger,
+    seed,
+    path,
+    replay:
+      `deno task conformance --adapter ${adapter.name} --seed ${seed} --path ${path} --rule ${rule}`,
+  };
+}
+
+async function checkDeterminism(
+  adapter: Adapter,
+  arbitrary: fc.Arbitrary<RunCase>,
+  seed: number,
+  rules: readonly Rule[],
+): Promise<string | undefined> {
+  const [value] = fc.sample(arbitrary, { seed, numRuns: 1 });
+  if (value === undefined) return undefined;
+  const traces: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const commands = [...value.commands];
+    try {
+      await runCase(adapter, { setup: value.setup, commands }, {
+        rules: rules.filter((r) => ruleApplies(r, adapter.supports)),
+        trace: true,
+        inspect: (run) => traces.push(`${run.network.ledger.serialize()}\n${run.lines.join("\n")}`),
+      });
+    } catch {
+      // A violation ends the run; its trace up to there is still compared.
+    }
+  }
+  if (traces[0] === traces[1]) return undefined;
+  return `seed ${seed}: two runs of the same case gave different traces`;
+}

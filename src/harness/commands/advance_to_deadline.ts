@@ -1,0 +1,61 @@
+import type { Run } from "../run.ts";
+import { pick, StepCommand } from "./_command.ts";
+
+/**
+ * Deadlines armed in the run right now, from the caller's and the network's
+ * view: TTL from creation, keep-alive, validation and max-idle from the last
+ * release, connect timeouts, acquire timeouts. Sorted, distinct, after now.
+ */
+export function upcomingDeadlines(run: Run, route?: string): number[] {
+  const { config } = run.setup;
+  const now = run.now();
+  const found = new Set<number>();
+  const add = (base: number, span: number | undefined) => {
+    if (span !== undefined && Number.isFinite(span)) found.add(base + span);
+  };
+  for (const use of run.uses()) {
+    const { socket } = use;
+    if (socket.state === "closed" || (route !== undefined && socket.route !== route)) continue;
+    if (socket.state === "connecting") add(socket.createdAt, config.connectTimeoutMs);
+    add(socket.createdAt, config.ttlMs);
+    if (use.idleSince !== undefined) {
+      add(use.idleSince, use.idleHint?.timeoutMs ?? config.defaultKeepAliveMs);
+      add(use.idleSince, config.validateAfterInactivityMs);
+      add(use.idleSince, config.maxIdleMs);
+    } else if (socket.inFlight === 0) add(socket.lastActiveAt, config.maxIdleMs);
+  }
+  for (const record of run.acquires) {
+    if (route !== undefined && record.route !== route) continue;
+    if (record.status === "pending") add(record.startedAt, record.timeoutMs);
+  }
+  return [...found].filter((t) => t + 1 > now).sort((a, b) => a - b);
+}
+
+/** Jump to just before, on, or just after one of the deadlines armed now. */
+export class AdvanceToDeadlineCommand extends StepCommand {
+  readonly index: number;
+  readonly offset: -1 | 0 | 1;
+
+  constructor(index: number, offset: -1 | 0 | 1) {
+    super();
+    this.index = index;
+    this.offset = offset;
+    Object.freeze(this);
+  }
+
+  async apply(run: Run): Promise<void> {
+    const from = run.now();
+    const deadline = pick(upcomingDeadlines(run), this.index);
+    const target = deadline === undefined ? from + 1 : Math.max(from, deadline + this.offset);
+    const what = deadline === undefined
+      ? "no deadline armed"
+      : `deadline t=${deadline}${this.offset === 0 ? "" : this.offset > 0 ? " + 1" : " - 1"}`;
+    run.describe(() => `${run.step}. t=${from} advance to ${what} → t=${target}`);
+    await run.advanceTo(target);
+  }
+
+  override toString(): string {
+    const offset = this.offset === 0 ? "" : this.offset > 0 ? " + 1" : " - 1";
+    return `advanceTo(deadline[${this.index}]${offset})`;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The commands of a run and the arbitrary that draws sequences of them.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import type { Supports } from "../adapter.ts";
+import type { Run } from "../run.ts";
+import type { RunSetup } from "../run_view.ts";
+import { deadlineSteps } from "../setup.ts";
+import { AcquireCommand } from "./acquire.ts";
+import { AdvanceCommand } from "./advance.ts";
+import { AdvanceToDeadlineCommand } from "./advance_to_deadline.ts";
+import { ClearCommand } from "./clear.ts";
+import { CloseCommand } from "./close.ts";
+import { CloseExpiredCommand } from "./close_expired.ts";
+import { CloseIdleCommand } from "./close_idle.ts";
+import { ConnectFaultCommand } from "./connect_fault.ts";
+import { KeepAliveHintCommand } from "./keep_alive_hint.ts";
+import { ReleaseCommand } from "./release.ts";
+import { ReleaseTwiceCommand } from "./release_twice.ts";
+import { RequestCommand } from "./request.ts";
+import { ResetCommand } from "./reset.ts";
+import { RespondCommand } from "./respond.ts";
+import { SendCommand } from "./send.ts";
+import { ServerCloseCommand } from "./server_close.ts";
+
+export {
+  AcquireCommand,
+  AdvanceCommand,
+  AdvanceToDeadlineCommand,
+  ClearCommand,
+  CloseCommand,
+  CloseExpiredCommand,
+  CloseIdleCommand,
+  ConnectFaultCommand,
+  KeepAliveHintCommand,
+  ReleaseCommand,
+  ReleaseTwiceCommand,
+  RequestCommand,
+  ResetCommand,
+  RespondCommand,
+  SendCommand,
+  ServerCloseCommand,
+};
+
+/** A command of a run. */
+export type RunCommand = fc.AsyncCommand<Run, Run>;
+
+type Weighted = { arbitrary: fc.Arbitrary<RunCommand>; weight: number };
+
+function timeStep(setup: RunSetup): fc.Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...deadlineSteps(setup)), weight: 2 },
+    { arbitrary: fc.integer({ min: 0, max: 5 }), weight: 3 },
+  );
+}
+
+function leaseCommands(supports: Supports, setup: RunSetup): Weighted[] {
+  const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
+  const route = fc.constantFrom(...setup.config.routes);
+  // Light runs mostly release the newest lease, so idle sets grow on one route.
+  const index = setup.heavy ? fc.nat({ max: 15 }) : fc.nat({ max: 2 });
+  const reusable = setup.heavy
+    ? fc.boolean()
+    : fc.constantFrom(true, true, true, true, true, false);
+  const timed = has("acquireTimeout") ? fc.boolean() : fc.constant(false);
+  const list: Weighted[] = [
+    {
+      arbitrary: fc.tuple(route, timed).map(([r, t]) => new AcquireCommand(r, t)),
+      weight: setup.heavy ? 12 : 6,
+    },
+    {
+      arbitrary: fc.tuple(
+        route,
+        timed,
+        fc.nat({ max: 5 }),
+        fc.constantFrom(-1, 0, 1) as fc.Arbitrary<-1 | 0 | 1>,
+      )
+        .map(([r, t, index, offset]) => new AcquireCommand(r, t, { index, offset })),
+      weight: setup.heavy ? 6 : 4,
+    },
+    {
+      arbitrary: fc.tuple(index, has("releaseBroken") ? reusable : fc.constant(true), fc.boolean())
+        .map(([i, reusable, used]) => new ReleaseCommand(i, reusable, used)),
+      weight: setup.heavy ? 15 : 18,
+    },
+    { arbitrary: index.map((i) => new RequestCommand(i)), weight: 5 },
+  ];
+  if (has("rejectsBadRelease")) {
+    list.push({ arbitrary: index.map((i) => new ReleaseTwiceCommand(i)), weight: 2 });
+  }
+  return list;
+}
+
+function hintCommands(setup: RunSetup): Weighted[] {
+  const route = fc.constantFrom(...setup.config.routes);
+  const hint = fc.option(
+    fc.record({
+      timeoutMs: setup.keepAliveHintMs === undefined ? fc.constant(undefined) : fc.constantFrom(
+        setup.keepAliveHintMs,
+        Math.max(1, setup.keepAliveHintMs - 1),
+      ),
+      max: setup.keepAliveMax === undefined ? fc.constant(undefined) : fc.constantFrom(
+        setup.keepAliveMax,
+        Math.max(1, setup.keepAliveMax - 1),
+      ),
+    }).map((h) => ({
+      ...(h.timeoutMs === undefined ? {} : { timeoutMs: h.timeoutMs }),
+      ...(h.max === undefined ? {} : { max: h.max }),
+    })),
+    { nil: undefined },
+  );
+  return [{
+    arbitrary: fc.tuple(route, hint).map(([r, h]) => new KeepAliveHintCommand(r, h)),
+    weight: 3,
+  }];
+}
+
+function faultCommands(supports: Supports, setup: RunSetup): Weighted[] {
+  const route = fc.constantFrom(...setup.config.routes);
+  const index = fc.nat({ max: 15 });
+  const modes = fc.constantFrom("ok", "ok", "refuse", "hang") as fc.Arbitrary<
+    "ok" | "refuse" | "hang"
+  >;
+  const hangs = supports.capabilities.includes("connectTimeout");
+  return [
+    {
+      arbitrary: fc.tuple(route, hangs ? modes : fc.constantFrom("ok", "refuse") as typeof modes)
+        .map(([r, m]) => new ConnectFaultCommand(r, m)),
+      weight: 3,
+    },
+    { arbitrary: index.map((i) => new ServerCloseCommand(i)), weight: 3 },
+    { arbitrary: index.map((i) => new ResetCommand(i)), weight: 2 },
+  ];
+}
+
+function maintenanceCommands(supports: Supports, setup: RunSetup): Weighted[] {
+  const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
+  const list: Weighted[] = [{ arbitrary: fc.constant(new CloseCommand()), weight: 1 }];
+  if (has("closeIdle")) {
+    list.push({ arbitrary: timeStep(setup).map((ms) => new CloseIdleCommand(ms)), weight: 2 });
+  }
+  if (has("closeExpired")) {
+    list.push({ arbitrary: fc.constant(new CloseExpiredCommand()), weight: 2 });
+  }
+  if (has("clear")) {
+    list.push({
+      arbitrary: fc.constantFrom("clear", "ready", "ready").map((op) =>
+        new ClearCommand(op as "clear" | "ready")
+      ),
+      weight: 2,
+    });
+  }
+  return list;
+}
+
+/**
+ * The arbitraries of every command that applies to a pool with this
+ * declaration, weighted so that sequences fill pools and queues: acquires
+ * and releases dominate, time steps land around every deadline, faults and
+ * maintenance are rarer, and `close()` is rare.
+ *
+ * @param supports The adapter's declaration.
+ * @param setup The run's parameters (routes and deadlines).
+ * @returns One arbitrary per kind of command, for `fc.commands`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commandArbitraries } from "./mod.ts";
+ * import type { Supports } from "../adapter.ts";
+ * import type { RunSetup } from "../run_view.ts";
+ *
+ * const supports = { capabilities: [] } as unknown as Supports;
+ * const setup = { config: { routes: ["r0"] }, faults: true } as unknown as RunSetup;
+ * assert.ok(commandArbitraries(supports, setup).length > 5);
+ * ```
+ */
+export function commandArbitraries(
+  supports: Supports,
+  setup: RunSetup,
+): fc.Arbitrary<RunCommand>[] {
+  const weighted: Weighted[] = [
+    { arbitrary: timeStep(setup).map((ms) => new AdvanceCommand(ms)), weight: 8 },
+    {
+      arbitrary: fc.tuple(fc.nat({ max: 7 }), fc.constantFrom(-1, 0, 1) as fc.Arbitrary<-1 | 0 | 1>)
+        .map(([i, offset]) => new AdvanceToDeadlineCommand(i, offset)),
+      weight: 10,
+    },
+    ...hintCommands(setup),
+    ...(setup.faults
+      ? [...faultCommands(supports, setup), ...maintenanceCommands(supports, setup)]
+      : []),
+  ];
+  if (supports.capabilities.includes("multiplexed")) {
+    const route = fc.constantFrom(...setup.config.routes);
+    weighted.push({ arbitrary: route.map((r) => new SendCommand(r)), weight: 18 });
+    weighted.push({ arbitrary: fc.nat({ max: 15 }).map((i) => new RespondCommand(i)), weight: 15 });
+  } else {
+    weighted.push(...leaseCommands(supports, setup));
+  }
+  return weighted.flatMap(({ arbitrary, weight }) =>
+    Array.from({ length: weight }, () => arbitrary)
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * `poolConformance`: register the kit's checks as `node:test` tests, one
+ * per rule group, so a pool author's test file is three lines.
+ *
+ * @module
+ */
+import { describe, test } from "node:test";
+import type { Adapter } from "./adapter.ts";
+import { validateAdapter } from "./adapter.ts";
+import { checkPool, type CheckPoolOptions } from "./check_pool.ts";
+import type { PoolReport, RuleResult } from "./result.ts";
+import { RULES } from "./rules/mod.ts";
+
+/** Options for {@linkcode poolConformance}: those of `checkPool`, minus the rule filter. */
+export type PoolConformanceOptions = Omit<CheckPoolOptions, "rules">;
+
+function describeFailures(results: readonly RuleResult[]): string {
+  return results.map((r) => {
+    const c = r.counterexample;
+    const head = r.status === "unexpected-pass"
+      ? `${r.id} passed but is listed as expected to fail (${r.reason})`
+      : `${r.id} ${r.title}\n  ${c?.message}`;
+    if (c === undefined) return head;
+    return `${head}\n  steps:\n    ${c.steps.join("\n    ")}\n  replay: ${c.replay}`;
+  }).join("\n\n");
+}
+
+/**
+ * Fail with a readable message when a report has unexpected results.
+ *
+ * @param report A report from `checkPool`.
+ * @throws {Error} Listing every rule that failed unexpectedly or passed unexpectedly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertConformant } from "./conformance.ts";
+ *
+ * assert.doesNotThrow(() =>
+ *   assertConformant({ adapter: "x", seed: 1, runs: 0, commands: 0, durationMs: 0, rules: [], errors: [], ok: true })
+ * );
+ * ```
+ */
+export function assertConformant(report: PoolReport): void {
+  const bad = report.rules.filter((r) => r.status === "fail" || r.status === "unexpected-pass");
+  const problems = [
+    ...report.errors,
+    ...(report.nondeterminism === undefined ? [] : [report.nondeterminism]),
+  ];
+  if (bad.length === 0 && problems.length === 0) return;
+  throw new Error(
+    `${report.adapter} (seed ${report.seed}):\n${describeFailures(bad)}${
+      problems.length > 0 ? `\n${problems.join("\n")}` : ""
+    }`,
+  );
+}
+
+/**
+ * Register one `node:test` test per rule group (LIM, LSE, EXP, …) that
+ * checks the adapter's pool against that group's rules. Works under
+ * `deno test` and `bun test`.
+ *
+ * @param adapter The pool's adapter.
+ * @param options Runs, seed, expectations.
+ * @throws {TypeError} At once, if the adapter is malformed.
+ *
+ * @example A pool author's whole test file
+ * ```ts ignore
+ * import { poolConformance } from "./conformance.ts";
+ * import { myAdapter } from "./my_adapter.ts";
+ *
+ * poolConformance(myAdapter);
+ * ```
+ */
+export function poolConformance(adapter: Adapter, options: PoolConformanceOptions = {}): void {
+  validateAdapter(adapter);
+  const groups = [...new Set(RULES.map((r) => r.group))];
+  describe(`${adapter.name} conformance`, () => {
+    for (const group of groups) {
+      test(`${group} rules hold`, async () => {
+        assertConformant(await checkPool(adapter, { ...options, rules: [group] }));
+      });
+    }
+  });
+}

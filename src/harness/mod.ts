@@ -1,0 +1,32 @@
+/**
+ * The model-based conformance harness: the adapter contract, the rules, and
+ * `checkPool` / `poolConformance`.
+ *
+ * @module
+ */
+export * from "./adapter.ts";
+export {
+  checkPool,
+  type CheckPoolOptions,
+  type CheckProgress,
+  type Expectations,
+} from "./check_pool.ts";
+export { assertConformant, poolConformance, type PoolConformanceOptions } from "./conformance.ts";
+export type { Counterexample, PoolReport, RuleResult, RuleStatus } from "./result.ts";
+export {
+  type Rule,
+  ruleApplies,
+  type RuleChecker,
+  type RuleGroup,
+  RuleViolation,
+  type StepContext,
+} from "./rule.ts";
+export { RULES } from "./rules/mod.ts";
+export {
+  type AcquireRecord,
+  type CallerEvent,
+  errorCode,
+  type LeaseFacts,
+  type SendRecord,
+} from "./observations.ts";
+export type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";

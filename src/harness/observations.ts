@@ -1,0 +1,156 @@
+/**
+ * What callers received: the harness's own record of every operation it
+ * started on the pool and how each ended. Rules read this alongside the
+ * network's ledger; neither comes from the pool's own report.
+ *
+ * @module
+ */
+import type { KeepAliveHint, Route, SocketId, SocketState } from "../net/types.ts";
+
+/** State of the leased socket at the instant a lease reached its caller. */
+export interface LeaseFacts {
+  /** Socket the lease holds. */
+  readonly socketId: SocketId;
+  /** Route of that socket per the network (undefined if the id is unknown). */
+  readonly socketRoute: Route | undefined;
+  /** Its state then. */
+  readonly state: SocketState | undefined;
+  /** Responses it had served. */
+  readonly served: number;
+  /** Keep-alive hint of its last response. */
+  readonly hint: KeepAliveHint | undefined;
+  /**
+   * Idle sockets of the route that were certainly usable just before this
+   * lease (see `certainlyUsable`), with the time they became idle.
+   */
+  readonly candidates: readonly {
+    readonly id: SocketId;
+    readonly idleSince: number;
+    readonly idleSinceSeq: number;
+    readonly idleOrder: number;
+  }[];
+  /** When the socket had been idle in the pool before this lease (undefined: it was not). */
+  readonly idleSince: number | undefined;
+  /** Ledger length at that release. */
+  readonly idleSinceSeq: number;
+  /** Hint of its last response at that release. */
+  readonly idleHint: KeepAliveHint | undefined;
+}
+
+/** Life of one acquire as its caller saw it. */
+export interface AcquireRecord {
+  /** 1, 2, 3, … in start order. */
+  readonly id: number;
+  /** Route asked for. */
+  readonly route: Route;
+  /** Timeout passed to the pool, if any. */
+  readonly timeoutMs: number | undefined;
+  /** Virtual time when it started. */
+  readonly startedAt: number;
+  /** Ledger length when it started. */
+  readonly startSeq: number;
+  /** Step number (1-based) that started it. */
+  readonly startStep: number;
+  /** Where it stands. */
+  status: "pending" | "leased" | "released" | "rejected";
+  /** Virtual time when it settled. */
+  settledAt?: number;
+  /** Ledger length when it settled. */
+  settleSeq?: number;
+  /** Step in which it settled. */
+  settleStep?: number;
+  /** Order of settling among all acquires of the run (1, 2, …). */
+  settleOrder?: number;
+  /** Error code (or name) of a rejection. */
+  errorCode?: string;
+  /** The opaque lease. */
+  lease?: unknown;
+  /** The leased socket as it was when the lease arrived. */
+  facts?: LeaseFacts;
+  /** How it was released. */
+  reusable?: boolean;
+  /** Virtual time of the release. */
+  releasedAt?: number;
+  /** Ledger length at the release. */
+  releaseSeq?: number;
+}
+
+/** Life of one multiplexed send. */
+export interface SendRecord {
+  /** 1, 2, 3, … in send order. */
+  readonly seq: number;
+  /** Route sent to. */
+  readonly route: Route;
+  /** Virtual time it was sent. */
+  readonly startedAt: number;
+  /** Where it stands. */
+  status: "pending" | "resolved" | "rejected";
+  /** Virtual time it settled. */
+  settledAt?: number;
+  /** Step in which it settled. */
+  settleStep?: number;
+  /** Socket that answered. */
+  socketId?: SocketId;
+  /** Request id of the answer. */
+  requestId?: number;
+  /** Position of the answer on its socket. */
+  sequence?: number;
+  /** Error code (or name) of a rejection. */
+  errorCode?: string;
+}
+
+/** One thing a caller saw, in the order it happened. */
+export type CallerEvent =
+  | { readonly kind: "acquire-started"; readonly acquire: AcquireRecord }
+  | { readonly kind: "acquire-resolved"; readonly acquire: AcquireRecord }
+  | { readonly kind: "acquire-rejected"; readonly acquire: AcquireRecord }
+  | { readonly kind: "released"; readonly acquire: AcquireRecord; readonly reusable: boolean }
+  | {
+    readonly kind: "bad-release";
+    readonly acquire: AcquireRecord;
+    readonly rejected: boolean;
+    readonly seqBefore: number;
+  }
+  | { readonly kind: "send-started"; readonly send: SendRecord }
+  | { readonly kind: "send-resolved"; readonly send: SendRecord }
+  | { readonly kind: "send-rejected"; readonly send: SendRecord }
+  | {
+    readonly kind: "maintenance";
+    readonly op: "closeIdle" | "closeExpired" | "clear" | "ready";
+    readonly idleMs?: number;
+    readonly t: number;
+    readonly seq: number;
+  }
+  | { readonly kind: "close-started"; readonly t: number; readonly seq: number }
+  | {
+    readonly kind: "close-resolved";
+    readonly t: number;
+    readonly seq: number;
+    /** Sockets not yet closed at that moment. */
+    readonly live: number;
+  };
+
+/**
+ * The code of an error a pool rejected with: its `code`, else its `name`.
+ *
+ * @param error What the pool rejected with.
+ * @returns A short string such as `"ACQUIRE_TIMEOUT"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorCode } from "./observations.ts";
+ *
+ * assert.equal(errorCode(Object.assign(new Error("x"), { code: "POOL_CLOSED" })), "POOL_CLOSED");
+ * assert.equal(errorCode(new TypeError("x")), "TypeError");
+ * ```
+ */
+export function errorCode(error: unknown): string {
+  if (error !== null && typeof error === "object") {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    const name = (error as { name?: unknown }).name;
+    if (typeof name === "string") return name;
+  }
+  return String(error);
+}

@@ -1,0 +1,67 @@
+/**
+ * The shape of a conformance report.
+ *
+ * @module
+ */
+import type { RunSetup } from "./run_view.ts";
+
+/** How a rule fared. */
+export type RuleStatus = "pass" | "fail" | "not-applicable" | "expected-fail" | "unexpected-pass";
+
+/** A shrunk failure of one rule. */
+export interface Counterexample {
+  /** What was expected and what happened. */
+  readonly message: string;
+  /** Step at which it broke (1-based; beyond the commands: heal, probe, close). */
+  readonly step: number;
+  /** The run's drawn parameters. */
+  readonly setup: RunSetup;
+  /** The shrunk commands as script lines. */
+  readonly commands: readonly string[];
+  /** Numbered steps with resolved values, replayed from the shrunk case. */
+  readonly steps: readonly string[];
+  /** Ledger events around the failure, one per line. */
+  readonly ledger: readonly string[];
+  /** fast-check seed that reproduces it. */
+  readonly seed: number;
+  /** fast-check path of the shrunk case. */
+  readonly path: string;
+  /** A one-line command that replays it. */
+  readonly replay: string;
+}
+
+/** The verdict on one rule. */
+export interface RuleResult {
+  /** Rule id. */
+  readonly id: string;
+  /** Rule title. */
+  readonly title: string;
+  /** The verdict. */
+  readonly status: RuleStatus;
+  /** Why the rule is not applicable, or why a failure is expected. */
+  readonly reason?: string;
+  /** For `fail` and `expected-fail`. */
+  readonly counterexample?: Counterexample;
+}
+
+/** What `checkPool` returns. */
+export interface PoolReport {
+  /** Adapter name. */
+  readonly adapter: string;
+  /** The seed the check started from. */
+  readonly seed: number;
+  /** Runs executed across all properties. */
+  readonly runs: number;
+  /** Commands executed (including heal and close steps). */
+  readonly commands: number;
+  /** Real time taken, ms. */
+  readonly durationMs: number;
+  /** One verdict per selected rule, in catalogue order. */
+  readonly rules: readonly RuleResult[];
+  /** Whether a second run of a seed gave a different trace (only with `determinism`). */
+  readonly nondeterminism?: string;
+  /** Errors that are not rule violations (the adapter or harness crashed), if any. */
+  readonly errors: readonly string[];
+  /** `true` when no rule failed unexpectedly, nothing passed unexpectedly, and no error occurred. */
+  readonly ok: boolean;
+}

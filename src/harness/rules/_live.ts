@@ -1,0 +1,44 @@
+import type { LedgerEvent, Route, SocketId } from "../../net/types.ts";
+
+type Phase = "connecting" | "open" | "gone";
+
+/**
+ * Live connections (connecting + open) folded event by event, so a limit can
+ * be judged at every instant rather than only at the end of a step. A
+ * half-closed socket no longer counts: the server has ended it.
+ */
+export class LiveCount {
+  total = 0;
+  connecting = 0;
+  #byRoute = new Map<Route, number>();
+  #phase = new Map<SocketId, Phase>();
+
+  /** Live connections of a route. */
+  of(route: Route): number {
+    return this.#byRoute.get(route) ?? 0;
+  }
+
+  /** Fold one event. */
+  apply(event: LedgerEvent): void {
+    const before = this.#phase.get(event.socketId);
+    let after: Phase | undefined = before;
+    if (event.type === "ConnectionCreated") after = "connecting";
+    else if (event.type === "ConnectionReady") after = "open";
+    else if (event.type === "ConnectionHalfClosed" || event.type === "ConnectionClosed") {
+      after = "gone";
+    }
+    if (after === before || after === undefined) return;
+    this.#phase.set(event.socketId, after);
+    const wasLive = before === "connecting" || before === "open";
+    const isLive = after === "connecting" || after === "open";
+    const delta = (isLive ? 1 : 0) - (wasLive ? 1 : 0);
+    this.total += delta;
+    this.#byRoute.set(event.route, this.of(event.route) + delta);
+    this.connecting += (after === "connecting" ? 1 : 0) - (before === "connecting" ? 1 : 0);
+  }
+}
+
+/** Format a list of ids for a message. */
+export function ids(values: readonly number[]): string {
+  return values.length === 0 ? "none" : values.map((v) => `#${v}`).join(", ");
+}

@@ -1,0 +1,103 @@
+import type { Rule } from "../rule.ts";
+
+/** CLS-1: close rejects every pending acquire, and later ones. */
+export const cls1: Rule = {
+  id: "CLS-1",
+  group: "CLS",
+  title: "Close rejects every pending acquire with a clear error, and later acquires too",
+  rationale:
+    "Shutdown must not strand callers: a waiter left pending by close hangs the shutdown of whatever awaits it, and an acquire after close that succeeds leaks a connection.",
+  source: "CMAP (close fails checkouts with PoolClosedError); tarn destroy",
+  needs: [],
+  when: { text: "closeWaiters is reject", test: (s) => s.policies.closeWaiters === "reject" },
+  start(run) {
+    let checkedUntil = 0;
+    return {
+      step({ callers }) {
+        if (run.closeSeq === undefined) return undefined;
+        for (const event of callers) {
+          if (
+            event.kind === "acquire-resolved" &&
+            event.acquire.startStep > (run.closeStep ?? Infinity)
+          ) {
+            return `acquire #${event.acquire.id}, started after close, got socket #${
+              event.acquire.facts!.socketId
+            }`;
+          }
+        }
+        for (let i = checkedUntil; i < run.acquires.length; i++) {
+          const record = run.acquires[i]!;
+          if (record.status === "pending") {
+            return `acquire #${record.id} (${record.route}) still pending after close()`;
+          }
+        }
+        checkedUntil = run.acquires.length;
+        return undefined;
+      },
+      closed() {
+        const pending = run.acquires.find((a) => a.status === "pending");
+        return pending === undefined
+          ? undefined
+          : `acquire #${pending.id} still pending after close()`;
+      },
+    };
+  },
+};
+
+/** CLS-2: after close nothing new opens, idle ones close, and close completes with no socket open. */
+export const cls2: Rule = {
+  id: "CLS-2",
+  group: "CLS",
+  title:
+    "After close, idle connections are closed, leased ones on release, and no new connection is opened; close is idempotent; when it completes, no socket is open",
+  rationale:
+    "A closed pool that keeps sockets open leaks file descriptors and server connections; one that opens new ones after close fights the shutdown.",
+  source: "CMAP (close); Apache HttpCore 5 StrictConnPool.close",
+  needs: [],
+  start(run) {
+    return {
+      step({ ledger, callers }) {
+        if (run.closeSeq === undefined) return undefined;
+        const created = ledger.find((e) => e.type === "ConnectionCreated" && e.seq > run.closeSeq!);
+        if (created !== undefined) {
+          return `socket #${created.socketId} (${created.route}) opened at t=${created.t}, after close()`;
+        }
+        for (const event of callers) {
+          if (event.kind === "close-resolved" && event.live > 0) {
+            return `close() resolved at t=${event.t} with ${event.live} sockets not closed`;
+          }
+          if (event.kind === "released") {
+            const socket = run.network.socket(event.acquire.facts!.socketId);
+            if (socket !== undefined && socket.state !== "closed") {
+              return `socket #${socket.id} released after close() is still ${socket.state}`;
+            }
+          }
+        }
+        for (const use of run.uses()) {
+          if (use.idleSince === undefined || use.socket.state === "closed") continue;
+          if (use.socket.state === "connecting") continue;
+          return `socket #${use.socket.id} idle in the closed pool is still ${use.socket.state}`;
+        }
+        return undefined;
+      },
+      closed() {
+        if (!run.closeResolved) {
+          return `close() never resolved (pending: ${
+            run.pendingOperations().join(", ") || "none"
+          })`;
+        }
+        if (!run.secondCloseResolved) {
+          return "a second close() did not resolve: close is not idempotent";
+        }
+        const live = run.network.ledger.live();
+        if (live.length > 0) {
+          return `sockets ${live.map((id) => `#${id}`).join(", ")} still open after close()`;
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** The CLS group. */
+export const CLS_RULES: readonly Rule[] = [cls1, cls2];

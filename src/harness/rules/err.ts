@@ -1,0 +1,114 @@
+import type { Route } from "../../net/types.ts";
+import type { Rule } from "../rule.ts";
+import { NOT_MULTIPLEXED } from "./_when.ts";
+
+/** ERR-1: a failed connect rejects a waiter (policy "reject"). */
+export const err1: Rule = {
+  id: "ERR-1",
+  group: "ERR",
+  title: "A failed connect rejects or retries per policy and never leaks capacity",
+  rationale:
+    "When a server refuses connections, the waiter that caused the connect must learn it (or the pool must retry, as declared) rather than wait for a connection that will never come; capacity leaks are caught by LIV-2.",
+  source:
+    "CMAP (ConnectionCheckOutFailed reason connectionError); Apache HttpCore 5 (failed lease)",
+  needs: [],
+  when: {
+    text: "connectFailure is reject and not multiplexed",
+    test: (s) => NOT_MULTIPLEXED.test(s) && s.policies.connectFailure === "reject",
+  },
+  start(run) {
+    return {
+      step({ ledger, callers }) {
+        const refused = new Map<Route, number>();
+        for (const event of ledger) {
+          if (
+            event.type === "ConnectionClosed" && event.reason === "refused" &&
+            !refused.has(event.route)
+          ) {
+            refused.set(event.route, event.seq);
+          }
+        }
+        for (const [route, seq] of refused) {
+          const rejected = callers.some((e) =>
+            e.kind === "acquire-rejected" && e.acquire.route === route
+          );
+          // Only waiters that were already waiting when the connect failed count.
+          const waiting = run.acquires.some((a) =>
+            a.route === route && a.status === "pending" && a.startSeq < seq
+          );
+          if (!rejected && waiting) {
+            return `a connect to ${route} was refused, yet no waiter of ${route} was rejected and some still wait`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** ERR-2: a connection released as broken is closed and never reused. */
+export const err2: Rule = {
+  id: "ERR-2",
+  group: "ERR",
+  title: "A connection released as broken is closed and never reused",
+  rationale:
+    "A caller that saw a protocol error cannot know the connection's state; reusing it sends the next request into a corrupted stream.",
+  source: "Apache HttpCore 5 (release with reusable=false closes); generic-pool destroy",
+  needs: ["releaseBroken"],
+  when: NOT_MULTIPLEXED,
+  start(run) {
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind === "released" && !event.reusable) {
+            const socket = run.network.socket(event.acquire.facts!.socketId);
+            if (socket !== undefined && socket.state !== "closed") {
+              return `socket #${socket.id} released as broken by acquire #${event.acquire.id} is still ${socket.state}`;
+            }
+          } else if (event.kind === "acquire-resolved") {
+            const use = run.use(event.acquire.facts!.socketId);
+            if (use?.brokenSeq !== undefined && use.brokenSeq < event.acquire.settleSeq!) {
+              return `acquire #${event.acquire.id} got socket #${use.socket.id}, which had been released as broken`;
+            }
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** ERR-3: a connection whose close the pool observed is never handed out. */
+export const err3: Rule = {
+  id: "ERR-3",
+  group: "ERR",
+  title: "A connection whose close the pool has observed is never handed out",
+  rationale:
+    "Once a socket is known closed (closed event, failed validation) the pool has no excuse: handing it out guarantees the caller's request fails.",
+  source: "CMAP (perished connections are closed during checkout); Apache HttpCore 5 (isStale)",
+  needs: [],
+  when: NOT_MULTIPLEXED,
+  start(run) {
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "acquire-resolved") continue;
+          const { facts, settleSeq, id } = event.acquire;
+          if (facts!.state === "closed") {
+            return `acquire #${id} got socket #${facts!.socketId}, which was already closed`;
+          }
+          const dead = run.use(facts!.socketId)?.observedDeadSeq;
+          if (dead !== undefined && dead < settleSeq!) {
+            return `acquire #${id} got socket #${
+              facts!.socketId
+            } after it was found stale or closed`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** The ERR group. */
+export const ERR_RULES: readonly Rule[] = [err1, err2, err3];

@@ -1,0 +1,112 @@
+import type { Route, SocketId } from "../../net/types.ts";
+import type { Rule } from "../rule.ts";
+
+/** INF-1: outstanding requests per connection never exceed maxInFlight. */
+export const inf1: Rule = {
+  id: "INF-1",
+  group: "INF",
+  title: "Outstanding requests per connection never exceed maxInFlight",
+  rationale:
+    "The in-flight limit bounds the memory and the reordering window a broker must handle; requests beyond it must queue in the client, not on the wire.",
+  source: "Kafka NetworkClient (max.in.flight.requests.per.connection, default 5)",
+  needs: ["multiplexed"],
+  start(run) {
+    const max = run.setup.config.maxInFlight ?? Infinity;
+    const inFlight = new Map<SocketId, number>();
+    return {
+      step({ ledger }) {
+        for (const event of ledger) {
+          const n = inFlight.get(event.socketId) ?? 0;
+          if (event.type === "RequestSent") inFlight.set(event.socketId, n + 1);
+          else if (event.type === "ResponseReceived" || event.type === "RequestFailed") {
+            inFlight.set(event.socketId, n - 1);
+          }
+          if ((inFlight.get(event.socketId) ?? 0) > max) {
+            return `socket #${event.socketId} had ${
+              n + 1
+            } requests in flight at t=${event.t}; maxInFlight is ${max}`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** INF-2: responses reach callers in send order per connection. */
+export const inf2: Rule = {
+  id: "INF-2",
+  group: "INF",
+  title: "Responses reach callers in send order per connection",
+  rationale:
+    "On a multiplexed connection responses are matched to requests by position; delivering them out of order hands a caller someone else's answer.",
+  source: "Kafka NetworkClient (InFlightRequests, responses in order per connection)",
+  needs: ["multiplexed"],
+  start() {
+    const last = new Map<SocketId, { seq: number; sequence: number }>();
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "send-resolved") continue;
+          const { socketId, seq, sequence } = event.send;
+          const before = last.get(socketId!);
+          if (before !== undefined && (seq < before.seq || sequence! < before.sequence)) {
+            return `send #${seq} got response ${sequence} of socket #${socketId} after send #${before.seq} got response ${before.sequence}`;
+          }
+          last.set(socketId!, { seq, sequence: sequence! });
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** INF-3: on disconnect every in-flight request fails exactly once, oldest first. */
+export const inf3: Rule = {
+  id: "INF-3",
+  group: "INF",
+  title: "On disconnect every in-flight request fails exactly once, oldest first",
+  // A disconnect is the network's or the server's doing (reset, peer close);
+  // the client's own close() is judged by CLS-1 and CLS-2.
+  rationale:
+    "When a connection drops, callers must learn that their requests failed, so they can retry; a lost failure hangs a caller forever, and failing out of order breaks idempotent-producer sequencing.",
+  source: "Kafka NetworkClient.processDisconnection (fails in-flight requests oldest first)",
+  needs: ["multiplexed"],
+  start(run) {
+    return {
+      step({ ledger, callers }) {
+        const failed = new Map<Route, number>();
+        for (const event of ledger) {
+          if (event.type === "RequestFailed" && event.reason !== "client-closed") {
+            failed.set(event.route, (failed.get(event.route) ?? 0) + 1);
+          }
+        }
+        if (failed.size === 0) return undefined;
+        const rejected = new Map<Route, number[]>();
+        for (const event of callers) {
+          if (event.kind !== "send-rejected" || !failed.has(event.send.route)) continue;
+          const list = rejected.get(event.send.route) ?? [];
+          const previous = list.at(-1);
+          if (previous !== undefined && previous > event.send.seq) {
+            return `send #${event.send.seq} failed after the newer send #${previous} on ${event.send.route}`;
+          }
+          list.push(event.send.seq);
+          rejected.set(event.send.route, list);
+        }
+        for (const [route, count] of failed) {
+          const got = rejected.get(route)?.length ?? 0;
+          const pending = run.sends.filter((s) =>
+            s.route === route && s.status === "pending"
+          ).length;
+          if (got < count && pending > 0) {
+            return `${count} requests on ${route} failed on the wire but only ${got} callers were told; ${pending} sends still pending`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** The INF group. */
+export const INF_RULES: readonly Rule[] = [inf1, inf2, inf3];

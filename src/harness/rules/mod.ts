@@ -1,0 +1,40 @@
+/**
+ * The rule catalogue, in published order.
+ *
+ * @module
+ */
+import type { Rule } from "../rule.ts";
+import { CLS_RULES } from "./cls.ts";
+import { ERR_RULES } from "./err.ts";
+import { EXP_RULES } from "./exp.ts";
+import { INF_RULES } from "./inf.ts";
+import { LIM_RULES } from "./lim.ts";
+import { LIV_RULES } from "./liv.ts";
+import { LSE_RULES } from "./lse.ts";
+import { ORD_RULES } from "./ord.ts";
+import { STA_RULES } from "./sta.ts";
+import { TMO_RULES } from "./tmo.ts";
+
+/**
+ * Every rule the kit checks, grouped and in id order.
+ *
+ * @example Ids are unique
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RULES } from "./mod.ts";
+ *
+ * assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length);
+ * ```
+ */
+export const RULES: readonly Rule[] = Object.freeze([
+  ...LIM_RULES,
+  ...LSE_RULES,
+  ...EXP_RULES,
+  ...ORD_RULES,
+  ...INF_RULES,
+  ...TMO_RULES,
+  ...ERR_RULES,
+  ...LIV_RULES,
+  ...CLS_RULES,
+  ...STA_RULES,
+]);

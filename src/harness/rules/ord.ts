@@ -1,0 +1,200 @@
+import type { Route } from "../../net/types.ts";
+import type { AcquireRecord } from "../observations.ts";
+import type { Rule } from "../rule.ts";
+import type { RunView } from "../run_view.ts";
+import { NOT_MULTIPLEXED } from "./_when.ts";
+
+/** Older acquires of the route still pending when `record` was served, ignoring those about to time out. */
+function olderWaiter(run: RunView, record: AcquireRecord): AcquireRecord | undefined {
+  const margin = run.supports.toleranceMs;
+  for (let i = record.id - 2; i >= 0; i--) {
+    const older = run.acquires[i]!;
+    if (older.route !== record.route) continue;
+    const stillWaiting = older.status === "pending" ||
+      (older.settleSeq !== undefined && older.settleStep === record.settleStep &&
+        older.settleOrder! > record.settleOrder!);
+    if (!stillWaiting || older.startStep === record.settleStep) continue;
+    if (
+      older.timeoutMs !== undefined &&
+      older.startedAt + older.timeoutMs <= record.settledAt! + margin
+    ) {
+      continue;
+    }
+    return older;
+  }
+  return undefined;
+}
+
+/** ORD-1: waiters of one route are served in arrival order. */
+export const ord1: Rule = {
+  id: "ORD-1",
+  group: "ORD",
+  title: "Waiters of one route are served in arrival order",
+  rationale:
+    "FIFO service bounds every waiter's latency; serving a newer waiter first starves old ones under sustained load, which shows up as timeouts at the tail.",
+  source: "Apache HttpCore 5 StrictConnPool (pending queue FIFO); CMAP (older waiters first)",
+  needs: [],
+  when: {
+    text: "waiterOrder is fifo and not multiplexed",
+    test: (s) => NOT_MULTIPLEXED.test(s) && s.policies.waiterOrder === "fifo",
+  },
+  start(run) {
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "acquire-resolved") continue;
+          const record = event.acquire;
+          if (record.settleStep === record.startStep) continue;
+          const older = olderWaiter(run, record);
+          if (older !== undefined) {
+            return `waiter #${record.id} (${record.route}, since t=${record.startedAt}) was served at t=${record.settledAt} before the older waiter #${older.id} (since t=${older.startedAt})`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** ORD-2: a new acquire does not overtake an older waiter of the same route. */
+export const ord2: Rule = {
+  id: "ORD-2",
+  group: "ORD",
+  title: "A new acquire does not overtake an older waiter of the same route (when declared)",
+  rationale:
+    "Letting fresh acquires take connections that free up while others wait (barging) improves throughput but can starve waiters indefinitely; a pool that declares no overtaking must hand freed connections to the queue first.",
+  source: "CMAP (wait queue fairness); generic-pool fifo",
+  needs: [],
+  when: {
+    text: "overtaking is declared false and not multiplexed",
+    test: (s) => NOT_MULTIPLEXED.test(s) && !s.policies.overtaking,
+  },
+  start(run) {
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "acquire-resolved") continue;
+          const record = event.acquire;
+          if (record.settleStep !== record.startStep) continue;
+          const older = olderWaiter(run, record);
+          if (older !== undefined) {
+            return `new acquire #${record.id} (${record.route}) was served at once at t=${record.settledAt} while waiter #${older.id} (since t=${older.startedAt}) kept waiting`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/**
+ * Whether a route could open one more connection now. Half-closed sockets
+ * count: the pool cannot know of a half-close before it probes or uses them.
+ */
+export function hasCapacity(run: RunView, route: Route): boolean {
+  const ledger = run.network.ledger;
+  const live = ledger.live();
+  let ofRoute = 0;
+  let connecting = 0;
+  for (const id of live) {
+    if (ledger.routeOf(id) === route) ofRoute++;
+    if (ledger.stateOf(id) === "connecting") connecting++;
+  }
+  const { maxTotal, maxConnecting } = run.setup.config;
+  const connectCap = run.supports.capabilities.includes("maxConnecting")
+    ? maxConnecting
+    : undefined;
+  return live.length < maxTotal && ofRoute < run.limitOf(route) &&
+    (connectCap === undefined || connecting < connectCap);
+}
+
+/**
+ * Whether a route has seen a failed connect (refused or aborted): a pool may
+ * then be backing off, so rules that demand a connect do not apply to it.
+ */
+export function mayBeBackingOff(run: RunView, route: Route): boolean {
+  const ledger = run.network.ledger;
+  return ledger.sockets({ route, state: "closed" }).some((id) => {
+    const reason = ledger.closure(id)?.reason;
+    return reason === "refused" || reason === "aborted";
+  });
+}
+
+/** ORD-3: no head-of-line blocking across routes. */
+export const ord3: Rule = {
+  id: "ORD-3",
+  group: "ORD",
+  title:
+    "No head-of-line blocking across routes: a waiter whose route has capacity is served even when an older waiter of another route is blocked",
+  rationale:
+    "A queue shared by all routes must not let one saturated destination stall requests to healthy ones; Apache keeps per-route pending lists for this reason.",
+  source: "Apache HttpCore 5 StrictConnPool (per-route pending, processPendingRequests)",
+  needs: [],
+  when: NOT_MULTIPLEXED,
+  start(run) {
+    return {
+      step() {
+        if (run.closeSeq !== undefined || run.paused) return undefined;
+        const pending = run.acquires.filter((a) => a.status === "pending");
+        for (const record of pending) {
+          if (!hasCapacity(run, record.route)) continue;
+          const connecting = run.network.ledger.sockets({
+            route: record.route,
+            state: "connecting",
+          });
+          if (connecting.length > 0 || mayBeBackingOff(run, record.route)) continue;
+          const blocked = pending.find((o) => o.id < record.id && o.route !== record.route);
+          if (blocked !== undefined && !hasCapacity(run, blocked.route)) {
+            return `waiter #${record.id} (${record.route}) has capacity but is neither served nor connecting, behind blocked waiter #${blocked.id} (${blocked.route})`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** ORD-4: idle reuse follows the declared order. */
+export const ord4: Rule = {
+  id: "ORD-4",
+  group: "ORD",
+  title: "Idle reuse follows the declared order (LIFO or FIFO)",
+  rationale:
+    "LIFO keeps a hot set of connections and lets the rest age out; FIFO spreads use evenly. Users pick one for a reason (server-side idle timeouts, load balancing), so a pool must do what it declares.",
+  source: "Apache HttpCore 5 PoolReusePolicy (LIFO default, FIFO)",
+  needs: [],
+  when: {
+    text: "reuseOrder is lifo or fifo and not multiplexed",
+    test: (s) => NOT_MULTIPLEXED.test(s) && s.policies.reuseOrder !== "any",
+  },
+  start(run) {
+    const lifo = run.supports.policies.reuseOrder === "lifo";
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "acquire-resolved") continue;
+          // Only an acquire served from the idle set at once is judged, against
+          // connections already idle when it started: a waiter takes whatever
+          // is released first, which is hand-over, not reuse order.
+          const { facts, id, startSeq } = event.acquire;
+          if (event.acquire.settleStep !== event.acquire.startStep) continue;
+          const idle = facts!.candidates.filter((c) => c.idleSinceSeq <= startSeq);
+          const chosen = idle.find((c) => c.id === facts!.socketId);
+          if (chosen === undefined) continue;
+          const better = idle.find((c) =>
+            lifo ? c.idleOrder > chosen.idleOrder : c.idleOrder < chosen.idleOrder
+          );
+          if (better !== undefined) {
+            return `acquire #${id} reused socket #${chosen.id} (idle since t=${chosen.idleSince}) although ${
+              lifo ? "LIFO" : "FIFO"
+            } picks socket #${better.id} (idle since t=${better.idleSince})`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** The ORD group. */
+export const ORD_RULES: readonly Rule[] = [ord1, ord2, ord3, ord4];

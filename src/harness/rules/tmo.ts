@@ -1,0 +1,160 @@
+import type { Rule } from "../rule.ts";
+import { NOT_MULTIPLEXED } from "./_when.ts";
+
+/** TMO-1: an acquire with a timeout settles by its deadline. */
+export const tmo1: Rule = {
+  id: "TMO-1",
+  group: "TMO",
+  title:
+    "An acquire with a timeout settles by its deadline (within the declared tolerance), not before",
+  rationale:
+    "The acquire timeout is the caller's only bound on waiting for a connection; one that never fires hangs a request, and one that fires early fails requests that would have been served.",
+  source: "Apache HttpCore 5 (connectionRequestTimeout); CMAP waitQueueTimeoutMS",
+  needs: ["acquireTimeout"],
+  when: NOT_MULTIPLEXED,
+  start(run) {
+    const tolerance = run.supports.toleranceMs;
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "acquire-rejected") continue;
+          const { timeoutMs, startedAt, settledAt, errorCode, id } = event.acquire;
+          if (timeoutMs === undefined || !/TIMEOUT|TIMED?_?OUT/i.test(errorCode ?? "")) continue;
+          if (settledAt! < startedAt + timeoutMs) {
+            return `acquire #${id} timed out at t=${settledAt}, before its deadline t=${
+              startedAt + timeoutMs
+            }`;
+          }
+        }
+        const now = run.now();
+        for (const record of run.acquires) {
+          if (record.status !== "pending" || record.timeoutMs === undefined) continue;
+          const deadline = record.startedAt + record.timeoutMs;
+          if (now > deadline + tolerance) {
+            return `acquire #${record.id} (${record.route}, timeout ${record.timeoutMs} ms) still pending at t=${now}, past its deadline t=${deadline}`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** TMO-2: a connect that does not complete within the connect timeout fails. */
+export const tmo2: Rule = {
+  id: "TMO-2",
+  group: "TMO",
+  title: "A connect that does not complete within the connect timeout fails and frees its slot",
+  rationale:
+    "A lost SYN or a black-holed server leaves a connect hanging; without a timeout it holds a slot of the pool forever and every waiter behind it starves.",
+  source: "Apache HttpClient 5 (connectTimeout); Kafka socket.connection.setup.timeout.ms",
+  needs: ["connectTimeout"],
+  start(run) {
+    const timeout = run.setup.config.connectTimeoutMs;
+    const tolerance = run.supports.toleranceMs;
+    return {
+      step() {
+        if (timeout === undefined) return undefined;
+        const now = run.now();
+        for (const id of run.network.ledger.sockets({ state: "connecting" })) {
+          const socket = run.network.socket(id)!;
+          if (now > socket.createdAt + timeout + tolerance) {
+            return `socket #${id} (${socket.route}) still connecting at t=${now}; started t=${socket.createdAt}, connect timeout ${timeout} ms`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/**
+ * The shortest delay Kafka's reconnect backoff allows after `failures`
+ * consecutive failures: `min(base × 2^(failures−1), max)` with the lowest
+ * jitter factor 0.8, floored to whole ms; no jitter when `max ≤ base`.
+ */
+function shortestBackoff(base: number, max: number, failures: number): number {
+  if (base === 0) return 0;
+  if (max <= base) return base;
+  const term = base * 2 ** Math.min(failures - 1, Math.log2(max / base));
+  return Math.min(Math.floor(term * 0.8), max);
+}
+
+/** TMO-3: reconnect backoff follows the formula and resets only after success. */
+export const tmo3: Rule = {
+  id: "TMO-3",
+  group: "TMO",
+  title:
+    "Reconnect backoff follows base × 2^(failures−1) × jitter (capped) and resets only after success",
+  rationale:
+    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered.",
+  source:
+    "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms)",
+  needs: ["reconnectBackoff"],
+  start(run) {
+    const { reconnectBackoffMs: base, reconnectBackoffMaxMs: max } = run.setup.config;
+    const tolerance = run.supports.toleranceMs;
+    // Consecutive failures per route since its last success, with their times.
+    const failures = new Map<string, number[]>();
+    return {
+      step({ ledger }) {
+        if (base === undefined) return undefined;
+        for (const event of ledger) {
+          const failed = failures.get(event.route);
+          if (event.type === "ConnectionReady") failures.delete(event.route);
+          else if (event.type === "ConnectionClosed" && event.reason === "refused") {
+            failures.set(event.route, [...(failed ?? []), event.t]);
+          } else if (event.type === "ConnectionCreated" && failed !== undefined) {
+            // Failures at the same instant may reach the pool after it acted on the
+            // first of them, so only those strictly earlier count, plus one.
+            const last = failed.at(-1)!;
+            const count = failed.filter((t) => t < last).length + 1;
+            const wait = shortestBackoff(base, max ?? base, count);
+            if (event.t - last + tolerance < wait) {
+              return `socket #${event.socketId} to ${event.route} opened at t=${event.t}, ${
+                event.t - last
+              } ms after failure ${count} at t=${last}; the backoff allows no earlier than ${wait} ms`;
+            }
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** TMO-4: connections idle longer than the max-idle time are closed. */
+export const tmo4: Rule = {
+  id: "TMO-4",
+  group: "TMO",
+  title: "Connections idle longer than the max-idle time are closed",
+  rationale:
+    "Closing idle connections before the server or a middlebox does avoids requests racing a remote close, and releases server resources.",
+  source: "Kafka connections.max.idle.ms (default 9 minutes); CMAP maxIdleTimeMS",
+  needs: ["maxIdle"],
+  start(run) {
+    const maxIdle = run.setup.config.maxIdleMs;
+    const tolerance = run.supports.toleranceMs;
+    return {
+      step() {
+        if (maxIdle === undefined || run.closeSeq !== undefined) return undefined;
+        const now = run.now();
+        const multiplexed = run.supports.capabilities.includes("multiplexed");
+        for (const use of run.uses()) {
+          if (use.socket.state !== "open") continue;
+          // A multiplexed connection is idle when nothing is in flight; a leased one when released.
+          const since = multiplexed
+            ? (use.socket.inFlight === 0 ? use.socket.lastActiveAt : undefined)
+            : use.idleSince;
+          if (since !== undefined && now > since + maxIdle + tolerance) {
+            return `socket #${use.socket.id} idle since t=${since} still open at t=${now}; max idle ${maxIdle} ms`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/** The TMO group. */
+export const TMO_RULES: readonly Rule[] = [tmo1, tmo2, tmo3, tmo4];

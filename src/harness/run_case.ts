@@ -1,0 +1,68 @@
+/**
+ * One case of the property: build a run, play its commands, heal, close.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import type { Adapter } from "./adapter.ts";
+import type { RunCommand } from "./commands/mod.ts";
+import { closeAtEnd, heal } from "./heal.ts";
+import type { Rule } from "./rule.ts";
+import { Run } from "./run.ts";
+import type { RunSetup } from "./run_view.ts";
+
+/** A drawn case: parameters and commands. */
+export interface RunCase {
+  /** The run's parameters. */
+  readonly setup: RunSetup;
+  /** The commands, in order. */
+  readonly commands: Iterable<RunCommand>;
+}
+
+/** Options of {@linkcode runCase}. */
+export interface RunCaseOptions {
+  /** Rules to check. */
+  readonly rules: readonly Rule[];
+  /** Record a readable trace. @default {false} */
+  readonly trace?: boolean;
+  /** Real-time budget, ms. @default {10_000} */
+  readonly watchdogMs?: number;
+  /** Called with the finished (or failed) run, before global time is restored. */
+  readonly inspect?: (run: Run) => void;
+}
+
+/**
+ * Play one case against a fresh pool and throw the first rule violation.
+ *
+ * @param adapter The adapter.
+ * @param value The case.
+ * @param options Rules and tracing.
+ * @returns The number of steps executed.
+ * @throws {RuleViolation} The first rule broken.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCase } from "./run_case.ts";
+ *
+ * assert.equal(typeof runCase, "function");
+ * ```
+ */
+export async function runCase(
+  adapter: Adapter,
+  value: RunCase,
+  options: RunCaseOptions,
+): Promise<number> {
+  const { trace = false, watchdogMs = 10_000 } = options;
+  const run = new Run(adapter, value.setup, { rules: options.rules, trace, watchdogMs });
+  try {
+    await run.start();
+    await fc.asyncModelRun(() => ({ model: run, real: run }), value.commands);
+    await heal(run);
+    await closeAtEnd(run);
+    return run.step;
+  } finally {
+    options.inspect?.(run);
+    run.dispose();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Drawing a run's parameters within the adapter's declared ranges.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import type { IntRange, PoolConfig, Ranges, Supports } from "./adapter.ts";
+import type { RunSetup } from "./run_view.ts";
+
+function int([min, max]: IntRange): fc.Arbitrary<number> {
+  return fc.integer({ min, max });
+}
+
+function optional(
+  supports: Supports,
+  range: IntRange | undefined,
+  capability: Supports["capabilities"][number],
+): fc.Arbitrary<number | undefined> {
+  if (range === undefined || !supports.capabilities.includes(capability)) {
+    return fc.constant(undefined);
+  }
+  return fc.option(int(range), { nil: undefined, freq: 2 });
+}
+
+function required(
+  supports: Supports,
+  range: IntRange | undefined,
+  capability: Supports["capabilities"][number],
+): fc.Arbitrary<number | undefined> {
+  if (range === undefined || !supports.capabilities.includes(capability)) {
+    return fc.constant(undefined);
+  }
+  return int(range);
+}
+
+/** Route names used by runs: `r0`, `r1`, … */
+export const ROUTE_NAMES: readonly string[] = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"];
+
+function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
+  const r: Ranges = supports.ranges;
+  const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
+  return fc.record({
+    routeCount: int(r.routes),
+    maxTotal: int(r.maxTotal),
+    maxPerRoute: int(r.maxPerRoute),
+    override: has("maxPerRouteOverrides")
+      ? fc.option(int(r.maxPerRoute), { nil: undefined })
+      : fc.constant(undefined),
+    maxConnecting: required(supports, r.maxConnecting, "maxConnecting"),
+    maxWaiters: required(supports, r.maxWaiters, "maxWaiters"),
+    ttlMs: optional(supports, r.ttlMs, "ttl"),
+    defaultKeepAliveMs: optional(supports, r.defaultKeepAliveMs, "defaultKeepAlive"),
+    honourKeepAliveMax: has("keepAliveMax") ? fc.boolean() : fc.constant(false),
+    validateAfterInactivityMs: optional(
+      supports,
+      r.validateAfterInactivityMs,
+      "validateAfterInactivity",
+    ),
+    connectTimeoutMs: required(supports, r.connectTimeoutMs, "connectTimeout"),
+    reconnectBackoffMs: required(supports, r.reconnectBackoffMs, "reconnectBackoff"),
+    reconnectBackoffMaxMs: required(supports, r.reconnectBackoffMaxMs, "reconnectBackoff"),
+    maxIdleMs: optional(supports, r.maxIdleMs, "maxIdle"),
+    maxInFlight: required(supports, r.maxInFlight, "multiplexed"),
+  }).map((d) => {
+    const routes = ROUTE_NAMES.slice(0, d.routeCount);
+    const perRoute = has("maxPerRoute") ? Math.min(d.maxPerRoute, d.maxTotal) : d.maxTotal;
+    const overrides: Record<string, number> = {};
+    if (d.override !== undefined && routes.length > 1) {
+      overrides[routes[1]!] = Math.min(d.override, d.maxTotal);
+    }
+    const backoffMax = d.reconnectBackoffMs === undefined || d.reconnectBackoffMaxMs === undefined
+      ? d.reconnectBackoffMaxMs
+      : Math.max(d.reconnectBackoffMs, d.reconnectBackoffMaxMs);
+    return {
+      routes,
+      maxTotal: d.maxTotal,
+      maxPerRoute: perRoute,
+      maxPerRouteOverrides: overrides,
+      maxConnecting: d.maxConnecting,
+      maxWaiters: d.maxWaiters,
+      ttlMs: d.ttlMs,
+      defaultKeepAliveMs: d.defaultKeepAliveMs,
+      honourKeepAliveMax: d.honourKeepAliveMax,
+      validateAfterInactivityMs: d.validateAfterInactivityMs,
+      connectTimeoutMs: d.connectTimeoutMs,
+      reconnectBackoffMs: d.reconnectBackoffMs,
+      reconnectBackoffMaxMs: backoffMax,
+      maxIdleMs: d.maxIdleMs,
+      maxInFlight: d.maxInFlight,
+    };
+  });
+}
+
+/**
+ * The arbitrary of a run's parameters: a config within the declared ranges
+ * and the environment the harness plays (small latencies, hints, timeouts).
+ *
+ * @param supports The adapter's declaration.
+ * @returns An arbitrary of {@linkcode RunSetup}.
+ *
+ * @example Drawn configs respect the ranges
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import fc from "fast-check";
+ * import { setupArbitrary } from "./setup.ts";
+ * import type { Supports } from "./adapter.ts";
+ *
+ * const supports = {
+ *   timeMode: "virtual", capabilities: [], toleranceMs: 0,
+ *   ranges: { routes: [1, 2], maxTotal: [1, 4], maxPerRoute: [1, 2] },
+ *   policies: {} as Supports["policies"],
+ * } as Supports;
+ * fc.assert(fc.property(setupArbitrary(supports), (s) => s.config.maxTotal <= 4));
+ * ```
+ */
+export function setupArbitrary(supports: Supports): fc.Arbitrary<RunSetup> {
+  const r = supports.ranges;
+  return fc.record({
+    config: configArbitrary(supports),
+    acquireTimeoutMs: required(supports, r.acquireTimeoutMs, "acquireTimeout"),
+    keepAliveHintMs: required(supports, r.keepAliveHintMs, "keepAliveHint"),
+    keepAliveMax: required(supports, r.keepAliveMax, "keepAliveMax"),
+    connectLatencyMs: fc.constantFrom(0, 0, 1, 3),
+    responseLatencyMs: fc.constantFrom(0, 1, 2),
+    randomSeed: fc.integer({ min: 0, max: 0x7fffffff }),
+    faults: fc.boolean(),
+    heavy: fc.boolean(),
+    hinted: fc.boolean(),
+  }).map(({ hinted, ...setup }) => {
+    const { keepAliveHintMs: timeoutMs, keepAliveMax: max } = setup;
+    const hint = {
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(max === undefined ? {} : { max }),
+    };
+    const serverHint = hinted && (timeoutMs !== undefined || max !== undefined) ? hint : undefined;
+    return { ...setup, serverHint };
+  });
+}
+
+/**
+ * Durations a time step is biased towards: every configured deadline, one
+ * before and one after.
+ *
+ * @param setup The run's parameters.
+ * @returns Sorted distinct positive millisecond values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { deadlineSteps } from "./setup.ts";
+ * import type { RunSetup } from "./run_view.ts";
+ *
+ * const setup = { config: { ttlMs: 100 } } as unknown as RunSetup;
+ * assert.deepEqual(deadlineSteps(setup), [1, 99, 100, 101]);
+ * ```
+ */
+export function deadlineSteps(setup: RunSetup): number[] {
+  const { config } = setup;
+  const spans = [
+    config.ttlMs,
+    config.defaultKeepAliveMs,
+    config.validateAfterInactivityMs,
+    config.connectTimeoutMs,
+    config.maxIdleMs,
+    config.reconnectBackoffMs,
+    setup.acquireTimeoutMs,
+    setup.keepAliveHintMs,
+  ];
+  const steps = new Set<number>([1]);
+  for (const span of spans) {
+    if (span === undefined) continue;
+    for (const d of [span - 1, span, span + 1]) if (d > 0) steps.add(d);
+  }
+  return [...steps].sort((a, b) => a - b);
+}

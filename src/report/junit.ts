@@ -1,0 +1,67 @@
+import type { PoolReport } from "../harness/result.ts";
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Render reports as JUnit XML: one test suite per adapter, one test case per
+ * rule; failures carry the counterexample, not-applicable and expected
+ * failures are skipped, an unexpected pass is a failure.
+ *
+ * @param reports One report per adapter.
+ * @returns XML text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderJunit } from "./junit.ts";
+ *
+ * const xml = renderJunit([{ adapter: "x", seed: 1, runs: 0, commands: 0, durationMs: 0, errors: [], ok: false,
+ *   rules: [{ id: "LIM-1", title: "a < b", status: "fail" }] }]);
+ * assert.match(xml, /<failure/);
+ * assert.match(xml, /a &#60; b/);
+ * ```
+ */
+export function renderJunit(reports: readonly PoolReport[]): string {
+  const suites = reports.map((report) => {
+    const failures = report.rules.filter((r) =>
+      r.status === "fail" || r.status === "unexpected-pass"
+    ).length;
+    const skipped =
+      report.rules.filter((r) => r.status === "not-applicable" || r.status === "expected-fail")
+        .length;
+    const cases = report.rules.map((rule) => {
+      const open = `    <testcase classname="${escapeXml(report.adapter)}" name="${
+        escapeXml(`${rule.id} ${rule.title}`)
+      }">`;
+      const c = rule.counterexample;
+      if (rule.status === "fail") {
+        const body = c === undefined ? "" : [...c.steps, `replay: ${c.replay}`].join("\n");
+        return `${open}\n      <failure message="${escapeXml(c?.message ?? "failed")}">${
+          escapeXml(body)
+        }</failure>\n    </testcase>`;
+      }
+      if (rule.status === "unexpected-pass") {
+        return `${open}\n      <failure message="${
+          escapeXml(`passed but expected to fail: ${rule.reason}`)
+        }"/>\n    </testcase>`;
+      }
+      if (rule.status === "not-applicable" || rule.status === "expected-fail") {
+        return `${open}\n      <skipped message="${
+          escapeXml(`${rule.status}: ${rule.reason ?? ""}`)
+        }"/>\n    </testcase>`;
+      }
+      return `${open}</testcase>`;
+    });
+    const time = (report.durationMs / 1000).toFixed(3);
+    return `  <testsuite name="${
+      escapeXml(report.adapter)
+    }" tests="${report.rules.length}" failures="${failures}" errors="${report.errors.length}" skipped="${skipped}" time="${time}">\n${
+      cases.join("\n")
+    }\n  </testsuite>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${
+    suites.join("\n")
+  }\n</testsuites>\n`;
+}

@@ -1,0 +1,61 @@
+import type { PoolReport, RuleResult } from "../harness/result.ts";
+
+const MARK: Record<RuleResult["status"], string> = {
+  "pass": "pass",
+  "fail": "FAIL",
+  "not-applicable": "n/a ",
+  "expected-fail": "xfail",
+  "unexpected-pass": "XPASS",
+};
+
+function counterexample(result: RuleResult): string[] {
+  const c = result.counterexample;
+  if (c === undefined) return [];
+  return [
+    `    ${c.message}`,
+    `    counterexample (${c.commands.length} commands, seed ${c.seed}, path ${c.path}):`,
+    ...c.steps.map((line) => `      ${line}`),
+    `    ledger around the failure:`,
+    ...c.ledger.slice(0, 20).map((line) => `      ${line}`),
+    `    replay: ${c.replay}`,
+  ];
+}
+
+/**
+ * Render a report for a terminal: one line per rule, and for each failure its
+ * message, numbered steps, ledger excerpt and replay command.
+ *
+ * @param report The report.
+ * @returns Plain text ending with a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderText } from "./text.ts";
+ *
+ * const text = renderText({
+ *   adapter: "x", seed: 1, runs: 2, commands: 10, durationMs: 5, errors: [], ok: true,
+ *   rules: [{ id: "LIM-1", title: "t", status: "pass" }],
+ * });
+ * assert.match(text, /pass\s+LIM-1/);
+ * ```
+ */
+export function renderText(report: PoolReport): string {
+  const lines = [
+    `${report.adapter}: ${
+      report.ok ? "ok" : "FAILED"
+    } — ${report.runs} runs, ${report.commands} commands, seed ${report.seed}, ${
+      Math.round(report.durationMs)
+    } ms`,
+  ];
+  for (const result of report.rules) {
+    const reason = result.reason === undefined ? "" : ` (${result.reason})`;
+    lines.push(
+      `  ${MARK[result.status].padEnd(5)} ${result.id.padEnd(6)} ${result.title}${reason}`,
+    );
+    if (result.status === "fail") lines.push(...counterexample(result));
+  }
+  for (const error of report.errors) lines.push(`  ERROR ${error}`);
+  if (report.nondeterminism !== undefined) lines.push(`  NONDETERMINISM ${report.nondeterminism}`);
+  return `${lines.join("\n")}\n`;
+}
