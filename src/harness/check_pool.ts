@@ -46,8 +46,14 @@ export interface CheckPoolOptions {
   readonly expectations?: Expectations;
   /** Run one case twice and compare the traces. @default {false} */
   readonly determinism?: boolean;
-  /** Real-time budget of one run, ms. @default {10_000} */
+  /** Real-time budget of one run, ms (while shrinking, at most a tenth of it). @default {10_000} */
   readonly watchdogMs?: number;
+  /**
+   * Real-time budget of the whole check, ms. A check cut short by it is not
+   * ok: the rules it had not found failing are reported not verified.
+   * @default {60_000}
+   */
+  readonly budgetMs?: number;
   /** Called after every run. @default {undefined} */
   readonly onProgress?: (progress: CheckProgress) => void;
 }
@@ -107,6 +113,7 @@ function validateOptions(options: CheckPoolOptions): void {
   positive("runs", options.runs);
   positive("maxCommands", options.maxCommands);
   positive("watchdogMs", options.watchdogMs);
+  positive("budgetMs", options.budgetMs);
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
     throw new TypeError(
       `Cannot check pool as 'seed' must be an integer: current value is ${options.seed}`,
@@ -141,6 +148,7 @@ export async function checkPool(
   validateAdapter(adapter);
   validateOptions(options);
   const { quick = false, expectations = {}, determinism = false, watchdogMs = 10_000 } = options;
+  const { budgetMs = 60_000 } = options;
   const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : 60 } = options;
   const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
   const started = realTimers.now();
@@ -152,21 +160,55 @@ export async function checkPool(
   let executedRuns = 0;
   let executedSteps = 0;
   let propertySeed = seed;
-  while (remaining.length > 0) {
+  const budgetAt = started + budgetMs;
+  // Shrinking replays many variants of a failing case: a pool that storms
+  // timers must not spend the full watchdog on each.
+  const shrinkWatchdogMs = Math.max(1, Math.min(watchdogMs, Math.ceil(watchdogMs / 10)));
+  let cutShort = false;
+  // A run fast-check abandoned at the time limit still ends (its watchdog is within the budget).
+  let inFlight: Promise<number> | undefined;
+  while (remaining.length > 0 && !cutShort) {
     const active = remaining;
+    let first: RuleViolation | undefined;
     const property = fc.asyncProperty(arbitrary, async (value) => {
+      const left = budgetAt - realTimers.now();
+      if (cutShort || left <= 0) {
+        // Out of budget: pass quickly, so a shrink ends on the last failure found.
+        cutShort = true;
+        return;
+      }
+      const limit = Math.min(first === undefined ? watchdogMs : shrinkWatchdogMs, left);
       executedRuns++;
-      executedSteps += await runCase(adapter, value, { rules: active, watchdogMs });
-      options.onProgress?.({
-        adapter: adapter.name,
-        runs: executedRuns,
-        failed: [...failures.keys()],
-      });
+      try {
+        const running = runCase(adapter, value, { rules: active, watchdogMs: limit });
+        inFlight = running;
+        executedSteps += await running;
+      } catch (error) {
+        const watchdog = error instanceof RuleViolation && isWatchdog(error);
+        if (watchdog && realTimers.now() >= budgetAt) {
+          cutShort = true;
+          return;
+        }
+        // A shrink variant that only runs out of time does not reproduce another failure.
+        if (watchdog && first !== undefined && !isWatchdog(first)) return;
+        if (first === undefined && error instanceof RuleViolation) first = error;
+        throw error;
+      } finally {
+        options.onProgress?.({
+          adapter: adapter.name,
+          runs: executedRuns,
+          failed: [...failures.keys()],
+        });
+      }
     });
+    // fast-check measures with the real Date.now it captured on load.
+    const interruptAfterTimeLimit = Math.max(1, budgetAt - realTimers.now());
     const parameters = options.path === undefined || propertySeed !== seed
-      ? { seed: propertySeed, numRuns: runs }
-      : { seed: propertySeed, numRuns: runs, path: options.path };
+      ? { seed: propertySeed, numRuns: runs, interruptAfterTimeLimit }
+      : { seed: propertySeed, numRuns: runs, path: options.path, interruptAfterTimeLimit };
     const result = await fc.check(property, parameters);
+    if (result.interrupted) cutShort = true;
+    await inFlight?.catch(() => undefined);
     if (!result.failed) break;
     const error = result.errorInstance;
     const value = result.counterexample?.[0];
@@ -187,16 +229,33 @@ export async function checkPool(
         error,
         result.seed,
         result.counterexamplePath ?? "",
-        watchdogMs,
+        first === undefined ? watchdogMs : shrinkWatchdogMs,
       ),
     );
     remaining = remaining.filter((rule) => rule.id !== error.ruleId);
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
   }
-  const nondeterminism = determinism
+  if (cutShort) {
+    errors.push(
+      `checking stopped at its real-time budget of ${budgetMs} ms after ${executedRuns} runs: ${
+        remaining.map((r) => r.id).join(", ") || "no rule"
+      } not verified`,
+    );
+  }
+  const unverified = new Set(cutShort ? remaining.map((r) => r.id) : []);
+  const nondeterminism = determinism && !cutShort
     ? await checkDeterminism(adapter, arbitrary, seed, selected)
     : undefined;
-  const rules = selected.map((rule) => verdict(rule, adapter, failures.get(rule.id), expectations));
+  const rules = selected.map((rule) =>
+    unverified.has(rule.id)
+      ? {
+        id: rule.id,
+        title: rule.title,
+        status: "not-applicable" as const,
+        reason: `not verified: checking stopped at its real-time budget of ${budgetMs} ms`,
+      }
+      : verdict(rule, adapter, failures.get(rule.id), expectations)
+  );
   const ok = errors.length === 0 && nondeterminism === undefined &&
     rules.every((r) => r.status !== "fail" && r.status !== "unexpected-pass");
   return {
@@ -210,6 +269,10 @@ export async function checkPool(
     errors,
     ok,
   };
+}
+
+function isWatchdog(violation: RuleViolation): boolean {
+  return violation.ruleId === "LIV-1" && violation.detail.startsWith("watchdog:");
 }
 
 function verdict(

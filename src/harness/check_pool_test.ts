@@ -82,6 +82,15 @@ describe("checkPool()", () => {
     assert.equal(report.ok, false);
   });
 
+  test("a check cut short by its real-time budget is reported, never as a pass", async () => {
+    const report = await checkPool(referenceAdapter, { seed: 7, runs: 100_000, budgetMs: 50 });
+    assert.equal(report.ok, false);
+    assert.match(report.errors.join("\n"), /real-time budget of 50 ms .* not verified/);
+    assert.ok(report.rules.every((r) => r.status !== "pass"));
+    assert.ok(report.rules.some((r) => /^not verified/.test(r.reason ?? "")));
+    await assert.rejects(checkPool(referenceAdapter, { budgetMs: 0 }), RangeError);
+  });
+
   test("the same seed gives the same trace, and the determinism check agrees", async () => {
     const first = await checkPool(referenceAdapter, { seed: 99, runs: 20, determinism: true });
     const second = await checkPool(referenceAdapter, { seed: 99, runs: 20 });

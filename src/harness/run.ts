@@ -37,8 +37,20 @@ export interface RunOptions {
   readonly trace?: boolean;
 }
 
-/** Microtask hops per settle round; a round with no activity ends the settle. */
+/** Microtask hops per settle round. */
 const HOPS = 12;
+/**
+ * Consecutive quiet rounds that end a settle on global time. Each such round
+ * also yields one real macrotask, so a third-party pool's `nextTick` and
+ * long promise chains get to run.
+ */
+const QUIET_GLOBAL = 2;
+/**
+ * Consecutive quiet rounds that end a settle while a `close()` is pending:
+ * a pool may take dozens of promise hops to destroy its connections with
+ * nothing reaching the ledger meanwhile (tarn's destroy takes some 30).
+ */
+const QUIET_CLOSING = 8;
 /** Rounds per settle before the pool is declared busy forever. */
 const MAX_ROUNDS = 2_000;
 /** Timer deadlines crossed by one advance before it is declared a timer storm. */
@@ -94,6 +106,8 @@ export class Run implements RunView {
   #driver: GlobalTimeDriver | undefined;
   #endable: EndableClock | undefined;
   #pendingOps = new Map<number, string>();
+  /** `close()` calls not yet settled: the settle waits longer for them. */
+  #closing = 0;
   #nextOp = 1;
   #releases = 0;
   #settled = 0;
@@ -407,7 +421,7 @@ export class Run implements RunView {
     if (!first) {
       this.#track("second close", () => this.pool.close(), {
         ok: () => (this.secondCloseResolved = true),
-      });
+      }, true);
       return;
     }
     this.closeSeq = seq;
@@ -423,7 +437,7 @@ export class Run implements RunView {
           live: this.network.ledger.live().length,
         });
       },
-    });
+    }, true);
   }
 
   /** Operations started and not yet settled, for a hang report. */
@@ -435,6 +449,7 @@ export class Run implements RunView {
     label: string,
     call: () => T | Promise<T>,
     handlers: { ok?: (value: T) => void; err?: (error: unknown) => void },
+    closing = false,
   ): void {
     const id = this.#nextOp++;
     let result: T | Promise<T>;
@@ -450,17 +465,21 @@ export class Run implements RunView {
       return;
     }
     this.#pendingOps.set(id, label);
+    if (closing) this.#closing++;
+    const done = () => {
+      this.#pendingOps.delete(id);
+      if (closing) this.#closing--;
+      this.#activity++;
+    };
     result.then(
       (value) => {
         if (this.#endedAt !== undefined) return;
-        this.#pendingOps.delete(id);
-        this.#activity++;
+        done();
         handlers.ok?.(value);
       },
       (error) => {
         if (this.#endedAt !== undefined) return;
-        this.#pendingOps.delete(id);
-        this.#activity++;
+        done();
         handlers.err?.(error);
       },
     );
@@ -501,11 +520,29 @@ export class Run implements RunView {
    */
   async settle(): Promise<void> {
     const ledger = this.network.ledger;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    const global = this.#driver !== undefined;
+    // fake-timers moves a 0 ms timer armed inside a running timer to now+1:
+    // on global time, while operations are pending, follow-up work due within
+    // the tolerance (at least 1 ms) of the settle's start still belongs to it.
+    const reach = global ? this.now() + Math.max(1, this.supports.toleranceMs) : -Infinity;
+    for (let round = 0, quiet = 0; round < MAX_ROUNDS; round++) {
       const before = this.#activity + ledger.length;
       for (let i = 0; i < HOPS; i++) await Promise.resolve();
+      // One real macrotask: `process.nextTick` callbacks (pg-pool hands idle
+      // clients over on one) run only once the microtask queue drains.
+      if (global) await new Promise<void>((resolve) => realTimers.setImmediate(resolve));
       const ran = this.clock.runDue();
-      if (ran === 0 && this.#activity + ledger.length === before) return;
+      if (ran > 0 || this.#activity + ledger.length !== before) {
+        quiet = 0;
+        continue;
+      }
+      quiet++;
+      const needed = this.#closing > 0 ? QUIET_CLOSING : global ? QUIET_GLOBAL : 1;
+      if (quiet < needed) continue;
+      const next = global && this.#pendingOps.size > 0 ? this.clock.nextDeadline() : undefined;
+      if (next === undefined || next > reach) return;
+      this.clock.advanceTo(Math.max(next, this.now()));
+      quiet = 0;
     }
     throw new RuleViolation("LIV-1", this.step, "the pool never settled (busy without end)");
   }

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import process from "node:process";
+import { describe, test } from "node:test";
+import { referenceAdapter } from "../../conformance/reference/adapter.ts";
+import type { Adapter, PoolConfig, PoolUnderTest } from "./adapter.ts";
+import { checkPool } from "./check_pool.ts";
+import { Run } from "./run.ts";
+import type { RunSetup } from "./run_view.ts";
+
+const CONFIG: PoolConfig = {
+  routes: ["r0"],
+  maxTotal: 2,
+  maxPerRoute: 2,
+  maxPerRouteOverrides: {},
+  maxConnecting: undefined,
+  maxWaiters: undefined,
+  ttlMs: undefined,
+  defaultKeepAliveMs: undefined,
+  honourKeepAliveMax: false,
+  validateAfterInactivityMs: undefined,
+  connectTimeoutMs: undefined,
+  reconnectBackoffMs: undefined,
+  reconnectBackoffMaxMs: undefined,
+  maxIdleMs: undefined,
+  maxInFlight: undefined,
+};
+
+const SETUP: RunSetup = {
+  config: CONFIG,
+  acquireTimeoutMs: undefined,
+  keepAliveHintMs: undefined,
+  keepAliveMax: undefined,
+  serverHint: undefined,
+  connectLatencyMs: 0,
+  responseLatencyMs: 0,
+  randomSeed: 1,
+  faults: false,
+  heavy: false,
+};
+
+/** The reference pool on faked global time, its calls wrapped by `wrap`. */
+function wrapped(
+  name: string,
+  timeMode: "global" | "virtual",
+  wrap: (pool: PoolUnderTest) => Partial<PoolUnderTest>,
+): Adapter {
+  return {
+    ...referenceAdapter,
+    name,
+    supports: { ...referenceAdapter.supports, timeMode },
+    create: async (config, world) => {
+      const pool = await referenceAdapter.create(config, world);
+      return { ...pool, ...wrap(pool) };
+    },
+  };
+}
+
+function hops(n: number): Promise<void> {
+  let p = Promise.resolve();
+  for (let i = 0; i < n; i++) p = p.then(() => {});
+  return p;
+}
+
+describe("Run.settle()", () => {
+  test("runs process.nextTick callbacks of a pool on global time", async () => {
+    const adapter = wrapped("next-tick", "global", (pool) => ({
+      acquire: async (route, options) => {
+        const lease = await pool.acquire(route, options);
+        // Hand the lease over on a chain of ticks, as pg-pool does with idle clients.
+        return await new Promise((resolve) => {
+          const tick = (n: number) => n === 0 ? resolve(lease) : process.nextTick(tick, n - 1);
+          process.nextTick(tick, 3);
+        });
+      },
+    }));
+    const run = new Run(adapter, SETUP, { rules: [] });
+    try {
+      await run.start();
+      const record = run.acquire("r0", undefined);
+      await run.endStep();
+      assert.equal(record.status, "leased");
+    } finally {
+      run.dispose();
+    }
+  });
+
+  test("waits for a close() that takes many promise hops with nothing on the ledger", async () => {
+    const adapter = wrapped("slow-close", "virtual", (pool) => ({
+      close: async () => {
+        await hops(40);
+        await pool.close();
+      },
+    }));
+    const report = await checkPool(adapter, { seed: 3, runs: 20, rules: ["CLS"] });
+    assert.deepEqual(report.rules.filter((r) => r.status === "fail").map((r) => r.id), []);
+  });
+});
+
+describe("Run.settle() on global time", () => {
+  test("runs a pool's follow-up timer at now+1 while an operation is pending", async () => {
+    const adapter = wrapped("plus-one", "global", (pool) => ({
+      acquire: async (route, options) => {
+        const lease = await pool.acquire(route, options);
+        // A 0 ms timer armed inside a running fake timer lands at now+1.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return lease;
+      },
+    }));
+    const run = new Run(adapter, SETUP, { rules: [] });
+    try {
+      await run.start();
+      const record = run.acquire("r0", undefined);
+      await run.endStep();
+      assert.equal(record.status, "leased");
+      assert.equal(run.now(), 1);
+    } finally {
+      run.dispose();
+    }
+  });
+});
