@@ -9,9 +9,10 @@
  * @module
  */
 import { GlobalTimeDriver, realTimers } from "../../src/clock/mod.ts";
-import type { PoolConfig, World } from "../../src/harness/adapter.ts";
+import type { PoolConfig, PoolUnderTest, World } from "../../src/harness/adapter.ts";
 import { SimNetwork } from "../../src/net/mod.ts";
 import type { Route } from "../../src/net/types.ts";
+import { poolConfigOf } from "../../src/harness/pool_config.ts";
 
 /**
  * The longest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days); a
@@ -99,24 +100,7 @@ export function wrongRoute(
  * ```
  */
 export function poolConfig(overrides: Partial<PoolConfig> = {}): PoolConfig {
-  return {
-    routes: ["db"],
-    maxTotal: 2,
-    maxPerRoute: 2,
-    maxPerRouteOverrides: {},
-    maxConnecting: undefined,
-    maxWaiters: undefined,
-    ttlMs: undefined,
-    defaultKeepAliveMs: undefined,
-    honourKeepAliveMax: false,
-    validateAfterInactivityMs: undefined,
-    connectTimeoutMs: undefined,
-    reconnectBackoffMs: undefined,
-    reconnectBackoffMaxMs: undefined,
-    maxIdleMs: undefined,
-    maxInFlight: undefined,
-    ...overrides,
-  };
+  return poolConfigOf({ routes: ["db"], ...overrides });
 }
 
 /** A world on faked global time, as the harness builds one for `timeMode: "global"`. */
@@ -257,4 +241,22 @@ export async function advance(world: GlobalWorld, ms: number): Promise<void> {
   }
   driver.advanceTo(target);
   await settle(world);
+}
+
+/**
+ * Acquire on the pool's only route and settle: the lease must arrive while the
+ * pool settles, without moving time.
+ *
+ * @param pool The pool under test.
+ * @param world Its world.
+ * @returns The lease.
+ * @throws {Error} If the acquire did not settle, or what it rejected with.
+ */
+export async function leaseNow<L>(pool: PoolUnderTest<L>, world: GlobalWorld): Promise<L> {
+  let outcome: { lease: L } | { error: unknown } | undefined;
+  pool.acquire("db", {}).then((lease) => (outcome = { lease }), (error) => (outcome = { error }));
+  await settle(world);
+  if (outcome === undefined) throw new Error("The acquire did not settle");
+  if ("error" in outcome) throw outcome.error;
+  return outcome.lease;
 }

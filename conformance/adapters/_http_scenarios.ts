@@ -15,27 +15,11 @@ import {
   type World,
 } from "../../src/harness/adapter.ts";
 import { advance, settle, trace, track, withWorld } from "./_http_test_util.ts";
+import { poolConfigOf } from "../../src/harness/pool_config.ts";
 
 /** A config with every optional field unset. */
 export function configOf(fields: Partial<PoolConfig> = {}): PoolConfig {
-  return {
-    routes: ["r0"],
-    maxTotal: 2,
-    maxPerRoute: 2,
-    maxPerRouteOverrides: {},
-    maxConnecting: undefined,
-    maxWaiters: undefined,
-    ttlMs: undefined,
-    defaultKeepAliveMs: 10_000,
-    honourKeepAliveMax: false,
-    validateAfterInactivityMs: undefined,
-    connectTimeoutMs: undefined,
-    reconnectBackoffMs: undefined,
-    reconnectBackoffMaxMs: undefined,
-    maxIdleMs: undefined,
-    maxInFlight: undefined,
-    ...fields,
-  };
+  return poolConfigOf({ defaultKeepAliveMs: 10_000, ...fields });
 }
 
 /** What a scenario gets: the pool, its world and the time driver. */

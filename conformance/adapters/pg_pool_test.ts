@@ -6,6 +6,7 @@ import {
   advance,
   type GlobalWorld,
   inGlobalWorld,
+  leaseNow,
   poolConfig,
   restoreRealTime,
   settle,
@@ -14,13 +15,8 @@ import {
 type Pool = PoolUnderTest<PgLease>;
 
 /** Acquire and settle; the lease must arrive while the pool settles. */
-async function lease(pool: Pool, world: GlobalWorld): Promise<PgLease> {
-  let outcome: { lease: PgLease } | { error: unknown } | undefined;
-  pool.acquire("db", {}).then((lease) => (outcome = { lease }), (error) => (outcome = { error }));
-  await settle(world);
-  assert.ok(outcome !== undefined, "the acquire did not settle");
-  if ("error" in outcome) throw outcome.error;
-  return outcome.lease;
+function lease(pool: Pool, world: GlobalWorld): Promise<PgLease> {
+  return leaseNow(pool, world);
 }
 
 function create(world: GlobalWorld, overrides: Parameters<typeof poolConfig>[0] = {}) {

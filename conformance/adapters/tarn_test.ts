@@ -7,6 +7,7 @@ import {
   advance,
   type GlobalWorld,
   inGlobalWorld,
+  leaseNow,
   poolConfig,
   restoreRealTime,
   settle,
@@ -15,13 +16,8 @@ import {
 type Pool = PoolUnderTest<SimSocket>;
 
 /** Acquire and settle; the lease must arrive while the pool settles. */
-async function lease(pool: Pool, world: GlobalWorld): Promise<SimSocket> {
-  let outcome: { lease: SimSocket } | { error: unknown } | undefined;
-  pool.acquire("db", {}).then((lease) => (outcome = { lease }), (error) => (outcome = { error }));
-  await settle(world);
-  assert.ok(outcome !== undefined, "the acquire did not settle");
-  if ("error" in outcome) throw outcome.error;
-  return outcome.lease;
+function lease(pool: Pool, world: GlobalWorld): Promise<SimSocket> {
+  return leaseNow(pool, world);
 }
 
 function create(world: GlobalWorld, overrides: Parameters<typeof poolConfig>[0] = {}) {

@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./adapter.ts";
+export { poolConfigOf } from "./pool_config.ts";
 export {
   checkPool,
   type CheckPoolOptions,

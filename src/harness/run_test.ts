@@ -4,26 +4,11 @@ import { describe, test } from "node:test";
 import { referenceAdapter } from "../../conformance/reference/adapter.ts";
 import type { Adapter, PoolConfig, PoolUnderTest } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
+import { poolConfigOf } from "./pool_config.ts";
 import { Run } from "./run.ts";
 import type { RunSetup } from "./run_view.ts";
 
-const CONFIG: PoolConfig = {
-  routes: ["r0"],
-  maxTotal: 2,
-  maxPerRoute: 2,
-  maxPerRouteOverrides: {},
-  maxConnecting: undefined,
-  maxWaiters: undefined,
-  ttlMs: undefined,
-  defaultKeepAliveMs: undefined,
-  honourKeepAliveMax: false,
-  validateAfterInactivityMs: undefined,
-  connectTimeoutMs: undefined,
-  reconnectBackoffMs: undefined,
-  reconnectBackoffMaxMs: undefined,
-  maxIdleMs: undefined,
-  maxInFlight: undefined,
-};
+const CONFIG: PoolConfig = poolConfigOf();
 
 const SETUP: RunSetup = {
   config: CONFIG,
