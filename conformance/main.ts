@@ -74,7 +74,10 @@ async function run(options: CliOptions): Promise<number> {
     await emit(options.junit, renderJunit(reports)),
     await emit(options.markdown, renderMarkdown(reports)),
   ].some(Boolean);
-  if (!toStdout) { for (const report of reports) process.stdout.write(renderText(report)); }
+  if (!toStdout) {
+    for (const report of reports) process.stdout.write(renderText(report));
+    if (reports.length > 1) process.stdout.write(`\nMatrix\n\n${renderMarkdown(reports)}`);
+  }
   return reports.every((r) => r.ok) ? 0 : 1;
 }
 
