@@ -140,11 +140,13 @@ export const genericPoolAdapter: Adapter<SimSocket> = {
       routes: [1, 1],
       maxTotal: [1, 6],
       maxPerRoute: [1, 6],
-      // ResourceRequest throws on a delay <= 0, so timeouts start at 1 ms.
-      acquireTimeoutMs: [1, 2_000],
+      // ResourceRequest throws on a delay <= 0, so timeouts start at 1 ms. Ranges stay
+      // within 500 ms: heal, probe and close each advance past the longest one while the
+      // evictor ticks every EVICTION_RUN_MS, so longer ranges only add evictor ticks.
+      acquireTimeoutMs: [1, 500],
       maxWaiters: [0, 4],
       validateAfterInactivityMs: [0, 0],
-      maxIdleMs: [50, 5_000],
+      maxIdleMs: [50, 500],
     },
     policies: {
       reuseOrder: "fifo",

@@ -138,11 +138,13 @@ export const tarnAdapter: Adapter<SimSocket> = {
       routes: [1, 1],
       maxTotal: [1, 6],
       maxPerRoute: [1, 6],
-      // tarn rejects a timeout that is not a positive integer.
-      acquireTimeoutMs: [1, 2_000],
-      connectTimeoutMs: [1, 2_000],
+      // tarn rejects a timeout that is not a positive integer. Connect timeouts start
+      // above the simulated connect latency (up to 3 ms), or no create could ever succeed;
+      // ranges stay within 500 ms, as every advance past them costs reaper ticks.
+      acquireTimeoutMs: [1, 500],
+      connectTimeoutMs: [5, 500],
       validateAfterInactivityMs: [0, 0],
-      maxIdleMs: [50, 5_000],
+      maxIdleMs: [50, 500],
     },
     policies: {
       reuseOrder: "lifo",

@@ -11,21 +11,23 @@ import { EndableClock } from "./_endable_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
 import type { Route, SocketId } from "../net/types.ts";
 import type { Adapter, PoolUnderTest, Supports, World } from "./adapter.ts";
-import { validatePoolUnderTest } from "./adapter.ts";
+import { validatePoolUnderTest } from "./adapter_validation.ts";
+import * as calls from "./_calls.ts";
+import { leaseFacts } from "./_lease_facts.ts";
+import { Operations } from "./_operations.ts";
+import { mulberry32 } from "./_random.ts";
+import { RuleChecks } from "./_rule_checks.ts";
+import { advanceTo, settle, type Settling } from "./_settle.ts";
+import { SocketUses } from "./_socket_uses.ts";
+import { outcomeLine } from "./_trace.ts";
 import {
   type AcquireRecord,
   type CallerEvent,
   errorCode,
   type SendRecord,
 } from "./observations.ts";
-import { type Rule, type RuleChecker, RuleViolation } from "./rule.ts";
-import {
-  type CapacityProbe,
-  certainlyUsable,
-  type RunSetup,
-  type RunView,
-  type SocketUse,
-} from "./run_view.ts";
+import { type Rule, RuleViolation } from "./rule.ts";
+import type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";
 
 /** Options of one run. */
 export interface RunOptions {
@@ -37,52 +39,29 @@ export interface RunOptions {
   readonly trace?: boolean;
 }
 
-/** Microtask hops per settle round. */
-const HOPS = 12;
-/**
- * Consecutive quiet rounds that end a settle on global time. Each such round
- * also yields one real macrotask, so a third-party pool's `nextTick` and
- * long promise chains get to run.
- */
-const QUIET_GLOBAL = 2;
-/**
- * Consecutive quiet rounds that end a settle while a `close()` is pending:
- * a pool may take dozens of promise hops to destroy its connections with
- * nothing reaching the ledger meanwhile (tarn's destroy takes some 30).
- */
-const QUIET_CLOSING = 8;
-/** Rounds per settle before the pool is declared busy forever. */
-const MAX_ROUNDS = 2_000;
-/** Timer deadlines crossed by one advance before it is declared a timer storm. */
-const MAX_DEADLINES = 5_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A run in progress. Commands call its operations; each operation is
  * followed by {@linkcode Run.endStep}, which settles the pool and checks the
  * rules incrementally.
  */
-export class Run implements RunView {
+export class Run implements RunView, Settling {
   readonly setup: RunSetup;
   readonly supports: Supports;
   readonly network: SimNetwork;
+  readonly ledger: SimNetwork["ledger"];
   readonly clock: DrivableClock;
   readonly world: World;
+  readonly global: boolean;
+  readonly toleranceMs: number;
   readonly acquires: AcquireRecord[] = [];
   readonly sends: SendRecord[] = [];
   readonly callerEvents: CallerEvent[] = [];
+  /** Operations started on the pool and not yet settled. */
+  readonly operations: Operations = new Operations();
   /** Readable line per step when tracing. */
   readonly lines: string[] = [];
+  /** Ledger length at the start of each step (index = step). */
+  readonly stepSeq: number[] = [0];
   pool!: PoolUnderTest;
   step = 0;
   closeSeq: number | undefined;
@@ -96,19 +75,12 @@ export class Run implements RunView {
   healing = false;
   #adapter: Adapter;
   #rules: readonly Rule[];
-  #checkers: { rule: Rule; checker: RuleChecker }[] = [];
-  #uses: SocketUse[] = [];
-  #ledgerCursor = 0;
-  #callerCursor = 0;
-  #activity = 0;
+  #checks: RuleChecks | undefined;
+  #uses: SocketUses;
   #deadline: number;
   #trace: boolean;
   #driver: GlobalTimeDriver | undefined;
   #endable: EndableClock | undefined;
-  #pendingOps = new Map<number, string>();
-  /** `close()` calls not yet settled: the settle waits longer for them. */
-  #closing = 0;
-  #nextOp = 1;
   #releases = 0;
   #settled = 0;
   #failure: RuleViolation | undefined;
@@ -128,7 +100,9 @@ export class Run implements RunView {
     this.#deadline = realTimers.now() + watchdogMs;
     this.setup = setup;
     this.supports = adapter.supports;
-    if (adapter.supports.timeMode === "global") {
+    this.toleranceMs = adapter.supports.toleranceMs;
+    this.global = adapter.supports.timeMode === "global";
+    if (this.global) {
       this.#driver = GlobalTimeDriver.install();
       this.#endable = new EndableClock(this.#driver);
       this.clock = this.#endable;
@@ -143,6 +117,8 @@ export class Run implements RunView {
         ...(setup.serverHint === undefined ? {} : { keepAliveHint: setup.serverHint }),
       },
     });
+    this.ledger = this.network.ledger;
+    this.#uses = new SocketUses(this.network);
     // Held responses are a route setting, not a default, so heal() releases them.
     if (adapter.supports.capabilities.includes("multiplexed")) {
       for (const route of setup.config.routes) {
@@ -158,13 +134,14 @@ export class Run implements RunView {
     const pool = created instanceof Promise ? await this.#awaitSettled(created, "create") : created;
     validatePoolUnderTest(this.#adapter.name, pool, this.supports);
     this.pool = pool;
-    this.#checkers = this.#rules.map((rule) => ({ rule, checker: rule.start(this) }));
+    this.#checks = new RuleChecks(this.#rules, this, this.callerEvents);
     await this.settle();
   }
 
   /** Remove faked global time, if any. Always call, failure or not. */
   dispose(): void {
     this.#endedAt = this.clock.now();
+    this.operations.end();
     this.#endable?.end();
     this.#driver?.uninstall();
     this.#driver = undefined;
@@ -180,13 +157,12 @@ export class Run implements RunView {
   }
 
   use(id: SocketId): SocketUse | undefined {
-    this.#syncUses();
-    return this.#uses[id - 1];
+    this.#uses.sync(this.generation);
+    return this.#uses.of(id);
   }
 
   uses(): readonly SocketUse[] {
-    this.#syncUses();
-    return this.#uses;
+    return this.#uses.sync(this.generation);
   }
 
   /** Acquires holding a lease now, in the order they got it. */
@@ -197,31 +173,13 @@ export class Run implements RunView {
   /** Record a caller event. */
   record(event: CallerEvent): void {
     this.callerEvents.push(event);
-    this.#activity++;
-    if (this.#trace) this.#traceOutcome(event);
+    this.operations.touch();
+    if (!this.#trace) return;
+    const line = outcomeLine(event, this.now());
+    if (line !== undefined) this.lines.push(line);
   }
 
-  #traceOutcome(event: CallerEvent): void {
-    const at = `   ↳ t=${this.now()}`;
-    if (event.kind === "acquire-resolved") {
-      this.lines.push(
-        `${at} acquire #${event.acquire.id} got socket #${event.acquire.facts?.socketId}`,
-      );
-    } else if (event.kind === "acquire-rejected") {
-      this.lines.push(`${at} acquire #${event.acquire.id} rejected (${event.acquire.errorCode})`);
-    } else if (event.kind === "send-resolved") {
-      const { seq, socketId, sequence } = event.send;
-      this.lines.push(`${at} send #${seq} answered on socket #${socketId} (response ${sequence})`);
-    } else if (event.kind === "send-rejected") {
-      this.lines.push(`${at} send #${event.send.seq} failed (${event.send.errorCode})`);
-    } else if (event.kind === "bad-release") {
-      this.lines.push(`${at} second release ${event.rejected ? "refused" : "accepted"}`);
-    } else if (event.kind === "close-resolved") {
-      this.lines.push(`${at} close() resolved`);
-    }
-  }
-
-  /** Describe this step in the trace. */
+  /** Describe this step in the trace (the line is built only when tracing). */
   describe(line: () => string): void {
     if (this.#trace) this.lines.push(line());
   }
@@ -240,7 +198,8 @@ export class Run implements RunView {
     this.acquires.push(record);
     this.record({ kind: "acquire-started", acquire: record });
     const options = timeoutMs === undefined ? {} : { timeoutMs };
-    this.#track(`acquire #${record.id} (${route})`, () => this.pool.acquire(route, options), {
+    const label = `acquire #${record.id} (${route})`;
+    this.operations.track(label, () => this.pool.acquire(route, options), {
       ok: (lease) => this.#onLeased(record, lease),
       err: (error) => this.#onSettled(record, "rejected", errorCode(error)),
     });
@@ -253,36 +212,14 @@ export class Run implements RunView {
     try {
       socketId = this.pool.connectionOf(lease);
     } catch (error) {
-      this.#failure ??= new RuleViolation(
-        "LSE-2",
-        this.step,
-        `connectionOf() threw: ${errorCode(error)}`,
-      );
+      const detail = `connectionOf() threw: ${errorCode(error)}`;
+      this.#failure ??= new RuleViolation("LSE-2", this.step, detail);
       return;
     }
-    const socket = this.network.socket(socketId);
     record.lease = lease;
-    this.#syncUses();
-    const candidates = this.#uses.filter((u) =>
-      u.socket.route === record.route && u.idleSince !== undefined && certainlyUsable(this, u)
-    ).map((u) => ({
-      id: u.socket.id,
-      idleSince: u.idleSince!,
-      idleSinceSeq: u.idleSinceSeq,
-      idleOrder: u.idleOrder,
-    }));
-    const use = this.#uses[socketId - 1];
-    record.facts = {
-      socketId,
-      socketRoute: socket?.route,
-      state: socket?.state,
-      served: socket?.requestsServed ?? 0,
-      hint: socket?.lastKeepAlive,
-      candidates,
-      idleSince: use?.idleSince,
-      idleSinceSeq: use?.idleSinceSeq ?? 0,
-      idleHint: use?.idleHint,
-    };
+    const uses = this.#uses.sync(this.generation);
+    record.facts = leaseFacts(this, uses, record.route, socketId);
+    const use = uses[socketId - 1];
     this.#onSettled(record, "leased", undefined);
     if (use !== undefined && !this.supports.capabilities.includes("multiplexed")) {
       use.holder = record;
@@ -325,164 +262,38 @@ export class Run implements RunView {
       }
     }
     this.record({ kind: "released", acquire: record, reusable });
-    this.#track(`release #${record.id}`, () => this.pool.release(record.lease, { reusable }), {});
+    const release = () => this.pool.release(record.lease, { reusable });
+    this.operations.track(`release #${record.id}`, release, {});
   }
 
   /** Release an already released lease again; the pool should refuse. */
   releaseAgain(record: AcquireRecord): void {
-    const seqBefore = this.network.ledger.length;
-    let rejected = false;
-    const done = (r: boolean) => {
-      rejected = r;
-      this.record({ kind: "bad-release", acquire: record, rejected, seqBefore });
-    };
-    try {
-      const result = this.pool.release(record.lease, { reusable: true });
-      if (result instanceof Promise) result.then(() => done(false), () => done(true));
-      else done(false);
-    } catch {
-      done(true);
-    }
+    calls.releaseAgain(this, record);
   }
 
   /** Make one request on a held lease's connection. */
   request(record: AcquireRecord): void {
-    if (record.status !== "leased" || record.facts === undefined) return;
-    const socket = this.network.socket(record.facts.socketId);
-    const pool = this.pool;
-    const start = () => pool.request !== undefined ? pool.request(record.lease) : socket!.request();
-    if (socket === undefined && pool.request === undefined) return;
-    this.#track(`request on #${record.id}`, start, {});
+    calls.request(this, record);
   }
 
   /** Send a multiplexed request. */
   send(route: Route): SendRecord {
-    const record: SendRecord = {
-      seq: this.sends.length + 1,
-      route,
-      startedAt: this.now(),
-      status: "pending",
-    };
-    this.sends.push(record);
-    this.record({ kind: "send-started", send: record });
-    const finish = (status: "resolved" | "rejected") => {
-      record.status = status;
-      record.settledAt = this.now();
-      record.settleStep = this.step;
-    };
-    this.#track(`send #${record.seq} (${route})`, () => this.pool.send!(route, record), {
-      ok: (response) => {
-        if (record.status !== "pending") return;
-        record.socketId = response.socketId;
-        record.requestId = response.requestId;
-        record.sequence = response.sequence;
-        finish("resolved");
-        this.record({ kind: "send-resolved", send: record });
-      },
-      err: (error) => {
-        if (record.status !== "pending") return;
-        record.errorCode = errorCode(error);
-        finish("rejected");
-        this.record({ kind: "send-rejected", send: record });
-      },
-    });
-    return record;
+    return calls.send(this, route);
   }
 
   /** Call a maintenance operation. */
-  maintain(op: "closeIdle" | "closeExpired" | "clear" | "ready", idleMs?: number): void {
-    const event = {
-      kind: "maintenance",
-      op,
-      t: this.now(),
-      seq: this.network.ledger.length,
-    } as const;
-    this.record(idleMs === undefined ? event : { ...event, idleMs });
-    if (op === "clear") {
-      this.generation++;
-      this.paused = true;
-    }
-    if (op === "ready") this.paused = false;
-    const pool = this.pool;
-    const call = op === "closeIdle"
-      ? () => pool.closeIdle?.(idleMs ?? 0)
-      : op === "closeExpired"
-      ? () => pool.closeExpired?.()
-      : op === "clear"
-      ? () => pool.clear?.()
-      : () => pool.ready?.();
-    this.#track(op, call, {});
+  maintain(op: calls.Maintenance, idleMs?: number): void {
+    calls.maintain(this, op, idleMs);
   }
 
   /** Call `close()`. */
   close(): void {
-    const seq = this.network.ledger.length;
-    const first = this.closeSeq === undefined;
-    if (!first) {
-      this.#track("second close", () => this.pool.close(), {
-        ok: () => (this.secondCloseResolved = true),
-      }, true);
-      return;
-    }
-    this.closeSeq = seq;
-    this.closeStep = this.step;
-    this.record({ kind: "close-started", t: this.now(), seq });
-    this.#track("close", () => this.pool.close(), {
-      ok: () => {
-        this.closeResolved = true;
-        this.record({
-          kind: "close-resolved",
-          t: this.now(),
-          seq: this.network.ledger.length,
-          live: this.network.ledger.live().length,
-        });
-      },
-    }, true);
+    calls.close(this);
   }
 
   /** Operations started and not yet settled, for a hang report. */
   pendingOperations(): string[] {
-    return [...this.#pendingOps.values()];
-  }
-
-  #track<T>(
-    label: string,
-    call: () => T | Promise<T>,
-    handlers: { ok?: (value: T) => void; err?: (error: unknown) => void },
-    closing = false,
-  ): void {
-    const id = this.#nextOp++;
-    let result: T | Promise<T>;
-    try {
-      result = call();
-    } catch (error) {
-      if (error instanceof RuleViolation) throw error;
-      handlers.err?.(error);
-      return;
-    }
-    if (!(result instanceof Promise)) {
-      handlers.ok?.(result);
-      return;
-    }
-    this.#pendingOps.set(id, label);
-    if (closing) this.#closing++;
-    const done = () => {
-      this.#pendingOps.delete(id);
-      if (closing) this.#closing--;
-      this.#activity++;
-    };
-    result.then(
-      (value) => {
-        if (this.#endedAt !== undefined) return;
-        done();
-        handlers.ok?.(value);
-      },
-      (error) => {
-        if (this.#endedAt !== undefined) return;
-        done();
-        handlers.err?.(error);
-      },
-    );
+    return this.operations.labels();
   }
 
   async #awaitSettled<T>(promise: Promise<T>, label: string): Promise<T> {
@@ -496,74 +307,22 @@ export class Run implements RunView {
     return outcome.value;
   }
 
-  #syncUses(): void {
-    const sockets = this.network.sockets();
-    for (let i = this.#uses.length; i < sockets.length; i++) {
-      this.#uses.push({
-        socket: sockets[i]!,
-        generation: this.generation,
-        idleSince: undefined,
-        idleSinceSeq: 0,
-        idleOrder: 0,
-        idleHint: undefined,
-        holder: undefined,
-        brokenSeq: undefined,
-        observedDeadSeq: undefined,
-      });
-    }
-  }
-
   /**
    * Flush microtasks and due timers until a round brings nothing new.
    *
    * @throws {RuleViolation} LIV-1 if the pool never quiets down.
    */
-  async settle(): Promise<void> {
-    const ledger = this.network.ledger;
-    const global = this.#driver !== undefined;
-    // fake-timers moves a 0 ms timer armed inside a running timer to now+1:
-    // on global time, while operations are pending, follow-up work due within
-    // the tolerance (at least 1 ms) of the settle's start still belongs to it.
-    const reach = global ? this.now() + Math.max(1, this.supports.toleranceMs) : -Infinity;
-    for (let round = 0, quiet = 0; round < MAX_ROUNDS; round++) {
-      const before = this.#activity + ledger.length;
-      for (let i = 0; i < HOPS; i++) await Promise.resolve();
-      // One real macrotask: `process.nextTick` callbacks (pg-pool hands idle
-      // clients over on one) run only once the microtask queue drains.
-      if (global) await new Promise<void>((resolve) => realTimers.setImmediate(resolve));
-      const ran = this.clock.runDue();
-      if (ran > 0 || this.#activity + ledger.length !== before) {
-        quiet = 0;
-        continue;
-      }
-      quiet++;
-      const needed = this.#closing > 0 ? QUIET_CLOSING : global ? QUIET_GLOBAL : 1;
-      if (quiet < needed) continue;
-      const next = global && this.#pendingOps.size > 0 ? this.clock.nextDeadline() : undefined;
-      if (next === undefined || next > reach) return;
-      this.clock.advanceTo(Math.max(next, this.now()));
-      quiet = 0;
-    }
-    throw new RuleViolation("LIV-1", this.step, "the pool never settled (busy without end)");
+  settle(): Promise<void> {
+    return settle(this);
   }
 
   /** Move virtual time to `target`, settling at every timer deadline on the way. */
-  async advanceTo(target: number): Promise<void> {
-    for (let crossed = 0; crossed < MAX_DEADLINES; crossed++) {
-      const next = this.clock.nextDeadline();
-      if (next === undefined || next > target) {
-        if (target > this.now()) this.clock.advanceTo(target);
-        await this.settle();
-        return;
-      }
-      this.clock.advanceTo(Math.max(next, this.now()));
-      await this.settle();
-      this.#watchdog();
-    }
-    throw new RuleViolation("LIV-1", this.step, `timer storm: over ${MAX_DEADLINES} deadlines`);
+  advanceTo(target: number): Promise<void> {
+    return advanceTo(this, target);
   }
 
-  #watchdog(): void {
+  /** @throws {RuleViolation} LIV-1 once the run's real-time budget is spent. */
+  watchdog(): void {
     if (realTimers.now() > this.#deadline) {
       const pending = this.pendingOperations().slice(0, 8).join(", ") || "none";
       throw new RuleViolation(
@@ -577,12 +336,9 @@ export class Run implements RunView {
   /** Settle, then run every checker's step check. */
   async endStep(): Promise<void> {
     await this.settle();
-    this.#watchdog();
+    this.watchdog();
     this.#check("step");
   }
-
-  /** Ledger length at the start of each step (index = step). */
-  readonly stepSeq: number[] = [0];
 
   /** Run the phase checks (`healed` or `closed`). */
   checkPhase(phase: "healed" | "closed"): void {
@@ -590,31 +346,14 @@ export class Run implements RunView {
   }
 
   #check(phase: "step" | "healed" | "closed"): void {
-    this.#syncUses();
-    const ledger = this.network.ledger;
-    const context = {
-      run: this,
-      ledger: ledger.since(this.#ledgerCursor),
-      callers: this.callerEvents.slice(this.#callerCursor),
-    };
     if (this.#failure !== undefined) throw this.#failure;
-    this.#markDead(context.ledger);
-    this.#ledgerCursor = ledger.length;
-    this.#callerCursor = this.callerEvents.length;
-    for (const { rule, checker } of this.#checkers) {
-      const check = checker[phase];
-      if (check === undefined) continue;
-      const message = check.call(checker, context);
-      if (message !== undefined) throw new RuleViolation(rule.id, this.step, message);
-    }
-  }
-
-  #markDead(events: ReturnType<SimNetwork["ledger"]["since"]>): void {
-    for (const event of events) {
-      const dead = event.type === "ConnectionClosed" ||
-        (event.type === "ConnectionChecked" && event.stale);
-      const use = this.#uses[event.socketId - 1];
-      if (dead && use !== undefined) use.observedDeadSeq ??= event.seq;
-    }
+    const stamp =
+      `${this.operations.activity} ${this.ledger.length} ${this.now()} ${this.generation} ${this.paused} ${this.closeSeq} ${this.closeResolved} ${this.secondCloseResolved} ${this.healing} ${
+        this.probe === undefined
+      }`;
+    this.#checks?.check(phase, stamp, (events) => {
+      this.#uses.sync(this.generation);
+      this.#uses.markDead(events);
+    });
   }
 }

@@ -32,7 +32,8 @@ export interface RunSetup {
   /**
    * Whether the run injects faults and maintenance calls (refused and hanging
    * connects, server closes, resets, clear, close). Calm runs reach deep
-   * reuse and expiry paths that faults would cut short.
+   * reuse and expiry paths that faults would cut short; they still evict
+   * (closeIdle, closeExpired), less often.
    */
   readonly faults: boolean;
   /**

@@ -163,6 +163,7 @@ export function deadlineSteps(setup: RunSetup): number[] {
     config.connectTimeoutMs,
     config.maxIdleMs,
     config.reconnectBackoffMs,
+    config.reconnectBackoffMaxMs,
     setup.acquireTimeoutMs,
     setup.keepAliveHintMs,
   ];

@@ -4,7 +4,8 @@ import { pick, StepCommand } from "./_command.ts";
 /**
  * Deadlines armed in the run right now, from the caller's and the network's
  * view: TTL from creation, keep-alive, validation and max-idle from the last
- * release, connect timeouts, acquire timeouts. Sorted, distinct, after now.
+ * release, connect timeouts, reconnect backoff after a failed connect,
+ * acquire timeouts. Sorted, distinct, after now.
  */
 export function upcomingDeadlines(run: Run, route?: string): number[] {
   const { config } = run.setup;
@@ -13,9 +14,19 @@ export function upcomingDeadlines(run: Run, route?: string): number[] {
   const add = (base: number, span: number | undefined) => {
     if (span !== undefined && Number.isFinite(span)) found.add(base + span);
   };
+  const ledger = run.network.ledger;
   for (const use of run.uses()) {
     const { socket } = use;
-    if (socket.state === "closed" || (route !== undefined && socket.route !== route)) continue;
+    if (route !== undefined && socket.route !== route) continue;
+    if (socket.state === "closed") {
+      // A failed connect arms the route's reconnect backoff (base and cap).
+      const closure = ledger.closure(socket.id);
+      if (closure?.reason === "refused" || closure?.reason === "aborted") {
+        add(closure.t, config.reconnectBackoffMs);
+        add(closure.t, config.reconnectBackoffMaxMs);
+      }
+      continue;
+    }
     if (socket.state === "connecting") add(socket.createdAt, config.connectTimeoutMs);
     add(socket.createdAt, config.ttlMs);
     if (use.idleSince !== undefined) {

@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import type { Supports } from "../adapter.ts";
+import type { Route } from "../../net/types.ts";
 import type { Run } from "../run.ts";
 import type { RunSetup } from "../run_view.ts";
 import { deadlineSteps } from "../setup.ts";
@@ -58,7 +59,7 @@ function timeStep(setup: RunSetup): fc.Arbitrary<number> {
 
 function leaseCommands(supports: Supports, setup: RunSetup): Weighted[] {
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
-  const route = fc.constantFrom(...setup.config.routes);
+  const route = routeArbitrary(setup.config.routes);
   // Light runs mostly release the newest lease, so idle sets grow on one route.
   const index = setup.heavy ? fc.nat({ max: 15 }) : fc.nat({ max: 2 });
   const reusable = setup.heavy
@@ -94,7 +95,7 @@ function leaseCommands(supports: Supports, setup: RunSetup): Weighted[] {
 }
 
 function hintCommands(setup: RunSetup): Weighted[] {
-  const route = fc.constantFrom(...setup.config.routes);
+  const route = routeArbitrary(setup.config.routes);
   const hint = fc.option(
     fc.record({
       timeoutMs: setup.keepAliveHintMs === undefined ? fc.constant(undefined) : fc.constantFrom(
@@ -118,9 +119,9 @@ function hintCommands(setup: RunSetup): Weighted[] {
 }
 
 function faultCommands(supports: Supports, setup: RunSetup): Weighted[] {
-  const route = fc.constantFrom(...setup.config.routes);
+  const route = routeArbitrary(setup.config.routes);
   const index = fc.nat({ max: 15 });
-  const modes = fc.constantFrom("ok", "ok", "refuse", "hang") as fc.Arbitrary<
+  const modes = fc.constantFrom("ok", "refuse", "refuse", "hang") as fc.Arbitrary<
     "ok" | "refuse" | "hang"
   >;
   const hangs = supports.capabilities.includes("connectTimeout");
@@ -135,12 +136,30 @@ function faultCommands(supports: Supports, setup: RunSetup): Weighted[] {
   ];
 }
 
-function maintenanceCommands(supports: Supports, setup: RunSetup): Weighted[] {
-  const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
-  const list: Weighted[] = [{ arbitrary: fc.constant(new CloseCommand()), weight: 1 }];
-  if (has("closeIdle")) {
-    list.push({ arbitrary: timeStep(setup).map((ms) => new CloseIdleCommand(ms)), weight: 2 });
+/** Calm runs evict too (eviction is a reuse path, not a fault), less often. */
+function evictionCommands(supports: Supports): Template[] {
+  const list: Template[] = [];
+  if (supports.capabilities.includes("closeIdle")) list.push({ arbitrary: "closeIdle", weight: 1 });
+  if (supports.capabilities.includes("closeExpired")) {
+    list.push({ arbitrary: fc.constant(new CloseExpiredCommand()), weight: 1 });
   }
+  return list;
+}
+
+/**
+ * A route, the first one as often as all the others together: idle sets,
+ * queues and failure streaks build up on one route, while the others still
+ * compete with it.
+ */
+function routeArbitrary(routes: readonly Route[]): fc.Arbitrary<Route> {
+  if (routes.length === 1) return fc.constant(routes[0]!);
+  return fc.oneof(fc.constant(routes[0]!), fc.constantFrom(...routes.slice(1)));
+}
+
+function maintenanceCommands(supports: Supports): Template[] {
+  const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
+  const list: Template[] = [{ arbitrary: fc.constant(new CloseCommand()), weight: 1 }];
+  if (has("closeIdle")) list.push({ arbitrary: "closeIdle", weight: 2 });
   if (has("closeExpired")) {
     list.push({ arbitrary: fc.constant(new CloseExpiredCommand()), weight: 2 });
   }
@@ -170,6 +189,7 @@ function maintenanceCommands(supports: Supports, setup: RunSetup): Weighted[] {
  * import assert from "node:assert/strict";
  * import { commandArbitraries } from "./mod.ts";
  * import type { Supports } from "../adapter.ts";
+import type { Route } from "../../net/types.ts";
  * import type { RunSetup } from "../run_view.ts";
  *
  * const supports = { capabilities: [] } as unknown as Supports;
@@ -181,8 +201,50 @@ export function commandArbitraries(
   supports: Supports,
   setup: RunSetup,
 ): fc.Arbitrary<RunCommand>[] {
-  const weighted: Weighted[] = [
-    { arbitrary: timeStep(setup).map((ms) => new AdvanceCommand(ms)), weight: 8 },
+  const time = timeStep(setup);
+  const timed: Record<TimedKind, fc.Arbitrary<RunCommand>> = {
+    advance: time.map((ms) => new AdvanceCommand(ms)),
+    closeIdle: time.map((ms) => new CloseIdleCommand(ms)),
+  };
+  const list: fc.Arbitrary<RunCommand>[] = [];
+  for (const { arbitrary, weight } of untimedCommands(supports, setup)) {
+    const resolved = typeof arbitrary === "string" ? timed[arbitrary] : arbitrary;
+    for (let i = 0; i < weight; i++) list.push(resolved);
+  }
+  return list;
+}
+
+/** Commands whose arbitrary depends on the run's deadlines, filled in per case. */
+type TimedKind = "advance" | "closeIdle";
+type Template = { arbitrary: fc.Arbitrary<RunCommand> | TimedKind; weight: number };
+
+/** Shapes kept per declaration before the cache starts over. */
+const CACHE_LIMIT = 256;
+const CACHE = new WeakMap<Supports, Map<string, readonly Template[]>>();
+
+/**
+ * The weighted commands apart from those drawing a time step. Arbitraries
+ * are stateless, so every case of the same shape (routes, load, faults,
+ * hints) shares them instead of building its own.
+ */
+function untimedCommands(supports: Supports, setup: RunSetup): readonly Template[] {
+  const { routes } = setup.config;
+  const key = `${
+    routes.join(",")
+  }|${setup.heavy}|${setup.faults}|${setup.keepAliveHintMs}|${setup.keepAliveMax}`;
+  let byShape = CACHE.get(supports);
+  if (byShape === undefined) CACHE.set(supports, byShape = new Map());
+  let templates = byShape.get(key);
+  if (templates === undefined) {
+    if (byShape.size >= CACHE_LIMIT) byShape.clear();
+    byShape.set(key, templates = buildTemplates(supports, setup));
+  }
+  return templates;
+}
+
+function buildTemplates(supports: Supports, setup: RunSetup): Template[] {
+  const weighted: Template[] = [
+    { arbitrary: "advance", weight: 8 },
     {
       arbitrary: fc.tuple(fc.nat({ max: 7 }), fc.constantFrom(-1, 0, 1) as fc.Arbitrary<-1 | 0 | 1>)
         .map(([i, offset]) => new AdvanceToDeadlineCommand(i, offset)),
@@ -190,17 +252,15 @@ export function commandArbitraries(
     },
     ...hintCommands(setup),
     ...(setup.faults
-      ? [...faultCommands(supports, setup), ...maintenanceCommands(supports, setup)]
-      : []),
+      ? [...faultCommands(supports, setup), ...maintenanceCommands(supports)]
+      : evictionCommands(supports)),
   ];
   if (supports.capabilities.includes("multiplexed")) {
-    const route = fc.constantFrom(...setup.config.routes);
+    const route = routeArbitrary(setup.config.routes);
     weighted.push({ arbitrary: route.map((r) => new SendCommand(r)), weight: 18 });
     weighted.push({ arbitrary: fc.nat({ max: 15 }).map((i) => new RespondCommand(i)), weight: 15 });
   } else {
     weighted.push(...leaseCommands(supports, setup));
   }
-  return weighted.flatMap(({ arbitrary, weight }) =>
-    Array.from({ length: weight }, () => arbitrary)
-  );
+  return weighted;
 }

@@ -1,0 +1,141 @@
+import type { AcquireRecord, SendRecord } from "./observations.ts";
+import { errorCode } from "./observations.ts";
+import type { Run } from "./run.ts";
+
+/**
+ * Release an already released lease again; the pool should refuse.
+ *
+ * @param run The run.
+ * @param record The acquire whose lease is released a second time.
+ */
+export function releaseAgain(run: Run, record: AcquireRecord): void {
+  const seqBefore = run.network.ledger.length;
+  const done = (rejected: boolean) => {
+    run.record({ kind: "bad-release", acquire: record, rejected, seqBefore });
+  };
+  try {
+    const result = run.pool.release(record.lease, { reusable: true });
+    if (result instanceof Promise) result.then(() => done(false), () => done(true));
+    else done(false);
+  } catch {
+    done(true);
+  }
+}
+
+/**
+ * Make one request on a held lease's connection.
+ *
+ * @param run The run.
+ * @param record The acquire holding the lease.
+ */
+export function request(run: Run, record: AcquireRecord): void {
+  if (record.status !== "leased" || record.facts === undefined) return;
+  const socket = run.network.socket(record.facts.socketId);
+  const pool = run.pool;
+  const start = () => pool.request !== undefined ? pool.request(record.lease) : socket!.request();
+  if (socket === undefined && pool.request === undefined) return;
+  run.operations.track(`request on #${record.id}`, start, {});
+}
+
+/**
+ * Send a multiplexed request.
+ *
+ * @param run The run.
+ * @param route Route to send to.
+ * @returns The send's record.
+ */
+export function send(run: Run, route: string): SendRecord {
+  const record: SendRecord = {
+    seq: run.sends.length + 1,
+    route,
+    startedAt: run.now(),
+    status: "pending",
+  };
+  run.sends.push(record);
+  run.record({ kind: "send-started", send: record });
+  const finish = (status: "resolved" | "rejected") => {
+    record.status = status;
+    record.settledAt = run.now();
+    record.settleStep = run.step;
+  };
+  run.operations.track(`send #${record.seq} (${route})`, () => run.pool.send!(route, record), {
+    ok: (response) => {
+      if (record.status !== "pending") return;
+      record.socketId = response.socketId;
+      record.requestId = response.requestId;
+      record.sequence = response.sequence;
+      finish("resolved");
+      run.record({ kind: "send-resolved", send: record });
+    },
+    err: (error) => {
+      if (record.status !== "pending") return;
+      record.errorCode = errorCode(error);
+      finish("rejected");
+      run.record({ kind: "send-rejected", send: record });
+    },
+  });
+  return record;
+}
+
+/** A maintenance operation of the pool. */
+export type Maintenance = "closeIdle" | "closeExpired" | "clear" | "ready";
+
+/**
+ * Call a maintenance operation.
+ *
+ * @param run The run.
+ * @param op Which one.
+ * @param idleMs The threshold of `closeIdle`.
+ */
+export function maintain(run: Run, op: Maintenance, idleMs?: number): void {
+  const event = {
+    kind: "maintenance",
+    op,
+    t: run.now(),
+    seq: run.network.ledger.length,
+  } as const;
+  run.record(idleMs === undefined ? event : { ...event, idleMs });
+  if (op === "clear") {
+    run.generation++;
+    run.paused = true;
+  }
+  if (op === "ready") run.paused = false;
+  const pool = run.pool;
+  const call = op === "closeIdle"
+    ? () => pool.closeIdle?.(idleMs ?? 0)
+    : op === "closeExpired"
+    ? () => pool.closeExpired?.()
+    : op === "clear"
+    ? () => pool.clear?.()
+    : () => pool.ready?.();
+  run.operations.track(op, call, {});
+}
+
+/**
+ * Call `close()`; a second call must be harmless.
+ *
+ * @param run The run.
+ */
+export function close(run: Run): void {
+  const seq = run.network.ledger.length;
+  if (run.closeSeq !== undefined) {
+    run.operations.track("second close", () => run.pool.close(), {
+      ok: () => (run.secondCloseResolved = true),
+    }, true);
+    return;
+  }
+  run.closeSeq = seq;
+  run.closeStep = run.step;
+  run.record({ kind: "close-started", t: run.now(), seq });
+  run.operations.track("close", () => run.pool.close(), {
+    ok: () => {
+      run.closeResolved = true;
+      run.record({
+        kind: "close-resolved",
+        t: run.now(),
+        seq: run.network.ledger.length,
+        live: run.network.ledger.live().length,
+      });
+    },
+  }, true);
+}

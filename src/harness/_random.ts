@@ -1,0 +1,17 @@
+/**
+ * The seeded generator behind `world.random` (mulberry32): small, fast and
+ * the same on every runtime, so a run stays a pure function of its seed.
+ *
+ * @param seed A 32-bit seed.
+ * @returns A function returning numbers in [0, 1).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,69 @@
+import type { CallerEvent } from "./observations.ts";
+import { type Rule, type RuleChecker, RuleViolation } from "./rule.ts";
+import type { RunView } from "./run_view.ts";
+import type { Ledger } from "../net/mod.ts";
+import type { LedgerEvent } from "../net/types.ts";
+
+/** An empty list of new events, shared by every check that has none. */
+const NOTHING: readonly never[] = Object.freeze([]);
+
+/**
+ * The rule checkers of one run, fed the ledger events and caller events
+ * that are new since the previous check.
+ */
+export class RuleChecks {
+  #checkers: { rule: Rule; checker: RuleChecker }[];
+  #run: RunView;
+  #ledger: Ledger;
+  #callers: readonly CallerEvent[];
+  #ledgerCursor = 0;
+  #callerCursor = 0;
+  #checkedStamp = "";
+
+  /**
+   * @param rules The rules to check.
+   * @param run The run they judge.
+   * @param callers The run's caller events (appended to as the run goes).
+   */
+  constructor(rules: readonly Rule[], run: RunView, callers: readonly CallerEvent[]) {
+    this.#run = run;
+    this.#ledger = run.network.ledger;
+    this.#callers = callers;
+    this.#checkers = rules.map((rule) => ({ rule, checker: rule.start(run) }));
+  }
+
+  /**
+   * Run every checker's check of a phase.
+   *
+   * @param phase Which check.
+   * @param stamp Everything a step check reads that can change, folded into
+   * one string: a step with the same stamp as the previous check cannot
+   * change a verdict, so it is not judged again.
+   * @param onLedger Called first with the new ledger events.
+   * @throws {RuleViolation} The first rule broken.
+   */
+  check(
+    phase: "step" | "healed" | "closed",
+    stamp: string,
+    onLedger: (events: readonly LedgerEvent[]) => void,
+  ): void {
+    if (phase === "step" && stamp === this.#checkedStamp) return;
+    this.#checkedStamp = stamp;
+    const ledger = this.#ledger;
+    const callers = this.#callers;
+    const context = {
+      run: this.#run,
+      ledger: this.#ledgerCursor === ledger.length ? NOTHING : ledger.since(this.#ledgerCursor),
+      callers: this.#callerCursor === callers.length ? NOTHING : callers.slice(this.#callerCursor),
+    };
+    onLedger(context.ledger);
+    this.#ledgerCursor = ledger.length;
+    this.#callerCursor = callers.length;
+    for (const { rule, checker } of this.#checkers) {
+      const check = checker[phase];
+      if (check === undefined) continue;
+      const message = check.call(checker, context);
+      if (message !== undefined) throw new RuleViolation(rule.id, this.#run.step, message);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { realTimers } from "../clock/global_time.ts";
+import type { DrivableClock } from "../clock/types.ts";
+import type { Ledger } from "../net/mod.ts";
+import type { Operations } from "./_operations.ts";
+import { RuleViolation } from "./rule.ts";
+
+/** Microtask hops per settle round. */
+const HOPS = 12;
+/**
+ * Consecutive quiet rounds that end a settle on global time. Each such round
+ * also yields one real macrotask, so a third-party pool's `nextTick` and
+ * long promise chains get to run.
+ */
+const QUIET_GLOBAL = 2;
+/**
+ * Consecutive quiet rounds that end a settle while a `close()` is pending:
+ * a pool may take dozens of promise hops to destroy its connections with
+ * nothing reaching the ledger meanwhile (tarn's destroy takes some 30).
+ */
+const QUIET_CLOSING = 8;
+/** Rounds per settle before the pool is declared busy forever. */
+const MAX_ROUNDS = 2_000;
+/** Timer deadlines crossed by one advance before it is declared a timer storm. */
+const MAX_DEADLINES = 5_000;
+
+/** What the settle loop drives and watches. */
+export interface Settling {
+  readonly clock: DrivableClock;
+  readonly ledger: Ledger;
+  readonly operations: Operations;
+  /** Whether the pool runs on faked global time. */
+  readonly global: boolean;
+  readonly toleranceMs: number;
+  readonly step: number;
+  now(): number;
+  /** Throw once the run's real-time budget is spent. */
+  watchdog(): void;
+}
+
+function yieldMacrotask(): Promise<void> {
+  return new Promise<void>((resolve) => realTimers.setImmediate(resolve));
+}
+
+/**
+ * Flush microtasks and due timers until a round brings nothing new.
+ *
+ * @param run What to drive.
+ * @throws {RuleViolation} LIV-1 if the pool never quiets down.
+ */
+export async function settle(run: Settling): Promise<void> {
+  const { ledger, operations, clock, global } = run;
+  // fake-timers moves a 0 ms timer armed inside a running timer to now+1:
+  // on global time, while operations are pending, follow-up work due within
+  // the tolerance (at least 1 ms) of the settle's start still belongs to it.
+  const reach = global ? run.now() + Math.max(1, run.toleranceMs) : -Infinity;
+  for (let round = 0, quiet = 0; round < MAX_ROUNDS; round++) {
+    const before = operations.activity + ledger.length;
+    for (let i = 0; i < HOPS; i++) await Promise.resolve();
+    // One real macrotask: `process.nextTick` callbacks (pg-pool hands idle
+    // clients over on one) run only once the microtask queue drains.
+    if (global) await yieldMacrotask();
+    const ran = clock.runDue();
+    if (ran > 0 || operations.activity + ledger.length !== before) {
+      quiet = 0;
+      continue;
+    }
+    quiet++;
+    const needed = operations.closing > 0 ? QUIET_CLOSING : global ? QUIET_GLOBAL : 1;
+    if (quiet < needed) continue;
+    const next = global && operations.size > 0 ? clock.nextDeadline() : undefined;
+    if (next === undefined || next > reach) return;
+    clock.advanceTo(Math.max(next, run.now()));
+    quiet = 0;
+  }
+  throw new RuleViolation("LIV-1", run.step, "the pool never settled (busy without end)");
+}
+
+/**
+ * Move virtual time to `target`, settling at every timer deadline on the way.
+ *
+ * @param run What to drive.
+ * @param target Virtual time to reach.
+ * @throws {RuleViolation} LIV-1 on a timer storm or when the watchdog fires.
+ */
+export async function advanceTo(run: Settling, target: number): Promise<void> {
+  const { clock } = run;
+  for (let crossed = 0; crossed < MAX_DEADLINES; crossed++) {
+    const next = clock.nextDeadline();
+    if (next === undefined || next > target) {
+      if (target > run.now()) clock.advanceTo(target);
+      await settle(run);
+      return;
+    }
+    clock.advanceTo(Math.max(next, run.now()));
+    await settle(run);
+    run.watchdog();
+  }
+  throw new RuleViolation("LIV-1", run.step, `timer storm: over ${MAX_DEADLINES} deadlines`);
+}

@@ -1,0 +1,216 @@
+/**
+ * Eager validation of adapters and of the pools they create: a malformed
+ * declaration is reported with the field it concerns before any run.
+ *
+ * @module
+ */
+import type { Adapter, IntRange, PoolUnderTest, RangeName, Supports } from "./adapter.ts";
+import { CAPABILITIES, type Capability, RANGE_CAPABILITY } from "./capabilities.ts";
+
+const TIME_MODES = ["virtual", "global"] as const;
+const REUSE_ORDERS = ["lifo", "fifo", "any"] as const;
+const WAITER_ORDERS = ["fifo", "any"] as const;
+const EXPIRY_PLACES = ["lease", "release", "timer", "evictor"] as const;
+const CLOSE_WAITERS = ["reject", "drain", "drop"] as const;
+const CONNECT_FAILURES = ["reject", "retry"] as const;
+
+/** Pool methods each capability requires. */
+const CAPABILITY_METHODS: Partial<Record<Capability, readonly (keyof PoolUnderTest)[]>> = {
+  stats: ["stats"],
+  closeIdle: ["closeIdle"],
+  closeExpired: ["closeExpired"],
+  clear: ["clear", "ready"],
+  multiplexed: ["send"],
+};
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
+  if (value !== null && typeof value === "object") return "an object";
+  return String(value);
+}
+
+function fail(
+  Kind: typeof TypeError | typeof RangeError,
+  name: string,
+  field: string,
+  must: string,
+  value: unknown,
+): never {
+  throw new Kind(
+    `Cannot use adapter ${name} as '${field}' must be ${must}: current value is ${show(value)}`,
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object";
+}
+
+function oneOf<T extends string>(
+  name: string,
+  field: string,
+  value: unknown,
+  allowed: readonly T[],
+): void {
+  if (typeof value !== "string") fail(TypeError, name, field, `a string`, value);
+  if (!(allowed as readonly string[]).includes(value)) {
+    fail(RangeError, name, field, `one of ${allowed.map(show).join(", ")}`, value);
+  }
+}
+
+function validateRange(name: string, field: string, value: unknown, floor: number): void {
+  if (!Array.isArray(value) || value.length !== 2) {
+    fail(TypeError, name, field, "a [min, max] pair of integers", value);
+  }
+  const [min, max] = value as unknown[];
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max)) {
+    fail(TypeError, name, field, "a [min, max] pair of integers", value);
+  }
+  if ((min as number) < floor || (min as number) > (max as number)) {
+    fail(RangeError, name, field, `a range with ${floor} ≤ min ≤ max`, value);
+  }
+}
+
+function validateRanges(name: string, ranges: unknown, capabilities: readonly Capability[]): void {
+  if (!isRecord(ranges)) fail(TypeError, name, "supports.ranges", "an object", ranges);
+  for (const key of ["routes", "maxTotal", "maxPerRoute"] as const) {
+    validateRange(name, `supports.ranges.${key}`, ranges[key], 1);
+  }
+  const routes = ranges.routes as IntRange;
+  if (routes[1] > 8) fail(RangeError, name, "supports.ranges.routes", "within [1, 8]", routes);
+  for (const key of Object.keys(ranges)) {
+    if (!(key in RANGE_CAPABILITY)) {
+      fail(RangeError, name, `supports.ranges.${key}`, "a known range (no such range)", key);
+    }
+    const needs = RANGE_CAPABILITY[key as RangeName];
+    if (needs === undefined || ranges[key] === undefined) continue;
+    const floor = key === "maxInFlight" || key === "keepAliveMax" || key === "maxConnecting"
+      ? 1
+      : 0;
+    validateRange(name, `supports.ranges.${key}`, ranges[key], floor);
+  }
+  for (const capability of capabilities) {
+    for (const [range, needs] of Object.entries(RANGE_CAPABILITY)) {
+      if (needs === capability && ranges[range] === undefined) {
+        fail(
+          TypeError,
+          name,
+          `supports.ranges.${range}`,
+          `a [min, max] pair as capability '${capability}' is declared`,
+          undefined,
+        );
+      }
+    }
+  }
+}
+
+function validatePolicies(name: string, policies: unknown): void {
+  const at = (key: string) => `supports.policies.${key}`;
+  if (!isRecord(policies)) fail(TypeError, name, "supports.policies", "an object", policies);
+  oneOf(name, at("reuseOrder"), policies.reuseOrder, REUSE_ORDERS);
+  oneOf(name, at("waiterOrder"), policies.waiterOrder, WAITER_ORDERS);
+  oneOf(name, at("closeWaiters"), policies.closeWaiters, CLOSE_WAITERS);
+  oneOf(name, at("connectFailure"), policies.connectFailure, CONNECT_FAILURES);
+  for (const key of ["overtaking", "limitsCountIdle", "closeIdleOfOtherRoutes"]) {
+    if (typeof policies[key] !== "boolean") {
+      fail(TypeError, name, at(key), "a boolean", policies[key]);
+    }
+  }
+  const expiry = policies.expiry;
+  if (!Array.isArray(expiry)) fail(TypeError, name, at("expiry"), "an array", expiry);
+  expiry.forEach((place, i) => oneOf(name, `${at("expiry")}[${i}]`, place, EXPIRY_PLACES));
+}
+
+function validateSupports(name: string, supports: unknown): void {
+  if (!isRecord(supports)) fail(TypeError, name, "supports", "an object", supports);
+  oneOf(name, "supports.timeMode", supports.timeMode, TIME_MODES);
+  const capabilities = supports.capabilities;
+  if (!Array.isArray(capabilities)) {
+    fail(TypeError, name, "supports.capabilities", "an array", capabilities);
+  }
+  capabilities.forEach((c, i) => oneOf(name, `supports.capabilities[${i}]`, c, CAPABILITIES));
+  validateRanges(name, supports.ranges, capabilities as Capability[]);
+  validatePolicies(name, supports.policies);
+  const tolerance = supports.toleranceMs;
+  if (typeof tolerance !== "number") {
+    fail(TypeError, name, "supports.toleranceMs", "a number", tolerance);
+  }
+  if (!Number.isFinite(tolerance) || tolerance < 0) {
+    fail(RangeError, name, "supports.toleranceMs", "a finite number ≥ 0", tolerance);
+  }
+}
+
+/**
+ * Check that a value is a well-formed {@linkcode Adapter}: a non-empty name, a
+ * complete and consistent `supports` declaration, and a `create` function.
+ * The harness calls this before any run starts.
+ *
+ * @param adapter The value to check.
+ * @throws {TypeError} If a field is missing or of the wrong type; the message names the field.
+ * @throws {RangeError} If a value is out of range or not one of the allowed words.
+ *
+ * @example A missing factory is named
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateAdapter } from "./adapter.ts";
+ *
+ * assert.throws(() => validateAdapter({ name: "x", supports: {} }), TypeError);
+ * ```
+ */
+export function validateAdapter(adapter: unknown): asserts adapter is Adapter {
+  if (!isRecord(adapter)) fail(TypeError, "(unnamed)", "adapter", "an object", adapter);
+  const rawName = adapter.name;
+  if (typeof rawName !== "string" || rawName.length === 0) {
+    fail(TypeError, "(unnamed)", "name", "a non-empty string", rawName);
+  }
+  const name = JSON.stringify(rawName);
+  if (typeof adapter.create !== "function") {
+    fail(TypeError, name, "create", "a function", adapter.create);
+  }
+  validateSupports(name, adapter.supports);
+}
+
+/**
+ * Check that a created pool offers the methods the contract requires and
+ * those its declared capabilities need.
+ *
+ * @param adapterName Name of the adapter, for the message.
+ * @param pool The value the adapter's `create` returned.
+ * @param supports The adapter's declaration.
+ * @throws {TypeError} If a required method is missing; the message names it.
+ *
+ * @example A pool without `connectionOf` is rejected
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validatePoolUnderTest } from "./adapter.ts";
+ *
+ * const pool = { acquire: () => Promise.resolve(1), release() {}, close: () => Promise.resolve() };
+ * const supports = { capabilities: [] } as never;
+ * assert.throws(() => validatePoolUnderTest("x", pool, supports), /'create\(\)\.connectionOf'/);
+ * ```
+ */
+export function validatePoolUnderTest(
+  adapterName: string,
+  pool: unknown,
+  supports: Supports,
+): asserts pool is PoolUnderTest {
+  const name = JSON.stringify(adapterName);
+  if (!isRecord(pool)) fail(TypeError, name, "create()", "return a pool object", pool);
+  const required: string[] = ["acquire", "release", "connectionOf", "close"];
+  for (const capability of supports.capabilities) {
+    required.push(...CAPABILITY_METHODS[capability] ?? []);
+  }
+  for (const method of required) {
+    if (typeof pool[method] !== "function") {
+      fail(TypeError, name, `create().${method}`, "a function", pool[method]);
+    }
+  }
+  for (
+    const method of ["stats", "closeIdle", "closeExpired", "clear", "ready", "send", "request"]
+  ) {
+    if (pool[method] !== undefined && typeof pool[method] !== "function") {
+      fail(TypeError, name, `create().${method}`, "a function when present", pool[method]);
+    }
+  }
+}
