@@ -287,3 +287,42 @@ export async function ttlRetiresConnection<L>(adapter: Adapter<L>, before?: () =
     s.pool.release(late, { reusable: true });
   }, before);
 }
+
+/**
+ * A second request on a held lease is refused and leaves the ledger alone
+ * (an HTTP lease is one exchange).
+ */
+export async function secondRequestRefused<L>(adapter: Adapter<L>, before?: () => void) {
+  await scene(adapter, configOf(), async (s) => {
+    const held = await s.lease();
+    const length = s.world.network.ledger.length;
+    assert.equal(typeof s.pool.request, "function");
+    await assert.rejects(s.pool.request!(held), /one exchange/);
+    await settle(s.driver);
+    assert.equal(s.world.network.ledger.length, length);
+    s.pool.release(held, { reusable: true });
+  }, before);
+}
+
+/**
+ * Many exchanges on one socket leave its `timeout` listeners bounded: a
+ * client that arms and disarms the inactivity timer per request must not
+ * pile up listeners (`socketOf` gives the lease's stream).
+ */
+export async function timeoutListenersBounded<L>(
+  adapter: Adapter<L>,
+  socketOf: (lease: L) => { listenerCount(event: string): number },
+  before?: () => void,
+) {
+  await scene(adapter, configOf({ maxTotal: 1, maxPerRoute: 1 }), async (s) => {
+    let socket: { listenerCount(event: string): number } | undefined;
+    for (let i = 0; i < 15; i++) {
+      const held = await s.lease();
+      assert.equal(s.pool.connectionOf(held), 1);
+      socket = socketOf(held);
+      s.pool.release(held, { reusable: true });
+      await settle(s.driver);
+    }
+    assert.ok(socket !== undefined && socket.listenerCount("timeout") <= 2);
+  }, before);
+}

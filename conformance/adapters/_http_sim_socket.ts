@@ -55,6 +55,30 @@ function closeReason(error: Error | null, timedOut: boolean): string {
   return code ?? name;
 }
 
+/**
+ * What an HTTP adapter's `request(lease)` does: refuse. An HTTP lease is one
+ * exchange whose response is still open, and HTTP/1.1 gives its caller no way
+ * to send another request on that connection. Writing one straight to the
+ * simulated socket (the harness's fallback without `request`) would put a
+ * response in the ledger that the client never parsed, so the keep-alive hint
+ * the rules read would not be the one the pool saw.
+ *
+ * @returns A promise rejected with an error that says so.
+ *
+ * @example The harness's extra request on an HTTP lease is refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refuseSecondRequest } from "./_http_sim_socket.ts";
+ *
+ * await assert.rejects(refuseSecondRequest(), /one exchange/);
+ * ```
+ */
+export function refuseSecondRequest(): Promise<never> {
+  return Promise.reject(
+    new Error("an HTTP lease is one exchange: no second request on its connection"),
+  );
+}
+
 /** Format a keep-alive hint as the header value (seconds, rounded down). */
 export function keepAliveHeader(hint: KeepAliveHint): string | undefined {
   const parts: string[] = [];
@@ -146,13 +170,22 @@ export class SimHttpSocket extends Duplex {
    * net.Socket's inactivity timer: emits `timeout` after `ms` without reads
    * or writes; 0 disables it.
    *
+   * As net.Socket does (`setStreamTimeout` in Node's `lib/internal/stream_base_commons.js`),
+   * a callback is added as a one-time `timeout` listener when arming, and
+   * removed when disarming with 0: node:http's client disarms with
+   * `socket.setTimeout(0, req.timeoutCb)` when a request's socket goes back
+   * to the agent, so adding it there would leak one listener per request.
+   *
    * @param ms Inactivity in ms.
-   * @param callback Added as a `timeout` listener, once.
+   * @param callback Added as a one-time `timeout` listener (removed when `ms` is 0).
    * @returns This socket.
    */
   setTimeout(ms: number, callback?: () => void): this {
     this.timeout = ms;
-    if (callback !== undefined) this.once("timeout", callback);
+    if (callback !== undefined) {
+      if (ms === 0) this.removeListener("timeout", callback);
+      else this.once("timeout", callback);
+    }
     this.#armIdle();
     return this;
   }

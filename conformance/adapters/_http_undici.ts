@@ -10,6 +10,8 @@
  * body: the client's parser completes the message and the connection goes
  * back to the pool. `release(broken)` destroys the body, which aborts the
  * request, and undici destroys an HTTP/1.1 socket whose request was aborted.
+ * A second request on a held lease (`request(lease)`) is refused: an HTTP
+ * caller cannot send one on a connection whose response it is still reading.
  *
  * @module
  */

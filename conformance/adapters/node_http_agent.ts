@@ -11,7 +11,8 @@
  * - `release(reusable)` finishes the response on the wire and drains it: the
  *   agent's `free` handler gives the socket to the oldest queued request of
  *   the route or keeps it free (keep-alive). `release(broken)` destroys the
- *   response, which destroys its socket;
+ *   response, which destroys its socket. `request(lease)` (a second request
+ *   on a held lease) is refused: the caller is still reading its response;
  * - sockets come from the agent's `createConnection`: an in-memory socket
  *   over the simulated network (`_http_sim_socket.ts`) whose `setTimeout` is
  *   net.Socket's inactivity timer on the (faked) global `setTimeout`. That is
@@ -23,7 +24,7 @@
 import http from "node:http";
 import type { Adapter, PoolUnderTest } from "../../src/harness/adapter.ts";
 import type { Route, SocketId } from "../../src/net/types.ts";
-import { SIM_SOCKET_HEADER, SimHttpSocket } from "./_http_sim_socket.ts";
+import { refuseSecondRequest, SIM_SOCKET_HEADER, SimHttpSocket } from "./_http_sim_socket.ts";
 
 /** One request through the agent whose response head is in. */
 export interface NodeHttpLease {
@@ -34,6 +35,15 @@ export interface NodeHttpLease {
   readonly response: http.IncomingMessage;
   released: boolean;
 }
+
+/**
+ * The agent `timeout` standing for "no default keep-alive": the longest timer
+ * delay (larger ones fire at once). `keepSocketAlive` applies a
+ * `Keep-Alive: timeout=N` hint only when it is shorter than the agent's
+ * `timeout`, and with no `timeout` at all it ignores the hint, so a run
+ * without a default keep-alive still gives the agent one, too long to matter.
+ */
+const NO_DEFAULT_KEEP_ALIVE_MS = 2_147_483_647;
 
 /** Host name a route is served at (`r0` → `r0.sim`). */
 function hostOf(route: Route): string {
@@ -85,7 +95,8 @@ function release(lease: NodeHttpLease, reusable: boolean): void {
  * - `keepAliveHint`: `keepSocketAlive` reads `Keep-Alive: timeout=N` and uses
  *   `N s − agentKeepAliveTimeoutBuffer` (1 s) when that is shorter than the
  *   agent's `timeout`, or does not keep the socket when it is ≤ 0. With no
- *   `timeout` the hint is ignored: free sockets then never expire.
+ *   `timeout` the hint is ignored, so a run without a default keep-alive
+ *   sets `timeout` to the longest timer delay (`NO_DEFAULT_KEEP_ALIVE_MS`).
  * - Not declared: `stats`, `closeIdle`, `closeExpired`, `clear` (no API),
  *   `acquireTimeout` (a queued request has no deadline), `maxWaiters`,
  *   `maxConnecting`, `connectTimeout` (the `timeout` is an inactivity timer,
@@ -141,16 +152,24 @@ export const nodeHttpAgentAdapter: Adapter<NodeHttpLease> = {
       maxSockets: config.maxPerRoute,
       maxTotalSockets: config.maxTotal,
       scheduling: "lifo",
-      ...(config.defaultKeepAliveMs === undefined ? {} : { timeout: config.defaultKeepAliveMs }),
+      timeout: config.defaultKeepAliveMs ?? NO_DEFAULT_KEEP_ALIVE_MS,
     });
     const network = world.network;
+    // As net.createConnection does, a `timeout` option (the agent passes its own) arms the
+    // socket's inactivity timer from the start.
     (agent as unknown as { createConnection: unknown }).createConnection = (
-      options: { host?: string },
-    ) => new SimHttpSocket(network, routeByHost.get(options.host ?? "") ?? options.host ?? "");
+      options: { host?: string; timeout?: number },
+    ) => {
+      const host = options.host ?? "";
+      const socket = new SimHttpSocket(network, routeByHost.get(host) ?? host);
+      if (options.timeout !== undefined && options.timeout > 0) socket.setTimeout(options.timeout);
+      return socket;
+    };
     return {
       acquire: (route) => acquire(agent, route),
       release: (lease, { reusable }) => release(lease, reusable),
       connectionOf: (lease) => lease.socketId,
+      request: refuseSecondRequest,
       close: () => {
         agent.destroy();
         return Promise.resolve();

@@ -22,4 +22,7 @@ describe("node-http-agent adapter", () => {
     s.refusedConnectRejects(adapter));
   test("close() (agent.destroy) closes free sockets", () => s.closeClosesSockets(adapter));
   test("global time is restored when a scenario fails", () => s.timeRestoredOnFailure(adapter));
+  test("a second request on a held lease is refused", () => s.secondRequestRefused(adapter));
+  test("fifteen requests on one socket leave its timeout listeners bounded", () =>
+    s.timeoutListenersBounded(adapter, (lease) => lease.socket));
 });

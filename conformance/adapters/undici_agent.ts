@@ -21,7 +21,7 @@ import {
   undici,
   type UndiciLease,
 } from "./_http_undici.ts";
-import type { SimHttpSocket } from "./_http_sim_socket.ts";
+import { refuseSecondRequest, type SimHttpSocket } from "./_http_sim_socket.ts";
 
 // A fast timer armed on real time before any run would never see fake time.
 resetUndiciFastTimer();
@@ -33,8 +33,10 @@ resetUndiciFastTimer();
  * `node_modules/undici/lib/`), beyond those of `undiciPoolAdapter`:
  * - `maxPerRoute`: `connections` is per origin, each origin getting its own
  *   dispatcher (`dispatcher/agent.js`, `kDispatch`, `defaultFactory`). The
- *   Agent has no total limit, so `maxTotal` is drawn at 12, which routes (≤ 4)
- *   × maxPerRoute (≤ 3) never exceed; the total never binds.
+ *   Agent has no total limit, so `maxTotal` is drawn at 12, which routes (≤ 2)
+ *   × maxPerRoute (≤ 3) never exceed; the total never binds. Two routes are
+ *   enough to show that origins share nothing; more only spread the same
+ *   commands thinner (fewer waiters per origin) and make runs slower.
  * - `ttl` is not declared: `clientTtl` is a Pool option, and with
  *   `connections: 1` the Agent builds a `Client`, which has no TTL.
  * - Per origin, the policies are the Pool's (FIFO queue, no overtaking,
@@ -63,7 +65,7 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
       "connectTimeout",
     ],
     ranges: {
-      routes: [1, 4],
+      routes: [1, 2],
       maxTotal: [12, 12],
       maxPerRoute: [1, 3],
       keepAliveHintMs: [1_000, 20_000],
@@ -99,6 +101,7 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
       acquire: (route) => acquireRequest(agent as never, route, (id) => sockets.get(id)),
       release: (lease, { reusable }) => releaseRequest(lease, reusable),
       connectionOf: (lease) => lease.socketId,
+      request: refuseSecondRequest,
       close: async () => {
         await agent.close();
         resetUndiciFastTimer();

@@ -27,4 +27,6 @@ describe("undici-agent adapter", () => {
   test("close() closes idle sockets", () => s.closeClosesSockets(adapter, before));
   test("global time is restored when a scenario fails", () =>
     s.timeRestoredOnFailure(adapter, before));
+  test("a second request on a held lease is refused", () =>
+    s.secondRequestRefused(adapter, before));
 });

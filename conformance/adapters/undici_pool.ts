@@ -32,7 +32,7 @@ import {
   undici,
   type UndiciLease,
 } from "./_http_undici.ts";
-import type { SimHttpSocket } from "./_http_sim_socket.ts";
+import { refuseSecondRequest, type SimHttpSocket } from "./_http_sim_socket.ts";
 
 // A fast timer armed on real time before any run would never see fake time.
 resetUndiciFastTimer();
@@ -127,6 +127,7 @@ export const undiciPoolAdapter: Adapter<UndiciLease> = {
       acquire: (target) => acquireRequest(pool as never, target, (id) => sockets.get(id)),
       release: (lease, { reusable }) => releaseRequest(lease, reusable),
       connectionOf: (lease) => lease.socketId,
+      request: refuseSecondRequest,
       close: async () => {
         await pool.close();
         resetUndiciFastTimer();
