@@ -6,12 +6,13 @@
 import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { type Adapter, validateAdapter } from "../src/harness/adapter.ts";
-import type { Expectations } from "../src/harness/check_pool.ts";
+import type { Expectation, Expectations } from "../src/harness/check_pool.ts";
 
 /** Parsed command line. */
 export interface CliOptions {
   adapters: string[];
   runs?: number;
+  maxCommands?: number;
   seed?: number;
   path?: string;
   rules: string[];
@@ -38,6 +39,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage: deno task conformance [flags]
   --adapter <name|module>  bundled adapter by name, or a module path (repeatable; default: the triaged adapters)
   --runs <n>               runs per property (default 300, quick 30)
+  --max-commands <n>       longest command sequence (default 60, quick 30)
   --seed <n>               seed (default: random, always printed)
   --path <path>            replay a fast-check path (with --seed)
   --rule <id|prefix>       only these rules, e.g. LIM or EXP-2 (repeatable)
@@ -97,6 +99,9 @@ export function parseCli(args: readonly string[]): CliOptions {
       }
       case "--runs":
         options.runs = integer("--runs", value(), 1);
+        break;
+      case "--max-commands":
+        options.maxCommands = integer("--max-commands", value(), 1);
         break;
       case "--seed":
         options.seed = integer("--seed", value(), 0);
@@ -213,16 +218,34 @@ export async function loadAdapters(specs: readonly string[]): Promise<Adapter[]>
   return adapters;
 }
 
+/** Whether an entry is a reason, or a reason with the seed and path of a reproduction. */
+function isExpectation(entry: unknown): entry is string | Expectation {
+  if (typeof entry === "string") return true;
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return false;
+  const { reason, seed, path, maxCommands, ...rest } = entry as Record<string, unknown>;
+  const count = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
+  return typeof reason === "string" && Object.keys(rest).length === 0 &&
+    count(seed) && count(maxCommands) && maxCommands !== 0 &&
+    (path === undefined || (typeof path === "string" && /^\d+(:\d+)*$/.test(path))) &&
+    (seed === undefined) === (path === undefined);
+}
+
 /**
- * Read an adapter's expectation file (`expectations/<name>.json`,
- * `{ "rules": { "ORD-4": "reason" } }`), if there is one.
+ * Read an adapter's expectation file (`expectations/<name>.json`), if there
+ * is one. Each rule maps to a reason, or to a reason with the reproduction
+ * a failure printed, replayed when a check does not find the failure itself:
+ * `{ "rules": { "ORD-4": "reason", "ORD-1": { "reason": "…", "seed": 3, "path": "1:0:2" } } }`.
  *
  * @param name Adapter name.
- * @returns Rule id → reason.
+ * @param directory Folder of the expectation files. @default {this folder's `expectations/`}
+ * @returns Rule id → reason or expectation.
  * @throws {UsageError} If the file exists but is malformed.
  */
-export async function loadExpectations(name: string): Promise<Expectations> {
-  const url = new URL(`./expectations/${name}.json`, import.meta.url);
+export async function loadExpectations(
+  name: string,
+  directory: URL = new URL("./expectations/", import.meta.url),
+): Promise<Expectations> {
+  const url = new URL(`${name}.json`, directory);
   let text: string;
   try {
     text = await readFile(url, "utf8");
@@ -240,10 +263,10 @@ export async function loadExpectations(name: string): Promise<Expectations> {
   const rules = (parsed as { rules?: unknown }).rules;
   if (
     rules === null || typeof rules !== "object" ||
-    Object.values(rules).some((v) => typeof v !== "string")
+    Object.values(rules).some((v) => !isExpectation(v))
   ) {
     throw new UsageError(
-      `Cannot read expectations of ${name} as 'rules' must map rule ids to reasons`,
+      `Cannot read expectations of ${name} as 'rules' must map rule ids to reasons or to { reason, seed, path }`,
     );
   }
   return rules as Expectations;

@@ -50,6 +50,7 @@ async function run(options: CliOptions): Promise<number> {
     const expectations = await loadExpectations(adapter.name);
     const report = await checkPool(adapter, {
       ...(options.runs === undefined ? {} : { runs: options.runs }),
+      ...(options.maxCommands === undefined ? {} : { maxCommands: options.maxCommands }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.path === undefined ? {} : { path: options.path }),
       rules: options.rules,
@@ -67,6 +68,11 @@ async function run(options: CliOptions): Promise<number> {
       },
     });
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+    if (options.path !== undefined && report.runs === 0) {
+      process.stderr.write(
+        `${adapter.name}: --path replayed no run (is --seed the one printed with it?)\n`,
+      );
+    }
     reports.push(report);
   }
   const toStdout = [

@@ -157,6 +157,8 @@ export const genericPoolAdapter: Adapter<SimSocket> = {
       connectFailure: "retry",
       limitsCountIdle: true,
       closeIdleOfOtherRoutes: false,
+      // generic-pool never listens to its resources; it learns of a dead one only through validate (testOnBorrow) or the evictor.
+      closeDetection: "check",
     },
     toleranceMs: EVICTION_RUN_MS,
   },

@@ -142,6 +142,8 @@ export const nodeHttpAgentAdapter: Adapter<NodeHttpLease> = {
       connectFailure: "reject",
       limitsCountIdle: true,
       closeIdleOfOtherRoutes: false,
+      // node:http removes a free socket when it emits 'close' or 'end' (the Agent's onFree/onRemove listeners).
+      closeDetection: "event",
     },
     toleranceMs: 1,
   },

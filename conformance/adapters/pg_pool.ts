@@ -324,6 +324,8 @@ export const pgPoolAdapter: Adapter<PgLease> = {
       connectFailure: "reject",
       limitsCountIdle: true,
       closeIdleOfOtherRoutes: false,
+      // pg-pool's idle listener removes an idle client when it emits 'error' (index.js makeIdleListener); the simulated Client emits it when the server closes.
+      closeDetection: "event",
     },
     toleranceMs: 0,
   },

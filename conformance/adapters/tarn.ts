@@ -155,6 +155,8 @@ export const tarnAdapter: Adapter<SimSocket> = {
       connectFailure: "retry",
       limitsCountIdle: true,
       closeIdleOfOtherRoutes: false,
+      // tarn never listens to its resources; it learns of a dead one only through validate on acquire or the reaper.
+      closeDetection: "check",
     },
     toleranceMs: REAP_INTERVAL_MS,
   },

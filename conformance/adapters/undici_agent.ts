@@ -81,6 +81,8 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
       connectFailure: "reject",
       limitsCountIdle: true,
       closeIdleOfOtherRoutes: false,
+      // undici's Client listens for 'end' and 'close' on its socket and drops it at once (lib/dispatcher/client-h1.js).
+      closeDetection: "event",
     },
     toleranceMs: 500,
   },

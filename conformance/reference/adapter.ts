@@ -61,6 +61,8 @@ export const REFERENCE_SUPPORTS: Supports = {
     connectFailure: "reject",
     limitsCountIdle: true,
     closeIdleOfOtherRoutes: true,
+    // The reference pool runs with observePeerClose (its default) and drops a half-closed connection at once.
+    closeDetection: "event",
   },
   toleranceMs: 0,
 };

@@ -40,12 +40,16 @@ export class RuleChecks {
    * one string: a step with the same stamp as the previous check cannot
    * change a verdict, so it is not judged again.
    * @param onLedger Called first with the new ledger events.
+   * @param first Id of a rule to judge before the others (the rule the
+   * step's operation is about, so its consequences are not reported first
+   * under other rules).
    * @throws {RuleViolation} The first rule broken.
    */
   check(
     phase: "step" | "healed" | "closed",
     stamp: string,
     onLedger: (events: readonly LedgerEvent[]) => void,
+    first?: string,
   ): void {
     if (phase === "step" && stamp === this.#checkedStamp) return;
     this.#checkedStamp = stamp;
@@ -59,7 +63,11 @@ export class RuleChecks {
     onLedger(context.ledger);
     this.#ledgerCursor = ledger.length;
     this.#callerCursor = callers.length;
-    for (const { rule, checker } of this.#checkers) {
+    const checkers = first === undefined ? this.#checkers : [
+      ...this.#checkers.filter(({ rule }) => rule.id === first),
+      ...this.#checkers.filter(({ rule }) => rule.id !== first),
+    ];
+    for (const { rule, checker } of checkers) {
       const check = checker[phase];
       if (check === undefined) continue;
       const message = check.call(checker, context);

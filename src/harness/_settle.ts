@@ -2,7 +2,6 @@ import { realTimers } from "../clock/global_time.ts";
 import type { DrivableClock } from "../clock/types.ts";
 import type { Ledger } from "../net/mod.ts";
 import type { Operations } from "./_operations.ts";
-import { RuleViolation } from "./rule.ts";
 
 /** Microtask hops per settle round. */
 const HOPS = 12;
@@ -33,8 +32,10 @@ export interface Settling {
   readonly toleranceMs: number;
   readonly step: number;
   now(): number;
-  /** Throw once the run's real-time budget is spent. */
+  /** Throw once the run's real-time budget is spent, or the pool storms connects. */
   watchdog(): void;
+  /** The error for a pool that never comes to rest (LIV-1, or an inconclusive run). */
+  stuck(detail: string): Error;
 }
 
 function yieldMacrotask(): Promise<void> {
@@ -45,7 +46,8 @@ function yieldMacrotask(): Promise<void> {
  * Flush microtasks and due timers until a round brings nothing new.
  *
  * @param run What to drive.
- * @throws {RuleViolation} LIV-1 if the pool never quiets down.
+ * @throws {Error} `run.stuck(…)` (LIV-1, or an inconclusive end when LIV-1
+ * is not active) if the pool never quiets down.
  */
 export async function settle(run: Settling): Promise<void> {
   const { ledger, operations, clock, global } = run;
@@ -59,6 +61,8 @@ export async function settle(run: Settling): Promise<void> {
     // One real macrotask: `process.nextTick` callbacks (pg-pool hands idle
     // clients over on one) run only once the microtask queue drains.
     if (global) await yieldMacrotask();
+    // A pool busy without end in one settle still meets the watchdog and the connect-storm guard.
+    if (round % 64 === 63) run.watchdog();
     const ran = clock.runDue();
     if (ran > 0 || operations.activity + ledger.length !== before) {
       quiet = 0;
@@ -72,7 +76,7 @@ export async function settle(run: Settling): Promise<void> {
     clock.advanceTo(Math.max(next, run.now()));
     quiet = 0;
   }
-  throw new RuleViolation("LIV-1", run.step, "the pool never settled (busy without end)");
+  throw run.stuck("the pool never settled (busy without end)");
 }
 
 /**
@@ -80,7 +84,7 @@ export async function settle(run: Settling): Promise<void> {
  *
  * @param run What to drive.
  * @param target Virtual time to reach.
- * @throws {RuleViolation} LIV-1 on a timer storm or when the watchdog fires.
+ * @throws {Error} `run.stuck(…)` on a timer storm, and whatever the watchdog throws.
  */
 export async function advanceTo(run: Settling, target: number): Promise<void> {
   const { clock } = run;
@@ -95,5 +99,5 @@ export async function advanceTo(run: Settling, target: number): Promise<void> {
     await settle(run);
     run.watchdog();
   }
-  throw new RuleViolation("LIV-1", run.step, `timer storm: over ${MAX_DEADLINES} deadlines`);
+  throw run.stuck(`timer storm: over ${MAX_DEADLINES} deadlines`);
 }

@@ -118,6 +118,14 @@ export interface Policies {
    * make room for a waiter (Apache). With `false`, LIV-3 does not expect it.
    */
   readonly closeIdleOfOtherRoutes: boolean;
+  /**
+   * How the pool learns that the server or the network closed an idle
+   * connection: it hears the close and drops the connection at once
+   * (`event`: undici, node:http, pg), or only when it validates or uses the
+   * connection (`check`: Apache's blocking pool, generic-pool, tarn). With
+   * `check`, STA-1 lets `available` count such a connection until then.
+   */
+  readonly closeDetection: "event" | "check";
 }
 
 /** Everything an adapter declares about its pool. */

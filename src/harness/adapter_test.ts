@@ -15,6 +15,7 @@ const supports: Supports = {
     connectFailure: "reject",
     limitsCountIdle: true,
     closeIdleOfOtherRoutes: false,
+    closeDetection: "check",
   },
   toleranceMs: 0,
 };

@@ -12,6 +12,7 @@ const REUSE_ORDERS = ["lifo", "fifo", "any"] as const;
 const WAITER_ORDERS = ["fifo", "any"] as const;
 const EXPIRY_PLACES = ["lease", "release", "timer", "evictor"] as const;
 const CLOSE_WAITERS = ["reject", "drain", "drop"] as const;
+const CLOSE_DETECTIONS = ["event", "check"] as const;
 const CONNECT_FAILURES = ["reject", "retry"] as const;
 
 /** Pool methods each capability requires. */
@@ -112,6 +113,7 @@ function validatePolicies(name: string, policies: unknown): void {
   oneOf(name, at("waiterOrder"), policies.waiterOrder, WAITER_ORDERS);
   oneOf(name, at("closeWaiters"), policies.closeWaiters, CLOSE_WAITERS);
   oneOf(name, at("connectFailure"), policies.connectFailure, CONNECT_FAILURES);
+  oneOf(name, at("closeDetection"), policies.closeDetection, CLOSE_DETECTIONS);
   for (const key of ["overtaking", "limitsCountIdle", "closeIdleOfOtherRoutes"]) {
     if (typeof policies[key] !== "boolean") {
       fail(TypeError, name, at(key), "a boolean", policies[key]);

@@ -8,15 +8,33 @@ import fc from "fast-check";
 import { realTimers } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
+import { commandSequence } from "./_command_sequence.ts";
 import { commandArbitraries } from "./commands/mod.ts";
-import type { Counterexample, PoolReport, RuleResult } from "./result.ts";
+import type { Counterexample, InconclusiveRuns, PoolReport, RuleResult } from "./result.ts";
 import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
 import { RULES } from "./rules/mod.ts";
+import { InconclusiveRun } from "./_run_end.ts";
 import { type RunCase, runCase } from "./run_case.ts";
 import { setupArbitrary } from "./setup.ts";
 
-/** Known deviations of an adapter: rule id → reason. */
-export type Expectations = Readonly<Record<string, string>>;
+/**
+ * A known deviation: why the pool breaks the rule and, optionally, the seed
+ * and path of a failure that shows it (as printed by a failure's replay
+ * line), replayed when a check does not find the failure by itself.
+ */
+export interface Expectation {
+  /** Why the pool breaks the rule. */
+  readonly reason: string;
+  /** Seed of the reproduction. */
+  readonly seed?: number;
+  /** fast-check path of the reproduction. */
+  readonly path?: string;
+  /** `maxCommands` the reproduction was found with. @default {60} */
+  readonly maxCommands?: number;
+}
+
+/** Known deviations of an adapter: rule id → reason, or reason with a reproduction. */
+export type Expectations = Readonly<Record<string, string | Expectation>>;
 
 /** Progress of a check, for a progress line. */
 export interface CheckProgress {
@@ -78,7 +96,7 @@ export interface CheckPoolOptions {
  */
 export function caseArbitrary(adapter: Adapter, maxCommands: number): fc.Arbitrary<RunCase> {
   return setupArbitrary(adapter.supports).chain((setup) =>
-    fc.commands(commandArbitraries(adapter.supports, setup), { maxCommands, size: "max" })
+    commandSequence(commandArbitraries(adapter.supports, setup), maxCommands)
       .map((commands) => ({ setup, commands }))
   );
 }
@@ -149,14 +167,16 @@ export async function checkPool(
   validateOptions(options);
   const { quick = false, expectations = {}, determinism = false, watchdogMs = 10_000 } = options;
   const { budgetMs = 60_000 } = options;
-  const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : 60 } = options;
+  const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : DEFAULT_MAX_COMMANDS } = options;
   const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
   const started = realTimers.now();
   const selected = selectRules(options.rules);
   let remaining = selected.filter((rule) => ruleApplies(rule, adapter.supports));
   const failures = new Map<string, Counterexample>();
   const errors: string[] = [];
+  const inconclusive = new Inconclusive();
   const arbitrary = caseArbitrary(adapter, maxCommands);
+  const replayFlags = maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`;
   let executedRuns = 0;
   let executedSteps = 0;
   let propertySeed = seed;
@@ -184,6 +204,12 @@ export async function checkPool(
         inFlight = running;
         executedSteps += await running;
       } catch (error) {
+        if (error instanceof InconclusiveRun) {
+          // No verdict: neither a failure to shrink nor a pass to rely on.
+          if (first === undefined) inconclusive.add(error);
+          if (realTimers.now() >= budgetAt) cutShort = true;
+          return;
+        }
         const watchdog = error instanceof RuleViolation && isWatchdog(error);
         if (watchdog && realTimers.now() >= budgetAt) {
           cutShort = true;
@@ -206,7 +232,14 @@ export async function checkPool(
     const parameters = options.path === undefined || propertySeed !== seed
       ? { seed: propertySeed, numRuns: runs, interruptAfterTimeLimit }
       : { seed: propertySeed, numRuns: runs, path: options.path, interruptAfterTimeLimit };
-    const result = await fc.check(property, parameters);
+    let result: fc.RunDetails<[RunCase]>;
+    try {
+      result = await fc.check(property, parameters);
+    } catch (error) {
+      // fast-check throws before any run when a path does not fit the arbitrary.
+      errors.push(`cannot replay seed ${propertySeed} path ${options.path}: ${describe(error)}`);
+      break;
+    }
     if (result.interrupted) cutShort = true;
     await inFlight?.catch(() => undefined);
     if (!result.failed) break;
@@ -222,15 +255,12 @@ export async function checkPool(
     }
     failures.set(
       error.ruleId,
-      await describeFailure(
-        adapter,
-        active,
-        value,
-        error,
-        result.seed,
-        result.counterexamplePath ?? "",
-        first === undefined ? watchdogMs : shrinkWatchdogMs,
-      ),
+      await describeFailure(adapter, active, value, error, {
+        seed: result.seed,
+        path: result.counterexamplePath ?? "",
+        watchdogMs: first === undefined ? watchdogMs : shrinkWatchdogMs,
+        replayFlags,
+      }),
     );
     remaining = remaining.filter((rule) => rule.id !== error.ruleId);
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
@@ -243,18 +273,25 @@ export async function checkPool(
     );
   }
   const unverified = new Set(cutShort ? remaining.map((r) => r.id) : []);
+  const replayed = await replayExpectations(adapter, {
+    rules: selected.filter((rule) =>
+      ruleApplies(rule, adapter.supports) && !failures.has(rule.id) && !unverified.has(rule.id)
+    ),
+    expectations,
+    watchdogMs,
+  });
   const nondeterminism = determinism && !cutShort
     ? await checkDeterminism(adapter, arbitrary, seed, selected)
     : undefined;
-  const rules = selected.map((rule) =>
+  const rules = selected.map((rule): RuleResult =>
     unverified.has(rule.id)
       ? {
         id: rule.id,
         title: rule.title,
-        status: "not-applicable" as const,
-        reason: `not verified: checking stopped at its real-time budget of ${budgetMs} ms`,
+        status: "not-verified",
+        reason: `checking stopped at its real-time budget of ${budgetMs} ms`,
       }
-      : verdict(rule, adapter, failures.get(rule.id), expectations)
+      : verdict(rule, adapter, failures.get(rule.id), expectations, replayed.get(rule.id))
   );
   const ok = errors.length === 0 && nondeterminism === undefined &&
     rules.every((r) => r.status !== "fail" && r.status !== "unexpected-pass");
@@ -266,13 +303,43 @@ export async function checkPool(
     durationMs: realTimers.now() - started,
     rules,
     ...(nondeterminism === undefined ? {} : { nondeterminism }),
+    ...inconclusive.summary(),
     errors,
     ok,
   };
 }
 
+/** `maxCommands` of the default profile (replay lines name any other). */
+const DEFAULT_MAX_COMMANDS = 60;
+
+/** Runs that ended without a verdict, and the first few distinct reasons. */
+class Inconclusive {
+  #runs = 0;
+  #reasons = new Set<string>();
+
+  add(run: InconclusiveRun): void {
+    this.#runs++;
+    // Reasons name pending operations and counts; the kind is what a reader needs.
+    const reason = run.detail.replace(/ \(pending: .*\)$/, "");
+    if (this.#reasons.size < 5) this.#reasons.add(reason);
+  }
+
+  summary(): { inconclusive?: InconclusiveRuns } {
+    if (this.#runs === 0) return {};
+    return { inconclusive: { runs: this.#runs, reasons: [...this.#reasons] } };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+}
+
 function isWatchdog(violation: RuleViolation): boolean {
   return violation.ruleId === "LIV-1" && violation.detail.startsWith("watchdog:");
+}
+
+function expectationOf(entry: string | Expectation | undefined): Expectation | undefined {
+  return typeof entry === "string" ? { reason: entry } : entry;
 }
 
 function verdict(
@@ -280,20 +347,99 @@ function verdict(
   adapter: Adapter,
   failure: Counterexample | undefined,
   expectations: Expectations,
+  replayed: Replayed | undefined,
 ): RuleResult {
   const base = { id: rule.id, title: rule.title };
-  const expected = expectations[rule.id];
+  const expected = expectationOf(expectations[rule.id]);
   if (!ruleApplies(rule, adapter.supports)) {
     return { ...base, status: "not-applicable", reason: notApplicableReason(rule, adapter) };
   }
   if (failure !== undefined) {
     return expected === undefined
       ? { ...base, status: "fail", counterexample: failure }
-      : { ...base, status: "expected-fail", reason: expected, counterexample: failure };
+      : { ...base, status: "expected-fail", reason: expected.reason, counterexample: failure };
   }
-  return expected === undefined
-    ? { ...base, status: "pass" }
-    : { ...base, status: "unexpected-pass", reason: expected };
+  if (expected === undefined) return { ...base, status: "pass" };
+  if (replayed !== undefined && typeof replayed !== "string") {
+    return {
+      ...base,
+      status: "expected-fail",
+      reason: `${expected.reason} (not found by this check; its recorded reproduction still fails)`,
+      counterexample: replayed,
+    };
+  }
+  const note = replayed === undefined ? "" : ` (${replayed})`;
+  return { ...base, status: "unexpected-pass", reason: `${expected.reason}${note}` };
+}
+
+/** A replayed reproduction: its counterexample, or why it did not reproduce. */
+type Replayed = Counterexample | string;
+
+interface ReplayOptions {
+  /** Rules that passed and may carry an expectation with a reproduction. */
+  readonly rules: readonly Rule[];
+  readonly expectations: Expectations;
+  readonly watchdogMs: number;
+}
+
+/**
+ * Replay the recorded reproduction of every expected rule the check did not
+ * find failing: a rare deviation missed by one seed is still a deviation.
+ */
+async function replayExpectations(
+  adapter: Adapter,
+  options: ReplayOptions,
+): Promise<Map<string, Replayed>> {
+  const replayed = new Map<string, Replayed>();
+  for (const rule of options.rules) {
+    const expected = expectationOf(options.expectations[rule.id]);
+    if (expected?.seed === undefined || expected.path === undefined) continue;
+    replayed.set(rule.id, await replayExpectation(adapter, rule, expected, options.watchdogMs));
+  }
+  return replayed;
+}
+
+async function replayExpectation(
+  adapter: Adapter,
+  rule: Rule,
+  expected: Expectation,
+  watchdogMs: number,
+): Promise<Replayed> {
+  const { seed = 0, path = "", maxCommands = DEFAULT_MAX_COMMANDS } = expected;
+  const where = `seed ${seed} path ${path}`;
+  const property = fc.asyncProperty(caseArbitrary(adapter, maxCommands), async (value) => {
+    try {
+      await runCase(adapter, value, { rules: [rule], watchdogMs });
+    } catch (error) {
+      if (!(error instanceof InconclusiveRun)) throw error;
+    }
+  });
+  let result: fc.RunDetails<[RunCase]>;
+  try {
+    result = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
+  } catch (error) {
+    return `its recorded reproduction (${where}) cannot be replayed: ${describe(error)}`;
+  }
+  const error = result.errorInstance;
+  const value = result.counterexample?.[0];
+  if (!result.failed || !(error instanceof RuleViolation) || value === undefined) {
+    return `its recorded reproduction (${where}) passes now`;
+  }
+  if (error.ruleId !== rule.id) return `its recorded reproduction (${where}) fails ${error.ruleId}`;
+  return await describeFailure(adapter, [rule], value, error, {
+    seed,
+    path,
+    watchdogMs,
+    replayFlags: maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`,
+  });
+}
+
+interface FailureOrigin {
+  readonly seed: number;
+  readonly path: string;
+  readonly watchdogMs: number;
+  /** Flags the replay line needs beyond adapter, seed, path and rule. */
+  readonly replayFlags: string;
 }
 
 async function describeFailure(
@@ -301,10 +447,9 @@ async function describeFailure(
   rules: readonly Rule[],
   value: RunCase,
   error: RuleViolation,
-  seed: number,
-  path: string,
-  watchdogMs: number,
+  origin: FailureOrigin,
 ): Promise<Counterexample> {
+  const { seed, path, watchdogMs, replayFlags } = origin;
   const commands = [...value.commands].map(String);
   let steps: string[] = [];
   let ledger: string[] = [];
@@ -336,7 +481,7 @@ async function describeFailure(
     seed,
     path,
     replay:
-      `deno task conformance --adapter ${adapter.name} --seed ${seed} --path ${path} --rule ${rule}`,
+      `deno task conformance --adapter ${adapter.name} --seed ${seed} --path ${path} --rule ${rule}${replayFlags}`,
   };
 }
 

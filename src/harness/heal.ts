@@ -101,6 +101,10 @@ function probePlan(run: Run): [Route, number][] {
 }
 
 async function probeCapacity(run: Run, horizon: number): Promise<void> {
+  // A connect that failed late in the heal (at its connect timeout) armed a
+  // reconnect backoff that may outlast the heal's last horizon; capacity is
+  // probed once that has run out, or the probe's waiters meet maxWaiters.
+  await run.advanceTo(run.now() + horizon);
   run.step++;
   run.probeStep = run.step;
   run.describe(() => `${run.step}. probe: acquire up to every limit`);

@@ -10,10 +10,17 @@ export {
   checkPool,
   type CheckPoolOptions,
   type CheckProgress,
+  type Expectation,
   type Expectations,
 } from "./check_pool.ts";
 export { assertConformant, poolConformance, type PoolConformanceOptions } from "./conformance.ts";
-export type { Counterexample, PoolReport, RuleResult, RuleStatus } from "./result.ts";
+export type {
+  Counterexample,
+  InconclusiveRuns,
+  PoolReport,
+  RuleResult,
+  RuleStatus,
+} from "./result.ts";
 export {
   type Rule,
   ruleApplies,

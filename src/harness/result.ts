@@ -5,8 +5,18 @@
  */
 import type { RunSetup } from "./run_view.ts";
 
-/** How a rule fared. */
-export type RuleStatus = "pass" | "fail" | "not-applicable" | "expected-fail" | "unexpected-pass";
+/**
+ * How a rule fared. `not-verified`: the check stopped at its real-time
+ * budget before the rule could be judged (never a pass; the report is not
+ * ok).
+ */
+export type RuleStatus =
+  | "pass"
+  | "fail"
+  | "not-applicable"
+  | "not-verified"
+  | "expected-fail"
+  | "unexpected-pass";
 
 /** A shrunk failure of one rule. */
 export interface Counterexample {
@@ -38,10 +48,22 @@ export interface RuleResult {
   readonly title: string;
   /** The verdict. */
   readonly status: RuleStatus;
-  /** Why the rule is not applicable, or why a failure is expected. */
+  /** Why the rule is not applicable or not verified, or why a failure is expected. */
   readonly reason?: string;
   /** For `fail` and `expected-fail`. */
   readonly counterexample?: Counterexample;
+}
+
+/**
+ * Runs that ended without a verdict (the pool never came to rest, stormed
+ * timers or connects, or overran the watchdog while LIV-1 was not being
+ * checked): counted, neither failed nor passed.
+ */
+export interface InconclusiveRuns {
+  /** How many runs. */
+  readonly runs: number;
+  /** The first few distinct reasons. */
+  readonly reasons: readonly string[];
 }
 
 /** What `checkPool` returns. */
@@ -58,6 +80,8 @@ export interface PoolReport {
   readonly durationMs: number;
   /** One verdict per selected rule, in catalogue order. */
   readonly rules: readonly RuleResult[];
+  /** Runs without a verdict, when there were any. */
+  readonly inconclusive?: InconclusiveRuns;
   /** Whether a second run of a seed gave a different trace (only with `determinism`). */
   readonly nondeterminism?: string;
   /** Errors that are not rule violations (the adapter or harness crashed), if any. */

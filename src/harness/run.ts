@@ -17,6 +17,7 @@ import { leaseFacts } from "./_lease_facts.ts";
 import { Operations } from "./_operations.ts";
 import { mulberry32 } from "./_random.ts";
 import { RuleChecks } from "./_rule_checks.ts";
+import { InconclusiveRun, RunEndedEarly } from "./_run_end.ts";
 import { advanceTo, settle, type Settling } from "./_settle.ts";
 import { SocketUses } from "./_socket_uses.ts";
 import { outcomeLine } from "./_trace.ts";
@@ -29,11 +30,17 @@ import {
 import { type Rule, RuleViolation } from "./rule.ts";
 import type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";
 
+/** Connections opened in one step beyond which the run stops as inconclusive. */
+export const CONNECT_STORM = 100;
+
 /** Options of one run. */
 export interface RunOptions {
   /** Rules to check (already filtered to those that apply). */
   readonly rules: readonly Rule[];
-  /** Real-time budget of the run in ms; beyond it the run fails. @default {10_000} */
+  /**
+   * Real-time budget of the run in ms; beyond it the run fails LIV-1 (or
+   * ends inconclusive when LIV-1 is not among `rules`). @default {10_000}
+   */
   readonly watchdogMs?: number;
   /** Record a readable line per step (for counterexamples). @default {false} */
   readonly trace?: boolean;
@@ -84,6 +91,14 @@ export class Run implements RunView, Settling {
   #releases = 0;
   #settled = 0;
   #failure: RuleViolation | undefined;
+  /** LIV-1 is active: a pool the harness cannot drive to rest fails it (else the run is inconclusive). */
+  #judgesHangs: boolean;
+  /** LSE-4 is active: an accepted second release is its failure (else the run ends there). */
+  #judgesBadReleases: boolean;
+  /** A second release was accepted during the current step. */
+  #acceptedBadRelease = false;
+  #stormStep = -1;
+  #stormBase = 0;
   /** Set once the run is over: late settlements of the pool's promises are ignored. */
   #endedAt: number | undefined;
 
@@ -96,6 +111,8 @@ export class Run implements RunView, Settling {
     const { watchdogMs = 10_000, trace = false } = options;
     this.#adapter = adapter;
     this.#rules = options.rules;
+    this.#judgesHangs = options.rules.some((rule) => rule.id === "LIV-1");
+    this.#judgesBadReleases = options.rules.some((rule) => rule.id === "LSE-4");
     this.#trace = trace;
     this.#deadline = realTimers.now() + watchdogMs;
     this.setup = setup;
@@ -174,6 +191,7 @@ export class Run implements RunView, Settling {
   record(event: CallerEvent): void {
     this.callerEvents.push(event);
     this.operations.touch();
+    if (event.kind === "bad-release" && !event.rejected) this.#acceptedBadRelease = true;
     if (!this.#trace) return;
     const line = outcomeLine(event, this.now());
     if (line !== undefined) this.lines.push(line);
@@ -300,9 +318,7 @@ export class Run implements RunView, Settling {
     let outcome: { value: T } | { error: unknown } | undefined;
     promise.then((value) => (outcome = { value }), (error) => (outcome = { error }));
     await this.settle();
-    if (outcome === undefined) {
-      throw new RuleViolation("LIV-1", this.step, `${label} never settled`);
-    }
+    if (outcome === undefined) throw this.stuck(`${label} never settled`);
     if ("error" in outcome) throw outcome.error;
     return outcome.value;
   }
@@ -321,23 +337,74 @@ export class Run implements RunView, Settling {
     return advanceTo(this, target);
   }
 
-  /** @throws {RuleViolation} LIV-1 once the run's real-time budget is spent. */
+  /**
+   * The error for a pool the harness cannot drive to rest: a LIV-1 violation
+   * while LIV-1 is active, else an inconclusive end of the run (LIV-1 was
+   * already found failing, or is not checked; reporting it again under
+   * another seed would only loop).
+   *
+   * @param detail What happened.
+   * @returns The error to throw.
+   */
+  stuck(detail: string): RuleViolation | InconclusiveRun {
+    return this.#judgesHangs
+      ? new RuleViolation("LIV-1", this.step, detail)
+      : new InconclusiveRun(this.step, detail);
+  }
+
+  /**
+   * @throws {RuleViolation} LIV-1 once the run's real-time budget is spent
+   * (an {@linkcode InconclusiveRun} when LIV-1 is not active), and an
+   * inconclusive end when the pool opens more than {@linkcode CONNECT_STORM}
+   * connections in one step.
+   */
   watchdog(): void {
     if (realTimers.now() > this.#deadline) {
       const pending = this.pendingOperations().slice(0, 8).join(", ") || "none";
-      throw new RuleViolation(
-        "LIV-1",
+      throw this.stuck(`watchdog: run exceeded its real-time budget (pending: ${pending})`);
+    }
+    this.#stormGuard();
+  }
+
+  /**
+   * A pool that retries failed connects at once (generic-pool's create loop)
+   * opens connections without end while a connect fault lasts; no rule is
+   * judged by such a step, and it would only run into the watchdog.
+   */
+  #stormGuard(): void {
+    const opened = this.network.sockets().length;
+    if (this.#stormStep !== this.step) {
+      this.#stormStep = this.step;
+      this.#stormBase = opened;
+      return;
+    }
+    if (opened - this.#stormBase > CONNECT_STORM) {
+      throw new InconclusiveRun(
         this.step,
-        `watchdog: run exceeded its real-time budget (pending: ${pending})`,
+        `connect storm: over ${CONNECT_STORM} connections opened in one step`,
       );
     }
   }
 
-  /** Settle, then run every checker's step check. */
+  /**
+   * Settle, then run every checker's step check.
+   *
+   * @throws {RuleViolation} The first rule broken.
+   * @throws {RunEndedEarly} When the pool accepted a second release and
+   * LSE-4 is not active.
+   */
   async endStep(): Promise<void> {
     await this.settle();
     this.watchdog();
-    this.#check("step");
+    const accepted = this.#acceptedBadRelease;
+    this.#acceptedBadRelease = false;
+    if (accepted && !this.#judgesBadReleases && !this.healing) {
+      throw new RunEndedEarly(
+        this.step,
+        "the pool accepted a second release and LSE-4 is not active",
+      );
+    }
+    this.#check("step", accepted ? "LSE-4" : undefined);
   }
 
   /** Run the phase checks (`healed` or `closed`). */
@@ -345,7 +412,7 @@ export class Run implements RunView, Settling {
     this.#check(phase);
   }
 
-  #check(phase: "step" | "healed" | "closed"): void {
+  #check(phase: "step" | "healed" | "closed", first?: string): void {
     if (this.#failure !== undefined) throw this.#failure;
     const stamp =
       `${this.operations.activity} ${this.ledger.length} ${this.now()} ${this.generation} ${this.paused} ${this.closeSeq} ${this.closeResolved} ${this.secondCloseResolved} ${this.healing} ${
@@ -354,6 +421,6 @@ export class Run implements RunView, Settling {
     this.#checks?.check(phase, stamp, (events) => {
       this.#uses.sync(this.generation);
       this.#uses.markDead(events);
-    });
+    }, first);
   }
 }

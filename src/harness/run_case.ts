@@ -8,6 +8,7 @@ import type { Adapter } from "./adapter.ts";
 import type { RunCommand } from "./commands/mod.ts";
 import { closeAtEnd, heal } from "./heal.ts";
 import type { Rule } from "./rule.ts";
+import { RunEndedEarly } from "./_run_end.ts";
 import { Run } from "./run.ts";
 import type { RunSetup } from "./run_view.ts";
 
@@ -39,6 +40,8 @@ export interface RunCaseOptions {
  * @param options Rules and tracing.
  * @returns The number of steps executed.
  * @throws {RuleViolation} The first rule broken.
+ * @throws {InconclusiveRun} When the harness could not bring the pool to
+ * rest and LIV-1 is not among the rules (counted, neither failed nor passed).
  *
  * @example
  * ```ts
@@ -57,7 +60,12 @@ export async function runCase(
   const run = new Run(adapter, value.setup, { rules: options.rules, trace, watchdogMs });
   try {
     await run.start();
-    await fc.asyncModelRun(() => ({ model: run, real: run }), value.commands);
+    try {
+      await fc.asyncModelRun(() => ({ model: run, real: run }), value.commands);
+    } catch (error) {
+      if (error instanceof RunEndedEarly) return run.step;
+      throw error;
+    }
     await heal(run);
     await closeAtEnd(run);
     return run.step;

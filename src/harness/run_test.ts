@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { referenceAdapter } from "../../conformance/reference/adapter.ts";
 import type { Adapter, PoolConfig, PoolUnderTest } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
+import { AcquireCommand, commandArbitraries, ConnectFaultCommand } from "./commands/mod.ts";
+import { RULES } from "./rules/mod.ts";
+import { runCase } from "./run_case.ts";
 import { poolConfigOf } from "./pool_config.ts";
 import { Run } from "./run.ts";
 import type { RunSetup } from "./run_view.ts";
@@ -101,5 +105,84 @@ describe("Run.settle() on global time", () => {
     } finally {
       run.dispose();
     }
+  });
+});
+
+describe("Run's connect-storm guard", () => {
+  test("a pool that retries a refused connect at once is stopped by the connect-storm guard", async () => {
+    const retrying: Adapter = {
+      ...referenceAdapter,
+      name: "connect-storm",
+      create: async (config, world) => {
+        const pool = await referenceAdapter.create(config, world);
+        return {
+          ...pool,
+          acquire: (route, options) => {
+            // Like generic-pool's create loop: retry a failed connect at once, for ever.
+            const attempt = (): Promise<unknown> =>
+              world.network.connect(route).then((socket) => socket.close(), attempt);
+            void attempt();
+            return pool.acquire(route, options);
+          },
+        };
+      },
+    };
+    const run = new Run(retrying, SETUP, { rules: [] });
+    try {
+      await run.start();
+      run.network.configure("r0", { connect: "refuse" });
+      run.acquire("r0", undefined);
+      await assert.rejects(
+        run.endStep(),
+        (error: Error) => error.name === "InconclusiveRun" && /connect storm/.test(error.message),
+      );
+    } finally {
+      run.dispose();
+    }
+  });
+});
+
+describe("command generation", () => {
+  test("draws a hanging connect only when the run's config has a connect timeout", () => {
+    const hangs = (connectTimeoutMs: number | undefined) => {
+      const setup = { ...SETUP, faults: true, config: { ...CONFIG, connectTimeoutMs } };
+      const commands = fc.sample(
+        fc.oneof(...commandArbitraries(referenceAdapter.supports, setup)),
+        {
+          seed: 1,
+          numRuns: 3_000,
+        },
+      );
+      return commands.filter((c) => c instanceof ConnectFaultCommand && c.mode === "hang").length;
+    };
+    assert.equal(hangs(undefined), 0);
+    assert.ok(hangs(50) > 0);
+  });
+});
+
+describe("heal", () => {
+  test("probes capacity only after a backoff armed by a connect timing out during heal", async () => {
+    // A hung connect times out at t=79 and arms a 23 ms backoff past the heal's horizon (97 ms):
+    // probing at once queued the probe's acquires until maxWaiters refused one.
+    const setup: RunSetup = {
+      ...SETUP,
+      config: {
+        ...CONFIG,
+        routes: ["r0", "r1", "r2"],
+        maxTotal: 3,
+        maxPerRoute: 3,
+        maxPerRouteOverrides: { r1: 1 },
+        maxConnecting: 3,
+        maxWaiters: 2,
+        connectTimeoutMs: 79,
+        reconnectBackoffMs: 23,
+        reconnectBackoffMaxMs: 23,
+      },
+      keepAliveHintMs: 96,
+      faults: true,
+    };
+    const commands = [new ConnectFaultCommand("r0", "hang"), new AcquireCommand("r0", false)];
+    const rules = RULES.filter((rule) => rule.id === "LIV-2");
+    await runCase(referenceAdapter, { setup, commands }, { rules });
   });
 });

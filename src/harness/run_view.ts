@@ -125,7 +125,10 @@ export interface CapacityProbe {
 /**
  * Whether an idle socket is certainly still usable: open, not past any
  * configured deadline (with the tolerance as margin), of the current
- * generation and not known dead. Rules that demand reuse consider only these.
+ * generation, not known dead, and with no request in flight (a socket a pool
+ * has sent a request on is in use even before any caller holds it: an HTTP
+ * agent's lease resolves only with the response head). Rules that demand
+ * reuse consider only these.
  *
  * @param run The run.
  * @param use The socket's use.
@@ -143,11 +146,13 @@ export interface CapacityProbe {
 export function certainlyUsable(run: RunView, use: SocketUse): boolean {
   if (use.idleSince === undefined || use.socket.state !== "open") return false;
   if (use.generation !== run.generation || use.observedDeadSeq !== undefined) return false;
-  if (use.brokenSeq !== undefined) return false;
+  if (use.brokenSeq !== undefined || use.socket.inFlight > 0) return false;
   const { config } = run.setup;
   const now = run.now();
   const margin = run.supports.toleranceMs + 1;
   const keepAlive = use.idleHint?.timeoutMs ?? config.defaultKeepAliveMs;
+  // The earliest TTL deadline a pool may keep: one counting from the start of
+  // the connect may already have expired it (EXP-1 judges the latest one).
   if (config.ttlMs !== undefined && now + margin >= use.socket.createdAt + config.ttlMs) {
     return false;
   }

@@ -1,4 +1,11 @@
-import type { PoolReport } from "../harness/result.ts";
+import type { PoolReport, RuleStatus } from "../harness/result.ts";
+import { setupLine } from "./_setup_line.ts";
+
+const SKIPPED: ReadonlySet<RuleStatus> = new Set<RuleStatus>([
+  "not-applicable",
+  "not-verified",
+  "expected-fail",
+]);
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -6,8 +13,10 @@ function escapeXml(text: string): string {
 
 /**
  * Render reports as JUnit XML: one test suite per adapter, one test case per
- * rule; failures carry the counterexample, not-applicable and expected
- * failures are skipped, an unexpected pass is a failure.
+ * rule; failures carry the counterexample (with its drawn setup),
+ * not-applicable, not-verified and expected failures are skipped, an
+ * unexpected pass is a failure. Runs without a verdict go to the suite's
+ * `system-out`.
  *
  * @param reports One report per adapter.
  * @returns XML text.
@@ -28,16 +37,16 @@ export function renderJunit(reports: readonly PoolReport[]): string {
     const failures = report.rules.filter((r) =>
       r.status === "fail" || r.status === "unexpected-pass"
     ).length;
-    const skipped =
-      report.rules.filter((r) => r.status === "not-applicable" || r.status === "expected-fail")
-        .length;
+    const skipped = report.rules.filter((r) => SKIPPED.has(r.status)).length;
     const cases = report.rules.map((rule) => {
       const open = `    <testcase classname="${escapeXml(report.adapter)}" name="${
         escapeXml(`${rule.id} ${rule.title}`)
       }">`;
       const c = rule.counterexample;
       if (rule.status === "fail") {
-        const body = c === undefined ? "" : [...c.steps, `replay: ${c.replay}`].join("\n");
+        const body = c === undefined
+          ? ""
+          : [`setup: ${setupLine(c.setup)}`, ...c.steps, `replay: ${c.replay}`].join("\n");
         return `${open}\n      <failure message="${escapeXml(c?.message ?? "failed")}">${
           escapeXml(body)
         }</failure>\n    </testcase>`;
@@ -47,7 +56,7 @@ export function renderJunit(reports: readonly PoolReport[]): string {
           escapeXml(`passed but expected to fail: ${rule.reason}`)
         }"/>\n    </testcase>`;
       }
-      if (rule.status === "not-applicable" || rule.status === "expected-fail") {
+      if (SKIPPED.has(rule.status)) {
         return `${open}\n      <skipped message="${
           escapeXml(`${rule.status}: ${rule.reason ?? ""}`)
         }"/>\n    </testcase>`;
@@ -55,11 +64,18 @@ export function renderJunit(reports: readonly PoolReport[]): string {
       return `${open}</testcase>`;
     });
     const time = (report.durationMs / 1000).toFixed(3);
+    const out = report.inconclusive === undefined ? "" : `\n    <system-out>${
+      escapeXml(
+        `${report.inconclusive.runs} runs ended without a verdict: ${
+          report.inconclusive.reasons.join("; ")
+        }`,
+      )
+    }</system-out>`;
     return `  <testsuite name="${
       escapeXml(report.adapter)
     }" tests="${report.rules.length}" failures="${failures}" errors="${report.errors.length}" skipped="${skipped}" time="${time}">\n${
       cases.join("\n")
-    }\n  </testsuite>`;
+    }${out}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${
     suites.join("\n")

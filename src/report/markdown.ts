@@ -4,6 +4,7 @@ const CELL: Record<RuleStatus, string> = {
   "pass": "✅ pass",
   "fail": "❌ fail",
   "not-applicable": "n/a",
+  "not-verified": "⏳ not verified",
   "expected-fail": "⚠️ known",
   "unexpected-pass": "❗ passes (expected fail)",
 };
@@ -38,6 +39,10 @@ export function renderMarkdown(reports: readonly PoolReport[]): string {
     });
     return `| ${id} | ${title.replaceAll("|", "\\|")} | ${cells.join(" | ")} |`;
   });
-  const seeds = reports.map((r) => `${r.adapter}: seed ${r.seed}, ${r.runs} runs`).join("; ");
+  const seeds = reports.map((r) =>
+    `${r.adapter}: seed ${r.seed}, ${r.runs} runs${
+      r.inconclusive === undefined ? "" : ` (${r.inconclusive.runs} without a verdict)`
+    }`
+  ).join("; ");
   return `${header}\n${line}\n${rows.join("\n")}\n\n${seeds}\n`;
 }

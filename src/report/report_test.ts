@@ -22,7 +22,21 @@ const report: PoolReport = {
       counterexample: {
         message: "3 live connections to r0; its limit is 2",
         step: 3,
-        setup: {} as never,
+        setup: {
+          config: {
+            routes: ["r0", "r1"],
+            maxTotal: 2,
+            maxPerRoute: 1,
+            maxPerRouteOverrides: {},
+            connectTimeoutMs: 11,
+            honourKeepAliveMax: false,
+          },
+          acquireTimeoutMs: 8,
+          connectLatencyMs: 1,
+          responseLatencyMs: 0,
+          faults: true,
+          heavy: false,
+        } as never,
         commands: ['acquire("r0")'],
         steps: ["1. t=0 acquire #1 r0"],
         ledger: ['{"seq":1}'],
@@ -37,7 +51,14 @@ const report: PoolReport = {
       status: "not-applicable",
       reason: "needs capability 'multiplexed'",
     },
+    {
+      id: "STA-1",
+      title: "Stats",
+      status: "not-verified",
+      reason: "checking stopped at its real-time budget of 50 ms",
+    },
   ],
+  inconclusive: { runs: 4, reasons: ["the pool never settled (busy without end)"] },
 };
 
 describe("renderers", () => {
@@ -52,7 +73,17 @@ describe("renderers", () => {
     );
   });
 
-  test("JSON round-trips the report", () => {
+  test("text prints a counterexample's drawn setup, not-verified rules and inconclusive runs", () => {
+    const text = renderText(report);
+    assert.match(
+      text,
+      /setup: routes r0,r1; maxTotal 2; maxPerRoute 1; connectTimeout 11 ms; acquireTimeout 8 ms; connectLatency 1 ms; responseLatency 0 ms; faults yes; load light/,
+    );
+    assert.match(text, /n\/v +STA-1 +Stats \(checking stopped/);
+    assert.match(text, /INCONCLUSIVE 4 runs ended without a verdict: the pool never settled/);
+  });
+
+  test("JSON round-trips the report, not-verified rules and inconclusive runs included", () => {
     assert.deepEqual(
       JSON.parse(renderJson([report])).reports[0],
       JSON.parse(JSON.stringify(report)),
@@ -61,14 +92,21 @@ describe("renderers", () => {
 
   test("JUnit marks failures and skips not-applicable rules", () => {
     const xml = renderJunit([report]);
-    assert.match(xml, /<testsuite name="sample" tests="3" failures="1" errors="0" skipped="1"/);
-    assert.match(xml, /<failure message="3 live connections to r0; its limit is 2">/);
+    assert.match(xml, /<testsuite name="sample" tests="4" failures="1" errors="0" skipped="2"/);
+    assert.match(
+      xml,
+      /<failure message="3 live connections to r0; its limit is 2">setup: routes r0,r1;/,
+    );
+    assert.match(xml, /<skipped message="not-verified: checking stopped/);
+    assert.match(xml, /<system-out>4 runs ended without a verdict/);
   });
 
   test("Markdown matrix has a row per rule and a column per adapter", () => {
     const md = renderMarkdown([report, { ...report, adapter: "other" }]);
     assert.match(md, /\| Rule \| Title \| sample \| other \|/);
     assert.match(md, /\| LIM-2 \| Per route \| ❌ fail \| ❌ fail \|/);
+    assert.match(md, /\| STA-1 \| Stats \| ⏳ not verified \| ⏳ not verified \|/);
+    assert.match(md, /sample: seed 7, 3 runs \(4 without a verdict\)/);
   });
 });
 

@@ -1,9 +1,11 @@
 import type { PoolReport, RuleResult } from "../harness/result.ts";
+import { setupLine } from "./_setup_line.ts";
 
 const MARK: Record<RuleResult["status"], string> = {
   "pass": "pass",
   "fail": "FAIL",
   "not-applicable": "n/a ",
+  "not-verified": "n/v ",
   "expected-fail": "xfail",
   "unexpected-pass": "XPASS",
 };
@@ -13,6 +15,7 @@ function counterexample(result: RuleResult): string[] {
   if (c === undefined) return [];
   return [
     `    ${c.message}`,
+    `    setup: ${setupLine(c.setup)}`,
     `    counterexample (${c.commands.length} commands, seed ${c.seed}, path ${c.path}):`,
     ...c.steps.map((line) => `      ${line}`),
     `    ledger around the failure:`,
@@ -23,7 +26,8 @@ function counterexample(result: RuleResult): string[] {
 
 /**
  * Render a report for a terminal: one line per rule, and for each failure its
- * message, numbered steps, ledger excerpt and replay command.
+ * message, drawn setup, numbered steps, ledger excerpt and replay command;
+ * then runs that ended without a verdict, errors and nondeterminism.
  *
  * @param report The report.
  * @returns Plain text ending with a newline.
@@ -54,6 +58,14 @@ export function renderText(report: PoolReport): string {
       `  ${MARK[result.status].padEnd(5)} ${result.id.padEnd(6)} ${result.title}${reason}`,
     );
     if (result.status === "fail") lines.push(...counterexample(result));
+  }
+  const inconclusive = report.inconclusive;
+  if (inconclusive !== undefined) {
+    lines.push(
+      `  INCONCLUSIVE ${inconclusive.runs} runs ended without a verdict: ${
+        inconclusive.reasons.join("; ")
+      }`,
+    );
   }
   for (const error of report.errors) lines.push(`  ERROR ${error}`);
   if (report.nondeterminism !== undefined) lines.push(`  NONDETERMINISM ${report.nondeterminism}`);

@@ -69,7 +69,7 @@ function leaseCommands(supports: Supports, setup: RunSetup): Weighted[] {
   const list: Weighted[] = [
     {
       arbitrary: fc.tuple(route, timed).map(([r, t]) => new AcquireCommand(r, t)),
-      weight: setup.heavy ? 12 : 6,
+      weight: setup.heavy ? 12 : 10,
     },
     {
       arbitrary: fc.tuple(
@@ -118,13 +118,15 @@ function hintCommands(setup: RunSetup): Weighted[] {
   }];
 }
 
-function faultCommands(supports: Supports, setup: RunSetup): Weighted[] {
+function faultCommands(setup: RunSetup): Weighted[] {
   const route = routeArbitrary(setup.config.routes);
   const index = fc.nat({ max: 15 });
   const modes = fc.constantFrom("ok", "refuse", "refuse", "hang") as fc.Arbitrary<
     "ok" | "refuse" | "hang"
   >;
-  const hangs = supports.capabilities.includes("connectTimeout");
+  // A hung connect without a connect timeout keeps its slot for good: that
+  // asks nothing of the pool a rule could judge, only starves the run.
+  const hangs = setup.config.connectTimeoutMs !== undefined;
   return [
     {
       arbitrary: fc.tuple(route, hangs ? modes : fc.constantFrom("ok", "refuse") as typeof modes)
@@ -231,7 +233,9 @@ function untimedCommands(supports: Supports, setup: RunSetup): readonly Template
   const { routes } = setup.config;
   const key = `${
     routes.join(",")
-  }|${setup.heavy}|${setup.faults}|${setup.keepAliveHintMs}|${setup.keepAliveMax}`;
+  }|${setup.heavy}|${setup.faults}|${setup.keepAliveHintMs}|${setup.keepAliveMax}|${
+    setup.config.connectTimeoutMs === undefined
+  }`;
   let byShape = CACHE.get(supports);
   if (byShape === undefined) CACHE.set(supports, byShape = new Map());
   let templates = byShape.get(key);
@@ -252,7 +256,7 @@ function buildTemplates(supports: Supports, setup: RunSetup): Template[] {
     },
     ...hintCommands(setup),
     ...(setup.faults
-      ? [...faultCommands(supports, setup), ...maintenanceCommands(supports)]
+      ? [...faultCommands(setup), ...maintenanceCommands(supports)]
       : evictionCommands(supports)),
   ];
   if (supports.capabilities.includes("multiplexed")) {

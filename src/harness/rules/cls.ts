@@ -6,10 +6,13 @@ export const cls1: Rule = {
   group: "CLS",
   title: "Close rejects every pending acquire with a clear error, and later acquires too",
   rationale:
-    "Shutdown must not strand callers: a waiter left pending by close hangs the shutdown of whatever awaits it, and an acquire after close that succeeds leaks a connection.",
+    "Shutdown must not strand callers: a waiter left pending by close hangs the shutdown of whatever awaits it, and an acquire after close that succeeds leaks a connection. A pool that declares it drops waiters on close is judged too and fails here, once: LIV-1 does not report those waiters again. A pool that drains waiters with released connections is not judged.",
   source: "CMAP (close fails checkouts with PoolClosedError); tarn destroy",
   needs: [],
-  when: { text: "closeWaiters is reject", test: (s) => s.policies.closeWaiters === "reject" },
+  when: {
+    text: "closeWaiters is reject or drop (a pool that drops waiters is judged, and fails)",
+    test: (s) => s.policies.closeWaiters !== "drain",
+  },
   start(run) {
     let checkedUntil = 0;
     return {

@@ -8,8 +8,9 @@ export const exp1: Rule = {
   group: "EXP",
   title: "No connection is leased past its TTL",
   rationale:
-    "A time to live bounds how long a connection may be used at all (DNS changes, server rotation); handing one out past it defeats the setting. Deadlines are strict, as Apache's: expired means deadline < now.",
-  source: "Apache HttpCore 5 PoolEntry (timeToLive, expiry = min(keep-alive, created + TTL))",
+    "A time to live bounds how long a connection may be used at all (DNS changes, server rotation); handing one out past it defeats the setting. The TTL runs from the moment the connection is established, as Apache assigns it and pg-pool arms maxLifetimeSeconds once connected; a pool that counts it from the start of the connect is stricter and passes too. Deadlines are strict, as Apache's: expired means deadline < now.",
+  source:
+    "Apache HttpCore 5 PoolEntry (timeToLive from assignConnection, expiry = min(keep-alive, created + TTL)); pg-pool maxLifetimeSeconds",
   needs: ["ttl"],
   when: NOT_MULTIPLEXED,
   start(run) {
@@ -23,9 +24,10 @@ export const exp1: Rule = {
           const { facts, settledAt, id } = event.acquire;
           const socket = run.network.socket(facts!.socketId);
           if (socket === undefined) continue;
-          const deadline = socket.createdAt + ttl;
+          const start = socket.readyAt ?? socket.createdAt;
+          const deadline = start + ttl;
           if (settledAt! > deadline + tolerance) {
-            return `acquire #${id} got socket #${socket.id} at t=${settledAt}; created at t=${socket.createdAt}, TTL ${ttl} ms, so it expired after t=${deadline}`;
+            return `acquire #${id} got socket #${socket.id} at t=${settledAt}; established at t=${start}, TTL ${ttl} ms, so it expired after t=${deadline}`;
           }
         }
         return undefined;
@@ -198,7 +200,10 @@ export const exp5: Rule = {
             } else {
               const keepAlive = use.idleHint?.timeoutMs ?? defaultKeepAliveMs;
               const deadlines = [
-                ttlMs === undefined ? Infinity : use.socket.createdAt + ttlMs,
+                // The latest TTL deadline a pool may keep (see EXP-1).
+                ttlMs === undefined
+                  ? Infinity
+                  : (use.socket.readyAt ?? use.socket.createdAt) + ttlMs,
                 keepAlive === undefined ? Infinity : use.idleSince + keepAlive,
               ];
               const deadline = Math.min(...deadlines);

@@ -1,6 +1,9 @@
 import type { Rule } from "../rule.ts";
 import { certainlyUsable } from "../run_view.ts";
+import type { Route } from "../../net/types.ts";
+import type { RunView } from "../run_view.ts";
 import { hasCapacity, mayBeBackingOff } from "./ord.ts";
+import { beingServed, connects, handOvers, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** LIV-1: once faults stop and holders release, every acquire settles. */
@@ -9,15 +12,18 @@ export const liv1: Rule = {
   group: "LIV",
   title: "Once faults stop and holders release, every acquire settles",
   rationale:
-    "A pool that loses track of a waiter (a missed wake-up, a leaked slot) hangs its caller forever; after the faults end and every lease is back, nothing may still be waiting.",
+    "A pool that loses track of a waiter (a missed wake-up, a leaked slot) hangs its caller forever; after the faults end and every lease is back, nothing may still be waiting. Waiters that close() left pending in a pool that declares it drops them on close are CLS-1's finding, not this rule's.",
   source: "Liveness of every pool; generic-pool and tarn issue histories (stuck acquires)",
   needs: [],
   start(run) {
     return {
       healed() {
         const before = run.probeStep ?? Infinity;
-        const acquires = run.acquires.filter((a) => a.status === "pending" && a.startStep < before)
-          .map((a) => `acquire #${a.id} (${a.route})`);
+        // Waiters that close() dropped, as the pool declares, are CLS-1's finding.
+        const dropped = run.supports.policies.closeWaiters === "drop" ? run.closeStep ?? -1 : -1;
+        const acquires = run.acquires.filter((a) =>
+          a.status === "pending" && a.startStep < before && a.startStep > dropped
+        ).map((a) => `acquire #${a.id} (${a.route})`);
         const sends = run.sends.filter((s) => s.status === "pending").map((s) =>
           `send #${s.seq} (${s.route})`
         );
@@ -60,26 +66,27 @@ export const liv3: Rule = {
   title:
     "While a waiter's route has spare capacity and no backoff applies, the pool is opening a connection or handing one over",
   rationale:
-    "A waiter must not sit idle next to free capacity or an idle connection of its route; that is a missed wake-up, and it turns into a timeout for the caller.",
-  source: "Apache HttpCore 5 StrictConnPool.processPendingRequests; CMAP checkOut",
+    "A waiter must not sit idle next to free capacity or an idle connection of its route; that is a missed wake-up, and it turns into a timeout for the caller. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (CMAP; LIM-4 and ORD-1 count the same way): it may wait for its own connect while another connection of its route idles. Nor is an acquire a connection is being handed over to (one no caller holds yet, with a request in flight: an HTTP agent's lease resolves only with the response head), and such a connection is not idle. So the waiters are, per route, the pending acquires beyond the connects and hand-overs in progress, and a route with either in progress is being served. A lease still held on a connection that has closed is not free capacity: a pool may count it against its limits until the holder releases it (STA-1).",
+  source:
+    "Apache HttpCore 5 StrictConnPool.processPendingRequests; CMAP checkOut (pending connections)",
   needs: [],
   when: NOT_MULTIPLEXED,
   start(run) {
     return {
       step() {
         if (run.closeSeq !== undefined || run.paused) return undefined;
-        const ledger = run.network.ledger;
-        const pending = run.acquires.filter((a) => a.status === "pending");
-        for (const record of pending) {
+        const queued = waiters(run);
+        for (const record of queued) {
           const idle = run.uses().find((u) =>
             u.socket.route === record.route && u.holder === undefined && certainlyUsable(run, u)
           );
           if (idle !== undefined) {
-            return `waiter #${record.id} (${record.route}) waits while socket #${idle.socket.id} of its route idles`;
+            return `waiter #${record.id} (${record.route}) waits while socket #${idle.socket.id} of its route idles${
+              servedBefore(run, record.route)
+            }`;
           }
-          if (!hasCapacity(run, record.route)) continue;
-          if (ledger.sockets({ route: record.route, state: "connecting" }).length > 0) continue;
-          if (pending.some((o) => o.id < record.id && !hasCapacity(run, o.route))) continue;
+          if (!hasCapacity(run, record.route) || beingServed(run, record.route)) continue;
+          if (queued.some((o) => o.id < record.id && !hasCapacity(run, o.route))) continue;
           if (mayBeBackingOff(run, record.route)) continue;
           return `waiter #${record.id} (${record.route}) waits with spare capacity and no connect in progress`;
         }
@@ -88,6 +95,20 @@ export const liv3: Rule = {
     };
   },
 };
+
+/** The message's note on the route's older acquires taken as served by connects or hand-overs. */
+function servedBefore(run: RunView, route: Route): string {
+  const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const parts = [];
+  const connecting = connects(run, route);
+  const handing = handOvers(run, route);
+  if (connecting > 0) parts.push(`${counted(connecting, "connect")} in progress`);
+  if (handing > 0) parts.push(`${counted(handing, "connection")} being handed over`);
+  if (parts.length === 0) return "";
+  return ` (beyond the oldest pending acquires of ${route}, taken as served by its ${
+    parts.join(" and ")
+  })`;
+}
 
 /** The LIV group. */
 export const LIV_RULES: readonly Rule[] = [liv1, liv2, liv3];

@@ -77,7 +77,7 @@ export const lse3: Rule = {
   group: "LSE",
   title: "An idle usable connection of the route is reused before a new one is opened",
   rationale:
-    "Reuse is the reason a pool exists: opening a new connection while a usable one idles wastes a handshake and, under load, exhausts the limits and the server.",
+    "Reuse is the reason a pool exists: opening a new connection while a usable one idles wastes a handshake and, under load, exhausts the limits and the server. A connection with a request in flight is in use, not idle, even before a caller holds it: an HTTP agent hands a free socket to a request at once, but its lease resolves only with the response head.",
   source: "Apache HttpCore 5 StrictConnPool.lease; CMAP checkOut (available connections first)",
   needs: [],
   when: NOT_MULTIPLEXED,

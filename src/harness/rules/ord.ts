@@ -3,26 +3,47 @@ import type { AcquireRecord } from "../observations.ts";
 import type { Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
+import { beingServed, connectsAt, waiters } from "./_waiters.ts";
 
-/** Older acquires of the route still pending when `record` was served, ignoring those about to time out. */
-function olderWaiter(run: RunView, record: AcquireRecord): AcquireRecord | undefined {
+/**
+ * An older waiter of the route that `record` was served before: the older
+ * acquires still pending when it was served (ignoring those about to time
+ * out), when there were more of them than connects in progress on the route
+ * at that moment. An acquire bound to a connect in progress of its route is a
+ * pending connection, not a waiter (CMAP, LIM-4); which acquires the connects
+ * serve is not witnessed, so only the count is judged.
+ */
+function olderWaiter(
+  run: RunView,
+  record: AcquireRecord,
+): { older: AcquireRecord; pending: number; connecting: number } | undefined {
   const margin = run.supports.toleranceMs;
+  const older: AcquireRecord[] = [];
   for (let i = record.id - 2; i >= 0; i--) {
-    const older = run.acquires[i]!;
-    if (older.route !== record.route) continue;
-    const stillWaiting = older.status === "pending" ||
-      (older.settleSeq !== undefined && older.settleStep === record.settleStep &&
-        older.settleOrder! > record.settleOrder!);
-    if (!stillWaiting || older.startStep === record.settleStep) continue;
+    const candidate = run.acquires[i]!;
+    if (candidate.route !== record.route) continue;
+    const stillWaiting = candidate.status === "pending" ||
+      (candidate.settleSeq !== undefined && candidate.settleStep === record.settleStep &&
+        candidate.settleOrder! > record.settleOrder!);
+    if (!stillWaiting || candidate.startStep === record.settleStep) continue;
     if (
-      older.timeoutMs !== undefined &&
-      older.startedAt + older.timeoutMs <= record.settledAt! + margin
+      candidate.timeoutMs !== undefined &&
+      candidate.startedAt + candidate.timeoutMs <= record.settledAt! + margin
     ) {
       continue;
     }
-    return older;
+    older.push(candidate);
   }
-  return undefined;
+  if (older.length === 0) return undefined;
+  const connecting = connectsAt(run, record.route, record.settleSeq!);
+  if (older.length <= connecting) return undefined;
+  return { older: older[0]!, pending: older.length, connecting };
+}
+
+/** The message's note on connects in progress, when there were any. */
+function beyondConnects(found: { pending: number; connecting: number }, route: Route): string {
+  if (found.connecting === 0) return "";
+  return ` (${found.pending} older acquires of ${route} were pending, only ${found.connecting} of them can have had a connect in progress)`;
 }
 
 /** ORD-1: waiters of one route are served in arrival order. */
@@ -31,8 +52,9 @@ export const ord1: Rule = {
   group: "ORD",
   title: "Waiters of one route are served in arrival order",
   rationale:
-    "FIFO service bounds every waiter's latency; serving a newer waiter first starves old ones under sustained load, which shows up as timeouts at the tail.",
-  source: "Apache HttpCore 5 StrictConnPool (pending queue FIFO); CMAP (older waiters first)",
+    "FIFO service bounds every waiter's latency; serving a newer waiter first starves old ones under sustained load, which shows up as timeouts at the tail. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in LIM-4): a pool may let it wait for its own connect while a connection freed meanwhile serves a newer acquire. So, per route, only the pending acquires beyond the connects in progress are waiters: the rule fails when a newer acquire is served while more older ones of its route are pending than it had connects in progress.",
+  source:
+    "Apache HttpCore 5 StrictConnPool (pending queue FIFO); CMAP (older waiters first; a pending connection is not in the wait queue)",
   needs: [],
   when: {
     text: "waiterOrder is fifo and not multiplexed",
@@ -45,9 +67,12 @@ export const ord1: Rule = {
           if (event.kind !== "acquire-resolved") continue;
           const record = event.acquire;
           if (record.settleStep === record.startStep) continue;
-          const older = olderWaiter(run, record);
-          if (older !== undefined) {
-            return `waiter #${record.id} (${record.route}, since t=${record.startedAt}) was served at t=${record.settledAt} before the older waiter #${older.id} (since t=${older.startedAt})`;
+          const found = olderWaiter(run, record);
+          if (found !== undefined) {
+            const { older } = found;
+            return `waiter #${record.id} (${record.route}, since t=${record.startedAt}) was served at t=${record.settledAt} before the older waiter #${older.id} (since t=${older.startedAt})${
+              beyondConnects(found, record.route)
+            }`;
           }
         }
         return undefined;
@@ -62,8 +87,9 @@ export const ord2: Rule = {
   group: "ORD",
   title: "A new acquire does not overtake an older waiter of the same route (when declared)",
   rationale:
-    "Letting fresh acquires take connections that free up while others wait (barging) improves throughput but can starve waiters indefinitely; a pool that declares no overtaking must hand freed connections to the queue first.",
-  source: "CMAP (wait queue fairness); generic-pool fifo",
+    "Letting fresh acquires take connections that free up while others wait (barging) improves throughput but can starve waiters indefinitely; a pool that declares no overtaking must hand freed connections to the queue first. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in ORD-1 and LIM-4): per route, only the pending acquires beyond the connects in progress are waiters a new acquire must not overtake.",
+  source:
+    "CMAP (wait queue fairness; a pending connection is not in the wait queue); generic-pool fifo",
   needs: [],
   when: {
     text: "overtaking is declared false and not multiplexed",
@@ -76,9 +102,12 @@ export const ord2: Rule = {
           if (event.kind !== "acquire-resolved") continue;
           const record = event.acquire;
           if (record.settleStep !== record.startStep) continue;
-          const older = olderWaiter(run, record);
-          if (older !== undefined) {
-            return `new acquire #${record.id} (${record.route}) was served at once at t=${record.settledAt} while waiter #${older.id} (since t=${older.startedAt}) kept waiting`;
+          const found = olderWaiter(run, record);
+          if (found !== undefined) {
+            const { older } = found;
+            return `new acquire #${record.id} (${record.route}) was served at once at t=${record.settledAt} while waiter #${older.id} (since t=${older.startedAt}) kept waiting${
+              beyondConnects(found, record.route)
+            }`;
           }
         }
         return undefined;
@@ -90,21 +119,30 @@ export const ord2: Rule = {
 /**
  * Whether a route could open one more connection now. Half-closed sockets
  * count: the pool cannot know of a half-close before it probes or uses them.
+ * A lease still held on a socket that has closed counts too, against its
+ * route and the total: a pool may keep counting it until its holder releases
+ * it (see STA-1), so its slot is not spare capacity anyone may demand.
  */
 export function hasCapacity(run: RunView, route: Route): boolean {
   const ledger = run.network.ledger;
   const live = ledger.live();
+  let total = live.length;
   let ofRoute = 0;
   let connecting = 0;
   for (const id of live) {
     if (ledger.routeOf(id) === route) ofRoute++;
     if (ledger.stateOf(id) === "connecting") connecting++;
   }
+  for (const use of run.uses()) {
+    if (use.socket.state !== "closed" || use.holder?.status !== "leased") continue;
+    total++;
+    if (use.socket.route === route) ofRoute++;
+  }
   const { maxTotal, maxConnecting } = run.setup.config;
   const connectCap = run.supports.capabilities.includes("maxConnecting")
     ? maxConnecting
     : undefined;
-  return live.length < maxTotal && ofRoute < run.limitOf(route) &&
+  return total < maxTotal && ofRoute < run.limitOf(route) &&
     (connectCap === undefined || connecting < connectCap);
 }
 
@@ -127,23 +165,20 @@ export const ord3: Rule = {
   title:
     "No head-of-line blocking across routes: a waiter whose route has capacity is served even when an older waiter of another route is blocked",
   rationale:
-    "A queue shared by all routes must not let one saturated destination stall requests to healthy ones; Apache keeps per-route pending lists for this reason.",
-  source: "Apache HttpCore 5 StrictConnPool (per-route pending, processPendingRequests)",
+    "A queue shared by all routes must not let one saturated destination stall requests to healthy ones; Apache keeps per-route pending lists for this reason. The waiters are, per route, the pending acquires beyond the route's connects in progress (an acquire bound to its own connect is a pending connection, not a waiter: CMAP, LIM-4, ORD-1) and beyond its connections being handed over (one no caller holds yet, with a request in flight: an HTTP agent's lease resolves only with the response head); a route with either in progress is being served.",
+  source:
+    "Apache HttpCore 5 StrictConnPool (per-route pending, processPendingRequests); CMAP (pending connections)",
   needs: [],
   when: NOT_MULTIPLEXED,
   start(run) {
     return {
       step() {
         if (run.closeSeq !== undefined || run.paused) return undefined;
-        const pending = run.acquires.filter((a) => a.status === "pending");
-        for (const record of pending) {
-          if (!hasCapacity(run, record.route)) continue;
-          const connecting = run.network.ledger.sockets({
-            route: record.route,
-            state: "connecting",
-          });
-          if (connecting.length > 0 || mayBeBackingOff(run, record.route)) continue;
-          const blocked = pending.find((o) => o.id < record.id && o.route !== record.route);
+        const queued = waiters(run);
+        for (const record of queued) {
+          if (!hasCapacity(run, record.route) || beingServed(run, record.route)) continue;
+          if (mayBeBackingOff(run, record.route)) continue;
+          const blocked = queued.find((o) => o.id < record.id && o.route !== record.route);
           if (blocked !== undefined && !hasCapacity(run, blocked.route)) {
             return `waiter #${record.id} (${record.route}) has capacity but is neither served nor connecting, behind blocked waiter #${blocked.id} (${blocked.route})`;
           }

@@ -1,52 +1,159 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { RouteStats } from "../adapter.ts";
-import type { AcquireRecord } from "../observations.ts";
-import type { Rule } from "../rule.ts";
-import type { RunView, SocketUse } from "../run_view.ts";
+import type { LedgerEvent, SocketState } from "../../net/types.ts";
+import type { Capability } from "../capabilities.ts";
+import type { Policies, RouteStats, Supports } from "../adapter.ts";
+import type { AcquireRecord, CallerEvent, LeaseFacts } from "../observations.ts";
+import { type Rule, ruleApplies } from "../rule.ts";
+import { certainlyUsable, type RunView, type SocketUse } from "../run_view.ts";
+import { cls1 } from "./cls.ts";
+import { exp1, exp5 } from "./exp.ts";
 import { lim4 } from "./lim.ts";
+import { liv1, liv3 } from "./liv.ts";
+import { ord1, ord2, ord3 } from "./ord.ts";
 import { sta1 } from "./sta.ts";
 
-type State = "connecting" | "open" | "closed";
-
-function acquire(id: number, status: AcquireRecord["status"]): AcquireRecord {
-  return { id, route: "r0", status } as AcquireRecord;
+function acquire(
+  id: number,
+  status: AcquireRecord["status"],
+  more: Partial<AcquireRecord> = {},
+): AcquireRecord {
+  return { id, route: "r0", status, startStep: id, ...more } as AcquireRecord;
 }
 
-/** A run stub: acquires on route r0, sockets in the given states and holders. */
-function runOf(
-  acquires: AcquireRecord[],
-  sockets: { state: State; holder?: AcquireRecord }[],
-  extra: { maxWaiters?: number; stats?: RouteStats } = {},
-): RunView {
-  const uses = sockets.map(({ state, holder }, i) => ({
-    socket: { id: i + 1, route: "r0", state },
-    holder,
+interface SocketSpec {
+  state: SocketState;
+  holder?: AcquireRecord;
+  route?: string;
+  /** Who closed it, when closed (default the client). */
+  by?: "client" | "server" | "network";
+  createdAt?: number;
+  readyAt?: number;
+  brokenSeq?: number;
+  /** Requests in flight on it (default 0). */
+  inFlight?: number;
+}
+
+interface Extra {
+  maxWaiters?: number;
+  maxTotal?: number;
+  stats?: RouteStats;
+  capabilities?: Capability[];
+  policies?: Partial<Policies>;
+  ttlMs?: number;
+  routes?: string[];
+  closeStep?: number;
+  probeStep?: number;
+  /** Per-route limit, or limits by route (default 10). */
+  limit?: number | Record<string, number>;
+  /** The ledger's events (default: each socket created, then established or closed as its state says). */
+  events?: LedgerEvent[];
+}
+
+/** The events that bring sockets to the given states: all created, then each established or closed. */
+function eventsOf(sockets: SocketSpec[]): LedgerEvent[] {
+  const events: Omit<LedgerEvent, "seq">[] = [];
+  const at = (type: LedgerEvent["type"], i: number) =>
+    ({ type, t: 0, socketId: i + 1, route: sockets[i]!.route ?? "r0" }) as Omit<LedgerEvent, "seq">;
+  sockets.forEach((_, i) => events.push(at("ConnectionCreated", i)));
+  sockets.forEach((spec, i) => {
+    if (spec.state !== "connecting") events.push(at("ConnectionReady", i));
+    if (spec.state === "closed") events.push(at("ConnectionClosed", i));
+  });
+  return events.map((e, i) => ({ ...e, seq: i + 1 }) as LedgerEvent);
+}
+
+/** A run stub: acquires and sockets (route r0 unless given) in the given states and holders. */
+function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = {}): RunView {
+  const uses = sockets.map((spec, i) => ({
+    socket: {
+      id: i + 1,
+      route: spec.route ?? "r0",
+      state: spec.state,
+      createdAt: spec.createdAt ?? 0,
+      readyAt: spec.state === "connecting" ? undefined : spec.readyAt ?? spec.createdAt ?? 0,
+      inFlight: spec.inFlight ?? 0,
+    },
+    holder: spec.holder,
+    brokenSeq: spec.brokenSeq,
+    generation: 0,
+    idleSince: spec.holder === undefined && spec.state !== "connecting" ? 0 : undefined,
   })) as unknown as SocketUse[];
   const stats = extra.stats ?? { leased: 0, available: 0, pending: 0, connecting: 0 };
+  const states = (state: SocketState | readonly SocketState[] | undefined) =>
+    state === undefined ? () => true : (s: SocketState) => [state].flat().includes(s);
+  const routes = extra.routes ?? ["r0"];
+  const supports = {
+    capabilities: extra.capabilities ?? [],
+    policies: { closeWaiters: "reject", ...extra.policies },
+    toleranceMs: 0,
+  } as unknown as Supports;
   return {
-    setup: { config: { routes: ["r0"], maxWaiters: extra.maxWaiters } },
-    closeSeq: undefined,
+    setup: {
+      config: {
+        routes,
+        maxTotal: extra.maxTotal ?? 10,
+        maxWaiters: extra.maxWaiters,
+        ttlMs: extra.ttlMs,
+      },
+    },
+    supports,
+    closeSeq: extra.closeStep === undefined ? undefined : 1,
+    closeStep: extra.closeStep,
+    probeStep: extra.probeStep,
+    paused: false,
+    generation: 0,
+    now: () => 0,
     acquires,
+    sends: [],
     uses: () => uses,
-    pool: { stats: () => ({ total: stats, routes: { r0: stats } }) },
+    use: (id: number) => uses[id - 1],
+    limitOf: (route: string) =>
+      typeof extra.limit === "object" ? extra.limit[route] ?? 10 : extra.limit ?? 10,
+    pool: {
+      stats: () => ({ total: stats, routes: Object.fromEntries(routes.map((r) => [r, stats])) }),
+    },
     network: {
+      socket: (id: number) => uses[id - 1]?.socket,
       ledger: {
-        sockets: ({ state }: { state?: State }) =>
-          uses.filter((u) => u.socket.state === state).map((u) => u.socket.id),
+        events: extra.events ?? eventsOf(sockets),
+        sockets: (f: { route?: string; state?: SocketState | SocketState[] }) =>
+          uses.filter((u) =>
+            states(f.state)(u.socket.state) && (f.route === undefined || u.socket.route === f.route)
+          ).map((u) => u.socket.id),
+        live: () => uses.filter((u) => u.socket.state !== "closed").map((u) => u.socket.id),
+        routeOf: (id: number) => uses[id - 1]?.socket.route,
+        stateOf: (id: number) => uses[id - 1]?.socket.state,
+        closure: (id: number) =>
+          uses[id - 1]?.socket.state === "closed"
+            ? { t: 0, by: sockets[id - 1]!.by ?? "client", reason: "x" }
+            : undefined,
       },
     },
   } as unknown as RunView;
 }
 
-function check(rule: Rule, run: RunView): string | undefined {
-  const callers = run.acquires.map((acquire) => ({ kind: "acquire-started", acquire }) as const);
-  return rule.start(run).step?.({ run, ledger: [], callers });
+function check(rule: Rule, run: RunView, callers?: CallerEvent[]): string | undefined {
+  const events = callers ??
+    run.acquires.map((acquire) => ({ kind: "acquire-started", acquire }) as const);
+  return rule.start(run).step?.({ run, ledger: [], callers: events });
 }
+
+function healed(rule: Rule, run: RunView): string | undefined {
+  return rule.start(run).healed?.({ run, ledger: [], callers: [] });
+}
+
+const counts = (c: Partial<RouteStats>): RouteStats => ({
+  leased: 0,
+  available: 0,
+  pending: 0,
+  connecting: 0,
+  ...c,
+});
 
 describe("STA-1", () => {
   const held = acquire(1, "leased");
-  const stats = (leased: number) => ({ leased, available: 0, pending: 0, connecting: 0 });
+  const stats = (leased: number) => counts({ leased });
 
   test("a lease held on a closed socket may count as leased or not", () => {
     assert.equal(
@@ -73,6 +180,72 @@ describe("STA-1", () => {
       /leased is 2; the ledger and callers say 0 to 1/,
     );
   });
+
+  test("an acquire bound to a connect in progress may count as pending or not", () => {
+    const run = (pending: number) =>
+      runOf([acquire(1, "pending")], [{ state: "connecting" }], {
+        stats: counts({ pending, connecting: 1 }),
+      });
+    assert.equal(check(sta1, run(0)), undefined);
+    assert.equal(check(sta1, run(1)), undefined);
+    assert.match(check(sta1, run(2))!, /pending is 2; the ledger and callers say 0 to 1/);
+  });
+
+  test("pending acquires beyond the connects in progress must count", () => {
+    const run = runOf([acquire(1, "pending"), acquire(2, "pending")], [{ state: "connecting" }], {
+      stats: counts({ pending: 0, connecting: 1 }),
+    });
+    assert.match(check(sta1, run)!, /pending is 0; the ledger and callers say 1 to 2/);
+  });
+
+  describe("a socket reset or closed by the server while in the pool", () => {
+    const validating = { policies: { closeDetection: "check" } as Partial<Policies> };
+
+    test("may count as available in a pool that learns of deaths by checking", () => {
+      for (const by of ["network", "server"] as const) {
+        for (const available of [0, 1]) {
+          const run = runOf([], [{ state: "closed", by }], {
+            ...validating,
+            stats: counts({ available }),
+          });
+          assert.equal(check(sta1, run), undefined, `${by}, available ${available}`);
+        }
+      }
+    });
+
+    test("must not in a pool that hears of the close (closeDetection: event)", () => {
+      const run = runOf([], [{ state: "closed", by: "network" }], {
+        policies: { closeDetection: "event" },
+        capabilities: ["validateAfterInactivity"],
+        stats: counts({ available: 1 }),
+      });
+      assert.match(check(sta1, run)!, /available is 1; the ledger and callers say 0$/);
+    });
+
+    test("must not when the pool closed it, or it never opened, or it was released broken", () => {
+      const cases: SocketSpec[] = [
+        { state: "closed", by: "client" },
+        { state: "closed", by: "network", brokenSeq: 3 },
+        { state: "closed", by: "network" },
+      ];
+      for (const [i, spec] of cases.entries()) {
+        const run = runOf([], [spec], {
+          ...validating,
+          stats: counts({ available: 1 }),
+        });
+        if (i === 2) (run.uses()[0]!.socket as { readyAt: number | undefined }).readyAt = undefined;
+        assert.match(check(sta1, run)!, /available is 1/, `case ${i}`);
+      }
+    });
+
+    test("a leased one counts as leased or not, never as available", () => {
+      const run = runOf([held], [{ state: "closed", by: "network", holder: held }], {
+        ...validating,
+        stats: counts({ available: 1 }),
+      });
+      assert.match(check(sta1, run)!, /available is 1; the ledger and callers say 0$/);
+    });
+  });
 });
 
 describe("LIM-4", () => {
@@ -87,5 +260,255 @@ describe("LIM-4", () => {
     assert.match(check(lim4, run)!, /1 acquires waiting .*newest #2.*maxWaiters is 0/);
     const within = runOf(pending, [{ state: "connecting" }], { maxWaiters: 1 });
     assert.equal(check(lim4, within), undefined);
+  });
+});
+
+describe("capacity (LIV-3, ORD-3)", () => {
+  test("a lease held on a closed socket occupies its slot", () => {
+    const held = acquire(1, "leased");
+    const run = runOf(
+      [held, acquire(2, "pending")],
+      [{ state: "closed", by: "network", holder: held }],
+      { maxTotal: 1 },
+    );
+    assert.equal(check(liv3, run), undefined);
+  });
+
+  test("a closed socket no lease holds frees its slot", () => {
+    const run = runOf([acquire(1, "released"), acquire(2, "pending")], [{
+      state: "closed",
+      by: "network",
+    }], { maxTotal: 1 });
+    assert.match(check(liv3, run)!, /waiter #2 \(r0\) waits with spare capacity/);
+  });
+
+  test("ORD-3: a waiter behind a route full of closed leases is still judged", () => {
+    const held = acquire(1, "leased");
+    const blocked = acquire(2, "pending");
+    const other = acquire(3, "pending", { route: "r1" });
+    const sockets: SocketSpec[] = [{ state: "closed", by: "network", holder: held }];
+    const full = runOf([held, blocked, other], sockets, { maxTotal: 1, routes: ["r0", "r1"] });
+    // The total is full too: #3 has no capacity either.
+    assert.equal(check(ord3, full), undefined);
+    const roomy = runOf([held, blocked, other], sockets, { maxTotal: 2, routes: ["r0", "r1"] });
+    (roomy as { limitOf: (r: string) => number }).limitOf = () => 1;
+    assert.match(check(ord3, roomy)!, /waiter #3 \(r1\) has capacity .* behind blocked waiter #2/);
+  });
+});
+
+describe("EXP-1", () => {
+  const served = (settledAt: number, readyAt: number) => {
+    const record = acquire(1, "leased", {
+      settledAt,
+      facts: { socketId: 1 } as LeaseFacts,
+    });
+    const run = runOf([record], [{ state: "open", holder: record, createdAt: 0, readyAt }], {
+      ttlMs: 100,
+    });
+    return check(exp1, run, [{ kind: "acquire-resolved", acquire: record }]);
+  };
+
+  test("the TTL runs from the moment the connection was established", () => {
+    assert.equal(served(103, 3), undefined);
+    assert.match(
+      served(104, 3)!,
+      /got socket #1 at t=104; established at t=3, TTL 100 ms, so it expired after t=103/,
+    );
+  });
+
+  test("closeExpired() must close a connection only past the TTL counted from establishment", () => {
+    const at = (t: number) => {
+      const run = runOf([], [{ state: "open", createdAt: 0, readyAt: 3 }], {
+        ttlMs: 100,
+        capabilities: ["closeExpired"],
+      });
+      return check(exp5, run, [{ kind: "maintenance", op: "closeExpired", t, seq: 1 }]);
+    };
+    assert.equal(at(103), undefined);
+    assert.match(at(104)!, /closeExpired\(\) at t=104 left socket #1 open \(expired at t=103\)/);
+  });
+
+  test("reuse is demanded only before the TTL counted from the connect's start", () => {
+    const run = runOf([], [{ state: "open", createdAt: 0, readyAt: 3 }], { ttlMs: 100 });
+    (run as { now: () => number }).now = () => 99;
+    assert.equal(certainlyUsable(run, run.uses()[0]!), false);
+    (run as { now: () => number }).now = () => 98;
+    assert.equal(certainlyUsable(run, run.uses()[0]!), true);
+  });
+});
+
+describe("close and dropped waiters (CLS-1, LIV-1)", () => {
+  const supports = (closeWaiters: Policies["closeWaiters"]) =>
+    ({ capabilities: [], policies: { closeWaiters } }) as unknown as Supports;
+
+  test("CLS-1 judges pools that reject or drop waiters, not those that drain", () => {
+    assert.equal(ruleApplies(cls1, supports("reject")), true);
+    assert.equal(ruleApplies(cls1, supports("drop")), true);
+    assert.equal(ruleApplies(cls1, supports("drain")), false);
+  });
+
+  test("LIV-1 leaves waiters dropped by close to CLS-1", () => {
+    const dropped = acquire(1, "pending", { startStep: 1 });
+    const later = acquire(2, "pending", { startStep: 3 });
+    const drop = { policies: { closeWaiters: "drop" as const }, closeStep: 2 };
+    assert.equal(healed(liv1, runOf([dropped], [], drop)), undefined);
+    assert.match(healed(liv1, runOf([dropped, later], [], drop))!, /: acquire #2 \(r0\)$/);
+    const reject = { policies: { closeWaiters: "reject" as const }, closeStep: 2 };
+    assert.match(healed(liv1, runOf([dropped], [], reject))!, /acquire #1/);
+    assert.match(healed(liv1, runOf([dropped], [], { policies: drop.policies }))!, /acquire #1/);
+  });
+});
+
+describe("a connection being handed over (LSE-3, LIV-3, ORD-3)", () => {
+  // An HTTP lease resolves with the response head: until then the request the
+  // pool sent on a free socket is a pending acquire and no caller holds it.
+  test("a socket with a request in flight is not idle", () => {
+    const run = runOf([], [{ state: "open", inFlight: 1 }]);
+    assert.equal(certainlyUsable(run, run.uses()[0]!), false);
+    const idle = runOf([], [{ state: "open" }]);
+    assert.equal(certainlyUsable(idle, idle.uses()[0]!), true);
+  });
+
+  test("LIV-3: the acquire it is handed to is not a waiter", () => {
+    const pending = acquire(2, "pending");
+    const run = runOf([acquire(1, "released"), pending], [{ state: "open", inFlight: 1 }]);
+    assert.equal(check(liv3, run), undefined);
+  });
+
+  test("LIV-3: it serves one pending acquire of its route, not more", () => {
+    const pending = [acquire(2, "pending"), acquire(3, "pending")];
+    const sockets: SocketSpec[] = [{ state: "open", inFlight: 1 }, { state: "open" }];
+    assert.match(
+      check(liv3, runOf(pending, sockets))!,
+      /^waiter #3 \(r0\) waits while socket #2 of its route idles \(beyond the oldest pending acquires of r0, taken as served by its 1 connection being handed over\)$/,
+    );
+    const roomy = runOf(pending, [{ state: "open", inFlight: 1 }]);
+    assert.equal(check(liv3, roomy), undefined, "a hand-over in progress, as a connect, suffices");
+  });
+
+  test("ORD-3: a waiter whose route hands a connection over is being served", () => {
+    const held = acquire(1, "leased");
+    const blocked = acquire(2, "pending");
+    const other = acquire(3, "pending", { route: "r1" });
+    const sockets: SocketSpec[] = [
+      { state: "open", holder: held },
+      { state: "open", route: "r1", inFlight: 1 },
+    ];
+    const limits = { limit: { r0: 1, r1: 2 }, routes: ["r0", "r1"] };
+    assert.equal(check(ord3, runOf([held, blocked, other], sockets, limits)), undefined);
+    sockets[1]!.inFlight = 0;
+    sockets[1]!.state = "closed";
+    const stalled = runOf([held, blocked, other], sockets, limits);
+    assert.match(
+      check(ord3, stalled)!,
+      /waiter #3 \(r1\) has capacity .* behind blocked waiter #2/,
+    );
+  });
+});
+
+describe("an acquire bound to a connect in progress is not a waiter (ORD-1, ORD-2, ORD-3, LIV-3)", () => {
+  /** #2 resolved in step 3 on socket #2 while #1 (and #0 more older ones) are pending. */
+  const overtaking = (olderPending: number, connecting: number, sameStep = false) => {
+    const older = Array.from(
+      { length: olderPending },
+      (_, i) => acquire(i + 1, "pending", { startedAt: 0 }),
+    );
+    const id = olderPending + 1;
+    const served = acquire(id, "leased", {
+      startedAt: 1,
+      startStep: sameStep ? 3 : 2,
+      settledAt: 2,
+      settleStep: 3,
+      settleSeq: 1_000,
+      settleOrder: 1,
+    });
+    const sockets: SocketSpec[] = [
+      ...Array.from({ length: connecting }, () => ({ state: "connecting" as const })),
+      { state: "open", holder: served },
+    ];
+    const run = runOf([...older, served], sockets);
+    return check(sameStep ? ord2 : ord1, run, [{ kind: "acquire-resolved", acquire: served }]);
+  };
+
+  test("ORD-1: a newer acquire may be served while an older one waits for its own connect", () => {
+    assert.equal(overtaking(1, 1), undefined);
+    assert.equal(overtaking(2, 2), undefined);
+  });
+
+  test("ORD-1: older acquires beyond the connects in progress are waiters", () => {
+    assert.match(
+      overtaking(1, 0)!,
+      /^waiter #2 \(r0, since t=1\) was served at t=2 before the older waiter #1 \(since t=0\)$/,
+    );
+    assert.match(
+      overtaking(2, 1)!,
+      /waiter #3 .* before the older waiter #2 .* \(2 older acquires of r0 were pending, only 1 of them can have had a connect in progress\)$/,
+    );
+  });
+
+  test("ORD-1: the connects counted are those in progress when the newer acquire was served", () => {
+    const event = (type: "ConnectionCreated" | "ConnectionReady", socketId: number, seq: number) =>
+      ({ type, seq, t: 0, socketId, route: "r0" }) as LedgerEvent;
+    const judge = (order: [1 | 2, 1 | 2], settleSeq: number) => {
+      const first = acquire(1, "leased", {
+        startedAt: 0,
+        settleStep: 3,
+        settleSeq: 5,
+        settleOrder: 2,
+      });
+      const second = acquire(2, "leased", {
+        startedAt: 1,
+        settledAt: 2,
+        settleStep: 3,
+        settleSeq,
+        settleOrder: 1,
+      });
+      const sockets: SocketSpec[] = [
+        { state: "open", holder: first },
+        { state: "open", holder: second },
+      ];
+      const events = [
+        event("ConnectionCreated", 1, 1),
+        event("ConnectionCreated", 2, 2),
+        event("ConnectionReady", order[0], 3),
+        event("ConnectionReady", order[1], 4),
+      ];
+      const callers: CallerEvent[] = [{ kind: "acquire-resolved", acquire: second }];
+      return check(ord1, runOf([first, second], sockets, { events }), callers);
+    };
+    // Both settled in the same step; socket #1 became ready only after #2 was
+    // served on socket #2: #1 was waiting for its own connect.
+    assert.equal(judge([2, 1], 3), undefined);
+    // Socket #1 was ready before #2 was served: #1 was a waiter then.
+    assert.match(judge([1, 2], 4)!, /waiter #2 .* before the older waiter #1/);
+  });
+
+  test("ORD-2: a new acquire served at once does not overtake an acquire waiting for its connect", () => {
+    assert.equal(overtaking(1, 1, true), undefined);
+    assert.match(overtaking(1, 0, true)!, /new acquire #2 \(r0\) was served at once .* waiter #1/);
+  });
+
+  test("LIV-3: an acquire waiting for its own connect may wait while a connection idles", () => {
+    const sockets: SocketSpec[] = [{ state: "connecting" }, { state: "open" }];
+    assert.equal(check(liv3, runOf([acquire(1, "pending")], sockets)), undefined);
+    assert.match(
+      check(liv3, runOf([acquire(1, "pending"), acquire(2, "pending")], sockets))!,
+      /^waiter #2 \(r0\) waits while socket #2 of its route idles \(beyond the oldest pending acquires of r0, taken as served by its 1 connect in progress\)$/,
+    );
+  });
+
+  test("ORD-3: an acquire of a full route waiting for its own connect blocks nobody; LIV-3 judges the other", () => {
+    const bound = acquire(1, "pending");
+    const other = acquire(2, "pending", { route: "r1" });
+    const sockets: SocketSpec[] = [{ state: "connecting" }];
+    const run = runOf([bound, other], sockets, { limit: 1, routes: ["r0", "r1"] });
+    assert.equal(check(ord3, run), undefined);
+    assert.match(check(liv3, run)!, /^waiter #2 \(r1\) waits with spare capacity/);
+    const waiting = runOf([bound, acquire(2, "pending"), { ...other, id: 3 }], sockets, {
+      limit: 1,
+      routes: ["r0", "r1"],
+    });
+    assert.match(check(ord3, waiting)!, /waiter #3 \(r1\) .* behind blocked waiter #2 \(r0\)/);
+    assert.equal(check(liv3, waiting), undefined, "ORD-3's finding");
   });
 });

@@ -1,0 +1,53 @@
+import type { RunSetup } from "../harness/run_view.ts";
+
+function ms(value: number | undefined): string | undefined {
+  return value === undefined ? undefined : `${value} ms`;
+}
+
+/**
+ * The drawn parameters of a counterexample on one line: the pool config
+ * (routes, limits, timeouts), the environment the harness played
+ * (latencies, hints, acquire timeout) and the kind of run (faults, load).
+ * Unset values are left out.
+ *
+ * @param setup The run's parameters.
+ * @returns One line, e.g. `routes r0,r1; maxTotal 2; maxPerRoute 1; …`.
+ */
+export function setupLine(setup: RunSetup): string {
+  const { config } = setup;
+  const overrides = Object.entries(config.maxPerRouteOverrides ?? {})
+    .map(([route, n]) => `${route}=${n}`).join(",");
+  const hint = setup.serverHint === undefined ? undefined : [
+    setup.serverHint.timeoutMs === undefined ? "" : `timeout=${setup.serverHint.timeoutMs}`,
+    setup.serverHint.max === undefined ? "" : `max=${setup.serverHint.max}`,
+  ].filter(Boolean).join(", ");
+  const fields: [string, string | number | undefined][] = [
+    ["routes", config.routes?.join(",")],
+    ["maxTotal", config.maxTotal],
+    ["maxPerRoute", config.maxPerRoute],
+    ["overrides", overrides || undefined],
+    ["maxConnecting", config.maxConnecting],
+    ["maxWaiters", config.maxWaiters],
+    ["maxInFlight", config.maxInFlight],
+    ["ttl", ms(config.ttlMs)],
+    ["defaultKeepAlive", ms(config.defaultKeepAliveMs)],
+    ["honourKeepAliveMax", config.honourKeepAliveMax ? "yes" : undefined],
+    ["validateAfterInactivity", ms(config.validateAfterInactivityMs)],
+    ["connectTimeout", ms(config.connectTimeoutMs)],
+    ["reconnectBackoff", ms(config.reconnectBackoffMs)],
+    ["reconnectBackoffMax", ms(config.reconnectBackoffMaxMs)],
+    ["maxIdle", ms(config.maxIdleMs)],
+    ["acquireTimeout", ms(setup.acquireTimeoutMs)],
+    ["keepAliveHint", ms(setup.keepAliveHintMs)],
+    ["keepAliveMax", setup.keepAliveMax],
+    ["serverHint", hint],
+    ["connectLatency", ms(setup.connectLatencyMs)],
+    ["responseLatency", ms(setup.responseLatencyMs)],
+    ["faults", setup.faults === undefined ? undefined : setup.faults ? "yes" : "no"],
+    ["load", setup.heavy === undefined ? undefined : setup.heavy ? "heavy" : "light"],
+  ];
+  return fields.filter(([, value]) => value !== undefined).map(([name, value]) =>
+    `${name} ${value}`
+  )
+    .join("; ");
+}
