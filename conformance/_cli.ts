@@ -37,7 +37,7 @@ export class UsageError extends Error {
 
 /** Usage text. */
 export const USAGE = `Usage: deno task conformance [flags]
-  --adapter <name|module>  bundled adapter by name, or a module path (repeatable; default: the triaged adapters)
+  --adapter <name|module>  bundled adapter by name, or a module path (repeatable; default: every bundled adapter)
   --runs <n>               runs per property (default 300, quick 30)
   --max-commands <n>       longest command sequence (default 60, quick 30)
   --seed <n>               seed (default: random, always printed)
@@ -218,13 +218,34 @@ export async function loadAdapters(specs: readonly string[]): Promise<Adapter[]>
   return adapters;
 }
 
-/** Whether an entry is a reason, or a reason with the seed and path of a reproduction. */
+/** Runtimes an expectation can be limited to. */
+const RUNTIMES = ["deno", "bun", "node"] as const;
+
+/** The runtime this process runs on. */
+export function currentRuntime(): (typeof RUNTIMES)[number] {
+  if ("Deno" in globalThis) return "deno";
+  if ("Bun" in globalThis) return "bun";
+  return "node";
+}
+
+/**
+ * Whether an entry is a reason, or a reason with the seed and path of a
+ * reproduction, optionally limited to some runtimes (`node:http` differs
+ * between Deno, Bun and Node).
+ */
+interface RuntimeExpectation extends Expectation {
+  readonly runtimes?: readonly string[];
+}
+
 function isExpectation(entry: unknown): entry is string | Expectation {
   if (typeof entry === "string") return true;
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return false;
-  const { reason, seed, path, maxCommands, ...rest } = entry as Record<string, unknown>;
+  const { reason, seed, path, maxCommands, runtimes, ...rest } = entry as Record<string, unknown>;
   const count = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
-  return typeof reason === "string" && Object.keys(rest).length === 0 &&
+  const knownRuntimes = runtimes === undefined ||
+    (Array.isArray(runtimes) &&
+      runtimes.every((r) => (RUNTIMES as readonly unknown[]).includes(r)));
+  return typeof reason === "string" && Object.keys(rest).length === 0 && knownRuntimes &&
     count(seed) && count(maxCommands) && maxCommands !== 0 &&
     (path === undefined || (typeof path === "string" && /^\d+(:\d+)*$/.test(path))) &&
     (seed === undefined) === (path === undefined);
@@ -235,6 +256,7 @@ function isExpectation(entry: unknown): entry is string | Expectation {
  * is one. Each rule maps to a reason, or to a reason with the reproduction
  * a failure printed, replayed when a check does not find the failure itself:
  * `{ "rules": { "ORD-4": "reason", "ORD-1": { "reason": "…", "seed": 3, "path": "1:0:2" } } }`.
+ * An entry with `runtimes` (e.g. `["deno"]`) applies only on those runtimes.
  *
  * @param name Adapter name.
  * @param directory Folder of the expectation files. @default {this folder's `expectations/`}
@@ -266,8 +288,17 @@ export async function loadExpectations(
     Object.values(rules).some((v) => !isExpectation(v))
   ) {
     throw new UsageError(
-      `Cannot read expectations of ${name} as 'rules' must map rule ids to reasons or to { reason, seed, path }`,
+      `Cannot read expectations of ${name} as 'rules' must map rule ids to reasons or to { reason, seed, path, runtimes }`,
     );
   }
-  return rules as Expectations;
+  const runtime = currentRuntime();
+  const applying: Record<string, Expectations[string]> = {};
+  for (const [id, entry] of Object.entries(rules as Record<string, string | RuntimeExpectation>)) {
+    if (typeof entry === "string") applying[id] = entry;
+    else if (entry.runtimes === undefined || entry.runtimes.includes(runtime)) {
+      const { runtimes: _runtimes, ...expectation } = entry;
+      applying[id] = expectation;
+    }
+  }
+  return applying;
 }

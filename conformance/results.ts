@@ -12,7 +12,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { checkPool } from "../src/harness/check_pool.ts";
 import type { PoolReport, RuleResult } from "../src/harness/result.ts";
-import { renderMarkdown } from "../src/report/mod.ts";
+import { renderMarkdown, setupLine } from "../src/report/mod.ts";
 import { loadExpectations } from "./_cli.ts";
 import { BUNDLED_ADAPTERS } from "./adapters/mod.ts";
 
@@ -87,6 +87,7 @@ function deviation(adapter: string, rule: RuleResult): string {
     lines.push("No counterexample was recorded.");
   } else {
     lines.push(`Shrunk reproduction (${example.message}):`, "", "```");
+    lines.push(`setup: ${setupLine(example.setup)}`);
     lines.push(...example.steps, "```", "", `Replay: \`${example.replay}\``);
   }
   return lines.join("\n");
@@ -108,6 +109,13 @@ export async function renderResults(
       .filter((r) => r.status === "expected-fail" || r.status === "unexpected-pass")
       .map((r) => deviation(report.adapter, r))
   );
+  const inconclusive = reports.flatMap((report) =>
+    report.inconclusive === undefined || report.inconclusive.runs === 0 ? [] : [
+      `- ${report.adapter}: ${report.inconclusive.runs} runs ended without a verdict (${
+        report.inconclusive.reasons.join("; ")
+      }).`,
+    ]
+  );
   const unexpected = reports.flatMap((report) =>
     report.rules.filter((r) => r.status === "fail").map((r) => `${report.adapter} ${r.id}`)
   );
@@ -128,6 +136,14 @@ export async function renderResults(
       ? "Every failure is a known deviation."
       : `Unexpected failures in this run: ${unexpected.join(", ")}.`,
     "",
+    ...(inconclusive.length === 0 ? [] : [
+      "Runs that ended without a verdict are counted, never passed: a pool that opens connections",
+      "without end while a connect fault lasts is stopped by the storm guard, since no rule judges",
+      "that step.",
+      "",
+      ...inconclusive,
+      "",
+    ]),
     "## Known deviations",
     "",
     deviations.length === 0 ? "None." : deviations.join("\n\n"),

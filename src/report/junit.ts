@@ -1,5 +1,5 @@
 import type { PoolReport, RuleStatus } from "../harness/result.ts";
-import { setupLine } from "./_setup_line.ts";
+import { setupLine } from "./setup_line.ts";
 
 const SKIPPED: ReadonlySet<RuleStatus> = new Set<RuleStatus>([
   "not-applicable",

@@ -18,3 +18,4 @@ export { renderJunit } from "./junit.ts";
 export { renderMarkdown } from "./markdown.ts";
 export { renderRulesMarkdown } from "./rules_md.ts";
 export { renderText } from "./text.ts";
+export { setupLine } from "./setup_line.ts";

@@ -1,5 +1,5 @@
 import type { PoolReport, RuleResult } from "../harness/result.ts";
-import { setupLine } from "./_setup_line.ts";
+import { setupLine } from "./setup_line.ts";
 
 const MARK: Record<RuleResult["status"], string> = {
   "pass": "pass",

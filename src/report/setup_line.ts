@@ -12,6 +12,17 @@ function ms(value: number | undefined): string | undefined {
  *
  * @param setup The run's parameters.
  * @returns One line, e.g. `routes r0,r1; maxTotal 2; maxPerRoute 1; …`.
+ *
+ * @example A counterexample's setup for a reproduction's heading
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { poolConfigOf } from "../harness/pool_config.ts";
+ * import type { RunSetup } from "../harness/run_view.ts";
+ * import { setupLine } from "./setup_line.ts";
+ *
+ * const setup = { config: poolConfigOf({ maxTotal: 3 }) } as unknown as RunSetup;
+ * assert.match(setupLine(setup), /maxTotal 3/);
+ * ```
  */
 export function setupLine(setup: RunSetup): string {
   const { config } = setup;
