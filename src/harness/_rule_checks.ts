@@ -18,7 +18,7 @@ export class RuleChecks {
   #callers: readonly CallerEvent[];
   #ledgerCursor = 0;
   #callerCursor = 0;
-  #checkedStamp = "";
+  #checkedStamp: unknown[] = [];
 
   /**
    * @param rules The rules to check.
@@ -36,9 +36,9 @@ export class RuleChecks {
    * Run every checker's check of a phase.
    *
    * @param phase Which check.
-   * @param stamp Everything a step check reads that can change, folded into
-   * one string: a step with the same stamp as the previous check cannot
-   * change a verdict, so it is not judged again.
+   * @param stamp Everything a step check reads that can change: a step with
+   * the same stamp (element by element) as the previous check cannot change
+   * a verdict, so it is not judged again. Copied; the caller may reuse it.
    * @param onLedger Called first with the new ledger events.
    * @param first Id of a rule to judge before the others (the rule the
    * step's operation is about, so its consequences are not reported first
@@ -47,12 +47,20 @@ export class RuleChecks {
    */
   check(
     phase: "step" | "healed" | "closed",
-    stamp: string,
+    stamp: readonly unknown[],
     onLedger: (events: readonly LedgerEvent[]) => void,
     first?: string,
   ): void {
-    if (phase === "step" && stamp === this.#checkedStamp) return;
-    this.#checkedStamp = stamp;
+    const checked = this.#checkedStamp;
+    let same = checked.length === stamp.length;
+    for (let i = 0; i < stamp.length; i++) {
+      if (checked[i] !== stamp[i]) {
+        same = false;
+        checked[i] = stamp[i];
+      }
+    }
+    checked.length = stamp.length;
+    if (phase === "step" && same) return;
     const ledger = this.#ledger;
     const callers = this.#callers;
     const context = {

@@ -99,6 +99,8 @@ export class Run implements RunView, Settling {
   #acceptedBadRelease = false;
   #stormStep = -1;
   #stormBase = 0;
+  /** What a step check reads that can change (see {@linkcode RuleChecks.check}); refilled per check. */
+  #stamp: unknown[] = new Array(10);
   /** Set once the run is over: late settlements of the pool's promises are ignored. */
   #endedAt: number | undefined;
 
@@ -414,10 +416,17 @@ export class Run implements RunView, Settling {
 
   #check(phase: "step" | "healed" | "closed", first?: string): void {
     if (this.#failure !== undefined) throw this.#failure;
-    const stamp =
-      `${this.operations.activity} ${this.ledger.length} ${this.now()} ${this.generation} ${this.paused} ${this.closeSeq} ${this.closeResolved} ${this.secondCloseResolved} ${this.healing} ${
-        this.probe === undefined
-      }`;
+    const stamp = this.#stamp;
+    stamp[0] = this.operations.activity;
+    stamp[1] = this.ledger.length;
+    stamp[2] = this.now();
+    stamp[3] = this.generation;
+    stamp[4] = this.paused;
+    stamp[5] = this.closeSeq;
+    stamp[6] = this.closeResolved;
+    stamp[7] = this.secondCloseResolved;
+    stamp[8] = this.healing;
+    stamp[9] = this.probe === undefined;
     this.#checks?.check(phase, stamp, (events) => {
       this.#uses.sync(this.generation);
       this.#uses.markDead(events);

@@ -132,11 +132,14 @@ export class Ledger {
    */
   sockets(filter: SocketFilter = {}): SocketId[] {
     const { route, state } = filter;
-    const states = state === undefined ? undefined : typeof state === "string" ? [state] : state;
     const ids: SocketId[] = [];
     for (const [id, view] of this.#sockets) {
       if (route !== undefined && view.route !== route) continue;
-      if (states !== undefined && !states.includes(view.state)) continue;
+      if (state !== undefined) {
+        if (typeof state === "string" ? view.state !== state : !state.includes(view.state)) {
+          continue;
+        }
+      }
       ids.push(id);
     }
     return ids;

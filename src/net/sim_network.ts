@@ -63,6 +63,8 @@ export class SimNetwork {
   #defaults: EndpointBehaviour;
   #routes = new Map<Route, EndpointBehaviour>();
   #socketOverrides = new Map<SocketId, EndpointBehaviour>();
+  /** Each socket's resolved behaviour, built on first use; emptied whenever a setting changes. */
+  #resolved = new Map<SocketId, EndpointBehaviour>();
   #sockets: SocketImpl[] = [];
   #nextRequestId = 1;
   #wire: Wire;
@@ -88,10 +90,17 @@ export class SimNetwork {
       clock,
       ledger: this.ledger,
       nextRequestId: (): RequestId => this.#nextRequestId++,
-      behaviourOf: (socket) => ({
-        ...this.behaviourOf(socket.route),
-        ...this.#socketOverrides.get(socket.id),
-      }),
+      behaviourOf: (socket) => {
+        let behaviour = this.#resolved.get(socket.id);
+        if (behaviour === undefined) {
+          behaviour = {
+            ...this.behaviourOf(socket.route),
+            ...this.#socketOverrides.get(socket.id),
+          };
+          this.#resolved.set(socket.id, behaviour);
+        }
+        return behaviour;
+      },
     };
   }
 
@@ -105,6 +114,7 @@ export class SimNetwork {
   configure(route: Route, behaviour: EndpointBehaviour): void {
     validateBehaviour("configure route", behaviour);
     this.#routes.set(route, { ...this.#routes.get(route), ...behaviour });
+    this.#resolved.clear();
     for (const socket of this.#sockets) {
       if (socket.route === route) this.#applyChange(socket, behaviour);
     }
@@ -122,6 +132,7 @@ export class SimNetwork {
     validateBehaviour("configure socket", behaviour);
     const socket = this.#require("configure socket", id);
     this.#socketOverrides.set(id, { ...this.#socketOverrides.get(id), ...behaviour });
+    this.#resolved.clear();
     this.#applyChange(socket, behaviour);
   }
 
@@ -261,6 +272,7 @@ export class SimNetwork {
     this.#defaults = { ...this.#defaults, connect: "ok", manualResponses: false };
     this.#routes.clear();
     this.#socketOverrides.clear();
+    this.#resolved.clear();
     for (const socket of this.#sockets) {
       socket.scheduleResponses();
       socket.rearmIdleTimer();

@@ -69,13 +69,19 @@ function expected(run: RunView): Map<Route, Expected> {
   return counts;
 }
 
-function compare(where: string, got: RouteStats | undefined, e: Expected): string | undefined {
+/** `route` undefined: the total. The place is named only when the check fails. */
+function compare(
+  route: Route | undefined,
+  got: RouteStats | undefined,
+  e: Expected,
+): string | undefined {
   for (const field of FIELDS) {
     const value = got?.[field] ?? 0;
     const low = e.want[field] - e.below[field];
     const high = e.want[field] + e.above[field];
     if (value < low || value > high) {
       const say = low === high ? `${low}` : `${low} to ${high}`;
+      const where = route === undefined ? "total" : `routes[${JSON.stringify(route)}]`;
       return `stats() ${where}.${field} is ${value}; the ledger and callers say ${say}`;
     }
   }
@@ -107,10 +113,10 @@ export const sta1: Rule = {
             total.above[field] += counts.above[field];
             total.below[field] += counts.below[field];
           }
-          const message = compare(`routes[${JSON.stringify(route)}]`, stats.routes[route], counts);
+          const message = compare(route, stats.routes[route], counts);
           if (message !== undefined) return message;
         }
-        return compare("total", stats.total, total);
+        return compare(undefined, stats.total, total);
       },
     };
   },
