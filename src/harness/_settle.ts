@@ -36,6 +36,8 @@ export interface Settling {
   watchdog(): void;
   /** The error for a pool that never comes to rest (LIV-1, or an inconclusive run). */
   stuck(detail: string): Error;
+  /** Add a line to the step's trace (built only when tracing). */
+  describe(line: () => string): void;
 }
 
 function yieldMacrotask(): Promise<void> {
@@ -73,7 +75,13 @@ export async function settle(run: Settling): Promise<void> {
     if (quiet < needed) continue;
     const next = global && operations.size > 0 ? clock.nextDeadline() : undefined;
     if (next === undefined || next > reach) return;
-    clock.advanceTo(Math.max(next, run.now()));
+    const from = run.now();
+    clock.advanceTo(Math.max(next, from));
+    run.describe(() =>
+      `   ↳ t=${run.now()} time moved on from t=${from} while the pool settled (its timers due within the ${
+        Math.max(1, run.toleranceMs)
+      } ms tolerance)`
+    );
     quiet = 0;
   }
   throw run.stuck("the pool never settled (busy without end)");
