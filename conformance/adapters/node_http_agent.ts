@@ -155,6 +155,9 @@ export const nodeHttpAgentAdapter: Adapter<NodeHttpLease> = {
       maxTotalSockets: config.maxTotal,
       scheduling: "lifo",
       timeout: config.defaultKeepAliveMs ?? NO_DEFAULT_KEEP_ALIVE_MS,
+      // maxFreeSockets stays at its default (256), above any maxSockets drawn, so it never
+      // binds: the contract has no idle-count limit to draw it from. A smaller cap only
+      // destroys surplus free sockets on release, which no rule forbids.
     });
     const network = world.network;
     // As net.createConnection does, a `timeout` option (the agent passes its own) arms the
