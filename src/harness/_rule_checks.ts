@@ -1,5 +1,5 @@
 import type { CallerEvent } from "./observations.ts";
-import { type Rule, type RuleChecker, RuleViolation } from "./rule.ts";
+import { type Rule, type RuleChecker, RuleViolation, type StepContext } from "./rule.ts";
 import type { RunView } from "./run_view.ts";
 import type { Ledger } from "../net/mod.ts";
 import type { LedgerEvent } from "../net/types.ts";
@@ -11,8 +11,17 @@ const NOTHING: readonly never[] = Object.freeze([]);
  * The rule checkers of one run, fed the ledger events and caller events
  * that are new since the previous check.
  */
+type Phase = "step" | "healed" | "closed";
+type Check = (context: StepContext) => string | undefined;
+/** A phase's checks, with the id of each one's rule. */
+type PhaseChecks = { readonly ids: string[]; readonly checks: Check[] };
+
 export class RuleChecks {
-  #checkers: { rule: Rule; checker: RuleChecker }[];
+  #phases: Record<Phase, PhaseChecks> = {
+    step: { ids: [], checks: [] },
+    healed: { ids: [], checks: [] },
+    closed: { ids: [], checks: [] },
+  };
   #run: RunView;
   #ledger: Ledger;
   #callers: readonly CallerEvent[];
@@ -29,7 +38,16 @@ export class RuleChecks {
     this.#run = run;
     this.#ledger = run.network.ledger;
     this.#callers = callers;
-    this.#checkers = rules.map((rule) => ({ rule, checker: rule.start(run) }));
+    // Each phase's checks are bound once, so a check is a plain call, not a lookup per checker.
+    for (const rule of rules) {
+      const checker: RuleChecker = rule.start(run);
+      for (const phase of ["step", "healed", "closed"] as const) {
+        const check = checker[phase];
+        if (check === undefined) continue;
+        this.#phases[phase].ids.push(rule.id);
+        this.#phases[phase].checks.push(check.bind(checker));
+      }
+    }
   }
 
   /**
@@ -46,7 +64,7 @@ export class RuleChecks {
    * @throws {RuleViolation} The first rule broken.
    */
   check(
-    phase: "step" | "healed" | "closed",
+    phase: Phase,
     stamp: readonly unknown[],
     onLedger: (events: readonly LedgerEvent[]) => void,
     first?: string,
@@ -71,15 +89,16 @@ export class RuleChecks {
     onLedger(context.ledger);
     this.#ledgerCursor = ledger.length;
     this.#callerCursor = callers.length;
-    const checkers = first === undefined ? this.#checkers : [
-      ...this.#checkers.filter(({ rule }) => rule.id === first),
-      ...this.#checkers.filter(({ rule }) => rule.id !== first),
-    ];
-    for (const { rule, checker } of checkers) {
-      const check = checker[phase];
-      if (check === undefined) continue;
-      const message = check.call(checker, context);
-      if (message !== undefined) throw new RuleViolation(rule.id, this.#run.step, message);
+    const { ids, checks } = this.#phases[phase];
+    const at = first === undefined ? -1 : ids.indexOf(first);
+    if (at >= 0) this.#judge(ids[at]!, checks[at]!, context);
+    for (let i = 0; i < checks.length; i++) {
+      if (i !== at) this.#judge(ids[i]!, checks[i]!, context);
     }
+  }
+
+  #judge(id: string, check: Check, context: StepContext): void {
+    const message = check(context);
+    if (message !== undefined) throw new RuleViolation(id, this.#run.step, message);
   }
 }

@@ -77,6 +77,7 @@ export class Run implements RunView, Settling {
   secondCloseResolved = false;
   probe: CapacityProbe | undefined;
   probeStep: number | undefined;
+  checks = 0;
   generation = 0;
   paused = false;
   healing = false;
@@ -89,6 +90,9 @@ export class Run implements RunView, Settling {
   #driver: GlobalTimeDriver | undefined;
   #endable: EndableClock | undefined;
   #releases = 0;
+  /** Acquires started and, unless `#pendingStale`, still pending. */
+  #pending: AcquireRecord[] = [];
+  #pendingStale = false;
   #settled = 0;
   #failure: RuleViolation | undefined;
   /** LIV-1 is active: a pool the harness cannot drive to rest fails it (else the run is inconclusive). */
@@ -184,6 +188,14 @@ export class Run implements RunView, Settling {
     return this.#uses.sync(this.generation);
   }
 
+  pending(): readonly AcquireRecord[] {
+    if (this.#pendingStale) {
+      this.#pending = this.#pending.filter((a) => a.status === "pending");
+      this.#pendingStale = false;
+    }
+    return this.#pending;
+  }
+
   /** Acquires holding a lease now, in the order they got it. */
   held(): AcquireRecord[] {
     return this.acquires.filter((a) => a.status === "leased");
@@ -216,6 +228,7 @@ export class Run implements RunView, Settling {
       status: "pending",
     };
     this.acquires.push(record);
+    this.#pending.push(record);
     this.record({ kind: "acquire-started", acquire: record });
     const options = timeoutMs === undefined ? {} : { timeoutMs };
     const label = `acquire #${record.id} (${route})`;
@@ -250,6 +263,7 @@ export class Run implements RunView, Settling {
   #onSettled(record: AcquireRecord, status: "leased" | "rejected", code: string | undefined): void {
     if (record.status !== "pending") return;
     record.status = status;
+    this.#pendingStale = true;
     record.settledAt = this.now();
     record.settleSeq = this.network.ledger.length;
     record.settleStep = this.step;
@@ -416,6 +430,7 @@ export class Run implements RunView, Settling {
 
   #check(phase: "step" | "healed" | "closed", first?: string): void {
     if (this.#failure !== undefined) throw this.#failure;
+    this.checks++;
     const stamp = this.#stamp;
     stamp[0] = this.operations.activity;
     stamp[1] = this.ledger.length;

@@ -82,6 +82,8 @@ export interface RunView {
   readonly step: number;
   /** Every acquire, in start order. */
   readonly acquires: readonly AcquireRecord[];
+  /** The acquires still pending, in start order. */
+  pending(): readonly AcquireRecord[];
   /** Every send, in send order. */
   readonly sends: readonly SendRecord[];
   /** How callers used a socket (undefined for unknown ids). */
@@ -110,6 +112,11 @@ export interface RunView {
   readonly probe: CapacityProbe | undefined;
   /** Operations started and not yet settled. */
   pendingOperations(): string[];
+  /**
+   * Rule checks begun so far. Nothing a rule reads changes during a check,
+   * so what rules derive from the run may be cached under this number.
+   */
+  readonly checks: number;
 }
 
 /** After heal: acquires up to every limit, and how many were served. */

@@ -37,6 +37,16 @@ interface SocketView {
 }
 
 const LIVE: readonly SocketState[] = ["connecting", "open", "half-closed"];
+const STATES: readonly SocketState[] = ["connecting", "open", "half-closed", "closed"];
+
+/** Sockets per state, in the order of `STATES`. */
+type StateCounts = [number, number, number, number];
+const INDEX: Readonly<Record<SocketState, 0 | 1 | 2 | 3>> = {
+  connecting: 0,
+  open: 1,
+  "half-closed": 2,
+  closed: 3,
+};
 
 /**
  * The network's witness: an append-only list of everything that happened on
@@ -59,6 +69,9 @@ const LIVE: readonly SocketState[] = ["connecting", "open", "half-closed"];
 export class Ledger {
   #events: LedgerEvent[] = [];
   #sockets = new Map<SocketId, SocketView>();
+  /** Sockets per state: every route, and per route (kept as events are folded). */
+  #total: StateCounts = [0, 0, 0, 0];
+  #byRoute = new Map<Route, StateCounts>();
 
   /** Every event so far, in order. */
   get events(): readonly LedgerEvent[] {
@@ -146,6 +159,37 @@ export class Ledger {
   }
 
   /**
+   * How many sockets match a filter, without listing them: constant time,
+   * since the ledger keeps the counts as it folds events.
+   *
+   * @param filter Route and state to match; both optional.
+   * @returns The number of matching sockets.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Ledger } from "./ledger.ts";
+   *
+   * const ledger = new Ledger();
+   * ledger.record({ type: "ConnectionCreated", t: 0, socketId: 1, route: "a" });
+   * ledger.record({ type: "ConnectionCreated", t: 0, socketId: 2, route: "b" });
+   * assert.equal(ledger.count({ state: "connecting" }), 2);
+   * assert.equal(ledger.count({ route: "a", state: ["open", "connecting"] }), 1);
+   * assert.equal(ledger.count({ route: "c" }), 0);
+   * ```
+   */
+  count(filter: SocketFilter = {}): number {
+    const { route, state } = filter;
+    const counts = route === undefined ? this.#total : this.#byRoute.get(route);
+    if (counts === undefined) return 0;
+    if (state === undefined) return counts[0] + counts[1] + counts[2] + counts[3];
+    if (typeof state === "string") return counts[INDEX[state]];
+    let n = 0;
+    for (let i = 0; i < STATES.length; i++) if (state.includes(STATES[i]!)) n += counts[i]!;
+    return n;
+  }
+
+  /**
    * Sockets not yet closed: connecting, open or half-closed.
    *
    * @param route Only this route, when given.
@@ -222,6 +266,10 @@ export class Ledger {
         served: 0,
         closure: undefined,
       });
+      let counts = this.#byRoute.get(event.route);
+      if (counts === undefined) this.#byRoute.set(event.route, counts = [0, 0, 0, 0]);
+      counts[0]++;
+      this.#total[0]++;
       return;
     }
     const view = this.#sockets.get(event.socketId);
@@ -230,7 +278,17 @@ export class Ledger {
         `Cannot record event as 'socketId' must name a created socket: current value is ${event.socketId}`,
       );
     }
+    const before = view.state;
     foldInto(view, event);
+    if (view.state !== before) {
+      const counts = this.#byRoute.get(view.route)!;
+      const from = INDEX[before];
+      const to = INDEX[view.state];
+      counts[from]--;
+      counts[to]++;
+      this.#total[from]--;
+      this.#total[to]++;
+    }
   }
 }
 

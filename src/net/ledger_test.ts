@@ -39,6 +39,33 @@ describe("Ledger", () => {
     assert.equal(ledger.stateOf(99), undefined);
   });
 
+  test("count() agrees with sockets() for every route and state filter", () => {
+    const ledger = sample();
+    ledger.record({
+      type: "ConnectionClosed",
+      t: 6,
+      socketId: 2,
+      route: "b",
+      by: "client",
+      reason: "evicted",
+    });
+    ledger.record({ type: "ConnectionReady", t: 7, socketId: 3, route: "a" });
+    const states = ["connecting", "open", "half-closed", "closed"] as const;
+    const filters = [undefined, ...states, ["open", "half-closed"] as const, states];
+    for (const route of [undefined, "a", "b", "unknown"]) {
+      for (const state of filters) {
+        const filter = { ...(route === undefined ? {} : { route }), ...(state ? { state } : {}) };
+        assert.equal(
+          ledger.count(filter),
+          ledger.sockets(filter).length,
+          JSON.stringify(filter),
+        );
+      }
+    }
+    assert.equal(ledger.count({ state: "closed" }), 1);
+    assert.equal(ledger.count({ route: "a", state: "open" }), 2);
+  });
+
   test("records who closed what and when, and since() pages through events", () => {
     const ledger = sample();
     ledger.record({

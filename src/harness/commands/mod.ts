@@ -220,51 +220,67 @@ export function commandArbitraries(
 type TimedKind = "advance" | "closeIdle";
 type Template = { arbitrary: fc.Arbitrary<RunCommand> | TimedKind; weight: number };
 
-/** Shapes kept per declaration before the cache starts over. */
+/** Shapes kept per declaration and part before that part's cache starts over. */
 const CACHE_LIMIT = 256;
 const CACHE = new WeakMap<Supports, Map<string, readonly Template[]>>();
 
 /**
- * The weighted commands apart from those drawing a time step. Arbitraries
- * are stateless, so every case of the same shape (routes, load, faults,
- * hints) shares them instead of building its own.
+ * Arbitraries are stateless, so every case whose part of the setup is the
+ * same shares that part's arbitraries instead of building its own. Each part
+ * is keyed by only what it depends on, so most cases find every part built.
  */
-function untimedCommands(supports: Supports, setup: RunSetup): readonly Template[] {
-  const { routes } = setup.config;
-  const key = `${
-    routes.join(",")
-  }|${setup.heavy}|${setup.faults}|${setup.keepAliveHintMs}|${setup.keepAliveMax}|${
-    setup.config.connectTimeoutMs === undefined
-  }`;
+function cached(
+  supports: Supports,
+  key: string,
+  build: () => readonly Template[],
+): readonly Template[] {
   let byShape = CACHE.get(supports);
   if (byShape === undefined) CACHE.set(supports, byShape = new Map());
   let templates = byShape.get(key);
   if (templates === undefined) {
     if (byShape.size >= CACHE_LIMIT) byShape.clear();
-    byShape.set(key, templates = buildTemplates(supports, setup));
+    byShape.set(key, templates = build());
   }
   return templates;
 }
 
-function buildTemplates(supports: Supports, setup: RunSetup): Template[] {
-  const weighted: Template[] = [
-    { arbitrary: "advance", weight: 8 },
-    {
-      arbitrary: fc.tuple(fc.nat({ max: 7 }), fc.constantFrom(-1, 0, 1) as fc.Arbitrary<-1 | 0 | 1>)
-        .map(([i, offset]) => new AdvanceToDeadlineCommand(i, offset)),
-      weight: 10,
-    },
-    ...hintCommands(setup),
-    ...(setup.faults
-      ? [...faultCommands(setup), ...maintenanceCommands(supports)]
-      : evictionCommands(supports)),
+const CLOCK_COMMANDS: readonly Template[] = [
+  { arbitrary: "advance", weight: 8 },
+  {
+    arbitrary: fc.tuple(fc.nat({ max: 7 }), fc.constantFrom(-1, 0, 1) as fc.Arbitrary<-1 | 0 | 1>)
+      .map(([i, offset]) => new AdvanceToDeadlineCommand(i, offset)),
+    weight: 10,
+  },
+];
+
+/** The weighted commands apart from those drawing a time step, in a fixed order. */
+function untimedCommands(supports: Supports, setup: RunSetup): readonly Template[] {
+  const routes = setup.config.routes.join(",");
+  const hints = cached(
+    supports,
+    `hint|${routes}|${setup.keepAliveHintMs}|${setup.keepAliveMax}`,
+    () => hintCommands(setup),
+  );
+  const faults = setup.faults
+    ? cached(
+      supports,
+      `faults|${routes}|${setup.config.connectTimeoutMs === undefined}`,
+      () => [...faultCommands(setup), ...maintenanceCommands(supports)],
+    )
+    : cached(supports, "calm", () => evictionCommands(supports));
+  const load = cached(
+    supports,
+    `load|${routes}|${setup.heavy}`,
+    () => loadCommands(supports, setup),
+  );
+  return [...CLOCK_COMMANDS, ...hints, ...faults, ...load];
+}
+
+function loadCommands(supports: Supports, setup: RunSetup): Template[] {
+  if (!supports.capabilities.includes("multiplexed")) return leaseCommands(supports, setup);
+  const route = routeArbitrary(setup.config.routes);
+  return [
+    { arbitrary: route.map((r) => new SendCommand(r)), weight: 18 },
+    { arbitrary: fc.nat({ max: 15 }).map((i) => new RespondCommand(i)), weight: 15 },
   ];
-  if (supports.capabilities.includes("multiplexed")) {
-    const route = routeArbitrary(setup.config.routes);
-    weighted.push({ arbitrary: route.map((r) => new SendCommand(r)), weight: 18 });
-    weighted.push({ arbitrary: fc.nat({ max: 15 }).map((i) => new RespondCommand(i)), weight: 15 });
-  } else {
-    weighted.push(...leaseCommands(supports, setup));
-  }
-  return weighted;
 }

@@ -12,16 +12,81 @@ export function handingOver(use: SocketUse): boolean {
   return use.holder === undefined && use.socket.state === "open" && use.socket.inFlight > 0;
 }
 
+/**
+ * What the rules derive from the run during one check, computed once and
+ * shared: several rules ask the same questions after every step.
+ */
+interface Derived {
+  readonly check: number;
+  waiters: AcquireRecord[] | undefined;
+  /** Per route: sockets being handed over. */
+  handOvers: Map<Route, number> | undefined;
+  /** Leases still held on closed sockets: per route, and in total under `undefined`. */
+  heldClosed: Map<Route | undefined, number> | undefined;
+  capacity: Map<Route, boolean>;
+  backingOff: Map<Route, boolean>;
+}
+
+const DERIVED = new WeakMap<RunView, Derived>();
+
+/**
+ * The derived values of the run's current check (fresh once a new check begins).
+ *
+ * @param run The run.
+ * @returns Its cache for this check.
+ */
+export function derived(run: RunView): Derived {
+  let found = DERIVED.get(run);
+  if (found === undefined || found.check !== run.checks) {
+    found = {
+      check: run.checks,
+      waiters: undefined,
+      handOvers: undefined,
+      heldClosed: undefined,
+      capacity: new Map(),
+      backingOff: new Map(),
+    };
+    DERIVED.set(run, found);
+  }
+  return found;
+}
+
 /** Sockets of a route being handed over now (see {@linkcode handingOver}). */
 export function handOvers(run: RunView, route: Route): number {
-  let n = 0;
-  for (const use of run.uses()) if (use.socket.route === route && handingOver(use)) n++;
-  return n;
+  const cache = derived(run);
+  if (cache.handOvers === undefined) {
+    const counts = new Map<Route, number>();
+    for (const use of run.uses()) {
+      if (handingOver(use)) counts.set(use.socket.route, (counts.get(use.socket.route) ?? 0) + 1);
+    }
+    cache.handOvers = counts;
+  }
+  return cache.handOvers.get(route) ?? 0;
+}
+
+/**
+ * Leases still held on sockets that have closed, of a route or (route
+ * undefined) of every route.
+ */
+export function heldOnClosed(run: RunView, route: Route | undefined): number {
+  const cache = derived(run);
+  if (cache.heldClosed === undefined) {
+    const counts = new Map<Route | undefined, number>();
+    let total = 0;
+    for (const use of run.uses()) {
+      if (use.socket.state !== "closed" || use.holder?.status !== "leased") continue;
+      total++;
+      counts.set(use.socket.route, (counts.get(use.socket.route) ?? 0) + 1);
+    }
+    counts.set(undefined, total);
+    cache.heldClosed = counts;
+  }
+  return cache.heldClosed.get(route) ?? 0;
 }
 
 /** Connects in progress on a route now. */
 export function connects(run: RunView, route: Route): number {
-  return run.network.ledger.sockets({ route, state: "connecting" }).length;
+  return run.network.ledger.count({ route, state: "connecting" });
 }
 
 /**
@@ -60,11 +125,16 @@ export function connectsAt(run: RunView, route: Route, seq: number): number {
  *
  * @returns Every waiter, in start order.
  */
-export function waiters(run: RunView): AcquireRecord[] {
+export function waiters(run: RunView): readonly AcquireRecord[] {
+  const cache = derived(run);
+  cache.waiters ??= findWaiters(run);
+  return cache.waiters;
+}
+
+function findWaiters(run: RunView): AcquireRecord[] {
   const served = new Map<Route, number>();
   const result: AcquireRecord[] = [];
-  for (const record of run.acquires) {
-    if (record.status !== "pending") continue;
+  for (const record of run.pending()) {
     let left = served.get(record.route);
     if (left === undefined) left = connects(run, record.route) + handOvers(run, record.route);
     if (left > 0) served.set(record.route, left - 1);

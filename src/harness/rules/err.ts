@@ -33,9 +33,7 @@ export const err1: Rule = {
             e.kind === "acquire-rejected" && e.acquire.route === route
           );
           // Only waiters that were already waiting when the connect failed count.
-          const waiting = run.acquires.some((a) =>
-            a.route === route && a.status === "pending" && a.startSeq < seq
-          );
+          const waiting = run.pending().some((a) => a.route === route && a.startSeq < seq);
           if (!rejected && waiting) {
             return `a connect to ${route} was refused, yet no waiter of ${route} was rejected and some still wait`;
           }

@@ -89,8 +89,7 @@ export const lim3: Rule = {
  */
 function waiting(run: RunView): { count: number; newest: number | undefined } {
   const pending = new Map<Route, number[]>();
-  for (const record of run.acquires) {
-    if (record.status !== "pending") continue;
+  for (const record of run.pending()) {
     const ids = pending.get(record.route);
     if (ids === undefined) pending.set(record.route, [record.id]);
     else ids.push(record.id);
@@ -98,7 +97,7 @@ function waiting(run: RunView): { count: number; newest: number | undefined } {
   let count = 0;
   let newest: number | undefined;
   for (const [route, ids] of pending) {
-    const connecting = run.network.ledger.sockets({ route, state: "connecting" }).length;
+    const connecting = run.network.ledger.count({ route, state: "connecting" });
     const beyond = ids.length - connecting;
     if (beyond <= 0) continue;
     count += beyond;

@@ -1,9 +1,9 @@
-import type { Route } from "../../net/types.ts";
+import type { Route, SocketState } from "../../net/types.ts";
 import type { AcquireRecord } from "../observations.ts";
 import type { Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
-import { beingServed, connectsAt, waiters } from "./_waiters.ts";
+import { beingServed, connectsAt, derived, heldOnClosed, waiters } from "./_waiters.ts";
 
 /**
  * An older waiter of the route that `record` was served before: the older
@@ -124,20 +124,18 @@ export const ord2: Rule = {
  * it (see STA-1), so its slot is not spare capacity anyone may demand.
  */
 export function hasCapacity(run: RunView, route: Route): boolean {
+  const cache = derived(run).capacity;
+  let spare = cache.get(route);
+  if (spare === undefined) cache.set(route, spare = spareCapacity(run, route));
+  return spare;
+}
+
+function spareCapacity(run: RunView, route: Route): boolean {
   const ledger = run.network.ledger;
-  const live = ledger.live();
-  let total = live.length;
-  let ofRoute = 0;
-  let connecting = 0;
-  for (const id of live) {
-    if (ledger.routeOf(id) === route) ofRoute++;
-    if (ledger.stateOf(id) === "connecting") connecting++;
-  }
-  for (const use of run.uses()) {
-    if (use.socket.state !== "closed" || use.holder?.status !== "leased") continue;
-    total++;
-    if (use.socket.route === route) ofRoute++;
-  }
+  const live: readonly SocketState[] = ["connecting", "open", "half-closed"];
+  const total = ledger.count({ state: live }) + heldOnClosed(run, undefined);
+  const ofRoute = ledger.count({ route, state: live }) + heldOnClosed(run, route);
+  const connecting = ledger.count({ state: "connecting" });
   const { maxTotal, maxConnecting } = run.setup.config;
   const connectCap = run.supports.capabilities.includes("maxConnecting")
     ? maxConnecting
@@ -151,11 +149,17 @@ export function hasCapacity(run: RunView, route: Route): boolean {
  * then be backing off, so rules that demand a connect do not apply to it.
  */
 export function mayBeBackingOff(run: RunView, route: Route): boolean {
-  const ledger = run.network.ledger;
-  return ledger.sockets({ route, state: "closed" }).some((id) => {
-    const reason = ledger.closure(id)?.reason;
-    return reason === "refused" || reason === "aborted";
-  });
+  const cache = derived(run).backingOff;
+  let found = cache.get(route);
+  if (found === undefined) {
+    const ledger = run.network.ledger;
+    found = ledger.sockets({ route, state: "closed" }).some((id) => {
+      const reason = ledger.closure(id)?.reason;
+      return reason === "refused" || reason === "aborted";
+    });
+    cache.set(route, found);
+  }
+  return found;
 }
 
 /** ORD-3: no head-of-line blocking across routes. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { SocketFilter } from "../../net/ledger.ts";
 import type { LedgerEvent, SocketState } from "../../net/types.ts";
 import type { Capability } from "../capabilities.ts";
 import type { Policies, RouteStats, Supports } from "../adapter.ts";
@@ -83,6 +84,11 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
   const states = (state: SocketState | readonly SocketState[] | undefined) =>
     state === undefined ? () => true : (s: SocketState) => [state].flat().includes(s);
   const routes = extra.routes ?? ["r0"];
+  const matching = (f: SocketFilter) =>
+    uses.filter((u) =>
+      states(f.state)(u.socket.state) && (f.route === undefined || u.socket.route === f.route)
+    ).map((u) => u.socket.id);
+  let checks = 0;
   const supports = {
     capabilities: extra.capabilities ?? [],
     policies: { closeWaiters: "reject", ...extra.policies },
@@ -105,6 +111,11 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
     generation: 0,
     now: () => 0,
     acquires,
+    pending: () => acquires.filter((a) => a.status === "pending"),
+    // A new number on every read: nothing derived is cached between the stub's checks.
+    get checks() {
+      return ++checks;
+    },
     sends: [],
     uses: () => uses,
     use: (id: number) => uses[id - 1],
@@ -117,10 +128,8 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
       socket: (id: number) => uses[id - 1]?.socket,
       ledger: {
         events: extra.events ?? eventsOf(sockets),
-        sockets: (f: { route?: string; state?: SocketState | SocketState[] }) =>
-          uses.filter((u) =>
-            states(f.state)(u.socket.state) && (f.route === undefined || u.socket.route === f.route)
-          ).map((u) => u.socket.id),
+        sockets: matching,
+        count: (f: SocketFilter) => matching(f).length,
         live: () => uses.filter((u) => u.socket.state !== "closed").map((u) => u.socket.id),
         routeOf: (id: number) => uses[id - 1]?.socket.route,
         stateOf: (id: number) => uses[id - 1]?.socket.state,

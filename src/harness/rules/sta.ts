@@ -41,25 +41,27 @@ function diedUnchecked(run: RunView, use: SocketUse): boolean {
 
 function expected(run: RunView): Map<Route, Expected> {
   const counts = new Map<Route, Expected>();
+  for (const route of run.setup.config.routes) {
+    counts.set(route, { want: zero(), above: zero(), below: zero() });
+  }
   const of = (route: Route) => {
     let c = counts.get(route);
     if (c === undefined) counts.set(route, c = { want: zero(), above: zero(), below: zero() });
     return c;
   };
-  for (const route of run.setup.config.routes) of(route);
-  for (const record of run.acquires) {
-    if (record.status === "pending") of(record.route).want.pending++;
-  }
+  for (const record of run.pending()) of(record.route).want.pending++;
   const checking = learnsDeathByChecking(run);
   for (const use of run.uses()) {
     const { state, route } = use.socket;
-    const c = of(route);
     const leased = use.holder !== undefined && use.holder.status === "leased";
+    // Closed, released and not counted as available either way: nothing to count.
+    if (state === "closed" && !leased && !checking) continue;
+    const c = of(route);
     if (state === "connecting") c.want.connecting++;
     else if (state === "closed") {
       // Still held by its caller: counted as leased until released, or dropped at once.
       if (leased) c.above.leased++;
-      else if (checking && diedUnchecked(run, use)) c.above.available++;
+      else if (diedUnchecked(run, use)) c.above.available++;
     } else if (leased) c.want.leased++;
     else c.want.available++;
   }

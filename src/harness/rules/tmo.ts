@@ -27,8 +27,8 @@ export const tmo1: Rule = {
           }
         }
         const now = run.now();
-        for (const record of run.acquires) {
-          if (record.status !== "pending" || record.timeoutMs === undefined) continue;
+        for (const record of run.pending()) {
+          if (record.timeoutMs === undefined) continue;
           const deadline = record.startedAt + record.timeoutMs;
           if (now > deadline + tolerance) {
             return `acquire #${record.id} (${record.route}, timeout ${record.timeoutMs} ms) still pending at t=${now}, past its deadline t=${deadline}`;
