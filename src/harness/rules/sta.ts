@@ -5,14 +5,48 @@ import type { RunView, SocketUse } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 type Field = "leased" | "available" | "pending" | "connecting";
-type Counts = Record<Field, number>;
-/** Counts, with the margin either way that a defensible pool may report (see the rationale). */
-type Expected = { want: Counts; above: Counts; below: Counts };
 
 const FIELDS: readonly Field[] = ["leased", "available", "pending", "connecting"];
+const LEASED = 0;
+const AVAILABLE = 1;
+const PENDING = 2;
+const CONNECTING = 3;
 
-function zero(): Counts {
-  return { leased: 0, available: 0, pending: 0, connecting: 0 };
+/**
+ * The counts a pool should report, per place (0 for the total, then one per
+ * route) and field, at `place * 4 + field`, with the margin either way that
+ * a defensible pool may report (see the rationale). Reused from check to
+ * check.
+ */
+class Expected {
+  /** The routes in place order (place = index + 1). */
+  readonly routes: Route[];
+  readonly want: number[] = [];
+  readonly above: number[] = [];
+  readonly below: number[] = [];
+
+  constructor(routes: readonly Route[]) {
+    this.routes = [...routes];
+    this.reset();
+  }
+
+  reset(): void {
+    const size = (this.routes.length + 1) * 4;
+    for (const counts of [this.want, this.above, this.below]) {
+      counts.length = size;
+      counts.fill(0);
+    }
+  }
+
+  /** Offset of a route's counts; a route the run did not configure gets a place too. */
+  at(route: Route): number {
+    let place = this.routes.indexOf(route) + 1;
+    if (place === 0) {
+      place = this.routes.push(route);
+      for (const counts of [this.want, this.above, this.below]) counts.push(0, 0, 0, 0);
+    }
+    return place * 4;
+  }
 }
 
 /**
@@ -39,36 +73,36 @@ function diedUnchecked(run: RunView, use: SocketUse): boolean {
   return by === "network" || by === "server";
 }
 
-function expected(run: RunView): Map<Route, Expected> {
-  const counts = new Map<Route, Expected>();
-  for (const route of run.setup.config.routes) {
-    counts.set(route, { want: zero(), above: zero(), below: zero() });
-  }
-  const of = (route: Route) => {
-    let c = counts.get(route);
-    if (c === undefined) counts.set(route, c = { want: zero(), above: zero(), below: zero() });
-    return c;
-  };
-  for (const record of run.pending()) of(record.route).want.pending++;
+function expect(run: RunView, e: Expected): void {
+  e.reset();
+  const { want, above, below } = e;
+  for (const record of run.pending()) want[e.at(record.route) + PENDING]!++;
   const checking = learnsDeathByChecking(run);
   for (const use of run.uses()) {
     const { state, route } = use.socket;
     const leased = use.holder !== undefined && use.holder.status === "leased";
     // Closed, released and not counted as available either way: nothing to count.
     if (state === "closed" && !leased && !checking) continue;
-    const c = of(route);
-    if (state === "connecting") c.want.connecting++;
+    const at = e.at(route);
+    if (state === "connecting") want[at + CONNECTING]!++;
     else if (state === "closed") {
       // Still held by its caller: counted as leased until released, or dropped at once.
-      if (leased) c.above.leased++;
-      else if (diedUnchecked(run, use)) c.above.available++;
-    } else if (leased) c.want.leased++;
-    else c.want.available++;
+      if (leased) above[at + LEASED]!++;
+      else if (diedUnchecked(run, use)) above[at + AVAILABLE]!++;
+    } else if (leased) want[at + LEASED]!++;
+    else want[at + AVAILABLE]!++;
   }
-  // An acquire waiting for a connect in progress on its route may be reported
-  // as pending or not (LIM-4: it is not in the wait queue).
-  for (const c of counts.values()) c.below.pending = Math.min(c.want.pending, c.want.connecting);
-  return counts;
+  const end = want.length;
+  for (let at = 4; at < end; at += 4) {
+    // An acquire waiting for a connect in progress on its route may be reported
+    // as pending or not (LIM-4: it is not in the wait queue).
+    below[at + PENDING] = Math.min(want[at + PENDING]!, want[at + CONNECTING]!);
+    for (let field = 0; field < 4; field++) {
+      want[field]! += want[at + field]!;
+      above[field]! += above[at + field]!;
+      below[field]! += below[at + field]!;
+    }
+  }
 }
 
 /** `route` undefined: the total. The place is named only when the check fails. */
@@ -76,15 +110,18 @@ function compare(
   route: Route | undefined,
   got: RouteStats | undefined,
   e: Expected,
+  place: number,
 ): string | undefined {
-  for (const field of FIELDS) {
-    const value = got?.[field] ?? 0;
-    const low = e.want[field] - e.below[field];
-    const high = e.want[field] + e.above[field];
+  for (let field = 0; field < 4; field++) {
+    const name = FIELDS[field]!;
+    const value = got?.[name] ?? 0;
+    const at = place * 4 + field;
+    const low = e.want[at]! - e.below[at]!;
+    const high = e.want[at]! + e.above[at]!;
     if (value < low || value > high) {
       const say = low === high ? `${low}` : `${low} to ${high}`;
       const where = route === undefined ? "total" : `routes[${JSON.stringify(route)}]`;
-      return `stats() ${where}.${field} is ${value}; the ledger and callers say ${say}`;
+      return `stats() ${where}.${name} is ${value}; the ledger and callers say ${say}`;
     }
   }
   return undefined;
@@ -103,22 +140,18 @@ export const sta1: Rule = {
   needs: ["stats"],
   when: NOT_MULTIPLEXED,
   start(run) {
+    const e = new Expected(run.setup.config.routes);
     return {
       step() {
         if (run.closeSeq !== undefined) return undefined;
         const stats = run.pool.stats!();
-        const want = expected(run);
-        const total: Expected = { want: zero(), above: zero(), below: zero() };
-        for (const [route, counts] of want) {
-          for (const field of FIELDS) {
-            total.want[field] += counts.want[field];
-            total.above[field] += counts.above[field];
-            total.below[field] += counts.below[field];
-          }
-          const message = compare(route, stats.routes[route], counts);
+        expect(run, e);
+        for (let i = 0; i < e.routes.length; i++) {
+          const route = e.routes[i]!;
+          const message = compare(route, stats.routes[route], e, i + 1);
           if (message !== undefined) return message;
         }
-        return compare(undefined, stats.total, total);
+        return compare(undefined, stats.total, e, 0);
       },
     };
   },
