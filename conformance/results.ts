@@ -116,6 +116,9 @@ export async function renderResults(
       }).`,
     ]
   );
+  const endedEarly = reports.flatMap((report) =>
+    report.endedEarly === undefined ? [] : [`- ${report.adapter}: ${report.endedEarly} runs.`]
+  );
   const unexpected = reports.flatMap((report) =>
     report.rules.filter((r) => r.status === "fail").map((r) => `${report.adapter} ${r.id}`)
   );
@@ -142,6 +145,14 @@ export async function renderResults(
       "that step.",
       "",
       ...inconclusive,
+      "",
+    ]),
+    ...(endedEarly.length === 0 ? [] : [
+      "Runs that ended early stopped where the pool accepted a second release of a lease once",
+      "LSE-4 had failed: their earlier steps were judged and passed, their heal and close phases",
+      "did not run.",
+      "",
+      ...endedEarly,
       "",
     ]),
     "## Known deviations",

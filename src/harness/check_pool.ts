@@ -175,6 +175,7 @@ export async function checkPool(
   const failures = new Map<string, Counterexample>();
   const errors: string[] = [];
   const inconclusive = new Inconclusive();
+  let endedEarly = 0;
   const arbitrary = caseArbitrary(adapter, maxCommands);
   const replayFlags = maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`;
   let executedRuns = 0;
@@ -200,7 +201,12 @@ export async function checkPool(
       const limit = Math.min(first === undefined ? watchdogMs : shrinkWatchdogMs, left);
       executedRuns++;
       try {
-        const running = runCase(adapter, value, { rules: active, watchdogMs: limit });
+        const running = runCase(adapter, value, {
+          rules: active,
+          watchdogMs: limit,
+          // Shrinking replays variants of one case; only the exploration counts.
+          onEndedEarly: () => first === undefined && endedEarly++,
+        });
         inFlight = running;
         executedSteps += await running;
       } catch (error) {
@@ -304,6 +310,7 @@ export async function checkPool(
     rules,
     ...(nondeterminism === undefined ? {} : { nondeterminism }),
     ...inconclusive.summary(),
+    ...(endedEarly === 0 ? {} : { endedEarly }),
     errors,
     ok,
   };

@@ -92,6 +92,20 @@ describe("checkPool()", () => {
     await assert.rejects(checkPool(referenceAdapter, { budgetMs: 0 }), RangeError);
   });
 
+  test("runs stopped at an accepted second release are counted, not hidden among passes", async () => {
+    const broken = BROKEN_POOLS.find((b) => b.rule === "LSE-4")!;
+    // LIM-1 only: LSE-4 is not checked, so each accepted second release ends its run.
+    const report = await checkPool(broken.adapter, { seed: 3, rules: ["LIM-1"] });
+    assert.equal(report.rules[0]?.status, "pass");
+    assert.ok((report.endedEarly ?? 0) > 0, `endedEarly: ${report.endedEarly}`);
+    assert.ok(report.endedEarly! < report.runs);
+    // With LSE-4 checked the second release is its failure, not an early end.
+    const judged = await checkPool(broken.adapter, { seed: 3, rules: ["LSE-4"] });
+    assert.equal(judged.rules[0]?.status, "fail");
+    const clean = await checkPool(referenceAdapter, { seed: 3, quick: true });
+    assert.equal(clean.endedEarly, undefined);
+  });
+
   test("the same seed gives the same trace, and the determinism check agrees", async () => {
     const first = await checkPool(referenceAdapter, { seed: 99, runs: 20, determinism: true });
     const second = await checkPool(referenceAdapter, { seed: 99, runs: 20 });

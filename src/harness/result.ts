@@ -82,6 +82,13 @@ export interface PoolReport {
   readonly rules: readonly RuleResult[];
   /** Runs without a verdict, when there were any. */
   readonly inconclusive?: InconclusiveRuns;
+  /**
+   * Runs that stopped before their last command, when there were any: the
+   * pool accepted a second release of a lease while LSE-4 was not checked
+   * (it had already failed, or was not selected). Their steps up to that
+   * point were judged; their heal and close phases never ran.
+   */
+  readonly endedEarly?: number;
   /** Whether a second run of a seed gave a different trace (only with `determinism`). */
   readonly nondeterminism?: string;
   /** Errors that are not rule violations (the adapter or harness crashed), if any. */

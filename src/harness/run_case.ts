@@ -30,6 +30,12 @@ export interface RunCaseOptions {
   readonly watchdogMs?: number;
   /** Called with the finished (or failed) run, before global time is restored. */
   readonly inspect?: (run: Run) => void;
+  /**
+   * Called when the run stops before its last command because the pool
+   * accepted a second release while LSE-4 is not among the rules (the run
+   * then passes as far as it went).
+   */
+  readonly onEndedEarly?: (step: number) => void;
 }
 
 /**
@@ -63,7 +69,10 @@ export async function runCase(
     try {
       await fc.asyncModelRun(() => ({ model: run, real: run }), value.commands);
     } catch (error) {
-      if (error instanceof RunEndedEarly) return run.step;
+      if (error instanceof RunEndedEarly) {
+        options.onEndedEarly?.(run.step);
+        return run.step;
+      }
       throw error;
     }
     await heal(run);

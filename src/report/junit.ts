@@ -1,5 +1,6 @@
 import type { PoolReport, RuleStatus } from "../harness/result.ts";
 import { setupLine } from "./setup_line.ts";
+import { endedEarlyText } from "./text.ts";
 
 const SKIPPED: ReadonlySet<RuleStatus> = new Set<RuleStatus>([
   "not-applicable",
@@ -64,13 +65,17 @@ export function renderJunit(reports: readonly PoolReport[]): string {
       return `${open}</testcase>`;
     });
     const time = (report.durationMs / 1000).toFixed(3);
-    const out = report.inconclusive === undefined ? "" : `\n    <system-out>${
-      escapeXml(
+    const notes = [
+      ...(report.inconclusive === undefined ? [] : [
         `${report.inconclusive.runs} runs ended without a verdict: ${
           report.inconclusive.reasons.join("; ")
         }`,
-      )
-    }</system-out>`;
+      ]),
+      ...(report.endedEarly === undefined ? [] : [endedEarlyText(report.endedEarly)]),
+    ];
+    const out = notes.length === 0
+      ? ""
+      : `\n    <system-out>${escapeXml(notes.join("\n"))}</system-out>`;
     return `  <testsuite name="${
       escapeXml(report.adapter)
     }" tests="${report.rules.length}" failures="${failures}" errors="${report.errors.length}" skipped="${skipped}" time="${time}">\n${

@@ -42,7 +42,7 @@ export function renderMarkdown(reports: readonly PoolReport[]): string {
   const seeds = reports.map((r) =>
     `${r.adapter}: seed ${r.seed}, ${r.runs} runs${
       r.inconclusive === undefined ? "" : ` (${r.inconclusive.runs} without a verdict)`
-    }`
+    }${r.endedEarly === undefined ? "" : ` (${r.endedEarly} ended early)`}`
   ).join("; ");
   return `${header}\n${line}\n${rows.join("\n")}\n\n${seeds}\n`;
 }

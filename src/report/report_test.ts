@@ -59,6 +59,7 @@ const report: PoolReport = {
     },
   ],
   inconclusive: { runs: 4, reasons: ["the pool never settled (busy without end)"] },
+  endedEarly: 2,
 };
 
 describe("renderers", () => {
@@ -81,6 +82,7 @@ describe("renderers", () => {
     );
     assert.match(text, /n\/v +STA-1 +Stats \(checking stopped/);
     assert.match(text, /INCONCLUSIVE 4 runs ended without a verdict: the pool never settled/);
+    assert.match(text, /ENDED EARLY 2 runs stopped where the pool accepted a second release/);
   });
 
   test("JSON round-trips the report, not-verified rules and inconclusive runs included", () => {
@@ -98,7 +100,7 @@ describe("renderers", () => {
       /<failure message="3 live connections to r0; its limit is 2">setup: routes r0,r1;/,
     );
     assert.match(xml, /<skipped message="not-verified: checking stopped/);
-    assert.match(xml, /<system-out>4 runs ended without a verdict/);
+    assert.match(xml, /<system-out>4 runs ended without a verdict.*\n2 runs stopped where/);
   });
 
   test("Markdown matrix has a row per rule and a column per adapter", () => {
@@ -106,7 +108,7 @@ describe("renderers", () => {
     assert.match(md, /\| Rule \| Title \| sample \| other \|/);
     assert.match(md, /\| LIM-2 \| Per route \| ❌ fail \| ❌ fail \|/);
     assert.match(md, /\| STA-1 \| Stats \| ⏳ not verified \| ⏳ not verified \|/);
-    assert.match(md, /sample: seed 7, 3 runs \(4 without a verdict\)/);
+    assert.match(md, /sample: seed 7, 3 runs \(4 without a verdict\) \(2 ended early\)/);
   });
 });
 

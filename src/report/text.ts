@@ -67,7 +67,30 @@ export function renderText(report: PoolReport): string {
       }`,
     );
   }
+  if (report.endedEarly !== undefined) {
+    lines.push(`  ENDED EARLY ${endedEarlyText(report.endedEarly)}`);
+  }
   for (const error of report.errors) lines.push(`  ERROR ${error}`);
   if (report.nondeterminism !== undefined) lines.push(`  NONDETERMINISM ${report.nondeterminism}`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The sentence on runs that stopped at an accepted second release.
+ *
+ * @param runs How many.
+ * @returns The sentence, without a leading capital.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { endedEarlyText } from "./text.ts";
+ *
+ * assert.match(endedEarlyText(3), /^3 runs stopped/);
+ * ```
+ */
+export function endedEarlyText(runs: number): string {
+  return `${runs} run${
+    runs === 1 ? "" : "s"
+  } stopped where the pool accepted a second release while LSE-4 was not checked; their earlier steps passed, their heal and close phases did not run`;
 }
