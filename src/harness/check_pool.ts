@@ -8,33 +8,17 @@ import fc from "fast-check";
 import { realTimers } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
-import { commandSequence } from "./_command_sequence.ts";
-import { commandArbitraries } from "./commands/mod.ts";
+import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
+import { type Expectations, replayExpectations, verdict } from "./expectations.ts";
+import { checkDeterminism, describe, describeFailure } from "./_failure.ts";
 import type { Counterexample, InconclusiveRuns, PoolReport, RuleResult } from "./result.ts";
 import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
 import { RULES } from "./rules/mod.ts";
 import { InconclusiveRun } from "./_run_end.ts";
 import { type RunCase, runCase } from "./run_case.ts";
-import { setupArbitrary } from "./setup.ts";
 
-/**
- * A known deviation: why the pool breaks the rule and, optionally, the seed
- * and path of a failure that shows it (as printed by a failure's replay
- * line), replayed when a check does not find the failure by itself.
- */
-export interface Expectation {
-  /** Why the pool breaks the rule. */
-  readonly reason: string;
-  /** Seed of the reproduction. */
-  readonly seed?: number;
-  /** fast-check path of the reproduction. */
-  readonly path?: string;
-  /** `maxCommands` the reproduction was found with. @default {60} */
-  readonly maxCommands?: number;
-}
-
-/** Known deviations of an adapter: rule id → reason, or reason with a reproduction. */
-export type Expectations = Readonly<Record<string, string | Expectation>>;
+export { caseArbitrary } from "./case.ts";
+export type { Expectation, Expectations } from "./expectations.ts";
 
 /** Progress of a check, for a progress line. */
 export interface CheckProgress {
@@ -76,42 +60,11 @@ export interface CheckPoolOptions {
   readonly onProgress?: (progress: CheckProgress) => void;
 }
 
-/**
- * The arbitrary of whole cases (parameters and commands) for an adapter.
- *
- * @param adapter The adapter (its declaration shapes the draw).
- * @param maxCommands Longest command sequence.
- * @returns An arbitrary of cases for `runCase`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import fc from "fast-check";
- * import { caseArbitrary } from "./check_pool.ts";
- * import { referenceAdapter } from "../../conformance/reference/adapter.ts";
- *
- * const [value] = fc.sample(caseArbitrary(referenceAdapter, 10), { seed: 1, numRuns: 1 });
- * assert.ok([...value!.commands].length <= 10);
- * ```
- */
-export function caseArbitrary(adapter: Adapter, maxCommands: number): fc.Arbitrary<RunCase> {
-  return setupArbitrary(adapter.supports).chain((setup) =>
-    commandSequence(commandArbitraries(adapter.supports, setup), maxCommands)
-      .map((commands) => ({ setup, commands }))
-  );
-}
-
 function selectRules(filter: readonly string[] | undefined): Rule[] {
   if (filter === undefined || filter.length === 0) return [...RULES];
   return RULES.filter((rule) =>
     filter.some((f) => rule.id === f || rule.id.startsWith(`${f}-`) || rule.group === f)
   );
-}
-
-function notApplicableReason(rule: Rule, adapter: Adapter): string {
-  const missing = rule.needs.filter((c) => !adapter.supports.capabilities.includes(c));
-  if (missing.length > 0) return `needs capability ${missing.map((c) => `'${c}'`).join(", ")}`;
-  return `applies only when ${rule.when?.text ?? "declared"}`;
 }
 
 function validateOptions(options: CheckPoolOptions): void {
@@ -316,9 +269,6 @@ export async function checkPool(
   };
 }
 
-/** `maxCommands` of the default profile (replay lines name any other). */
-const DEFAULT_MAX_COMMANDS = 60;
-
 /** Runs that ended without a verdict, and the first few distinct reasons. */
 class Inconclusive {
   #runs = 0;
@@ -337,182 +287,6 @@ class Inconclusive {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
-}
-
 function isWatchdog(violation: RuleViolation): boolean {
   return violation.ruleId === "LIV-1" && violation.detail.startsWith("watchdog:");
-}
-
-function expectationOf(entry: string | Expectation | undefined): Expectation | undefined {
-  return typeof entry === "string" ? { reason: entry } : entry;
-}
-
-function verdict(
-  rule: Rule,
-  adapter: Adapter,
-  failure: Counterexample | undefined,
-  expectations: Expectations,
-  replayed: Replayed | undefined,
-): RuleResult {
-  const base = { id: rule.id, title: rule.title };
-  const expected = expectationOf(expectations[rule.id]);
-  if (!ruleApplies(rule, adapter.supports)) {
-    return { ...base, status: "not-applicable", reason: notApplicableReason(rule, adapter) };
-  }
-  if (failure !== undefined) {
-    return expected === undefined
-      ? { ...base, status: "fail", counterexample: failure }
-      : { ...base, status: "expected-fail", reason: expected.reason, counterexample: failure };
-  }
-  if (expected === undefined) return { ...base, status: "pass" };
-  if (replayed !== undefined && typeof replayed !== "string") {
-    return {
-      ...base,
-      status: "expected-fail",
-      reason: `${expected.reason} (not found by this check; its recorded reproduction still fails)`,
-      counterexample: replayed,
-    };
-  }
-  const note = replayed === undefined ? "" : ` (${replayed})`;
-  return { ...base, status: "unexpected-pass", reason: `${expected.reason}${note}` };
-}
-
-/** A replayed reproduction: its counterexample, or why it did not reproduce. */
-type Replayed = Counterexample | string;
-
-interface ReplayOptions {
-  /** Rules that passed and may carry an expectation with a reproduction. */
-  readonly rules: readonly Rule[];
-  readonly expectations: Expectations;
-  readonly watchdogMs: number;
-}
-
-/**
- * Replay the recorded reproduction of every expected rule the check did not
- * find failing: a rare deviation missed by one seed is still a deviation.
- */
-async function replayExpectations(
-  adapter: Adapter,
-  options: ReplayOptions,
-): Promise<Map<string, Replayed>> {
-  const replayed = new Map<string, Replayed>();
-  for (const rule of options.rules) {
-    const expected = expectationOf(options.expectations[rule.id]);
-    if (expected?.seed === undefined || expected.path === undefined) continue;
-    replayed.set(rule.id, await replayExpectation(adapter, rule, expected, options.watchdogMs));
-  }
-  return replayed;
-}
-
-async function replayExpectation(
-  adapter: Adapter,
-  rule: Rule,
-  expected: Expectation,
-  watchdogMs: number,
-): Promise<Replayed> {
-  const { seed = 0, path = "", maxCommands = DEFAULT_MAX_COMMANDS } = expected;
-  const where = `seed ${seed} path ${path}`;
-  const property = fc.asyncProperty(caseArbitrary(adapter, maxCommands), async (value) => {
-    try {
-      await runCase(adapter, value, { rules: [rule], watchdogMs });
-    } catch (error) {
-      if (!(error instanceof InconclusiveRun)) throw error;
-    }
-  });
-  let result: fc.RunDetails<[RunCase]>;
-  try {
-    result = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
-  } catch (error) {
-    return `its recorded reproduction (${where}) cannot be replayed: ${describe(error)}`;
-  }
-  const error = result.errorInstance;
-  const value = result.counterexample?.[0];
-  if (!result.failed || !(error instanceof RuleViolation) || value === undefined) {
-    return `its recorded reproduction (${where}) passes now`;
-  }
-  if (error.ruleId !== rule.id) return `its recorded reproduction (${where}) fails ${error.ruleId}`;
-  return await describeFailure(adapter, [rule], value, error, {
-    seed,
-    path,
-    watchdogMs,
-    replayFlags: maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`,
-  });
-}
-
-interface FailureOrigin {
-  readonly seed: number;
-  readonly path: string;
-  readonly watchdogMs: number;
-  /** Flags the replay line needs beyond adapter, seed, path and rule. */
-  readonly replayFlags: string;
-}
-
-async function describeFailure(
-  adapter: Adapter,
-  rules: readonly Rule[],
-  value: RunCase,
-  error: RuleViolation,
-  origin: FailureOrigin,
-): Promise<Counterexample> {
-  const { seed, path, watchdogMs, replayFlags } = origin;
-  const commands = [...value.commands].map(String);
-  let steps: string[] = [];
-  let ledger: string[] = [];
-  let violation = error;
-  try {
-    await runCase(adapter, value, {
-      rules,
-      trace: true,
-      watchdogMs,
-      inspect: (run) => {
-        steps = run.lines;
-        const from = run.stepSeq[Math.max(0, Math.min(violation.step, run.step) - 1)] ?? 0;
-        ledger = run.network.ledger.since(Math.max(0, from - 6)).slice(0, 40).map((e) =>
-          JSON.stringify(e)
-        );
-      },
-    });
-  } catch (replayed) {
-    if (replayed instanceof RuleViolation && replayed.ruleId === error.ruleId) violation = replayed;
-  }
-  const rule = error.ruleId;
-  return {
-    message: violation.detail,
-    step: violation.step,
-    setup: value.setup,
-    commands,
-    steps,
-    ledger,
-    seed,
-    path,
-    replay:
-      `deno task conformance --adapter ${adapter.name} --seed ${seed} --path ${path} --rule ${rule}${replayFlags}`,
-  };
-}
-
-async function checkDeterminism(
-  adapter: Adapter,
-  arbitrary: fc.Arbitrary<RunCase>,
-  seed: number,
-  rules: readonly Rule[],
-): Promise<string | undefined> {
-  const [value] = fc.sample(arbitrary, { seed, numRuns: 1 });
-  if (value === undefined) return undefined;
-  const traces: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const commands = [...value.commands];
-    try {
-      await runCase(adapter, { setup: value.setup, commands }, {
-        rules: rules.filter((r) => ruleApplies(r, adapter.supports)),
-        trace: true,
-        inspect: (run) => traces.push(`${run.network.ledger.serialize()}\n${run.lines.join("\n")}`),
-      });
-    } catch {
-      // A violation ends the run; its trace up to there is still compared.
-    }
-  }
-  if (traces[0] === traces[1]) return undefined;
-  return `seed ${seed}: two runs of the same case gave different traces`;
 }

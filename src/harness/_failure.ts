@@ -1,0 +1,95 @@
+/**
+ * A failure's counterexample (replayed with a trace) and the determinism
+ * check (one case run twice).
+ *
+ * @module
+ */
+import fc from "fast-check";
+import type { Adapter } from "./adapter.ts";
+import type { Counterexample } from "./result.ts";
+import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
+import { type RunCase, runCase } from "./run_case.ts";
+
+/** Where a failure was found, for its replay line. */
+export interface FailureOrigin {
+  readonly seed: number;
+  readonly path: string;
+  readonly watchdogMs: number;
+  /** Flags the replay line needs beyond adapter, seed, path and rule. */
+  readonly replayFlags: string;
+}
+
+/** Replay a failing case with a trace and build its counterexample. */
+export async function describeFailure(
+  adapter: Adapter,
+  rules: readonly Rule[],
+  value: RunCase,
+  error: RuleViolation,
+  origin: FailureOrigin,
+): Promise<Counterexample> {
+  const { seed, path, watchdogMs, replayFlags } = origin;
+  const commands = [...value.commands].map(String);
+  let steps: string[] = [];
+  let ledger: string[] = [];
+  let violation = error;
+  try {
+    await runCase(adapter, value, {
+      rules,
+      trace: true,
+      watchdogMs,
+      inspect: (run) => {
+        steps = run.lines;
+        const from = run.stepSeq[Math.max(0, Math.min(violation.step, run.step) - 1)] ?? 0;
+        ledger = run.network.ledger.since(Math.max(0, from - 6)).slice(0, 40).map((e) =>
+          JSON.stringify(e)
+        );
+      },
+    });
+  } catch (replayed) {
+    if (replayed instanceof RuleViolation && replayed.ruleId === error.ruleId) violation = replayed;
+  }
+  const rule = error.ruleId;
+  return {
+    message: violation.detail,
+    step: violation.step,
+    setup: value.setup,
+    commands,
+    steps,
+    ledger,
+    seed,
+    path,
+    replay:
+      `deno task conformance --adapter ${adapter.name} --seed ${seed} --path ${path} --rule ${rule}${replayFlags}`,
+  };
+}
+
+/** Run one case twice; a description of the difference when the traces differ. */
+export async function checkDeterminism(
+  adapter: Adapter,
+  arbitrary: fc.Arbitrary<RunCase>,
+  seed: number,
+  rules: readonly Rule[],
+): Promise<string | undefined> {
+  const [value] = fc.sample(arbitrary, { seed, numRuns: 1 });
+  if (value === undefined) return undefined;
+  const traces: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const commands = [...value.commands];
+    try {
+      await runCase(adapter, { setup: value.setup, commands }, {
+        rules: rules.filter((r) => ruleApplies(r, adapter.supports)),
+        trace: true,
+        inspect: (run) => traces.push(`${run.network.ledger.serialize()}\n${run.lines.join("\n")}`),
+      });
+    } catch {
+      // A violation ends the run; its trace up to there is still compared.
+    }
+  }
+  if (traces[0] === traces[1]) return undefined;
+  return `seed ${seed}: two runs of the same case gave different traces`;
+}
+
+/** First line of an error's message. */
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+}
