@@ -139,6 +139,8 @@ export async function checkPool(
   // timers must not spend the full watchdog on each.
   const shrinkWatchdogMs = Math.max(1, Math.min(watchdogMs, Math.ceil(watchdogMs / 10)));
   let cutShort = false;
+  /** Why the rules not yet found failing were not verified, once checking stopped early. */
+  let stoppedBy: string | undefined;
   // A run fast-check abandoned at the time limit still ends (its watchdog is within the budget).
   let inFlight: Promise<number> | undefined;
   while (remaining.length > 0 && !cutShort) {
@@ -163,9 +165,14 @@ export async function checkPool(
         inFlight = running;
         executedSteps += await running;
       } catch (error) {
-        if (error instanceof InconclusiveRun) {
+        // A violation of a rule no longer checked cannot be reported again
+        // (it would only loop); the run has no verdict.
+        const stray = error instanceof RuleViolation && !active.some((r) => r.id === error.ruleId)
+          ? new InconclusiveRun(error.step, `${error.ruleId}, not checked, broke: ${error.detail}`)
+          : undefined;
+        if (error instanceof InconclusiveRun || stray !== undefined) {
           // No verdict: neither a failure to shrink nor a pass to rely on.
-          if (first === undefined) inconclusive.add(error);
+          if (first === undefined) inconclusive.add(stray ?? error as InconclusiveRun);
           if (realTimers.now() >= budgetAt) cutShort = true;
           return;
         }
@@ -197,6 +204,7 @@ export async function checkPool(
     } catch (error) {
       // fast-check throws before any run when a path does not fit the arbitrary.
       errors.push(`cannot replay seed ${propertySeed} path ${options.path}: ${describe(error)}`);
+      stoppedBy = "checking stopped: the path could not be replayed";
       break;
     }
     if (result.interrupted) cutShort = true;
@@ -210,6 +218,7 @@ export async function checkPool(
           String(error)
         }`,
       );
+      stoppedBy = "checking stopped at an error that is not a rule violation";
       break;
     }
     failures.set(
@@ -225,13 +234,14 @@ export async function checkPool(
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
   }
   if (cutShort) {
+    stoppedBy = `checking stopped at its real-time budget of ${budgetMs} ms`;
     errors.push(
       `checking stopped at its real-time budget of ${budgetMs} ms after ${executedRuns} runs: ${
         remaining.map((r) => r.id).join(", ") || "no rule"
       } not verified`,
     );
   }
-  const unverified = new Set(cutShort ? remaining.map((r) => r.id) : []);
+  const unverified = new Set(stoppedBy === undefined ? [] : remaining.map((r) => r.id));
   const replayed = await replayExpectations(adapter, {
     rules: selected.filter((rule) =>
       ruleApplies(rule, adapter.supports) && !failures.has(rule.id) && !unverified.has(rule.id)
@@ -239,7 +249,7 @@ export async function checkPool(
     expectations,
     watchdogMs,
   });
-  const nondeterminism = determinism && !cutShort
+  const nondeterminism = determinism && stoppedBy === undefined
     ? await checkDeterminism(adapter, arbitrary, seed, selected)
     : undefined;
   const rules = selected.map((rule): RuleResult =>
@@ -248,7 +258,7 @@ export async function checkPool(
         id: rule.id,
         title: rule.title,
         status: "not-verified",
-        reason: `checking stopped at its real-time budget of ${budgetMs} ms`,
+        reason: stoppedBy!,
       }
       : verdict(rule, adapter, failures.get(rule.id), expectations, replayed.get(rule.id))
   );

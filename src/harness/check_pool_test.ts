@@ -5,11 +5,23 @@ import {
   referenceMultiplexedAdapter,
 } from "../../conformance/reference/adapter.ts";
 import { BROKEN_POOLS } from "../../fixtures/broken/mod.ts";
-import type { Adapter } from "./adapter.ts";
+import type { Adapter, PoolUnderTest } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
 
 function failing(report: Awaited<ReturnType<typeof checkPool>>): string[] {
   return report.rules.filter((r) => r.status === "fail").map((r) => r.id);
+}
+
+/** The reference adapter with some of its pool's methods replaced. */
+function variant(name: string, patch: (pool: PoolUnderTest) => Partial<PoolUnderTest>): Adapter {
+  return {
+    ...referenceAdapter,
+    name,
+    create: async (config, world) => {
+      const pool = await referenceAdapter.create(config, world);
+      return { ...pool, ...patch(pool) };
+    },
+  } as Adapter;
 }
 
 describe("checkPool()", () => {
@@ -70,6 +82,53 @@ describe("checkPool()", () => {
     const report = await checkPool(throwing, { seed: 3, runs: 5 });
     assert.equal(report.ok, false);
     assert.match(report.errors[0] ?? "", /boom/);
+  });
+
+  test("a stats() that throws fails STA-1, and the other rules are still judged", async () => {
+    const throwing = variant("stats-throws", () => ({
+      stats: () => {
+        throw new Error("stats boom");
+      },
+    }));
+    const report = await checkPool(throwing, { seed: 3, runs: 30 });
+    assert.deepEqual(failing(report), ["STA-1"]);
+    const sta1 = report.rules.find((r) => r.id === "STA-1")!;
+    assert.match(sta1.counterexample!.message, /stats\(\) threw Error: stats boom/);
+    assert.deepEqual(report.errors, []);
+  });
+
+  test("a connectionOf() that throws fails LSE-2 once; later runs end without a verdict", async () => {
+    const throwing = variant("connection-of-throws", () => ({
+      connectionOf: () => {
+        throw new TypeError("no socket");
+      },
+    }));
+    const report = await checkPool(throwing, { seed: 3, runs: 30 });
+    assert.deepEqual(failing(report), ["LSE-2"]);
+    assert.match(report.inconclusive!.reasons[0]!, /connectionOf\(\) threw TypeError: no socket/);
+    assert.ok(report.runs < 100, `runs: ${report.runs}`);
+  });
+
+  test("an error that is not a rule violation leaves the rules not yet judged not verified", async () => {
+    let created = 0;
+    const flaky: Adapter = {
+      ...referenceAdapter,
+      name: "flaky-create",
+      // From the sixth pool on, the pool lacks release(): the run fails before any step.
+      create: async (config, world) => {
+        const pool = await referenceAdapter.create(config, world);
+        return ++created > 5 ? { ...pool, release: undefined as never } : pool;
+      },
+    };
+    const report = await checkPool(flaky, { seed: 3, runs: 30 });
+    assert.equal(report.ok, false);
+    assert.match(report.errors[0] ?? "", /run failed without a rule violation/);
+    const statuses = new Set(report.rules.map((r) => r.status));
+    assert.ok(!statuses.has("pass"), [...statuses].join());
+    assert.match(
+      report.rules.find((r) => r.status === "not-verified")!.reason!,
+      /not a rule violation/,
+    );
   });
 
   test("an expected failure that passes is flagged, and a listed failure is expected", async () => {

@@ -106,6 +106,15 @@ export type CallerEvent =
   | { readonly kind: "acquire-rejected"; readonly acquire: AcquireRecord }
   | { readonly kind: "released"; readonly acquire: AcquireRecord; readonly reusable: boolean }
   | {
+    /** The pool threw or rejected on the release of a lease the caller held. */
+    readonly kind: "release-failed";
+    readonly acquire: AcquireRecord;
+    /** The error, as one line. */
+    readonly error: string;
+    /** Whether the release was made before `close()` was called. */
+    readonly beforeClose: boolean;
+  }
+  | {
     readonly kind: "bad-release";
     readonly acquire: AcquireRecord;
     readonly rejected: boolean;
@@ -153,4 +162,25 @@ export function errorCode(error: unknown): string {
     if (typeof name === "string") return name;
   }
   return String(error);
+}
+
+/**
+ * An error as one line for a violation's message: its code (or name) and
+ * the first line of its message.
+ *
+ * @param error What the pool threw.
+ * @returns For example `"Error: stats boom"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorText } from "./observations.ts";
+ *
+ * assert.equal(errorText(new RangeError("bad\nmore")), "RangeError: bad");
+ * assert.equal(errorText("oops"), "oops");
+ * ```
+ */
+export function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message.split("\n")[0] : undefined;
+  return message ? `${errorCode(error)}: ${message}` : errorCode(error);
 }

@@ -25,6 +25,7 @@ import {
   type AcquireRecord,
   type CallerEvent,
   errorCode,
+  errorText,
   type SendRecord,
 } from "./observations.ts";
 import { type Rule, RuleViolation } from "./rule.ts";
@@ -94,13 +95,17 @@ export class Run implements RunView, Settling {
   #pending: AcquireRecord[] = [];
   #pendingStale = false;
   #settled = 0;
-  #failure: RuleViolation | undefined;
+  #failure: RuleViolation | InconclusiveRun | undefined;
+  /** Ids of the rules checked. */
+  #active: ReadonlySet<string>;
   /** LIV-1 is active: a pool the harness cannot drive to rest fails it (else the run is inconclusive). */
   #judgesHangs: boolean;
   /** LSE-4 is active: an accepted second release is its failure (else the run ends there). */
   #judgesBadReleases: boolean;
   /** A second release was accepted during the current step. */
   #acceptedBadRelease = false;
+  /** A release of a held lease failed during the current step (before close). */
+  #releaseFailed = false;
   #stormStep = -1;
   #stormBase = 0;
   /** What a step check reads that can change (see {@linkcode RuleChecks.check}); refilled per check. */
@@ -117,8 +122,9 @@ export class Run implements RunView, Settling {
     const { watchdogMs = 10_000, trace = false } = options;
     this.#adapter = adapter;
     this.#rules = options.rules;
-    this.#judgesHangs = options.rules.some((rule) => rule.id === "LIV-1");
-    this.#judgesBadReleases = options.rules.some((rule) => rule.id === "LSE-4");
+    this.#active = new Set(options.rules.map((rule) => rule.id));
+    this.#judgesHangs = this.#active.has("LIV-1");
+    this.#judgesBadReleases = this.#active.has("LSE-4");
     this.#trace = trace;
     this.#deadline = realTimers.now() + watchdogMs;
     this.setup = setup;
@@ -159,6 +165,10 @@ export class Run implements RunView, Settling {
     this.pool = pool;
     this.#checks = new RuleChecks(this.#rules, this, this.callerEvents);
     await this.settle();
+  }
+
+  #judges(id: string): boolean {
+    return this.#active.has(id);
   }
 
   /** Remove faked global time, if any. Always call, failure or not. */
@@ -206,6 +216,7 @@ export class Run implements RunView, Settling {
     this.callerEvents.push(event);
     this.operations.touch();
     if (event.kind === "bad-release" && !event.rejected) this.#acceptedBadRelease = true;
+    if (event.kind === "release-failed" && event.beforeClose) this.#releaseFailed = true;
     if (!this.#trace) return;
     const line = outcomeLine(event, this.now());
     if (line !== undefined) this.lines.push(line);
@@ -245,8 +256,13 @@ export class Run implements RunView, Settling {
     try {
       socketId = this.pool.connectionOf(lease);
     } catch (error) {
-      const detail = `connectionOf() threw: ${errorCode(error)}`;
-      this.#failure ??= new RuleViolation("LSE-2", this.step, detail);
+      // Without the socket nothing later can be judged: the run ends at the next check.
+      this.#failure ??= this.#judges("LSE-2")
+        ? new RuleViolation("LSE-2", this.step, `connectionOf() threw ${errorText(error)}`)
+        : new InconclusiveRun(
+          this.step,
+          `connectionOf() threw ${errorText(error)} while LSE-2 is not checked`,
+        );
       return;
     }
     record.lease = lease;
@@ -297,7 +313,16 @@ export class Run implements RunView, Settling {
     }
     this.record({ kind: "released", acquire: record, reusable });
     const release = () => this.pool.release(record.lease, { reusable });
-    this.operations.track(`release #${record.id}`, release, {});
+    const beforeClose = this.closeSeq === undefined;
+    this.operations.track(`release #${record.id}`, release, {
+      err: (error) =>
+        this.record({
+          kind: "release-failed",
+          acquire: record,
+          error: errorText(error),
+          beforeClose,
+        }),
+    });
   }
 
   /** Release an already released lease again; the pool should refuse. */
@@ -420,7 +445,9 @@ export class Run implements RunView, Settling {
         "the pool accepted a second release and LSE-4 is not active",
       );
     }
-    this.#check("step", accepted ? "LSE-4" : undefined);
+    const releaseFailed = this.#releaseFailed;
+    this.#releaseFailed = false;
+    this.#check("step", accepted ? "LSE-4" : releaseFailed ? "LSE-5" : undefined);
   }
 
   /** Run the phase checks (`healed` or `closed`). */

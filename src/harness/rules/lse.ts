@@ -132,5 +132,33 @@ export const lse4: Rule = {
   },
 };
 
+/** LSE-5: releasing a held lease is accepted, whatever happened to its connection. */
+export const lse5: Rule = {
+  id: "LSE-5",
+  group: "LSE",
+  title:
+    "Releasing a held lease is accepted (release neither throws nor rejects), whatever happened to its connection, until close()",
+  rationale:
+    "A caller that returns the connection it holds has done nothing wrong, even when the server closed it or the network reset it meanwhile, the pool was cleared, or the caller reports it broken: the pool must take it back and discard it if it is dead. Releases sit in cleanup paths that rarely expect an error, so a release that throws turns a network fault into a caller failure and can leave the caller's and the pool's books disagreeing. After close() a pool may refuse; what then happens to the connection is CLS-2's concern.",
+  source:
+    "Apache HttpCore 5 StrictConnPool.release (only an entry that is not leased is refused; a non-reusable one is discarded); CMAP checkIn (a stale or closed connection is closed, not refused)",
+  needs: [],
+  when: NOT_MULTIPLEXED,
+  start() {
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "release-failed" || !event.beforeClose) continue;
+          const { id, facts, reusable } = event.acquire;
+          return `releasing acquire #${id}'s lease (socket #${facts?.socketId}, ${
+            reusable ? "reusable" : "broken"
+          }) failed: ${event.error}`;
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
 /** The LSE group. */
-export const LSE_RULES: readonly Rule[] = [lse1, lse2, lse3, lse4];
+export const LSE_RULES: readonly Rule[] = [lse1, lse2, lse3, lse4, lse5];

@@ -1,5 +1,6 @@
 import type { Route } from "../../net/types.ts";
-import type { RouteStats } from "../adapter.ts";
+import type { PoolStats, RouteStats } from "../adapter.ts";
+import { errorText } from "../observations.ts";
 import type { Rule } from "../rule.ts";
 import type { RunView, SocketUse } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
@@ -144,11 +145,21 @@ export const sta1: Rule = {
     return {
       step() {
         if (run.closeSeq !== undefined) return undefined;
-        const stats = run.pool.stats!();
+        let stats: PoolStats;
+        try {
+          stats = run.pool.stats!();
+        } catch (error) {
+          return `stats() threw ${errorText(error)}`;
+        }
+        if (typeof stats !== "object" || stats === null || typeof stats.total !== "object") {
+          return `stats() returned ${
+            JSON.stringify(stats) ?? String(stats)
+          }, not { total, routes }`;
+        }
         expect(run, e);
         for (let i = 0; i < e.routes.length; i++) {
           const route = e.routes[i]!;
-          const message = compare(route, stats.routes[route], e, i + 1);
+          const message = compare(route, stats.routes?.[route], e, i + 1);
           if (message !== undefined) return message;
         }
         return compare(undefined, stats.total, e, 0);
