@@ -162,6 +162,51 @@ export class VirtualClock implements DrivableClock {
     return ran;
   }
 
+  /**
+   * Run only the earliest timer due at or before `t`, moving time to its
+   * deadline. A driver that lets promise callbacks run between timers (as
+   * an event loop runs microtasks after each timer callback) calls this
+   * until it returns `false`, instead of {@linkcode VirtualClock.advanceTo}.
+   *
+   * @param t Latest deadline to run; defaults to now.
+   * @returns Whether a timer ran.
+   * @throws {RangeError} If `t` is before `now()` or not finite.
+   * @throws {Error} If called from inside a timer callback.
+   *
+   * @example Two timers due at once, one at a time
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { VirtualClock } from "./virtual_clock.ts";
+   *
+   * const clock = new VirtualClock();
+   * const fired: string[] = [];
+   * clock.setTimer(5, () => fired.push("a"));
+   * clock.setTimer(5, () => fired.push("b"));
+   * assert.equal(clock.runNext(10), true);
+   * assert.deepEqual(fired, ["a"]);
+   * assert.equal(clock.now(), 5);
+   * assert.equal(clock.runNext(), true);
+   * assert.equal(clock.runNext(), false);
+   * assert.deepEqual(fired, ["a", "b"]);
+   * ```
+   */
+  runNext(t: number = this.#now): boolean {
+    assertTime("run next timer", "t", t);
+    if (t < this.#now) {
+      throw new RangeError(
+        `Cannot run next timer as 't' must not be before now (${this.#now}): current value is ${t}`,
+      );
+    }
+    let ran = false;
+    this.#drive(() => {
+      const timer = this.#peek();
+      if (timer === undefined || timer.deadline > t) return;
+      this.#fire(timer);
+      ran = true;
+    });
+    return ran;
+  }
+
   #drive(body: () => void): void {
     if (this.#driving) {
       throw new Error("Cannot drive the clock from inside one of its timer callbacks");

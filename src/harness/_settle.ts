@@ -1,5 +1,6 @@
 import { realTimers } from "../clock/global_time.ts";
 import type { DrivableClock } from "../clock/types.ts";
+import type { VirtualClock } from "../clock/virtual_clock.ts";
 import type { Ledger } from "../net/mod.ts";
 import type { Operations } from "./_operations.ts";
 
@@ -29,6 +30,8 @@ export interface Settling {
   readonly operations: Operations;
   /** Whether the pool runs on faked global time. */
   readonly global: boolean;
+  /** Whether timers are run one at a time (the clock is a {@linkcode VirtualClock}). */
+  readonly stepTimers: boolean;
   readonly toleranceMs: number;
   readonly step: number;
   now(): number;
@@ -65,7 +68,10 @@ export async function settle(run: Settling): Promise<void> {
     if (global) await yieldMacrotask();
     // A pool busy without end in one settle still meets the watchdog and the connect-storm guard.
     if (round % 64 === 63) run.watchdog();
-    const ran = clock.runDue();
+    // Virtual time runs one due timer per round, so the promise callbacks a
+    // timer causes run before the next timer of the same instant fires, as
+    // an event loop runs microtasks after each timer callback.
+    const ran = run.stepTimers ? (run.clock as VirtualClock).runNext() ? 1 : 0 : clock.runDue();
     if (ran > 0 || operations.activity + ledger.length !== before) {
       quiet = 0;
       continue;
@@ -103,7 +109,8 @@ export async function advanceTo(run: Settling, target: number): Promise<void> {
       await settle(run);
       return;
     }
-    clock.advanceTo(Math.max(next, run.now()));
+    if (run.stepTimers) (clock as VirtualClock).runNext(next);
+    else clock.advanceTo(Math.max(next, run.now()));
     await settle(run);
     run.watchdog();
   }

@@ -85,6 +85,28 @@ describe("Run.settle()", () => {
   });
 });
 
+describe("Run.advanceTo() on virtual time", () => {
+  test("lets the promise callbacks of one timer run before the next timer of the same instant", async () => {
+    const run = new Run(referenceAdapter, SETUP, { rules: [] });
+    try {
+      await run.start();
+      const order: string[] = [];
+      // A connect that completes and one refused at the same instant: the
+      // pool hears of the first (a promise callback) before the second fires.
+      run.clock.setTimer(5, () => {
+        order.push("a fires");
+        Promise.resolve().then(() => order.push("a's callback"));
+      });
+      run.clock.setTimer(5, () => order.push("b fires"));
+      await run.advanceTo(5);
+      assert.deepEqual(order, ["a fires", "a's callback", "b fires"]);
+      assert.equal(run.now(), 5);
+    } finally {
+      run.dispose();
+    }
+  });
+});
+
 describe("Run.settle() on global time", () => {
   test("runs a pool's follow-up timer at now+1 while an operation is pending", async () => {
     const adapter = wrapped("plus-one", "global", (pool) => ({

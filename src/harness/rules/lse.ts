@@ -119,8 +119,13 @@ export const lse4: Rule = {
           if (!event.rejected) {
             return `releasing acquire #${event.acquire.id}'s lease a second time was accepted`;
           }
+          // The refused release must not have closed its socket (now idle, or
+          // leased to another caller); closes by the network or the server,
+          // and the pool's other work meanwhile, are not its doing.
+          const socketId = event.acquire.facts?.socketId;
           const changed = ledger.find((e) =>
-            e.seq > event.seqBefore && e.type === "ConnectionClosed"
+            e.seq > event.seqBefore && e.type === "ConnectionClosed" && e.by === "client" &&
+            e.socketId === socketId
           );
           if (changed !== undefined) {
             return `the refused double release of acquire #${event.acquire.id} still closed socket #${changed.socketId}`;

@@ -10,6 +10,7 @@ import { certainlyUsable, type RunView, type SocketUse } from "../run_view.ts";
 import { cls1 } from "./cls.ts";
 import { exp1, exp5 } from "./exp.ts";
 import { lim4 } from "./lim.ts";
+import { lse4, lse5 } from "./lse.ts";
 import { liv1, liv3 } from "./liv.ts";
 import { ord1, ord2, ord3 } from "./ord.ts";
 import { sta1 } from "./sta.ts";
@@ -519,5 +520,50 @@ describe("an acquire bound to a connect in progress is not a waiter (ORD-1, ORD-
     });
     assert.match(check(ord3, waiting)!, /waiter #3 \(r1\) .* behind blocked waiter #2 \(r0\)/);
     assert.equal(check(liv3, waiting), undefined, "ORD-3's finding");
+  });
+});
+
+describe("LSE-4 and LSE-5", () => {
+  const released = acquire(1, "released", { facts: { socketId: 1 } as LeaseFacts });
+  const run = runOf([released], [{ state: "closed" }, { state: "closed" }]);
+  const closed = (socketId: number, by: "client" | "network", seq: number): LedgerEvent => ({
+    seq,
+    t: 0,
+    type: "ConnectionClosed",
+    socketId,
+    route: "r0",
+    by,
+    reason: "x",
+  });
+  const refused: CallerEvent = {
+    kind: "bad-release",
+    acquire: released,
+    rejected: true,
+    seqBefore: 4,
+  };
+  const lse4Step = (ledger: LedgerEvent[]) =>
+    lse4.start(run).step?.({ run, ledger, callers: [refused] });
+
+  test("LSE-4: a refused second release that closes its socket fails", () => {
+    assert.match(lse4Step([closed(1, "client", 5)])!, /refused double release .* closed socket #1/);
+  });
+
+  test("LSE-4: closes by the network, of other sockets, or from before the release are not its doing", () => {
+    assert.equal(lse4Step([closed(1, "network", 5), closed(2, "client", 6)]), undefined);
+    assert.equal(lse4Step([closed(1, "client", 4)]), undefined);
+  });
+
+  test("LSE-5: a release that fails before close() fails; after close() it is not judged", () => {
+    const failed = (beforeClose: boolean): CallerEvent => ({
+      kind: "release-failed",
+      acquire: { ...released, reusable: false },
+      error: "Error: connection already closed",
+      beforeClose,
+    });
+    assert.match(
+      lse5.start(run).step?.({ run, ledger: [], callers: [failed(true)] })!,
+      /releasing acquire #1's lease \(socket #1, broken\) failed: Error: connection already closed/,
+    );
+    assert.equal(lse5.start(run).step?.({ run, ledger: [], callers: [failed(false)] }), undefined);
   });
 });
