@@ -239,6 +239,27 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
     return ran;
   }
 
+  /**
+   * Run only the earliest timer due at or before `t`, moving faked time to
+   * its deadline.
+   *
+   * @param t Latest deadline to run; defaults to now.
+   * @returns Whether a timer ran.
+   * @throws {RangeError} If `t` is before `now()` or not finite.
+   */
+  runNext(t: number = this.now()): boolean {
+    const now = this.now();
+    if (!Number.isFinite(t) || t < now) {
+      throw new RangeError(
+        `Cannot run next timer as 't' must be a finite number not before now (${now}): current value is ${t}`,
+      );
+    }
+    const due = this.nextDeadline();
+    if (due === undefined || due > t) return false;
+    this.#clock().next();
+    return true;
+  }
+
   /** Put the real timers, Date and performance back. Idempotent. */
   uninstall(): void {
     if (!this.#fake) return;

@@ -72,6 +72,28 @@ describe("GlobalTimeDriver", () => {
     });
   });
 
+  test("runNext runs one timer at a time, up to a deadline", async () => {
+    await withGlobalTime((driver) => {
+      const trace: string[] = [];
+      driver.setTimer(3, () => trace.push("a"));
+      driver.setTimer(3, () => trace.push("b"));
+      driver.setTimer(9, () => trace.push("c"));
+      assert.equal(driver.runNext(), false, "nothing is due now");
+      assert.equal(driver.runNext(5), true);
+      assert.deepEqual(trace, ["a"]);
+      assert.equal(driver.now(), 3);
+      assert.equal(driver.runNext(5), true);
+      assert.equal(driver.runNext(5), false, "c is due after 5");
+      assert.deepEqual(trace, ["a", "b"]);
+      assert.throws(() => driver.runNext(2), {
+        name: "RangeError",
+        message:
+          "Cannot run next timer as 't' must be a finite number not before now (3): current value is 2",
+      });
+      return Promise.resolve();
+    });
+  });
+
   test("Date.now() is real again after a run that throws", async () => {
     await assert.rejects(
       withGlobalTime((driver) => {

@@ -29,6 +29,13 @@ export interface DrivableClock extends Clock {
   advanceTo(t: number): void;
   /** Run the timers due at the current time (also those they arm for now); returns how many ran. */
   runDue(): number;
+  /**
+   * Run only the earliest timer due at or before `t` (default: now), moving
+   * time to its deadline; returns whether one ran. A driver that lets
+   * promise callbacks run between timers, as an event loop does, calls this
+   * instead of running every due timer at once.
+   */
+  runNext(t?: number): boolean;
   /** Deadline of the earliest armed timer, or `undefined` when none is armed. */
   nextDeadline(): number | undefined;
   /** Number of armed timers. */

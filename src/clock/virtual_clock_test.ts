@@ -66,6 +66,25 @@ describe("VirtualClock", () => {
     assert.deepEqual(trace, ["first", "chained"]);
   });
 
+  test("runNext runs one timer at a time, up to a deadline, and refuses a time in the past", () => {
+    const clock = new VirtualClock();
+    const trace: string[] = [];
+    clock.setTimer(3, () => trace.push("a"));
+    const cancelled = clock.setTimer(3, () => trace.push("cancelled"));
+    clock.setTimer(3, () => trace.push("b"));
+    clock.clearTimer(cancelled);
+    assert.equal(clock.runNext(), false, "nothing is due now");
+    assert.equal(clock.runNext(3), true);
+    assert.equal(clock.runNext(3), true);
+    assert.equal(clock.runNext(3), false);
+    assert.deepEqual(trace, ["a", "b"]);
+    assert.throws(() => clock.runNext(2), {
+      name: "RangeError",
+      message: "Cannot run next timer as 't' must not be before now (3): current value is 2",
+    });
+    assert.throws(() => clock.runNext(Number.NaN), { name: "RangeError" });
+  });
+
   test("a timer cancelled during advance by an earlier timer does not run", () => {
     const clock = new VirtualClock();
     const trace: string[] = [];

@@ -43,6 +43,10 @@ export class EndableClock implements DrivableClock {
     return this.#endedAt === undefined ? this.#inner.runDue() : 0;
   }
 
+  runNext(t?: number): boolean {
+    return this.#endedAt === undefined ? this.#inner.runNext(t) : false;
+  }
+
   nextDeadline(): number | undefined {
     return this.#endedAt === undefined ? this.#inner.nextDeadline() : undefined;
   }

@@ -1,6 +1,5 @@
 import { realTimers } from "../clock/global_time.ts";
 import type { DrivableClock } from "../clock/types.ts";
-import type { VirtualClock } from "../clock/virtual_clock.ts";
 import type { Ledger } from "../net/mod.ts";
 import type { Operations } from "./_operations.ts";
 
@@ -30,8 +29,6 @@ export interface Settling {
   readonly operations: Operations;
   /** Whether the pool runs on faked global time. */
   readonly global: boolean;
-  /** Whether timers are run one at a time (the clock is a {@linkcode VirtualClock}). */
-  readonly stepTimers: boolean;
   readonly toleranceMs: number;
   readonly step: number;
   now(): number;
@@ -68,10 +65,10 @@ export async function settle(run: Settling): Promise<void> {
     if (global) await yieldMacrotask();
     // A pool busy without end in one settle still meets the watchdog and the connect-storm guard.
     if (round % 64 === 63) run.watchdog();
-    // Virtual time runs one due timer per round, so the promise callbacks a
-    // timer causes run before the next timer of the same instant fires, as
-    // an event loop runs microtasks after each timer callback.
-    const ran = run.stepTimers ? (run.clock as VirtualClock).runNext() ? 1 : 0 : clock.runDue();
+    // One due timer per round, so the promise callbacks a timer causes run
+    // before the next timer of the same instant fires, as an event loop runs
+    // microtasks after each timer callback.
+    const ran = clock.runNext() ? 1 : 0;
     if (ran > 0 || operations.activity + ledger.length !== before) {
       quiet = 0;
       continue;
@@ -82,7 +79,7 @@ export async function settle(run: Settling): Promise<void> {
     const next = global && operations.size > 0 ? clock.nextDeadline() : undefined;
     if (next === undefined || next > reach) return;
     const from = run.now();
-    clock.advanceTo(Math.max(next, from));
+    clock.runNext(Math.max(next, from));
     run.describe(() =>
       `   ↳ t=${run.now()} time moved on from t=${from} while the pool settled (its timers due within the ${
         Math.max(1, run.toleranceMs)
@@ -109,8 +106,7 @@ export async function advanceTo(run: Settling, target: number): Promise<void> {
       await settle(run);
       return;
     }
-    if (run.stepTimers) (clock as VirtualClock).runNext(next);
-    else clock.advanceTo(Math.max(next, run.now()));
+    clock.runNext(Math.max(next, run.now()));
     await settle(run);
     run.watchdog();
   }

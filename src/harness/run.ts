@@ -60,7 +60,6 @@ export class Run implements RunView, Settling {
   readonly clock: DrivableClock;
   readonly world: World;
   readonly global: boolean;
-  readonly stepTimers: boolean;
   readonly toleranceMs: number;
   readonly acquires: AcquireRecord[] = [];
   readonly sends: SendRecord[] = [];
@@ -132,7 +131,6 @@ export class Run implements RunView, Settling {
     this.supports = adapter.supports;
     this.toleranceMs = adapter.supports.toleranceMs;
     this.global = adapter.supports.timeMode === "global";
-    this.stepTimers = !this.global;
     if (this.global) {
       this.#driver = GlobalTimeDriver.install();
       this.#endable = new EndableClock(this.#driver);

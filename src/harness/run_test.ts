@@ -85,26 +85,30 @@ describe("Run.settle()", () => {
   });
 });
 
-describe("Run.advanceTo() on virtual time", () => {
-  test("lets the promise callbacks of one timer run before the next timer of the same instant", async () => {
-    const run = new Run(referenceAdapter, SETUP, { rules: [] });
-    try {
-      await run.start();
-      const order: string[] = [];
-      // A connect that completes and one refused at the same instant: the
-      // pool hears of the first (a promise callback) before the second fires.
-      run.clock.setTimer(5, () => {
-        order.push("a fires");
-        Promise.resolve().then(() => order.push("a's callback"));
-      });
-      run.clock.setTimer(5, () => order.push("b fires"));
-      await run.advanceTo(5);
-      assert.deepEqual(order, ["a fires", "a's callback", "b fires"]);
-      assert.equal(run.now(), 5);
-    } finally {
-      run.dispose();
-    }
-  });
+describe("Run.advanceTo()", () => {
+  for (const timeMode of ["virtual", "global"] as const) {
+    test(`on ${timeMode} time, lets the promise callbacks of one timer run before the next timer of the same instant`, async () => {
+      const adapter = wrapped(`same-instant-${timeMode}`, timeMode, () => ({}));
+      const run = new Run(adapter, SETUP, { rules: [] });
+      try {
+        await run.start();
+        const order: string[] = [];
+        // A connect that completes and one refused at the same instant: the
+        // pool hears of the first (a promise callback) before the second fires.
+        const start = run.now();
+        run.clock.setTimer(5, () => {
+          order.push("a fires");
+          Promise.resolve().then(() => order.push("a's callback"));
+        });
+        run.clock.setTimer(5, () => order.push("b fires"));
+        await run.advanceTo(start + 5);
+        assert.deepEqual(order, ["a fires", "a's callback", "b fires"]);
+        assert.equal(run.now(), start + 5);
+      } finally {
+        run.dispose();
+      }
+    });
+  }
 });
 
 describe("Run.settle() on global time", () => {
