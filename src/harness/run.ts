@@ -5,7 +5,7 @@
  * @module
  */
 import { VirtualClock } from "../clock/virtual_clock.ts";
-import { GlobalTimeDriver, realTimers } from "../clock/global_time.ts";
+import { GlobalTimeDriver } from "../clock/global_time.ts";
 import type { DrivableClock } from "../clock/types.ts";
 import { EndableClock } from "./_endable_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
@@ -20,6 +20,7 @@ import { RuleChecks } from "./_rule_checks.ts";
 import { InconclusiveRun, RunEndedEarly } from "./_run_end.ts";
 import { advanceTo, settle, type Settling } from "./_settle.ts";
 import { SocketUses } from "./_socket_uses.ts";
+import { Watchdog } from "./_watchdog.ts";
 import { outcomeLine } from "./_trace.ts";
 import {
   type AcquireRecord,
@@ -30,9 +31,6 @@ import {
 } from "./observations.ts";
 import { type Rule, RuleViolation } from "./rule.ts";
 import type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";
-
-/** Connections opened in one step beyond which the run stops as inconclusive. */
-export const CONNECT_STORM = 100;
 
 /** Options of one run. */
 export interface RunOptions {
@@ -86,7 +84,7 @@ export class Run implements RunView, Settling {
   #rules: readonly Rule[];
   #checks: RuleChecks | undefined;
   #uses: SocketUses;
-  #deadline: number;
+  #watchdog: Watchdog;
   #trace: boolean;
   #driver: GlobalTimeDriver | undefined;
   #endable: EndableClock | undefined;
@@ -106,8 +104,6 @@ export class Run implements RunView, Settling {
   #acceptedBadRelease = false;
   /** A release of a held lease failed during the current step (before close). */
   #releaseFailed = false;
-  #stormStep = -1;
-  #stormBase = 0;
   /** What a step check reads that can change (see {@linkcode RuleChecks.check}); refilled per check. */
   #stamp: unknown[] = new Array(10);
   /** Set once the run is over: late settlements of the pool's promises are ignored. */
@@ -126,7 +122,7 @@ export class Run implements RunView, Settling {
     this.#judgesHangs = this.#active.has("LIV-1");
     this.#judgesBadReleases = this.#active.has("LSE-4");
     this.#trace = trace;
-    this.#deadline = realTimers.now() + watchdogMs;
+    this.#watchdog = new Watchdog(this, watchdogMs);
     this.setup = setup;
     this.supports = adapter.supports;
     this.toleranceMs = adapter.supports.toleranceMs;
@@ -393,38 +389,9 @@ export class Run implements RunView, Settling {
       : new InconclusiveRun(this.step, detail);
   }
 
-  /**
-   * @throws {RuleViolation} LIV-1 once the run's real-time budget is spent
-   * (an {@linkcode InconclusiveRun} when LIV-1 is not active), and an
-   * inconclusive end when the pool opens more than {@linkcode CONNECT_STORM}
-   * connections in one step.
-   */
+  /** @throws {RuleViolation | InconclusiveRun} See {@linkcode Watchdog.check}. */
   watchdog(): void {
-    if (realTimers.now() > this.#deadline) {
-      const pending = this.pendingOperations().slice(0, 8).join(", ") || "none";
-      throw this.stuck(`watchdog: run exceeded its real-time budget (pending: ${pending})`);
-    }
-    this.#stormGuard();
-  }
-
-  /**
-   * A pool that retries failed connects at once (generic-pool's create loop)
-   * opens connections without end while a connect fault lasts; no rule is
-   * judged by such a step, and it would only run into the watchdog.
-   */
-  #stormGuard(): void {
-    const opened = this.network.sockets().length;
-    if (this.#stormStep !== this.step) {
-      this.#stormStep = this.step;
-      this.#stormBase = opened;
-      return;
-    }
-    if (opened - this.#stormBase > CONNECT_STORM) {
-      throw new InconclusiveRun(
-        this.step,
-        `connect storm: over ${CONNECT_STORM} connections opened in one step`,
-      );
-    }
+    this.#watchdog.check();
   }
 
   /**

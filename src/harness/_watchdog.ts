@@ -1,0 +1,72 @@
+import { realTimers } from "../clock/global_time.ts";
+import type { SimNetwork } from "../net/mod.ts";
+import { InconclusiveRun } from "./_run_end.ts";
+import type { RuleViolation } from "./rule.ts";
+
+/** Connections opened in one step beyond which the run stops as inconclusive. */
+export const CONNECT_STORM = 100;
+
+/** What the watchdog asks of its run. */
+export interface Watched {
+  readonly network: SimNetwork;
+  readonly step: number;
+  /** Operations started and not yet settled, for the message. */
+  pendingOperations(): string[];
+  /** The error for a pool the harness cannot drive to rest. */
+  stuck(detail: string): RuleViolation | InconclusiveRun;
+}
+
+/**
+ * Bounds a run in real time, and stops a run whose pool opens connections
+ * without end in one step.
+ */
+export class Watchdog {
+  readonly #run: Watched;
+  readonly #deadline: number;
+  #stormStep = -1;
+  #stormBase = 0;
+
+  /**
+   * @param run The run watched.
+   * @param budgetMs Its real-time budget, ms.
+   */
+  constructor(run: Watched, budgetMs: number) {
+    this.#run = run;
+    this.#deadline = realTimers.now() + budgetMs;
+  }
+
+  /**
+   * @throws {RuleViolation} LIV-1 once the run's real-time budget is spent
+   * (an {@linkcode InconclusiveRun} when LIV-1 is not active), and an
+   * inconclusive end when the pool opens more than {@linkcode CONNECT_STORM}
+   * connections in one step.
+   */
+  check(): void {
+    if (realTimers.now() > this.#deadline) {
+      const pending = this.#run.pendingOperations().slice(0, 8).join(", ") || "none";
+      throw this.#run.stuck(`watchdog: run exceeded its real-time budget (pending: ${pending})`);
+    }
+    this.#stormGuard();
+  }
+
+  /**
+   * A pool that retries failed connects at once (generic-pool's create loop)
+   * opens connections without end while a connect fault lasts; no rule is
+   * judged by such a step, and it would only run into the watchdog.
+   */
+  #stormGuard(): void {
+    const { network, step } = this.#run;
+    const opened = network.sockets().length;
+    if (this.#stormStep !== step) {
+      this.#stormStep = step;
+      this.#stormBase = opened;
+      return;
+    }
+    if (opened - this.#stormBase > CONNECT_STORM) {
+      throw new InconclusiveRun(
+        step,
+        `connect storm: over ${CONNECT_STORM} connections opened in one step`,
+      );
+    }
+  }
+}
