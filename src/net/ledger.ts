@@ -164,6 +164,7 @@ export class Ledger {
    *
    * @param filter Route and state to match; both optional.
    * @returns The number of matching sockets.
+   * @throws {RangeError} If `state` names no socket state.
    *
    * @example
    * ```ts
@@ -180,6 +181,15 @@ export class Ledger {
    */
   count(filter: SocketFilter = {}): number {
     const { route, state } = filter;
+    for (const s of state === undefined ? [] : typeof state === "string" ? [state] : state) {
+      if (!Object.hasOwn(INDEX, s)) {
+        throw new RangeError(
+          `Cannot count sockets as 'state' must be one of ${STATES.join(", ")}: current value is ${
+            String(s)
+          }`,
+        );
+      }
+    }
     const counts = route === undefined ? this.#total : this.#byRoute.get(route);
     if (counts === undefined) return 0;
     if (state === undefined) return counts[0] + counts[1] + counts[2] + counts[3];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Ledger } from "./ledger.ts";
+import type { SocketState } from "./types.ts";
 
 function sample(): Ledger {
   const ledger = new Ledger();
@@ -64,6 +65,11 @@ describe("Ledger", () => {
     }
     assert.equal(ledger.count({ state: "closed" }), 1);
     assert.equal(ledger.count({ route: "a", state: "open" }), 2);
+    assert.throws(() => ledger.count({ state: "gone" as SocketState }), {
+      name: "RangeError",
+      message:
+        "Cannot count sockets as 'state' must be one of connecting, open, half-closed, closed: current value is gone",
+    });
   });
 
   test("records who closed what and when, and since() pages through events", () => {
