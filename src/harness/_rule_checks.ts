@@ -77,7 +77,7 @@ export class RuleChecks {
         checked[i] = stamp[i];
       }
     }
-    checked.length = stamp.length;
+    if (checked.length !== stamp.length) checked.length = stamp.length;
     if (phase === "step" && same) return;
     const ledger = this.#ledger;
     const callers = this.#callers;

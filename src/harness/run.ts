@@ -105,7 +105,7 @@ export class Run implements RunView, Settling {
   /** A release of a held lease failed during the current step (before close). */
   #releaseFailed = false;
   /** What a step check reads that can change (see {@linkcode RuleChecks.check}); refilled per check. */
-  #stamp: unknown[] = new Array(10);
+  #stamp: unknown[] = Array.from({ length: 10 });
   /** Set once the run is over: late settlements of the pool's promises are ignored. */
   #endedAt: number | undefined;
 

@@ -19,23 +19,34 @@ const CONNECTING = 3;
  * a defensible pool may report (see the rationale). Reused from check to
  * check.
  */
+/** A packed array of `n` zeros (a holey one is slower to read and write). */
+function zeros(n: number): number[] {
+  const counts: number[] = [];
+  for (let i = 0; i < n; i++) counts.push(0);
+  return counts;
+}
+
 class Expected {
   /** The routes in place order (place = index + 1). */
   readonly routes: Route[];
-  readonly want: number[] = [];
-  readonly above: number[] = [];
-  readonly below: number[] = [];
+  readonly want: number[];
+  readonly above: number[];
+  readonly below: number[];
 
   constructor(routes: readonly Route[]) {
     this.routes = [...routes];
-    this.reset();
+    const size = (routes.length + 1) * 4;
+    this.want = zeros(size);
+    this.above = zeros(size);
+    this.below = zeros(size);
   }
 
   reset(): void {
-    const size = (this.routes.length + 1) * 4;
-    for (const counts of [this.want, this.above, this.below]) {
-      counts.length = size;
-      counts.fill(0);
+    const { want, above, below } = this;
+    for (let i = 0; i < want.length; i++) {
+      want[i] = 0;
+      above[i] = 0;
+      below[i] = 0;
     }
   }
 
@@ -44,7 +55,9 @@ class Expected {
     let place = this.routes.indexOf(route) + 1;
     if (place === 0) {
       place = this.routes.push(route);
-      for (const counts of [this.want, this.above, this.below]) counts.push(0, 0, 0, 0);
+      this.want.push(0, 0, 0, 0);
+      this.above.push(0, 0, 0, 0);
+      this.below.push(0, 0, 0, 0);
     }
     return place * 4;
   }
