@@ -241,7 +241,13 @@ export interface PoolUnderTest<L = unknown> {
    * (ideally carrying a `code`) on timeout, close, clear or full queue.
    */
   acquire(route: Route, options: { readonly timeoutMs?: number }): Promise<L>;
-  /** Give a lease back; `reusable: false` means the connection is broken. */
+  /**
+   * Give a lease back; `reusable: false` means the connection is broken.
+   * Releasing a lease the caller holds must succeed (neither throw nor
+   * reject) until `close()`, whatever happened to its connection (LSE-5);
+   * a second release of the same lease should be refused (LSE-4, when the
+   * adapter declares `rejectsBadRelease`).
+   */
   release(lease: L, options: { readonly reusable: boolean }): void | Promise<void>;
   /** The simulated socket the lease holds. */
   connectionOf(lease: L): SocketId;
