@@ -88,8 +88,3 @@ export async function checkDeterminism(
   if (traces[0] === traces[1]) return undefined;
   return `seed ${seed}: two runs of the same case gave different traces`;
 }
-
-/** First line of an error's message. */
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
-}

@@ -10,7 +10,8 @@ import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
 import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
 import { type Expectations, replayExpectations, verdict } from "./expectations.ts";
-import { checkDeterminism, describe, describeFailure } from "./_failure.ts";
+import { checkDeterminism, describeFailure } from "./_failure.ts";
+import { firstLine } from "./observations.ts";
 import type { Counterexample, InconclusiveRuns, PoolReport, RuleResult } from "./result.ts";
 import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
 import { RULES } from "./rules/mod.ts";
@@ -203,7 +204,7 @@ export async function checkPool(
       result = await fc.check(property, parameters);
     } catch (error) {
       // fast-check throws before any run when a path does not fit the arbitrary.
-      errors.push(`cannot replay seed ${propertySeed} path ${options.path}: ${describe(error)}`);
+      errors.push(`cannot replay seed ${propertySeed} path ${options.path}: ${firstLine(error)}`);
       stoppedBy = "checking stopped: the path could not be replayed";
       break;
     }

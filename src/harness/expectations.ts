@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import type { Adapter } from "./adapter.ts";
 import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
-import { describe, describeFailure } from "./_failure.ts";
+import { describeFailure } from "./_failure.ts";
+import { firstLine } from "./observations.ts";
 import type { Counterexample, RuleResult } from "./result.ts";
 import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
 import { InconclusiveRun } from "./_run_end.ts";
@@ -120,7 +121,7 @@ async function replayExpectation(
   try {
     result = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
   } catch (error) {
-    return `its recorded reproduction (${where}) cannot be replayed: ${describe(error)}`;
+    return `its recorded reproduction (${where}) cannot be replayed: ${firstLine(error)}`;
   }
   const error = result.errorInstance;
   const value = result.counterexample?.[0];

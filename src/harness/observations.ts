@@ -181,6 +181,26 @@ export function errorCode(error: unknown): string {
  * ```
  */
 export function errorText(error: unknown): string {
-  const message = error instanceof Error ? error.message.split("\n")[0] : undefined;
-  return message ? `${errorCode(error)}: ${message}` : errorCode(error);
+  return error instanceof Error && error.message !== ""
+    ? `${errorCode(error)}: ${firstLine(error)}`
+    : errorCode(error);
+}
+
+/**
+ * The first line of an error's message (of anything else, its string form).
+ *
+ * @param error What was thrown.
+ * @returns One line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { firstLine } from "./observations.ts";
+ *
+ * assert.equal(firstLine(new Error("a\nb")), "a");
+ * assert.equal(firstLine(42), "42");
+ * ```
+ */
+export function firstLine(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }

@@ -94,12 +94,12 @@ export class Run implements RunView, Settling {
   #pendingStale = false;
   #settled = 0;
   #failure: RuleViolation | InconclusiveRun | undefined;
-  /** Ids of the rules checked. */
+  /**
+   * Ids of the rules checked. LIV-1 among them: a pool the harness cannot
+   * drive to rest fails it (else the run is inconclusive). LSE-4: an
+   * accepted second release is its failure (else the run ends there).
+   */
   #active: ReadonlySet<string>;
-  /** LIV-1 is active: a pool the harness cannot drive to rest fails it (else the run is inconclusive). */
-  #judgesHangs: boolean;
-  /** LSE-4 is active: an accepted second release is its failure (else the run ends there). */
-  #judgesBadReleases: boolean;
   /** A second release was accepted during the current step. */
   #acceptedBadRelease = false;
   /** A release of a held lease failed during the current step (before close). */
@@ -119,8 +119,6 @@ export class Run implements RunView, Settling {
     this.#adapter = adapter;
     this.#rules = options.rules;
     this.#active = new Set(options.rules.map((rule) => rule.id));
-    this.#judgesHangs = this.#active.has("LIV-1");
-    this.#judgesBadReleases = this.#active.has("LSE-4");
     this.#trace = trace;
     this.#watchdog = new Watchdog(this, watchdogMs);
     this.setup = setup;
@@ -384,7 +382,7 @@ export class Run implements RunView, Settling {
    * @returns The error to throw.
    */
   stuck(detail: string): RuleViolation | InconclusiveRun {
-    return this.#judgesHangs
+    return this.#judges("LIV-1")
       ? new RuleViolation("LIV-1", this.step, detail)
       : new InconclusiveRun(this.step, detail);
   }
@@ -406,7 +404,7 @@ export class Run implements RunView, Settling {
     this.watchdog();
     const accepted = this.#acceptedBadRelease;
     this.#acceptedBadRelease = false;
-    if (accepted && !this.#judgesBadReleases && !this.healing) {
+    if (accepted && !this.#judges("LSE-4") && !this.healing) {
       throw new RunEndedEarly(
         this.step,
         "the pool accepted a second release and LSE-4 is not active",

@@ -48,6 +48,21 @@ const INDEX: Readonly<Record<SocketState, 0 | 1 | 2 | 3>> = {
   closed: 3,
 };
 
+const NONE: Readonly<StateCounts> = [0, 0, 0, 0];
+
+/** The position of a state in the counts; refuses a string that names none. */
+function indexOf(state: SocketState): 0 | 1 | 2 | 3 {
+  const index = Object.hasOwn(INDEX, state) ? INDEX[state] : undefined;
+  if (index === undefined) {
+    throw new RangeError(
+      `Cannot count sockets as 'state' must be one of ${STATES.join(", ")}: current value is ${
+        String(state)
+      }`,
+    );
+  }
+  return index;
+}
+
 /**
  * The network's witness: an append-only list of everything that happened on
  * the simulated wire, with virtual times and ids, plus the per-socket views
@@ -181,19 +196,10 @@ export class Ledger {
    */
   count(filter: SocketFilter = {}): number {
     const { route, state } = filter;
-    for (const s of state === undefined ? [] : typeof state === "string" ? [state] : state) {
-      if (!Object.hasOwn(INDEX, s)) {
-        throw new RangeError(
-          `Cannot count sockets as 'state' must be one of ${STATES.join(", ")}: current value is ${
-            String(s)
-          }`,
-        );
-      }
-    }
-    const counts = route === undefined ? this.#total : this.#byRoute.get(route);
-    if (counts === undefined) return 0;
+    const counts = (route === undefined ? this.#total : this.#byRoute.get(route)) ?? NONE;
     if (state === undefined) return counts[0] + counts[1] + counts[2] + counts[3];
-    if (typeof state === "string") return counts[INDEX[state]];
+    if (typeof state === "string") return counts[indexOf(state)];
+    for (const one of state) indexOf(one);
     let n = 0;
     for (let i = 0; i < STATES.length; i++) if (state.includes(STATES[i]!)) n += counts[i]!;
     return n;

@@ -130,11 +130,13 @@ export function hasCapacity(run: RunView, route: Route): boolean {
   return spare;
 }
 
+/** Socket states that hold a connection slot. */
+const LIVE: readonly SocketState[] = ["connecting", "open", "half-closed"];
+
 function spareCapacity(run: RunView, route: Route): boolean {
   const ledger = run.network.ledger;
-  const live: readonly SocketState[] = ["connecting", "open", "half-closed"];
-  const total = ledger.count({ state: live }) + heldOnClosed(run, undefined);
-  const ofRoute = ledger.count({ route, state: live }) + heldOnClosed(run, route);
+  const total = ledger.count({ state: LIVE }) + heldOnClosed(run, undefined);
+  const ofRoute = ledger.count({ route, state: LIVE }) + heldOnClosed(run, route);
   const connecting = ledger.count({ state: "connecting" });
   const { maxTotal, maxConnecting } = run.setup.config;
   const connectCap = run.supports.capabilities.includes("maxConnecting")
