@@ -13,6 +13,7 @@ export function releaseAgain(run: Run, record: AcquireRecord): void {
   const done = (rejected: boolean) => {
     run.record({ kind: "bad-release", acquire: record, rejected, seqBefore });
   };
+  run.operations.called();
   try {
     const result = run.pool.release(record.lease, { reusable: true });
     if (result instanceof Promise) result.then(() => done(false), () => done(true));

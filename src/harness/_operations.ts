@@ -19,11 +19,22 @@ export class Operations {
   #next = 1;
   #closing = 0;
   #activity = 0;
+  #calls = 0;
   #ended = false;
 
   /** Settlements and recorded events so far; grows whenever something happens. */
   get activity(): number {
     return this.#activity;
+  }
+
+  /** Calls into the pool so far (tracked or not); grows whenever pool code may have run. */
+  get calls(): number {
+    return this.#calls;
+  }
+
+  /** Count a call into the pool made without {@linkcode Operations.track}. */
+  called(): void {
+    this.#calls++;
   }
 
   /** `close()` calls not yet settled. */
@@ -64,6 +75,7 @@ export class Operations {
     closing = false,
   ): void {
     let result: T | Promise<T>;
+    this.#calls++;
     try {
       result = call();
     } catch (error) {

@@ -38,6 +38,24 @@ export interface Settling {
   stuck(detail: string): Error;
   /** Add a line to the step's trace (built only when tracing). */
   describe(line: () => string): void;
+  /**
+   * {@linkcode entries} when the pool last came to rest on virtual time
+   * (`-1` before that); kept by the settle loop.
+   */
+  restedAt: number;
+  /** Timers the settle loop has run so far; kept by the settle loop. */
+  timersRun: number;
+}
+
+/**
+ * Everything that can set a pool's code running, counted: calls into the
+ * pool, settlements of its promises and recorded outcomes, network events
+ * (its sockets' listeners run), and timers fired. Each count only grows, so
+ * an unchanged sum means nothing happened.
+ */
+function entries(run: Settling): number {
+  const { operations } = run;
+  return operations.calls + operations.activity + run.ledger.length + run.timersRun;
 }
 
 function yieldMacrotask(): Promise<void> {
@@ -53,6 +71,15 @@ function yieldMacrotask(): Promise<void> {
  */
 export async function settle(run: Settling): Promise<void> {
   const { ledger, operations, clock, global } = run;
+  // On virtual time a pool's code runs only when called, when a promise of
+  // its settles, when the network tells it something or when a timer fires:
+  // with none of those since it came to rest and no timer due, there is
+  // nothing to settle. On global time a pool may have work queued beyond the
+  // harness's sight (nextTick, real I/O).
+  if (!global && run.restedAt === entries(run)) {
+    const due = clock.nextDeadline();
+    if (due === undefined || due > run.now()) return;
+  }
   // fake-timers moves a 0 ms timer armed inside a running timer to now+1:
   // on global time, while operations are pending, follow-up work due within
   // the tolerance (at least 1 ms) of the settle's start still belongs to it.
@@ -69,6 +96,7 @@ export async function settle(run: Settling): Promise<void> {
     // before the next timer of the same instant fires, as an event loop runs
     // microtasks after each timer callback.
     const ran = clock.runNext() ? 1 : 0;
+    run.timersRun += ran;
     if (ran > 0 || operations.activity + ledger.length !== before) {
       quiet = 0;
       continue;
@@ -77,9 +105,12 @@ export async function settle(run: Settling): Promise<void> {
     const needed = operations.closing > 0 ? QUIET_CLOSING : global ? QUIET_GLOBAL : 1;
     if (quiet < needed) continue;
     const next = global && operations.size > 0 ? clock.nextDeadline() : undefined;
-    if (next === undefined || next > reach) return;
+    if (next === undefined || next > reach) {
+      run.restedAt = entries(run);
+      return;
+    }
     const from = run.now();
-    clock.runNext(Math.max(next, from));
+    if (clock.runNext(Math.max(next, from))) run.timersRun++;
     run.describe(() =>
       `   ↳ t=${run.now()} time moved on from t=${from} while the pool settled (its timers due within the ${
         Math.max(1, run.toleranceMs)
@@ -106,7 +137,7 @@ export async function advanceTo(run: Settling, target: number): Promise<void> {
       await settle(run);
       return;
     }
-    clock.runNext(Math.max(next, run.now()));
+    if (clock.runNext(Math.max(next, run.now()))) run.timersRun++;
     await settle(run);
     run.watchdog();
   }

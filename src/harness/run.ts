@@ -77,6 +77,8 @@ export class Run implements RunView, Settling {
   probe: CapacityProbe | undefined;
   probeStep: number | undefined;
   checks = 0;
+  restedAt = -1;
+  timersRun = 0;
   generation = 0;
   paused = false;
   healing = false;

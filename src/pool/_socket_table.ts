@@ -57,11 +57,14 @@ export class SocketTable {
     );
   }
 
-  /** Give up a connect in progress. */
-  abort(connectionId: number): void {
+  /**
+   * Give up a connect in progress. The signal's reason is why the pool let
+   * the connection go (`"poolClosed"`, `"expired"`, …).
+   */
+  abort(connectionId: number, reason: string): void {
     const controller = this.#connects.get(connectionId);
     this.#connects.delete(connectionId);
-    controller?.abort();
+    controller?.abort(reason);
   }
 
   /** Close a connection's socket; the pool stops listening to it first. */

@@ -88,7 +88,11 @@ export type PoolTimer =
 /** What the core tells the facade to do, in order. */
 export type Command =
   | { readonly type: "connect"; readonly connectionId: number; readonly route: Route }
-  | { readonly type: "abortConnect"; readonly connectionId: number }
+  | {
+    readonly type: "abortConnect";
+    readonly connectionId: number;
+    readonly reason: ConnectionClosedReason;
+  }
   | {
     readonly type: "close";
     readonly connectionId: number;
@@ -174,7 +178,7 @@ export function discard(step: Step, entry: Entry, reason: ConnectionClosedReason
   step.state.entries.delete(entry.id);
   if (entry.state === "connecting") {
     step.out.push({ type: "cancelTimer", timer: { kind: "connect", connectionId: entry.id } });
-    step.out.push({ type: "abortConnect", connectionId: entry.id });
+    step.out.push({ type: "abortConnect", connectionId: entry.id, reason });
   } else {
     step.out.push({ type: "close", connectionId: entry.id, reason });
   }

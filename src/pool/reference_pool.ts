@@ -298,7 +298,7 @@ export class ReferencePool {
       case "connect":
         return this.#sockets.open(command.connectionId, command.route);
       case "abortConnect":
-        return this.#sockets.abort(command.connectionId);
+        return this.#sockets.abort(command.connectionId, command.reason);
       case "close":
         return this.#sockets.close(command.connectionId, command.reason);
       case "grant":
