@@ -13,14 +13,26 @@ const NOTHING: readonly never[] = Object.freeze([]);
  */
 type Phase = "step" | "healed" | "closed";
 type Check = (context: StepContext) => string | undefined;
-/** A phase's checks, with the id of each one's rule. */
-type PhaseChecks = { readonly ids: string[]; readonly checks: Check[] };
+/**
+ * A phase's checks, with the id of each one's rule, whether it asks the pool
+ * (see {@linkcode Rule.asksPool}) and whether its latest judgement read the clock.
+ */
+type PhaseChecks = {
+  readonly ids: string[];
+  readonly checks: Check[];
+  readonly asksPool: boolean[];
+  readonly readClock: boolean[];
+};
+
+function phaseChecks(): PhaseChecks {
+  return { ids: [], checks: [], asksPool: [], readClock: [] };
+}
 
 export class RuleChecks {
   #phases: Record<Phase, PhaseChecks> = {
-    step: { ids: [], checks: [] },
-    healed: { ids: [], checks: [] },
-    closed: { ids: [], checks: [] },
+    step: phaseChecks(),
+    healed: phaseChecks(),
+    closed: phaseChecks(),
   };
   #run: RunView;
   #ledger: Ledger;
@@ -28,13 +40,23 @@ export class RuleChecks {
   #ledgerCursor = 0;
   #callerCursor = 0;
   #checkedStamp: unknown[] = [];
+  #checkedNow = NaN;
+  #everyStep: boolean;
 
   /**
    * @param rules The rules to check.
    * @param run The run they judge.
    * @param callers The run's caller events (appended to as the run goes).
+   * @param everyStep Judge every rule again after a step in which only time
+   * moved (the skip's reference, for tests).
    */
-  constructor(rules: readonly Rule[], run: RunView, callers: readonly CallerEvent[]) {
+  constructor(
+    rules: readonly Rule[],
+    run: RunView,
+    callers: readonly CallerEvent[],
+    everyStep = false,
+  ) {
+    this.#everyStep = everyStep;
     this.#run = run;
     this.#ledger = run.network.ledger;
     this.#callers = callers;
@@ -44,8 +66,12 @@ export class RuleChecks {
       for (const phase of ["step", "healed", "closed"] as const) {
         const check = checker[phase];
         if (check === undefined) continue;
-        this.#phases[phase].ids.push(rule.id);
-        this.#phases[phase].checks.push(check.bind(checker));
+        const checks = this.#phases[phase];
+        checks.ids.push(rule.id);
+        checks.checks.push(check.bind(checker));
+        checks.asksPool.push(rule.asksPool === true);
+        // Not known yet: judged at the first check whatever changed.
+        checks.readClock.push(true);
       }
     }
   }
@@ -54,9 +80,12 @@ export class RuleChecks {
    * Run every checker's check of a phase.
    *
    * @param phase Which check.
-   * @param stamp Everything a step check reads that can change: a step with
-   * the same stamp (element by element) as the previous check cannot change
-   * a verdict, so it is not judged again. Copied; the caller may reuse it.
+   * @param stamp Everything a step check reads that can change, apart from
+   * time: a step with the same stamp (element by element) and time as the
+   * previous check cannot change a verdict, so it is not judged again; with
+   * the same stamp and a later time, only the rules that read the clock last
+   * time or ask the pool are. Copied; the caller may reuse it.
+   * @param now The run's time.
    * @param onLedger Called first with the new ledger events.
    * @param first Id of a rule to judge before the others (the rule the
    * step's operation is about, so its consequences are not reported first
@@ -66,6 +95,7 @@ export class RuleChecks {
   check(
     phase: Phase,
     stamp: readonly unknown[],
+    now: number,
     onLedger: (events: readonly LedgerEvent[]) => void,
     first?: string,
   ): void {
@@ -78,7 +108,9 @@ export class RuleChecks {
       }
     }
     if (checked.length !== stamp.length) checked.length = stamp.length;
-    if (phase === "step" && same) return;
+    if (phase === "step" && same && now === this.#checkedNow) return;
+    this.#checkedNow = now;
+    const timeOnly = phase === "step" && same && !this.#everyStep;
     const ledger = this.#ledger;
     const callers = this.#callers;
     const context = {
@@ -89,16 +121,21 @@ export class RuleChecks {
     onLedger(context.ledger);
     this.#ledgerCursor = ledger.length;
     this.#callerCursor = callers.length;
-    const { ids, checks } = this.#phases[phase];
-    const at = first === undefined ? -1 : ids.indexOf(first);
-    if (at >= 0) this.#judge(ids[at]!, checks[at]!, context);
-    for (let i = 0; i < checks.length; i++) {
-      if (i !== at) this.#judge(ids[i]!, checks[i]!, context);
+    const checks = this.#phases[phase];
+    const at = first === undefined ? -1 : checks.ids.indexOf(first);
+    if (at >= 0) this.#judge(checks, at, context, timeOnly);
+    for (let i = 0; i < checks.checks.length; i++) {
+      if (i !== at) this.#judge(checks, i, context, timeOnly);
     }
   }
 
-  #judge(id: string, check: Check, context: StepContext): void {
-    const message = check(context);
-    if (message !== undefined) throw new RuleViolation(id, this.#run.step, message);
+  #judge(checks: PhaseChecks, i: number, context: StepContext, timeOnly: boolean): void {
+    // Only time moved: a rule whose last judgement read neither the clock nor the pool stands.
+    if (timeOnly && !checks.readClock[i] && !checks.asksPool[i]) return;
+    const run = this.#run;
+    const reads = run.clockReads;
+    const message = checks.checks[i]!(context);
+    checks.readClock[i] = run.clockReads !== reads;
+    if (message !== undefined) throw new RuleViolation(checks.ids[i]!, run.step, message);
   }
 }

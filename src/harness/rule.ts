@@ -64,6 +64,15 @@ export interface Rule {
    * report; `undefined` when only `needs` matters.
    */
   readonly when?: { readonly text: string; readonly test: (supports: Supports) => boolean };
+  /**
+   * Whether the rule's step check asks the pool itself (its `stats()`),
+   * whose answer may change as time passes with nothing new on the ledger.
+   * Such a rule is judged after every step in which anything changed. A rule
+   * that reads only the run is judged again after a step in which only time
+   * moved only if its previous judgement read the clock
+   * ({@linkcode RunView.now}): otherwise the same run gives the same verdict.
+   */
+  readonly asksPool?: boolean;
   /** Start checking one run. */
   start(run: RunView): RuleChecker;
 }

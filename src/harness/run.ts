@@ -43,6 +43,12 @@ export interface RunOptions {
   readonly watchdogMs?: number;
   /** Record a readable line per step (for counterexamples). @default {false} */
   readonly trace?: boolean;
+  /**
+   * Judge every rule again after a step in which only time moved, instead of
+   * only those whose verdict can change (the reference the skip is tested
+   * against). @default {false}
+   */
+  readonly judgeEveryStep?: boolean;
 }
 
 /**
@@ -77,6 +83,7 @@ export class Run implements RunView, Settling {
   probe: CapacityProbe | undefined;
   probeStep: number | undefined;
   checks = 0;
+  clockReads = 0;
   restedAt = -1;
   timersRun = 0;
   generation = 0;
@@ -84,6 +91,7 @@ export class Run implements RunView, Settling {
   healing = false;
   #adapter: Adapter;
   #rules: readonly Rule[];
+  #judgeEveryStep: boolean;
   #checks: RuleChecks | undefined;
   #uses: SocketUses;
   #watchdog: Watchdog;
@@ -107,7 +115,7 @@ export class Run implements RunView, Settling {
   /** A release of a held lease failed during the current step (before close). */
   #releaseFailed = false;
   /** What a step check reads that can change (see {@linkcode RuleChecks.check}); refilled per check. */
-  #stamp: unknown[] = Array.from({ length: 10 });
+  #stamp: unknown[] = Array.from({ length: 9 });
   /** Set once the run is over: late settlements of the pool's promises are ignored. */
   #endedAt: number | undefined;
 
@@ -120,6 +128,7 @@ export class Run implements RunView, Settling {
     const { watchdogMs = 10_000, trace = false } = options;
     this.#adapter = adapter;
     this.#rules = options.rules;
+    this.#judgeEveryStep = options.judgeEveryStep ?? false;
     this.#active = new Set(options.rules.map((rule) => rule.id));
     this.#trace = trace;
     this.#watchdog = new Watchdog(this, watchdogMs);
@@ -159,7 +168,7 @@ export class Run implements RunView, Settling {
     const pool = created instanceof Promise ? await this.#awaitSettled(created, "create") : created;
     validatePoolUnderTest(this.#adapter.name, pool, this.supports);
     this.pool = pool;
-    this.#checks = new RuleChecks(this.#rules, this, this.callerEvents);
+    this.#checks = new RuleChecks(this.#rules, this, this.callerEvents, this.#judgeEveryStep);
     await this.settle();
   }
 
@@ -177,6 +186,7 @@ export class Run implements RunView, Settling {
   }
 
   now(): number {
+    this.clockReads++;
     return this.#endedAt ?? this.clock.now();
   }
 
@@ -428,15 +438,14 @@ export class Run implements RunView, Settling {
     const stamp = this.#stamp;
     stamp[0] = this.operations.activity;
     stamp[1] = this.ledger.length;
-    stamp[2] = this.now();
-    stamp[3] = this.generation;
-    stamp[4] = this.paused;
-    stamp[5] = this.closeSeq;
-    stamp[6] = this.closeResolved;
-    stamp[7] = this.secondCloseResolved;
-    stamp[8] = this.healing;
-    stamp[9] = this.probe === undefined;
-    this.#checks?.check(phase, stamp, (events) => {
+    stamp[2] = this.generation;
+    stamp[3] = this.paused;
+    stamp[4] = this.closeSeq;
+    stamp[5] = this.closeResolved;
+    stamp[6] = this.secondCloseResolved;
+    stamp[7] = this.healing;
+    stamp[8] = this.probe === undefined;
+    this.#checks?.check(phase, stamp, this.now(), (events) => {
       this.#uses.sync(this.generation);
       this.#uses.markDead(events);
     }, first);

@@ -28,6 +28,12 @@ export interface RunCaseOptions {
   readonly trace?: boolean;
   /** Real-time budget, ms. @default {10_000} */
   readonly watchdogMs?: number;
+  /**
+   * Judge every rule again after a step in which only time moved, instead of
+   * only those whose verdict can change (the reference that skip is tested
+   * against). @default {false}
+   */
+  readonly judgeEveryStep?: boolean;
   /** Called with the finished (or failed) run, before global time is restored. */
   readonly inspect?: (run: Run) => void;
   /**
@@ -63,7 +69,12 @@ export async function runCase(
   options: RunCaseOptions,
 ): Promise<number> {
   const { trace = false, watchdogMs = 10_000 } = options;
-  const run = new Run(adapter, value.setup, { rules: options.rules, trace, watchdogMs });
+  const run = new Run(adapter, value.setup, {
+    rules: options.rules,
+    trace,
+    watchdogMs,
+    judgeEveryStep: options.judgeEveryStep ?? false,
+  });
   try {
     await run.start();
     try {

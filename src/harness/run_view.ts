@@ -117,6 +117,11 @@ export interface RunView {
    * so what rules derive from the run may be cached under this number.
    */
   readonly checks: number;
+  /**
+   * Calls of {@linkcode RunView.now} so far. A rule check that did not read
+   * the clock cannot change its verdict when only time moves.
+   */
+  readonly clockReads: number;
 }
 
 /** After heal: acquires up to every limit, and how many were served. */

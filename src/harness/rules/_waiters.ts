@@ -17,7 +17,7 @@ export function handingOver(use: SocketUse): boolean {
  * shared: several rules ask the same questions after every step.
  */
 interface Derived {
-  readonly check: number;
+  check: number;
   waiters: AcquireRecord[] | undefined;
   /** Per route: sockets being handed over. */
   handOvers: Map<Route, number> | undefined;
@@ -37,7 +37,7 @@ const DERIVED = new WeakMap<RunView, Derived>();
  */
 export function derived(run: RunView): Derived {
   let found = DERIVED.get(run);
-  if (found === undefined || found.check !== run.checks) {
+  if (found === undefined) {
     found = {
       check: run.checks,
       waiters: undefined,
@@ -47,6 +47,14 @@ export function derived(run: RunView): Derived {
       backingOff: new Map(),
     };
     DERIVED.set(run, found);
+  } else if (found.check !== run.checks) {
+    // One cache per run, emptied for each check.
+    found.check = run.checks;
+    found.waiters = undefined;
+    found.handOvers = undefined;
+    found.heldClosed = undefined;
+    found.capacity.clear();
+    found.backingOff.clear();
   }
   return found;
 }

@@ -120,6 +120,7 @@ export const lim4: Rule = {
     const max = run.setup.config.maxWaiters ?? Infinity;
     return {
       step() {
+        if (run.pending().length <= max) return undefined;
         const { count, newest } = waiting(run);
         if (count <= max) return undefined;
         return `${count} acquires waiting beyond the connects in progress (newest #${newest}) and still pending; maxWaiters is ${max}`;

@@ -153,6 +153,7 @@ export const sta1: Rule = {
     "Apache HttpCore 5 PoolStats (stale entries stay available until a lease validates them); CMAP (pool counters, pending connections)",
   needs: ["stats"],
   when: NOT_MULTIPLEXED,
+  asksPool: true,
   start(run) {
     const e = new Expected(run.setup.config.routes);
     return {

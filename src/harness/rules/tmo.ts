@@ -55,8 +55,10 @@ export const tmo2: Rule = {
     return {
       step() {
         if (timeout === undefined) return undefined;
+        const ledger = run.network.ledger;
+        if (ledger.count({ state: "connecting" }) === 0) return undefined;
         const now = run.now();
-        for (const id of run.network.ledger.sockets({ state: "connecting" })) {
+        for (const id of ledger.sockets({ state: "connecting" })) {
           const socket = run.network.socket(id)!;
           if (now > socket.createdAt + timeout + tolerance) {
             return `socket #${id} (${socket.route}) still connecting at t=${now}; started t=${socket.createdAt}, connect timeout ${timeout} ms`;
