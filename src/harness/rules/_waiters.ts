@@ -14,7 +14,9 @@ export function handingOver(use: SocketUse): boolean {
 
 /**
  * What the rules derive from the run during one check, computed once and
- * shared: several rules ask the same questions after every step.
+ * shared: several rules ask the same questions after every step. Nothing
+ * here may read the clock: a rule that gets a cached value is not seen
+ * reading it, and would not be judged again when only time moves.
  */
 interface Derived {
   check: number;
