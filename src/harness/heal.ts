@@ -8,6 +8,7 @@ import type { Route } from "../net/types.ts";
 import type { AcquireRecord } from "./observations.ts";
 import type { Run } from "./run.ts";
 import type { RunSetup } from "./run_view.ts";
+import { configuredDeadlines } from "./setup.ts";
 
 /**
  * A time span that passes every deadline a run can arm: the largest
@@ -27,20 +28,7 @@ import type { RunSetup } from "./run_view.ts";
  * ```
  */
 export function horizonOf(setup: RunSetup): number {
-  const { config } = setup;
-  const spans = [
-    config.ttlMs,
-    config.defaultKeepAliveMs,
-    config.validateAfterInactivityMs,
-    config.connectTimeoutMs,
-    config.reconnectBackoffMaxMs,
-    config.reconnectBackoffMs,
-    config.maxIdleMs,
-    setup.acquireTimeoutMs,
-    setup.keepAliveHintMs,
-    setup.connectLatencyMs,
-    setup.responseLatencyMs,
-  ];
+  const spans = [...configuredDeadlines(setup), setup.connectLatencyMs, setup.responseLatencyMs];
   let max = 0;
   for (const span of spans) if (span !== undefined && span > max) max = span;
   return max + 1;

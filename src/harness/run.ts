@@ -9,13 +9,13 @@ import { GlobalTimeDriver } from "../clock/global_time.ts";
 import type { DrivableClock } from "../clock/types.ts";
 import { EndableClock } from "./_endable_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
+import { seededRandom } from "../pool/random.ts";
 import type { Route, SocketId } from "../net/types.ts";
 import type { Adapter, PoolUnderTest, Supports, World } from "./adapter.ts";
 import { validatePoolUnderTest } from "./adapter_validation.ts";
 import * as calls from "./_calls.ts";
 import { leaseFacts } from "./_lease_facts.ts";
 import { Operations } from "./_operations.ts";
-import { mulberry32 } from "./_random.ts";
 import { RuleChecks } from "./_rule_checks.ts";
 import { InconclusiveRun, RunEndedEarly } from "./_run_end.ts";
 import { advanceTo, settle, type Settling } from "./_settle.ts";
@@ -159,7 +159,11 @@ export class Run implements RunView, Settling {
         this.network.configure(route, { manualResponses: true });
       }
     }
-    this.world = { clock: this.clock, network: this.network, random: mulberry32(setup.randomSeed) };
+    this.world = {
+      clock: this.clock,
+      network: this.network,
+      random: seededRandom(setup.randomSeed),
+    };
   }
 
   /** Create the pool and start the checkers. */

@@ -138,6 +138,28 @@ export function setupArbitrary(supports: Supports): fc.Arbitrary<RunSetup> {
 }
 
 /**
+ * Every duration a run's setup configures that arms a deadline (undefined
+ * where not set): what time steps aim at and what the heal phase passes.
+ *
+ * @param setup The run's parameters.
+ * @returns The durations in ms, unset ones included.
+ */
+export function configuredDeadlines(setup: RunSetup): (number | undefined)[] {
+  const { config } = setup;
+  return [
+    config.ttlMs,
+    config.defaultKeepAliveMs,
+    config.validateAfterInactivityMs,
+    config.connectTimeoutMs,
+    config.maxIdleMs,
+    config.reconnectBackoffMs,
+    config.reconnectBackoffMaxMs,
+    setup.acquireTimeoutMs,
+    setup.keepAliveHintMs,
+  ];
+}
+
+/**
  * Durations a time step is biased towards: every configured deadline, one
  * before and one after.
  *
@@ -155,20 +177,8 @@ export function setupArbitrary(supports: Supports): fc.Arbitrary<RunSetup> {
  * ```
  */
 export function deadlineSteps(setup: RunSetup): number[] {
-  const { config } = setup;
-  const spans = [
-    config.ttlMs,
-    config.defaultKeepAliveMs,
-    config.validateAfterInactivityMs,
-    config.connectTimeoutMs,
-    config.maxIdleMs,
-    config.reconnectBackoffMs,
-    config.reconnectBackoffMaxMs,
-    setup.acquireTimeoutMs,
-    setup.keepAliveHintMs,
-  ];
   const steps = new Set<number>([1]);
-  for (const span of spans) {
+  for (const span of configuredDeadlines(setup)) {
     if (span === undefined) continue;
     for (const d of [span - 1, span, span + 1]) if (d > 0) steps.add(d);
   }
