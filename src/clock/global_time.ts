@@ -44,6 +44,30 @@ export interface GlobalTimeOptions {
    * @default {1_700_000_000_000} (2023-11-14T22:13:20Z)
    */
   start?: number;
+  /**
+   * Who fakes global time (a check, named in messages). A driver installed
+   * for an owner that differs from the current driver's owner takes over:
+   * the current driver is uninstalled and its owner told, because only one
+   * check can hold global time and an owner still holding it while another
+   * starts was abandoned (a test runner stops a test at its timeout, but the
+   * test's promise goes on running). Without an owner on either side,
+   * installing over a driver throws.
+   * @default {undefined}
+   */
+  owner?: GlobalTimeOwner;
+}
+
+/** What holds global time: named in messages, told when another owner takes over. */
+export interface GlobalTimeOwner {
+  /** Names the owner in messages, e.g. `"tarn conformance › ORD rules hold (seed 7)"`. */
+  readonly label: string;
+  /**
+   * Called once when another owner takes global time over: this owner should
+   * stop at once (its driver is already uninstalled).
+   *
+   * @param by The owner that took over.
+   */
+  takenOver(by: GlobalTimeOwner): void;
 }
 
 type FakeClock = ReturnType<typeof FakeTimers.install>;
@@ -82,42 +106,62 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
   #start: number;
   #handles = new Map<TimerId, unknown>();
   #nextId: TimerId = 1;
+  /** Who installed this driver, if anyone said. */
+  readonly owner: GlobalTimeOwner | undefined;
 
-  private constructor(fake: FakeClock, start: number) {
+  private constructor(fake: FakeClock, start: number, owner: GlobalTimeOwner | undefined) {
     this.#fake = fake;
     this.#start = start;
+    this.owner = owner;
   }
 
   /**
    * Replace global time with a fake.
    *
-   * @param options Start time.
+   * @param options Start time and owner.
    * @returns The installed driver.
-   * @throws {Error} If global time is already faked by another driver.
+   * @throws {Error} If global time is already faked by a driver of the same
+   * owner, or when either driver has no owner.
    * @throws {RangeError} If `start` is negative or not finite.
    */
   static install(options: GlobalTimeOptions = {}): GlobalTimeDriver {
-    const { start = DEFAULT_EPOCH } = options;
+    const { start = DEFAULT_EPOCH, owner } = options;
     if (!Number.isFinite(start) || start < 0) {
       throw new RangeError(
         `Cannot fake global time as 'start' must be a finite number >= 0: current value is ${start}`,
       );
     }
-    if (installed) {
-      throw new Error("Cannot fake global time as it is already faked: uninstall the driver first");
+    const previous = installed;
+    if (previous !== undefined) {
+      const holder = previous.owner;
+      if (owner === undefined || holder === undefined || holder === owner) {
+        const who = holder === undefined ? "" : ` by ${holder.label}`;
+        throw new Error(
+          `Cannot fake global time${
+            owner === undefined ? "" : ` for ${owner.label}`
+          } as it is already faked${who}: uninstall that driver first`,
+        );
+      }
+      previous.uninstall();
+      holder.takenOver(owner);
     }
     const fake = FakeTimers.install({
       now: start,
       toFake: [...FAKED_GLOBALS],
       ignoreMissingTimers: true,
     });
-    installed = new GlobalTimeDriver(fake, start);
+    installed = new GlobalTimeDriver(fake, start, owner);
     return installed;
   }
 
   /** Whether global time is currently faked by a driver. */
   static get active(): boolean {
     return installed !== undefined;
+  }
+
+  /** The installed driver's owner, if a driver is installed and has one. */
+  static get owner(): GlobalTimeOwner | undefined {
+    return installed?.owner;
   }
 
   /** Whether this driver is still installed. */

@@ -113,7 +113,7 @@ describe("GlobalTimeDriver", () => {
     const driver = GlobalTimeDriver.install();
     try {
       assert.throws(() => GlobalTimeDriver.install(), {
-        message: "Cannot fake global time as it is already faked: uninstall the driver first",
+        message: "Cannot fake global time as it is already faked: uninstall that driver first",
       });
       assert.equal(driver.installed, true);
       assert.equal(driver.now(), 0);
@@ -123,6 +123,37 @@ describe("GlobalTimeDriver", () => {
     driver.uninstall();
     assert.equal(driver.installed, false);
     assert.throws(() => driver.now(), /after it was uninstalled/);
+  });
+
+  test("a driver of another owner takes over: the holder is uninstalled and told who took over", () => {
+    const told: string[] = [];
+    const owner = (label: string) => ({
+      label,
+      takenOver: (by: { label: string }) => told.push(`${label} by ${by.label}`),
+    });
+    const first = owner("first check");
+    const second = owner("second check");
+    const held = GlobalTimeDriver.install({ owner: first });
+    let taker: GlobalTimeDriver | undefined;
+    try {
+      assert.throws(() => GlobalTimeDriver.install({ owner: first }), {
+        message:
+          "Cannot fake global time for first check as it is already faked by first check: uninstall that driver first",
+      });
+      assert.throws(() => GlobalTimeDriver.install(), {
+        message:
+          "Cannot fake global time as it is already faked by first check: uninstall that driver first",
+      });
+      taker = GlobalTimeDriver.install({ owner: second });
+      assert.equal(held.installed, false);
+      assert.equal(taker.installed, true);
+      assert.equal(GlobalTimeDriver.owner, second);
+      assert.deepEqual(told, ["first check by second check"]);
+    } finally {
+      taker?.uninstall();
+      held.uninstall();
+    }
+    assert.equal(GlobalTimeDriver.active, false);
   });
 
   test("bad input gets a RangeError naming the value", () => {

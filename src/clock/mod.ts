@@ -24,6 +24,7 @@ export {
   FAKED_GLOBALS,
   GlobalTimeDriver,
   type GlobalTimeOptions,
+  type GlobalTimeOwner,
   realTimers,
   withGlobalTime,
 } from "./global_time.ts";

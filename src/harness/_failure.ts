@@ -5,6 +5,7 @@
  * @module
  */
 import fc from "fast-check";
+import type { GlobalTimeOwner } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
 import type { Counterexample } from "./result.ts";
 import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
@@ -17,6 +18,10 @@ export interface FailureOrigin {
   readonly watchdogMs: number;
   /** Flags the replay line needs beyond adapter, seed, path and rule. */
   readonly replayFlags: string;
+  /** The command that checks this adapter, up to and including its adapter flag. */
+  readonly replayCommand: string;
+  /** Who holds global time (the check). */
+  readonly timeOwner?: GlobalTimeOwner;
 }
 
 /** Replay a failing case with a trace and build its counterexample. */
@@ -27,7 +32,7 @@ export async function describeFailure(
   error: RuleViolation,
   origin: FailureOrigin,
 ): Promise<Counterexample> {
-  const { seed, path, watchdogMs, replayFlags } = origin;
+  const { seed, path, watchdogMs, replayFlags, replayCommand } = origin;
   const commands = [...value.commands].map(String);
   let steps: string[] = [];
   let ledger: string[] = [];
@@ -37,6 +42,7 @@ export async function describeFailure(
       rules,
       trace: true,
       watchdogMs,
+      ...(origin.timeOwner === undefined ? {} : { timeOwner: origin.timeOwner }),
       inspect: (run) => {
         steps = run.lines;
         const from = run.stepSeq[Math.max(0, Math.min(violation.step, run.step) - 1)] ?? 0;
@@ -58,8 +64,7 @@ export async function describeFailure(
     ledger,
     seed,
     path,
-    replay:
-      `deno task conformance --adapter ${adapter.name} --seed ${seed} --path ${path} --rule ${rule}${replayFlags}`,
+    replay: `${replayCommand} --seed ${seed} --path ${path} --rule ${rule}${replayFlags}`,
   };
 }
 
@@ -69,6 +74,7 @@ export async function checkDeterminism(
   arbitrary: fc.Arbitrary<RunCase>,
   seed: number,
   rules: readonly Rule[],
+  timeOwner?: GlobalTimeOwner,
 ): Promise<string | undefined> {
   const [value] = fc.sample(arbitrary, { seed, numRuns: 1 });
   if (value === undefined) return undefined;
@@ -79,6 +85,7 @@ export async function checkDeterminism(
       await runCase(adapter, { setup: value.setup, commands }, {
         rules: rules.filter((r) => ruleApplies(r, adapter.supports)),
         trace: true,
+        ...(timeOwner === undefined ? {} : { timeOwner }),
         inspect: (run) => traces.push(`${run.network.ledger.serialize()}\n${run.lines.join("\n")}`),
       });
     } catch {

@@ -14,6 +14,8 @@ export interface Watched {
   pendingOperations(): string[];
   /** The error for a pool the harness cannot drive to rest. */
   stuck(detail: string): RuleViolation | InconclusiveRun;
+  /** Whether the run's faked global time was taken over by another check. */
+  lostGlobalTime(): boolean;
 }
 
 /**
@@ -39,9 +41,12 @@ export class Watchdog {
    * @throws {RuleViolation} LIV-1 once the run's real-time budget is spent
    * (an {@linkcode InconclusiveRun} when LIV-1 is not active), and an
    * inconclusive end when the pool opens more than {@linkcode CONNECT_STORM}
-   * connections in one step.
+   * connections in one step, or once a newer check took its global time over.
    */
   check(): void {
+    if (this.#run.lostGlobalTime()) {
+      throw new InconclusiveRun(this.#run.step, "global time was taken over by another check");
+    }
     if (realTimers.now() > this.#deadline) {
       const pending = this.#run.pendingOperations().slice(0, 8).join(", ") || "none";
       throw this.#run.stuck(`watchdog: run exceeded its real-time budget (pending: ${pending})`);

@@ -5,7 +5,7 @@
  * @module
  */
 import fc from "fast-check";
-import { realTimers } from "../clock/global_time.ts";
+import { type GlobalTimeOwner, realTimers } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
 import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
@@ -59,6 +59,44 @@ export interface CheckPoolOptions {
   readonly budgetMs?: number;
   /** Called after every run. @default {undefined} */
   readonly onProgress?: (progress: CheckProgress) => void;
+  /**
+   * Names the check in messages, e.g. when a newer check takes global time
+   * over from this one. @default {"<adapter name> (seed <seed>)"}
+   */
+  readonly label?: string;
+  /**
+   * The command that checks this adapter, up to and including its adapter
+   * flag; a failure's replay line adds seed, path and rule to it.
+   * @default {"npx poolcheck --adapter <module exporting the adapter>"}
+   */
+  readonly replayCommand?: string;
+}
+
+/**
+ * The longest a check with these options can take, in ms: its budget, then
+ * one watchdog for describing each failure found and for each recorded
+ * reproduction replayed, plus slack for set-up. A test that runs a check
+ * should give itself at least this as its timeout, so no runner's default
+ * per-test timeout cuts the check off.
+ *
+ * @param options The check's options.
+ * @returns Milliseconds.
+ *
+ * @example The timeout of a test that runs the default check
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkTimeoutMs } from "./check_pool.ts";
+ *
+ * assert.ok(checkTimeoutMs({}) > 60_000);
+ * ```
+ */
+export function checkTimeoutMs(options: CheckPoolOptions): number {
+  const { budgetMs = 60_000, watchdogMs = 10_000, expectations = {} } = options;
+  const replays = Object.values(expectations).filter((e) => typeof e !== "string").length;
+  // Describing a failure replays it once with a trace, under a tenth of the watchdog after the first.
+  const describing = watchdogMs + Math.ceil(watchdogMs / 10) * RULES.length;
+  const determinism = options.determinism === true ? 2 * watchdogMs : 0;
+  return budgetMs + describing + replays * watchdogMs + determinism + 30_000;
 }
 
 function selectRules(filter: readonly string[] | undefined): Rule[] {
@@ -119,10 +157,70 @@ export async function checkPool(
 ): Promise<PoolReport> {
   validateAdapter(adapter);
   validateOptions(options);
+  const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
+  const label = options.label ?? `${adapter.name} (seed ${seed})`;
+  const check = new GlobalCheck(label);
+  if (adapter.supports.timeMode === "global") check.begin();
+  try {
+    return await runCheck(adapter, options, seed, check);
+  } finally {
+    check.end();
+  }
+}
+
+/** The global-time check running now; a newer one means it was abandoned. */
+let globalCheck: GlobalCheck | undefined;
+
+/**
+ * A check as the holder of global time. Only one check can drive global time;
+ * one that starts while an older one still runs means the older one's caller
+ * gave up on it (a test runner's per-test timeout does that, and the
+ * abandoned promise goes on running), so the older one stops and the newer
+ * one takes over.
+ */
+class GlobalCheck implements GlobalTimeOwner {
+  readonly label: string;
+  /** Label of the check that took over, once this one was abandoned. */
+  abandonedBy: string | undefined;
+
+  constructor(label: string) {
+    this.label = label;
+  }
+
+  begin(): void {
+    globalCheck?.abandon(this.label);
+    globalCheck = this;
+  }
+
+  end(): void {
+    if (globalCheck === this) globalCheck = undefined;
+  }
+
+  takenOver(by: GlobalTimeOwner): void {
+    this.abandon(by.label);
+  }
+
+  abandon(by: string): void {
+    if (this.abandonedBy !== undefined) return;
+    this.abandonedBy = by;
+    console.warn(
+      `poolcheck: ${this.label} was still running when ${by} started (its test runner gave up on it, e.g. at a per-test timeout); it has been stopped and global time taken over`,
+    );
+  }
+}
+
+async function runCheck(
+  adapter: Adapter,
+  options: CheckPoolOptions,
+  seed: number,
+  timeOwner: GlobalCheck,
+): Promise<PoolReport> {
   const { quick = false, expectations = {}, determinism = false, watchdogMs = 10_000 } = options;
   const { budgetMs = 60_000 } = options;
   const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : DEFAULT_MAX_COMMANDS } = options;
-  const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
+  const { replayCommand = `npx poolcheck --adapter <module exporting ${adapter.name}>` } =
+    options;
+  const abandoned = () => timeOwner.abandonedBy !== undefined;
   const started = realTimers.now();
   const selected = selectRules(options.rules);
   let remaining = selected.filter((rule) => ruleApplies(rule, adapter.supports));
@@ -148,6 +246,8 @@ export async function checkPool(
     const active = remaining;
     let first: RuleViolation | undefined;
     const property = fc.asyncProperty(arbitrary, async (value) => {
+      // Abandoned: stop drawing cases at once (an interrupt, unlike a skip, ends fc.check).
+      if (abandoned()) throw new fc.PreconditionFailure(true);
       const left = budgetAt - realTimers.now();
       if (cutShort || left <= 0) {
         // Out of budget: pass quickly, so a shrink ends on the last failure found.
@@ -160,12 +260,15 @@ export async function checkPool(
         const running = runCase(adapter, value, {
           rules: active,
           watchdogMs: limit,
+          timeOwner,
           // Shrinking replays variants of one case; only the exploration counts.
           onEndedEarly: () => first === undefined && endedEarly++,
         });
         inFlight = running;
         executedSteps += await running;
       } catch (error) {
+        // An abandoned check's run fails because its global time was taken away: no verdict.
+        if (abandoned()) return;
         // A violation of a rule no longer checked cannot be reported again
         // (it would only loop); the run has no verdict.
         const stray = error instanceof RuleViolation && !active.some((r) => r.id === error.ruleId)
@@ -210,6 +313,12 @@ export async function checkPool(
     }
     if (result.interrupted) cutShort = true;
     await inFlight?.catch(() => undefined);
+    if (abandoned()) {
+      stoppedBy =
+        `checking stopped: ${timeOwner.label} was abandoned, and ${timeOwner.abandonedBy} took global time over`;
+      errors.push(stoppedBy);
+      break;
+    }
     if (!result.failed) break;
     const error = result.errorInstance;
     const value = result.counterexample?.[0];
@@ -229,12 +338,14 @@ export async function checkPool(
         path: result.counterexamplePath ?? "",
         watchdogMs: first === undefined ? watchdogMs : shrinkWatchdogMs,
         replayFlags,
+        replayCommand,
+        timeOwner,
       }),
     );
     remaining = remaining.filter((rule) => rule.id !== error.ruleId);
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
   }
-  if (cutShort) {
+  if (cutShort && !abandoned()) {
     stoppedBy = `checking stopped at its real-time budget of ${budgetMs} ms`;
     errors.push(
       `checking stopped at its real-time budget of ${budgetMs} ms after ${executedRuns} runs: ${
@@ -249,9 +360,12 @@ export async function checkPool(
     ),
     expectations,
     watchdogMs,
+    replayCommand,
+    timeOwner,
+    abandoned,
   });
-  const nondeterminism = determinism && stoppedBy === undefined
-    ? await checkDeterminism(adapter, arbitrary, seed, selected)
+  const nondeterminism = determinism && stoppedBy === undefined && !abandoned()
+    ? await checkDeterminism(adapter, arbitrary, seed, selected, timeOwner)
     : undefined;
   const rules = selected.map((rule): RuleResult =>
     unverified.has(rule.id)

@@ -305,3 +305,45 @@ describe("checkPool() counterexamples", () => {
     assert.equal(stale.ok, false);
   });
 });
+
+describe("checkPool() on global time, abandoned by its caller", () => {
+  const onGlobalTime: Adapter = {
+    ...referenceAdapter,
+    name: "reference-on-global-time",
+    supports: { ...referenceAdapter.supports, timeMode: "global" },
+  } as Adapter;
+
+  test("a newer check takes global time over; the abandoned one stops and names itself", {
+    timeout: 120_000,
+  }, async () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+    try {
+      let running!: () => void;
+      const started = new Promise<void>((resolve) => (running = resolve));
+      // Never awaited by its "runner": what a per-test timeout leaves behind.
+      const abandoned = checkPool(onGlobalTime, {
+        seed: 1,
+        runs: 100_000,
+        label: "first check",
+        onProgress: () => running(),
+      });
+      await started;
+      const report = await checkPool(onGlobalTime, { seed: 2, runs: 20, label: "second check" });
+      assert.equal(report.ok, true, report.errors.join("\n"));
+      assert.deepEqual(failing(report), []);
+      const stopped = await abandoned;
+      assert.equal(stopped.ok, false);
+      assert.deepEqual(stopped.errors, [
+        "checking stopped: first check was abandoned, and second check took global time over",
+      ]);
+      assert.ok(stopped.rules.some((r) => r.status === "not-verified"));
+      assert.deepEqual(warnings, [
+        "poolcheck: first check was still running when second check started (its test runner gave up on it, e.g. at a per-test timeout); it has been stopped and global time taken over",
+      ]);
+    } finally {
+      console.warn = warn;
+    }
+  });
+});

@@ -7,7 +7,7 @@
 import { describe, test } from "node:test";
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
-import { checkPool, type CheckPoolOptions } from "./check_pool.ts";
+import { checkPool, type CheckPoolOptions, checkTimeoutMs } from "./check_pool.ts";
 import type { PoolReport, RuleResult } from "./result.ts";
 import { RULES } from "./rules/mod.ts";
 
@@ -58,7 +58,9 @@ export function assertConformant(report: PoolReport): void {
 /**
  * Register one `node:test` test per rule group (LIM, LSE, EXP, …) that
  * checks the adapter's pool against that group's rules. Works under
- * `deno test` and `bun test`.
+ * `node --test`, `deno test` and `bun test`. Each test sets its own timeout,
+ * derived from the check's budget ({@linkcode checkTimeoutMs}), so no
+ * runner's default per-test timeout (Bun's is 5 s) cuts a check off.
  *
  * @param adapter The pool's adapter.
  * @param options Runs, seed, expectations.
@@ -77,8 +79,10 @@ export function poolConformance(adapter: Adapter, options: PoolConformanceOption
   const groups = [...new Set(RULES.map((r) => r.group))];
   describe(`${adapter.name} conformance`, () => {
     for (const group of groups) {
-      test(`${group} rules hold`, async () => {
-        assertConformant(await checkPool(adapter, { ...options, rules: [group] }));
+      const name = `${group} rules hold`;
+      test(name, { timeout: checkTimeoutMs(options) }, async () => {
+        const label = `${adapter.name} conformance › ${name}`;
+        assertConformant(await checkPool(adapter, { label, ...options, rules: [group] }));
       });
     }
   });

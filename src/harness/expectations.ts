@@ -5,6 +5,7 @@
  * @module
  */
 import fc from "fast-check";
+import type { GlobalTimeOwner } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
 import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
 import { describeFailure } from "./_failure.ts";
@@ -83,6 +84,12 @@ export interface ReplayOptions {
   readonly rules: readonly Rule[];
   readonly expectations: Expectations;
   readonly watchdogMs: number;
+  /** The command that checks this adapter, for replay lines. */
+  readonly replayCommand: string;
+  /** Who holds global time (the check). */
+  readonly timeOwner?: GlobalTimeOwner;
+  /** Whether the check was abandoned (then nothing more is replayed). */
+  readonly abandoned?: () => boolean;
 }
 
 /**
@@ -97,7 +104,8 @@ export async function replayExpectations(
   for (const rule of options.rules) {
     const expected = expectationOf(options.expectations[rule.id]);
     if (expected?.seed === undefined || expected.path === undefined) continue;
-    replayed.set(rule.id, await replayExpectation(adapter, rule, expected, options.watchdogMs));
+    if (options.abandoned?.()) break;
+    replayed.set(rule.id, await replayExpectation(adapter, rule, expected, options));
   }
   return replayed;
 }
@@ -106,13 +114,15 @@ async function replayExpectation(
   adapter: Adapter,
   rule: Rule,
   expected: Expectation,
-  watchdogMs: number,
+  options: ReplayOptions,
 ): Promise<Replayed> {
   const { seed = 0, path = "", maxCommands = DEFAULT_MAX_COMMANDS } = expected;
+  const { watchdogMs, replayCommand, timeOwner } = options;
+  const owned = timeOwner === undefined ? {} : { timeOwner };
   const where = `seed ${seed} path ${path}`;
   const property = fc.asyncProperty(caseArbitrary(adapter, maxCommands), async (value) => {
     try {
-      await runCase(adapter, value, { rules: [rule], watchdogMs });
+      await runCase(adapter, value, { rules: [rule], watchdogMs, ...owned });
     } catch (error) {
       if (!(error instanceof InconclusiveRun)) throw error;
     }
@@ -134,5 +144,7 @@ async function replayExpectation(
     path,
     watchdogMs,
     replayFlags: maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`,
+    replayCommand,
+    ...owned,
   });
 }

@@ -10,6 +10,7 @@ export {
   checkPool,
   type CheckPoolOptions,
   type CheckProgress,
+  checkTimeoutMs,
   type Expectation,
   type Expectations,
 } from "./check_pool.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { VirtualClock } from "../clock/virtual_clock.ts";
-import { GlobalTimeDriver } from "../clock/global_time.ts";
+import { GlobalTimeDriver, type GlobalTimeOwner } from "../clock/global_time.ts";
 import type { DrivableClock } from "../clock/types.ts";
 import { EndableClock } from "./_endable_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
@@ -49,6 +49,8 @@ export interface RunOptions {
    * against). @default {false}
    */
   readonly judgeEveryStep?: boolean;
+  /** Who holds global time during the run (the check). @default {undefined} */
+  readonly timeOwner?: GlobalTimeOwner;
 }
 
 /**
@@ -137,8 +139,11 @@ export class Run implements RunView, Settling {
     this.toleranceMs = adapter.supports.toleranceMs;
     this.global = adapter.supports.timeMode === "global";
     if (this.global) {
-      this.#driver = GlobalTimeDriver.install();
-      this.#endable = new EndableClock(this.#driver);
+      this.#driver = GlobalTimeDriver.install(
+        options.timeOwner === undefined ? {} : { owner: options.timeOwner },
+      );
+      const driver = this.#driver;
+      this.#endable = new EndableClock(driver, () => driver.installed);
       this.clock = this.#endable;
     } else {
       this.clock = new VirtualClock();
@@ -178,6 +183,11 @@ export class Run implements RunView, Settling {
 
   #judges(id: string): boolean {
     return this.#active.has(id);
+  }
+
+  /** Whether the run's faked global time was taken over by another check. */
+  lostGlobalTime(): boolean {
+    return this.#driver !== undefined && !this.#driver.installed;
   }
 
   /** Remove faked global time, if any. Always call, failure or not. */

@@ -4,6 +4,7 @@
  * @module
  */
 import fc from "fast-check";
+import type { GlobalTimeOwner } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
 import type { RunCommand } from "./commands/mod.ts";
 import { closeAtEnd, heal } from "./heal.ts";
@@ -42,6 +43,8 @@ export interface RunCaseOptions {
    * then passes as far as it went).
    */
   readonly onEndedEarly?: (step: number) => void;
+  /** Who holds global time during the run (the check). @default {undefined} */
+  readonly timeOwner?: GlobalTimeOwner;
 }
 
 /**
@@ -74,6 +77,7 @@ export async function runCase(
     trace,
     watchdogMs,
     judgeEveryStep: options.judgeEveryStep ?? false,
+    ...(options.timeOwner === undefined ? {} : { timeOwner: options.timeOwner }),
   });
   try {
     await run.start();

@@ -1,0 +1,425 @@
+/**
+ * The `poolcheck` command line: checks adapters given as modules (or, in a
+ * checkout of the kit, bundled adapters by name), prints the results, writes
+ * JSON, JUnit XML or a Markdown matrix on request, and exits 0 when every
+ * rule matches its expectation, 1 when one does not, 2 for bad usage.
+ *
+ * The same code runs under Node (the package's `poolcheck` bin), Deno and
+ * Bun; {@linkcode runCli} is what the bin calls.
+ *
+ * @example Bad flags are usage errors (exit code 2)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCli, UsageError } from "./mod.ts";
+ *
+ * assert.deepEqual(parseCli(["--adapter", "./my_adapter.js", "--seed=7"]).seed, 7);
+ * assert.throws(() => parseCli(["--path", "1:2"]), UsageError);
+ * ```
+ *
+ * @module
+ */
+import { writeFile } from "node:fs/promises";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { type Adapter, validateAdapter } from "../harness/adapter.ts";
+import { checkPool, type Expectations } from "../harness/check_pool.ts";
+import type { PoolReport } from "../harness/result.ts";
+import { RULES } from "../harness/rules/mod.ts";
+import {
+  renderJson,
+  renderJunit,
+  renderMarkdown,
+  renderRulesMarkdown,
+  renderText,
+} from "../report/mod.ts";
+import { readExpectations } from "./expectations_file.ts";
+import { UsageError } from "./usage_error.ts";
+
+export { currentRuntime, parseExpectations, readExpectations } from "./expectations_file.ts";
+export type { Runtime } from "./expectations_file.ts";
+export { UsageError } from "./usage_error.ts";
+
+/** A parsed command line. */
+export interface CliArguments {
+  /** Adapter module paths, or bundled adapter names. */
+  adapters: string[];
+  runs?: number;
+  maxCommands?: number;
+  seed?: number;
+  path?: string;
+  /** Rule ids or groups. */
+  rules: string[];
+  quick: boolean;
+  determinism: boolean;
+  /** Report targets: a file, or `-` for standard output. */
+  json?: string;
+  junit?: string;
+  markdown?: string;
+  /** An expectation file (one adapter) or a folder of `<adapter name>.json` files. */
+  expectations?: string;
+  writeRules: boolean;
+  help: boolean;
+}
+
+/**
+ * The usage text.
+ *
+ * @param program How the command is invoked. @default {"poolcheck"}
+ * @returns The text.
+ */
+export function usage(program = "poolcheck"): string {
+  return `Usage: ${program} --adapter <module> [flags]
+  --adapter <module|name>  a module exporting an adapter (repeatable); in a checkout of
+                           the kit also a bundled adapter's name (default there: all of them)
+  --expectations <path>    known deviations: a JSON file (one adapter) or a folder of
+                           <adapter name>.json files
+  --runs <n>               runs per property (default 300, quick 30)
+  --max-commands <n>       longest command sequence (default 60, quick 30)
+  --seed <n>               seed (default: random, always printed)
+  --path <path>            replay a fast-check path (needs --seed)
+  --rule <id|group>        only these rules, e.g. LIM or EXP-2 (repeatable)
+  --quick                  short profile for pre-commit use
+  --determinism            run one case twice and compare the traces
+  --json <file|->          JSON report (- for standard output)
+  --junit <file|->         JUnit XML report
+  --markdown <file|->      Markdown matrix (adapters × rules)
+  --write-rules-md         regenerate RULES.md from the rules' code and exit (kit checkout only)
+  --help, -h               this text
+Flags take their value as the next argument or after '=' (--seed 7, --seed=7).
+Exit code: 0 when every rule matches its expectation, 1 when one does not, 2 for bad usage.`;
+}
+
+function fail(flag: string, must: string, value: unknown): never {
+  throw new UsageError(
+    `Cannot run poolcheck as '${flag}' must be ${must}: current value is ${value}`,
+  );
+}
+
+function integer(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) fail(flag, "an integer", value);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) fail(flag, `an integer of at least ${min}`, value);
+  return n;
+}
+
+const KNOWN_GROUPS = [...new Set(RULES.map((rule) => rule.group))];
+
+function checkRule(value: string): string {
+  const known = KNOWN_GROUPS.includes(value as never) || RULES.some((rule) => rule.id === value);
+  if (!known) {
+    fail("--rule", `a rule id or group (groups: ${KNOWN_GROUPS.join(", ")}; see RULES.md)`, value);
+  }
+  return value;
+}
+
+/**
+ * Parse a command line.
+ *
+ * @param args Arguments after the program name.
+ * @returns The parsed arguments.
+ * @throws {UsageError} For an unknown flag, a missing or bad value, an unknown
+ * rule, or `--path` without `--seed`.
+ */
+export function parseCli(args: readonly string[]): CliArguments {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        adapter: { type: "string", multiple: true },
+        expectations: { type: "string" },
+        runs: { type: "string" },
+        "max-commands": { type: "string" },
+        seed: { type: "string" },
+        path: { type: "string" },
+        rule: { type: "string", multiple: true },
+        quick: { type: "boolean" },
+        determinism: { type: "boolean" },
+        json: { type: "string" },
+        junit: { type: "string" },
+        markdown: { type: "string" },
+        "write-rules-md": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`Cannot run poolcheck: ${(error as Error).message}`, { cause: error });
+  }
+  const text = (name: string) => values[name] as string | undefined;
+  for (const name of ["json", "junit", "markdown", "expectations"]) {
+    const value = text(name);
+    if (value !== undefined && (value === "" || value.startsWith("--"))) {
+      fail(`--${name}`, "a path", value);
+    }
+  }
+  const adapters = (values.adapter as string[] | undefined) ?? [];
+  for (const adapter of adapters) {
+    if (adapter === "" || adapter.startsWith("--")) fail("--adapter", "a module path", adapter);
+  }
+  const path = text("path");
+  if (path !== undefined && !/^\d+(:\d+)*$/.test(path)) fail("--path", "like 12:3:0", path);
+  const parsed: CliArguments = {
+    adapters,
+    rules: ((values.rule as string[] | undefined) ?? []).map(checkRule),
+    quick: values.quick === true,
+    determinism: values.determinism === true,
+    writeRules: values["write-rules-md"] === true,
+    help: values.help === true,
+  };
+  const runs = integer("--runs", text("runs"), 1);
+  const maxCommands = integer("--max-commands", text("max-commands"), 1);
+  const seed = integer("--seed", text("seed"), 0);
+  if (runs !== undefined) parsed.runs = runs;
+  if (maxCommands !== undefined) parsed.maxCommands = maxCommands;
+  if (seed !== undefined) parsed.seed = seed;
+  if (path !== undefined) {
+    if (seed === undefined) {
+      throw new UsageError(
+        `Cannot run poolcheck as '--path' replays a run of one seed: give the '--seed' printed with it (current value of '--path' is ${path})`,
+      );
+    }
+    parsed.path = path;
+  }
+  for (const name of ["json", "junit", "markdown", "expectations"] as const) {
+    const value = text(name);
+    if (value !== undefined) parsed[name] = value;
+  }
+  return parsed;
+}
+
+/** Where the CLI finds bundled adapters and their files (a checkout of the kit). */
+export interface CliOptions {
+  /** How the command is invoked, for usage and replay lines. @default {"poolcheck"} */
+  readonly program?: string;
+  /** Adapters known by name. @default {[]} */
+  readonly bundled?: readonly Adapter<unknown>[];
+  /** Adapters checked when no `--adapter` is given. @default {[] (then `--adapter` is required)} */
+  readonly defaults?: readonly Adapter<unknown>[];
+  /** Folder of the bundled adapters' expectation files. @default {undefined} */
+  readonly bundledExpectations?: URL;
+  /** Where `--write-rules-md` writes; without it the flag is refused. @default {undefined} */
+  readonly rulesFile?: URL;
+  /** Standard output and error. @default {process.stdout, process.stderr} */
+  readonly stdout?: { write(text: string): unknown };
+  readonly stderr?: { write(text: string): unknown; isTTY?: boolean };
+}
+
+/** An adapter to check and how the command line named it. */
+export interface NamedAdapter {
+  readonly adapter: Adapter<unknown>;
+  /** The `--adapter` value that loads it again (a name or a module path). */
+  readonly spec: string;
+  /** Whether it is one of the bundled adapters. */
+  readonly bundled: boolean;
+}
+
+/** Exported values that look like an adapter but fail validation, with why. */
+function adaptersIn(module: Record<string, unknown>): { found: Adapter[]; rejected: string[] } {
+  const found: Adapter[] = [];
+  const rejected: string[] = [];
+  for (const [name, value] of Object.entries(module)) {
+    try {
+      validateAdapter(value);
+      if (!found.includes(value)) found.push(value);
+    } catch (error) {
+      const looksLikeOne = value !== null && typeof value === "object" &&
+        ("create" in value || "supports" in value);
+      if (looksLikeOne) rejected.push(`export '${name}': ${(error as Error).message}`);
+    }
+  }
+  return { found, rejected };
+}
+
+/**
+ * Load adapters by bundled name or module path (relative to the working
+ * directory). A module contributes every export that is a valid adapter.
+ *
+ * @param specs `--adapter` values; empty means `defaults`.
+ * @param options Bundled adapters, if any.
+ * @returns The adapters, in order, each with the spec that names it.
+ * @throws {UsageError} For an unknown name, a module that does not load, or
+ * one that exports no valid adapter (with each candidate's validation error).
+ */
+export async function loadAdapters(
+  specs: readonly string[],
+  options: Pick<CliOptions, "bundled" | "defaults"> = {},
+): Promise<NamedAdapter[]> {
+  const { bundled = [], defaults = [] } = options;
+  if (specs.length === 0) {
+    if (defaults.length === 0) {
+      throw new UsageError("Cannot run poolcheck as '--adapter' is required: give a module path");
+    }
+    return defaults.map((adapter) => ({ adapter, spec: adapter.name, bundled: true }));
+  }
+  const adapters: NamedAdapter[] = [];
+  const add = (entry: NamedAdapter) => {
+    if (!adapters.some((a) => a.adapter === entry.adapter)) adapters.push(entry);
+  };
+  for (const spec of specs) {
+    const named = bundled.find((a) => a.name === spec);
+    if (named !== undefined) {
+      add({ adapter: named, spec, bundled: true });
+      continue;
+    }
+    if (!/[./\\]/.test(spec)) {
+      const known = bundled.length === 0
+        ? "give a module path, e.g. ./my_adapter.js"
+        : `bundled: ${bundled.map((a) => a.name).join(", ")}`;
+      fail("--adapter", `a module path or a bundled adapter's name (${known})`, spec);
+    }
+    let module: Record<string, unknown>;
+    try {
+      module = await import(pathToFileURL(spec).href);
+    } catch (error) {
+      throw new UsageError(`Cannot load adapter module ${spec}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const { found, rejected } = adaptersIn(module);
+    if (found.length === 0) {
+      const why = rejected.length > 0
+        ? `:\n  ${rejected.join("\n  ")}`
+        : " (an adapter is an object { name, supports, create })";
+      throw new UsageError(`Cannot run poolcheck as module ${spec} exports no valid adapter${why}`);
+    }
+    for (const adapter of found) add({ adapter, spec, bundled: false });
+  }
+  return adapters;
+}
+
+async function expectationsOf(
+  entry: NamedAdapter,
+  flag: string | undefined,
+  count: number,
+  bundledExpectations: URL | undefined,
+): Promise<Expectations> {
+  if (flag !== undefined) {
+    if (flag.endsWith(".json")) {
+      if (count > 1) {
+        fail(
+          "--expectations",
+          "a folder of <adapter name>.json files when several adapters are checked",
+          flag,
+        );
+      }
+      return await readExpectations(flag);
+    }
+    return await readExpectations(`${flag.replace(/[/\\]$/, "")}/${entry.adapter.name}.json`, {
+      missing: "empty",
+    });
+  }
+  if (entry.bundled && bundledExpectations !== undefined) {
+    return await readExpectations(new URL(`${entry.adapter.name}.json`, bundledExpectations), {
+      missing: "empty",
+    });
+  }
+  return {};
+}
+
+async function emit(
+  target: string | undefined,
+  text: string,
+  stdout: { write(text: string): unknown },
+): Promise<boolean> {
+  if (target === undefined) return false;
+  if (target === "-") {
+    stdout.write(text);
+    return true;
+  }
+  await writeFile(target, text);
+  return false;
+}
+
+/**
+ * Run the command line: check the adapters and print the results.
+ *
+ * @param args Arguments after the program name.
+ * @param options Program name and, in a checkout of the kit, bundled adapters.
+ * @returns The exit code: 0 when every rule matches its expectation, 1 when
+ * one does not, 2 for bad usage (the reason is printed to standard error).
+ */
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<number> {
+  const { program = "poolcheck", stdout = process.stdout, stderr = process.stderr } = options;
+  try {
+    return await run(parseCli(args), options, program, stdout, stderr);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    stderr.write(`${error.message}\nRun '${program} --help' for the flags.\n`);
+    return 2;
+  }
+}
+
+async function run(
+  cli: CliArguments,
+  options: CliOptions,
+  program: string,
+  stdout: { write(text: string): unknown },
+  stderr: { write(text: string): unknown; isTTY?: boolean },
+): Promise<number> {
+  if (cli.help) {
+    stdout.write(`${usage(program)}\n`);
+    return 0;
+  }
+  if (cli.writeRules) {
+    if (options.rulesFile === undefined) {
+      throw new UsageError(
+        "Cannot run poolcheck as '--write-rules-md' regenerates RULES.md in a checkout of the kit",
+      );
+    }
+    await writeFile(options.rulesFile, renderRulesMarkdown(RULES));
+    stdout.write("RULES.md written\n");
+    return 0;
+  }
+  const adapters = await loadAdapters(cli.adapters, options);
+  const expectations = await Promise.all(
+    adapters.map((entry) =>
+      expectationsOf(entry, cli.expectations, adapters.length, options.bundledExpectations)
+    ),
+  );
+  const reports: PoolReport[] = [];
+  for (const [index, { adapter, spec }] of adapters.entries()) {
+    const report = await checkPool(adapter, {
+      ...(cli.runs === undefined ? {} : { runs: cli.runs }),
+      ...(cli.maxCommands === undefined ? {} : { maxCommands: cli.maxCommands }),
+      ...(cli.seed === undefined ? {} : { seed: cli.seed }),
+      ...(cli.path === undefined ? {} : { path: cli.path }),
+      rules: cli.rules,
+      quick: cli.quick,
+      determinism: cli.determinism,
+      expectations: expectations[index]!,
+      replayCommand: `${program} --adapter ${spec}${
+        cli.expectations === undefined ? "" : ` --expectations ${cli.expectations}`
+      }`,
+      onProgress: ({ runs, failed }) => {
+        if (stderr.isTTY) {
+          stderr.write(
+            `\r${adapter.name}: ${runs} runs${
+              failed.length > 0 ? `, found failing ${failed.join(" ")}` : ""
+            }   `,
+          );
+        }
+      },
+    });
+    if (stderr.isTTY) stderr.write("\r\x1b[K");
+    if (cli.path !== undefined && report.runs === 0) {
+      stderr.write(
+        `${adapter.name}: --path replayed no run (is --seed the one printed with it?)\n`,
+      );
+    }
+    reports.push(report);
+  }
+  const toStdout = [
+    await emit(cli.json, renderJson(reports), stdout),
+    await emit(cli.junit, renderJunit(reports), stdout),
+    await emit(cli.markdown, renderMarkdown(reports), stdout),
+  ].some(Boolean);
+  if (!toStdout) {
+    for (const report of reports) stdout.write(renderText(report));
+    if (reports.length > 1) stdout.write(`\nMatrix\n\n${renderMarkdown(reports)}`);
+  }
+  return reports.every((r) => r.ok) ? 0 : 1;
+}
