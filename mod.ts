@@ -35,6 +35,8 @@ export * from "./src/net/mod.ts";
 export * from "./src/pool/mod.ts";
 export * from "./src/harness/mod.ts";
 export * from "./src/report/mod.ts";
+export { parseExpectations, readExpectations, type Runtime } from "./src/cli/mod.ts";
+export * from "./src/http/mod.ts";
 // Both the reference pool and the adapter contract name their counters
 // PoolStats/RouteStats; the root exports the pool's under those names and the
 // contract's (what an adapter's stats() returns) as Reported*.

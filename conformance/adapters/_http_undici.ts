@@ -20,7 +20,7 @@ import undici from "undici/index.js";
 // undici's own modules, plain CommonJS without declarations: the fast timer and core/util.js.
 import fastTimersModule from "undici/lib/util/timers.js";
 import undiciUtilModule from "undici/lib/core/util.js";
-import { SIM_SOCKET_HEADER, SimHttpSocket } from "./_http_sim_socket.ts";
+import { SIM_SOCKET_HEADER, SimHttpSocket } from "../../src/http/mod.ts";
 import type { SimNetwork } from "../../src/net/mod.ts";
 import type { Route, SocketId } from "../../src/net/types.ts";
 

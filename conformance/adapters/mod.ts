@@ -1,12 +1,13 @@
 /**
  * The adapters bundled with the kit: the reference pool (leasing and
  * multiplexed) and the pools people run: generic-pool, tarn, pg-pool,
- * undici's Pool and Agent, and node:http's Agent.
+ * undici's Pool and Agent, node:http's Agent and agentkeepalive.
  *
  * @module
  */
 import type { Adapter } from "../../src/harness/adapter.ts";
 import { referenceAdapter, referenceMultiplexedAdapter } from "../reference/adapter.ts";
+import { agentkeepaliveAdapter } from "./agentkeepalive.ts";
 import { genericPoolAdapter } from "./generic_pool.ts";
 import { nodeHttpAgentAdapter } from "./node_http_agent.ts";
 import { pgPoolAdapter } from "./pg_pool.ts";
@@ -15,6 +16,7 @@ import { undiciAgentAdapter } from "./undici_agent.ts";
 import { undiciPoolAdapter } from "./undici_pool.ts";
 
 export {
+  agentkeepaliveAdapter,
   genericPoolAdapter,
   nodeHttpAgentAdapter,
   pgPoolAdapter,
@@ -35,6 +37,7 @@ export const BUNDLED_ADAPTERS: readonly Adapter<unknown>[] = Object.freeze([
   undiciPoolAdapter,
   undiciAgentAdapter,
   nodeHttpAgentAdapter,
+  agentkeepaliveAdapter,
 ] as Adapter<unknown>[]);
 
 /**

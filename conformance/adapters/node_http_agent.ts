@@ -13,28 +13,24 @@
  *   the route or keeps it free (keep-alive). `release(broken)` destroys the
  *   response, which destroys its socket. `request(lease)` (a second request
  *   on a held lease) is refused: the caller is still reading its response;
- * - sockets come from the agent's `createConnection`: an in-memory socket
- *   over the simulated network (`_http_sim_socket.ts`) whose `setTimeout` is
- *   net.Socket's inactivity timer on the (faked) global `setTimeout`. That is
- *   why the agent's timeouts run on virtual time here in every runtime (a
- *   real net.Socket's timer is not faked under Deno).
+ * - sockets come from the agent's `createConnection`, which `attachAgent`
+ *   (src/http) routes through the simulated network: an in-memory socket
+ *   (`SimHttpSocket`) whose `setTimeout` is net.Socket's inactivity timer on
+ *   the (faked) global `setTimeout`. That is why the agent's timeouts run on
+ *   virtual time here in every runtime (a real net.Socket's timer is not faked
+ *   under Deno).
  *
  * @module
  */
 import http from "node:http";
 import type { Adapter, PoolUnderTest } from "../../src/harness/adapter.ts";
-import type { Route, SocketId } from "../../src/net/types.ts";
-import { refuseSecondRequest, SIM_SOCKET_HEADER, SimHttpSocket } from "./_http_sim_socket.ts";
-
-/** One request through the agent whose response head is in. */
-export interface NodeHttpLease {
-  readonly route: Route;
-  readonly socketId: SocketId;
-  readonly socket: SimHttpSocket;
-  readonly request: http.ClientRequest;
-  readonly response: http.IncomingMessage;
-  released: boolean;
-}
+import {
+  type AgentLease,
+  attachAgent,
+  leaseThroughAgent,
+  refuseSecondRequest,
+  releaseAgentLease,
+} from "../../src/http/mod.ts";
 
 /**
  * The agent `timeout` standing for "no default keep-alive": the longest timer
@@ -44,39 +40,6 @@ export interface NodeHttpLease {
  * without a default keep-alive still gives the agent one, too long to matter.
  */
 const NO_DEFAULT_KEEP_ALIVE_MS = 2_147_483_647;
-
-/** Host name a route is served at (`r0` → `r0.sim`). */
-function hostOf(route: Route): string {
-  return `${route.toLowerCase().replace(/[^a-z0-9-]/g, "-")}.sim`;
-}
-
-function acquire(agent: http.Agent, route: Route): Promise<NodeHttpLease> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { agent, host: hostOf(route), port: 80, path: "/", method: "GET" },
-      (response) => {
-        const socket = response.socket as unknown as SimHttpSocket;
-        const socketId = Number(response.headers[SIM_SOCKET_HEADER]);
-        // An error after the lease (the server closed mid-response) is the agent's to handle.
-        response.on("error", () => {});
-        resolve({ route, socketId, socket, request, response, released: false });
-      },
-    );
-    request.on("error", reject);
-    request.end();
-  });
-}
-
-function release(lease: NodeHttpLease, reusable: boolean): void {
-  if (lease.released) throw new Error(`lease on socket ${lease.socketId} already released`);
-  lease.released = true;
-  if (reusable) {
-    lease.socket.finishResponse();
-    lease.response.resume();
-  } else {
-    lease.response.destroy(new Error("released as broken"));
-  }
-}
 
 /**
  * node:http `Agent` over the simulated network, with global time faked.
@@ -121,7 +84,7 @@ function release(lease: NodeHttpLease, reusable: boolean): void {
  * assert.equal(nodeHttpAgentAdapter.supports.policies.reuseOrder, "lifo");
  * ```
  */
-export const nodeHttpAgentAdapter: Adapter<NodeHttpLease> = {
+export const nodeHttpAgentAdapter: Adapter<AgentLease> = {
   name: "node-http-agent",
   supports: {
     timeMode: "global",
@@ -147,8 +110,7 @@ export const nodeHttpAgentAdapter: Adapter<NodeHttpLease> = {
     },
     toleranceMs: 1,
   },
-  create(config, world): PoolUnderTest<NodeHttpLease> {
-    const routeByHost = new Map(config.routes.map((route) => [hostOf(route), route]));
+  create(config, world): PoolUnderTest<AgentLease> {
     const agent = new http.Agent({
       keepAlive: true,
       maxSockets: config.maxPerRoute,
@@ -159,20 +121,12 @@ export const nodeHttpAgentAdapter: Adapter<NodeHttpLease> = {
       // binds: the contract has no idle-count limit to draw it from. A smaller cap only
       // destroys surplus free sockets on release, which no rule forbids.
     });
-    const network = world.network;
-    // As net.createConnection does, a `timeout` option (the agent passes its own) arms the
-    // socket's inactivity timer from the start.
-    (agent as unknown as { createConnection: unknown }).createConnection = (
-      options: { host?: string; timeout?: number },
-    ) => {
-      const host = options.host ?? "";
-      const socket = new SimHttpSocket(network, routeByHost.get(host) ?? host);
-      if (options.timeout !== undefined && options.timeout > 0) socket.setTimeout(options.timeout);
-      return socket;
-    };
+    // Never detached: after destroy() the agent still opens sockets for queued requests
+    // (removeSocket), and those must land in the ledger too. The registry holds it weakly.
+    attachAgent(agent, world.network, config.routes);
     return {
-      acquire: (route) => acquire(agent, route),
-      release: (lease, { reusable }) => release(lease, reusable),
+      acquire: (route) => leaseThroughAgent(agent, route),
+      release: releaseAgentLease,
       connectionOf: (lease) => lease.socketId,
       request: refuseSecondRequest,
       close: () => {

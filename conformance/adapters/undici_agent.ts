@@ -21,7 +21,7 @@ import {
   undici,
   type UndiciLease,
 } from "./_http_undici.ts";
-import { refuseSecondRequest, type SimHttpSocket } from "./_http_sim_socket.ts";
+import { refuseSecondRequest, type SimHttpSocket } from "../../src/http/mod.ts";
 
 // A fast timer armed on real time before any run would never see fake time.
 resetUndiciFastTimer();

@@ -13,7 +13,7 @@
  *   aborts the request, and undici destroys the socket of an aborted HTTP/1.1
  *   request;
  * - connections come from undici's `connect` option: an in-memory socket over
- *   the simulated network (`_http_sim_socket.ts`), guarded by undici's own
+ *   the simulated network (`SimHttpSocket`, src/http), guarded by undici's own
  *   connect-timeout helper.
  *
  * The Pool knows one origin: it runs single-route, and route rules are not
@@ -32,7 +32,7 @@ import {
   undici,
   type UndiciLease,
 } from "./_http_undici.ts";
-import { refuseSecondRequest, type SimHttpSocket } from "./_http_sim_socket.ts";
+import { refuseSecondRequest, type SimHttpSocket } from "../../src/http/mod.ts";
 
 // A fast timer armed on real time before any run would never see fake time.
 resetUndiciFastTimer();

@@ -29,10 +29,29 @@
  * @module
  */
 import { Duplex } from "node:stream";
-import type { SimNetwork, SimResponse, SimSocket } from "../../src/net/mod.ts";
-import type { KeepAliveHint, Route, SocketId } from "../../src/net/types.ts";
+import type {
+  KeepAliveHint,
+  Route,
+  SimNetwork,
+  SimResponse,
+  SimSocket,
+  SocketId,
+} from "../net/mod.ts";
 
-/** Header naming the simulated socket that served a response. */
+/**
+ * Header naming the simulated socket that served a response: an adapter
+ * reads it from the response head to tell the harness which socket a lease
+ * holds (`connectionOf`).
+ *
+ * @example The lease's socket id is the header's value
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SIM_SOCKET_HEADER } from "./mod.ts";
+ *
+ * const headers: Record<string, string> = { [SIM_SOCKET_HEADER]: "3" };
+ * assert.equal(Number(headers[SIM_SOCKET_HEADER]), 3);
+ * ```
+ */
 export const SIM_SOCKET_HEADER = "x-sim-socket";
 
 /** Error of a stream whose simulated socket was reset or closed by the peer. */
@@ -68,7 +87,7 @@ function closeReason(error: Error | null, timedOut: boolean): string {
  * @example The harness's extra request on an HTTP lease is refused
  * ```ts
  * import assert from "node:assert/strict";
- * import { refuseSecondRequest } from "./_http_sim_socket.ts";
+ * import { refuseSecondRequest } from "./mod.ts";
  *
  * await assert.rejects(refuseSecondRequest(), /one exchange/);
  * ```
@@ -79,7 +98,23 @@ export function refuseSecondRequest(): Promise<never> {
   );
 }
 
-/** Format a keep-alive hint as the header value (seconds, rounded down). */
+/**
+ * Format a keep-alive hint as the `Keep-Alive` header value the simulated
+ * server sends. The timeout is in whole seconds, rounded down, so a client
+ * never gets more time than the simulated server grants.
+ *
+ * @param hint The hint the simulated network attached to a response.
+ * @returns The header value, or `undefined` for an empty hint.
+ *
+ * @example A 3.5 s hint with max=10 is sent as whole seconds
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keepAliveHeader } from "./mod.ts";
+ *
+ * assert.equal(keepAliveHeader({ timeoutMs: 3_500, max: 10 }), "timeout=3, max=10");
+ * assert.equal(keepAliveHeader({}), undefined);
+ * ```
+ */
 export function keepAliveHeader(hint: KeepAliveHint): string | undefined {
   const parts: string[] = [];
   if (hint.timeoutMs !== undefined) parts.push(`timeout=${Math.floor(hint.timeoutMs / 1000)}`);
@@ -95,7 +130,31 @@ interface Exchange {
 
 /**
  * A client socket connected (or connecting) to `route` over the simulated
- * network, speaking HTTP/1.1 as described in the module comment.
+ * network, speaking HTTP/1.1 as described in the module comment. It is what
+ * an HTTP client's connection factory returns instead of a `net.Socket`
+ * (see {@linkcode attachAgent} for node:http agents).
+ *
+ * @example One exchange, driven by hand on a virtual clock
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SimNetwork } from "../net/mod.ts";
+ * import { VirtualClock } from "../clock/mod.ts";
+ * import { SIM_SOCKET_HEADER, SimHttpSocket, settleStreams } from "./mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new SimNetwork({ clock });
+ * const socket = new SimHttpSocket(network, "api");
+ * let received = "";
+ * socket.setEncoding("latin1");
+ * socket.on("data", (chunk: string) => (received += chunk));
+ * // Written before the connect completes: held back until it does.
+ * socket.write("GET / HTTP/1.1\r\nhost: api.sim\r\n\r\n");
+ * await settleStreams(clock);
+ * assert.match(received, new RegExp(`${SIM_SOCKET_HEADER}: 1\r\n`));
+ * assert.equal(socket.finishResponse(), true); // the terminating chunk: the exchange is over
+ * socket.destroy();
+ * assert.equal(network.ledger.closure(1)?.by, "client");
+ * ```
  */
 export class SimHttpSocket extends Duplex {
   /** Route it connects to. */
@@ -106,8 +165,11 @@ export class SimHttpSocket extends Duplex {
   readonly alpnProtocol: string | undefined = undefined;
   /** Inactivity timeout set with `setTimeout`, ms (0: none). */
   timeout = 0;
+  /** Like net.Socket; a fixed loopback address (clients log it, none route by it). */
   readonly remoteAddress = "127.0.0.1";
+  /** Like net.Socket; the HTTP port. */
   readonly remotePort = 80;
+  /** Like net.Socket. */
   readonly remoteFamily = "IPv4";
   #sim: SimSocket | undefined;
   #abort = new AbortController();
@@ -190,28 +252,49 @@ export class SimHttpSocket extends Duplex {
     return this;
   }
 
-  /** @returns This socket (no TCP keep-alive to set). */
+  /**
+   * Like net.Socket's; does nothing: there is no TCP keep-alive to set.
+   *
+   * @returns This socket.
+   */
   setKeepAlive(): this {
     return this;
   }
 
-  /** @returns This socket (no Nagle to disable). */
+  /**
+   * Like net.Socket's; does nothing: there is no Nagle algorithm to disable.
+   *
+   * @returns This socket.
+   */
   setNoDelay(): this {
     return this;
   }
 
-  /** @returns This socket (nothing keeps an event loop alive). */
+  /**
+   * Like net.Socket's; does nothing: the socket keeps no event loop alive.
+   *
+   * @returns This socket.
+   */
   ref(): this {
     return this;
   }
 
-  /** @returns This socket. */
+  /**
+   * Like net.Socket's; does nothing (see {@linkcode SimHttpSocket.ref}).
+   *
+   * @returns This socket.
+   */
   unref(): this {
     return this;
   }
 
+  /** Stream internals: the response bytes are pushed as the simulated server answers. */
   override _read(): void {}
 
+  /**
+   * Stream internals: take the client's request bytes; each complete request
+   * becomes one request on the simulated socket (held back while connecting).
+   */
   override _write(
     chunk: Uint8Array | string,
     _encoding: string,
@@ -233,12 +316,14 @@ export class SimHttpSocket extends Duplex {
     callback();
   }
 
+  /** Stream internals: the client ended its side, which closes the simulated socket. */
   override _final(callback: (error?: Error | null) => void): void {
     this.#sim?.close("client");
     this.#end();
     callback();
   }
 
+  /** Stream internals: close the simulated socket (or abort its connect), with the reason for the ledger. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#clearIdle();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
