@@ -9,11 +9,11 @@ import { readFile } from "node:fs/promises";
 import type { Expectation, Expectations } from "../harness/check_pool.ts";
 import { UsageError } from "./usage_error.ts";
 
-/** Runtimes an expectation can be limited to. */
-export const RUNTIMES = ["deno", "bun", "node"] as const;
+/** A runtime the kit runs on, and that an expectation can be limited to. */
+export type Runtime = "deno" | "bun" | "node";
 
-/** A runtime the kit runs on. */
-export type Runtime = (typeof RUNTIMES)[number];
+/** Every {@linkcode Runtime}. */
+const RUNTIMES: readonly Runtime[] = ["deno", "bun", "node"];
 
 /**
  * The runtime this process runs on.

@@ -218,8 +218,7 @@ async function runCheck(
   const { quick = false, expectations = {}, determinism = false, watchdogMs = 10_000 } = options;
   const { budgetMs = 60_000 } = options;
   const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : DEFAULT_MAX_COMMANDS } = options;
-  const { replayCommand = `npx poolcheck --adapter <module exporting ${adapter.name}>` } =
-    options;
+  const { replayCommand = `npx poolcheck --adapter <module exporting ${adapter.name}>` } = options;
   const abandoned = () => timeOwner.abandonedBy !== undefined;
   const started = realTimers.now();
   const selected = selectRules(options.rules);

@@ -8,6 +8,9 @@ import { BROKEN_POOLS } from "../../fixtures/broken/mod.ts";
 import type { Adapter, PoolUnderTest } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
 
+/** Checks run many cases: a timeout of their own, so no runner's default (Bun's 5 s) cuts one off on a busy machine. */
+const LONG = { timeout: 300_000 };
+
 function failing(report: Awaited<ReturnType<typeof checkPool>>): string[] {
   return report.rules.filter((r) => r.status === "fail").map((r) => r.id);
 }
@@ -25,7 +28,7 @@ function variant(name: string, patch: (pool: PoolUnderTest) => Partial<PoolUnder
 }
 
 describe("checkPool()", () => {
-  test("the reference pool passes every applicable rule over many runs", async () => {
+  test("the reference pool passes every applicable rule over many runs", LONG, async () => {
     const report = await checkPool(referenceAdapter, { seed: 11, runs: 600 });
     assert.deepEqual(failing(report), []);
     assert.deepEqual(report.errors, []);
@@ -33,13 +36,13 @@ describe("checkPool()", () => {
     assert.ok(report.commands > 10_000, `only ${report.commands} commands`);
   });
 
-  test("the multiplexed reference pool passes every applicable rule", async () => {
+  test("the multiplexed reference pool passes every applicable rule", LONG, async () => {
     const report = await checkPool(referenceMultiplexedAdapter, { seed: 12, runs: 600 });
     assert.deepEqual(failing(report), []);
     assert.equal(report.ok, true);
   });
 
-  test("rules a pool cannot be judged on are not applicable, never passed", async () => {
+  test("rules a pool cannot be judged on are not applicable, never passed", LONG, async () => {
     const report = await checkPool(referenceMultiplexedAdapter, {
       seed: 1,
       runs: 5,
@@ -48,7 +51,7 @@ describe("checkPool()", () => {
     assert.ok(report.rules.every((r) => r.status === "not-applicable" && r.reason !== undefined));
   });
 
-  test("a malformed adapter is rejected before any run", async () => {
+  test("a malformed adapter is rejected before any run", LONG, async () => {
     await assert.rejects(
       checkPool({ ...referenceAdapter, name: "" }),
       /'name' must be a non-empty string/,
@@ -56,7 +59,7 @@ describe("checkPool()", () => {
     await assert.rejects(checkPool(referenceAdapter, { runs: 0 }), RangeError);
   });
 
-  test("a pool whose acquires never settle is reported, not hung", async () => {
+  test("a pool whose acquires never settle is reported, not hung", LONG, async () => {
     const hanging: Adapter = {
       ...referenceAdapter,
       name: "hanging",
@@ -71,7 +74,7 @@ describe("checkPool()", () => {
     assert.match(liv1.counterexample!.message, /still pending after heal: acquire #1/);
   });
 
-  test("an adapter that throws on create is reported as an error", async () => {
+  test("an adapter that throws on create is reported as an error", LONG, async () => {
     const throwing: Adapter = {
       ...referenceAdapter,
       name: "throwing",
@@ -84,65 +87,81 @@ describe("checkPool()", () => {
     assert.match(report.errors[0] ?? "", /boom/);
   });
 
-  test("a stats() that throws fails STA-1, and the other rules are still judged", async () => {
-    const throwing = variant("stats-throws", () => ({
-      stats: () => {
-        throw new Error("stats boom");
-      },
-    }));
-    const report = await checkPool(throwing, { seed: 3, runs: 30 });
-    assert.deepEqual(failing(report), ["STA-1"]);
-    const sta1 = report.rules.find((r) => r.id === "STA-1")!;
-    assert.match(sta1.counterexample!.message, /stats\(\) threw Error: stats boom/);
-    assert.deepEqual(report.errors, []);
-  });
+  test(
+    "a stats() that throws fails STA-1, and the other rules are still judged",
+    LONG,
+    async () => {
+      const throwing = variant("stats-throws", () => ({
+        stats: () => {
+          throw new Error("stats boom");
+        },
+      }));
+      const report = await checkPool(throwing, { seed: 3, runs: 30 });
+      assert.deepEqual(failing(report), ["STA-1"]);
+      const sta1 = report.rules.find((r) => r.id === "STA-1")!;
+      assert.match(sta1.counterexample!.message, /stats\(\) threw Error: stats boom/);
+      assert.deepEqual(report.errors, []);
+    },
+  );
 
-  test("a connectionOf() that throws fails LSE-2 once; later runs end without a verdict", async () => {
-    const throwing = variant("connection-of-throws", () => ({
-      connectionOf: () => {
-        throw new TypeError("no socket");
-      },
-    }));
-    const report = await checkPool(throwing, { seed: 3, runs: 30 });
-    assert.deepEqual(failing(report), ["LSE-2"]);
-    assert.match(report.inconclusive!.reasons[0]!, /connectionOf\(\) threw TypeError: no socket/);
-    assert.ok(report.runs < 100, `runs: ${report.runs}`);
-  });
+  test(
+    "a connectionOf() that throws fails LSE-2 once; later runs end without a verdict",
+    LONG,
+    async () => {
+      const throwing = variant("connection-of-throws", () => ({
+        connectionOf: () => {
+          throw new TypeError("no socket");
+        },
+      }));
+      const report = await checkPool(throwing, { seed: 3, runs: 30 });
+      assert.deepEqual(failing(report), ["LSE-2"]);
+      assert.match(report.inconclusive!.reasons[0]!, /connectionOf\(\) threw TypeError: no socket/);
+      assert.ok(report.runs < 100, `runs: ${report.runs}`);
+    },
+  );
 
-  test("an error that is not a rule violation leaves the rules not yet judged not verified", async () => {
-    let created = 0;
-    const flaky: Adapter = {
-      ...referenceAdapter,
-      name: "flaky-create",
-      // From the sixth pool on, the pool lacks release(): the run fails before any step.
-      create: async (config, world) => {
-        const pool = await referenceAdapter.create(config, world);
-        return ++created > 5 ? { ...pool, release: undefined as never } : pool;
-      },
-    };
-    const report = await checkPool(flaky, { seed: 3, runs: 30 });
-    assert.equal(report.ok, false);
-    assert.match(report.errors[0] ?? "", /run failed without a rule violation/);
-    const statuses = new Set(report.rules.map((r) => r.status));
-    assert.ok(!statuses.has("pass"), [...statuses].join());
-    assert.match(
-      report.rules.find((r) => r.status === "not-verified")!.reason!,
-      /not a rule violation/,
-    );
-  });
+  test(
+    "an error that is not a rule violation leaves the rules not yet judged not verified",
+    LONG,
+    async () => {
+      let created = 0;
+      const flaky: Adapter = {
+        ...referenceAdapter,
+        name: "flaky-create",
+        // From the sixth pool on, the pool lacks release(): the run fails before any step.
+        create: async (config, world) => {
+          const pool = await referenceAdapter.create(config, world);
+          return ++created > 5 ? { ...pool, release: undefined as never } : pool;
+        },
+      };
+      const report = await checkPool(flaky, { seed: 3, runs: 30 });
+      assert.equal(report.ok, false);
+      assert.match(report.errors[0] ?? "", /run failed without a rule violation/);
+      const statuses = new Set(report.rules.map((r) => r.status));
+      assert.ok(!statuses.has("pass"), [...statuses].join());
+      assert.match(
+        report.rules.find((r) => r.status === "not-verified")!.reason!,
+        /not a rule violation/,
+      );
+    },
+  );
 
-  test("an expected failure that passes is flagged, and a listed failure is expected", async () => {
-    const report = await checkPool(referenceAdapter, {
-      seed: 5,
-      runs: 10,
-      rules: ["LIM-1"],
-      expectations: { "LIM-1": "known" },
-    });
-    assert.equal(report.rules[0]?.status, "unexpected-pass");
-    assert.equal(report.ok, false);
-  });
+  test(
+    "an expected failure that passes is flagged, and a listed failure is expected",
+    LONG,
+    async () => {
+      const report = await checkPool(referenceAdapter, {
+        seed: 5,
+        runs: 10,
+        rules: ["LIM-1"],
+        expectations: { "LIM-1": "known" },
+      });
+      assert.equal(report.rules[0]?.status, "unexpected-pass");
+      assert.equal(report.ok, false);
+    },
+  );
 
-  test("a check cut short by its real-time budget is reported, never as a pass", async () => {
+  test("a check cut short by its real-time budget is reported, never as a pass", LONG, async () => {
     const report = await checkPool(referenceAdapter, { seed: 7, runs: 100_000, budgetMs: 50 });
     assert.equal(report.ok, false);
     assert.match(report.errors.join("\n"), /real-time budget of 50 ms .* not verified/);
@@ -151,21 +170,25 @@ describe("checkPool()", () => {
     await assert.rejects(checkPool(referenceAdapter, { budgetMs: 0 }), RangeError);
   });
 
-  test("runs stopped at an accepted second release are counted, not hidden among passes", async () => {
-    const broken = BROKEN_POOLS.find((b) => b.rule === "LSE-4")!;
-    // LIM-1 only: LSE-4 is not checked, so each accepted second release ends its run.
-    const report = await checkPool(broken.adapter, { seed: 3, rules: ["LIM-1"] });
-    assert.equal(report.rules[0]?.status, "pass");
-    assert.ok((report.endedEarly ?? 0) > 0, `endedEarly: ${report.endedEarly}`);
-    assert.ok(report.endedEarly! < report.runs);
-    // With LSE-4 checked the second release is its failure, not an early end.
-    const judged = await checkPool(broken.adapter, { seed: 3, rules: ["LSE-4"] });
-    assert.equal(judged.rules[0]?.status, "fail");
-    const clean = await checkPool(referenceAdapter, { seed: 3, quick: true });
-    assert.equal(clean.endedEarly, undefined);
-  });
+  test(
+    "runs stopped at an accepted second release are counted, not hidden among passes",
+    LONG,
+    async () => {
+      const broken = BROKEN_POOLS.find((b) => b.rule === "LSE-4")!;
+      // LIM-1 only: LSE-4 is not checked, so each accepted second release ends its run.
+      const report = await checkPool(broken.adapter, { seed: 3, rules: ["LIM-1"] });
+      assert.equal(report.rules[0]?.status, "pass");
+      assert.ok((report.endedEarly ?? 0) > 0, `endedEarly: ${report.endedEarly}`);
+      assert.ok(report.endedEarly! < report.runs);
+      // With LSE-4 checked the second release is its failure, not an early end.
+      const judged = await checkPool(broken.adapter, { seed: 3, rules: ["LSE-4"] });
+      assert.equal(judged.rules[0]?.status, "fail");
+      const clean = await checkPool(referenceAdapter, { seed: 3, quick: true });
+      assert.equal(clean.endedEarly, undefined);
+    },
+  );
 
-  test("the same seed gives the same trace, and the determinism check agrees", async () => {
+  test("the same seed gives the same trace, and the determinism check agrees", LONG, async () => {
     const first = await checkPool(referenceAdapter, { seed: 99, runs: 20, determinism: true });
     const second = await checkPool(referenceAdapter, { seed: 99, runs: 20 });
     assert.equal(first.nondeterminism, undefined);
@@ -203,12 +226,16 @@ const staleRelease: Adapter = {
 };
 
 describe("checkPool() on accepted double releases", () => {
-  test("reports LSE-4 only, not its consequences under LSE-1, ERR-2, ORD-4 or STA-1", async () => {
-    for (const seed of [1, 2, 3]) {
-      const report = await checkPool(staleRelease, { seed, rules: ["LSE", "ERR", "ORD", "STA"] });
-      assert.deepEqual(failing(report), ["LSE-4"], `seed ${seed}`);
-    }
-  });
+  test(
+    "reports LSE-4 only, not its consequences under LSE-1, ERR-2, ORD-4 or STA-1",
+    LONG,
+    async () => {
+      for (const seed of [1, 2, 3]) {
+        const report = await checkPool(staleRelease, { seed, rules: ["LSE", "ERR", "ORD", "STA"] });
+        assert.deepEqual(failing(report), ["LSE-4"], `seed ${seed}`);
+      }
+    },
+  );
 });
 
 /** A pool whose every acquire starts a timer that re-arms itself for ever: it never comes to rest. */
@@ -229,24 +256,28 @@ const restless: Adapter = {
 };
 
 describe("checkPool() on a pool the harness cannot bring to rest", () => {
-  test("reports LIV-1 once; later runs that never settle are counted inconclusive, not looped on", async () => {
-    const report = await checkPool(restless, {
-      seed: 4,
-      runs: 30,
-      rules: ["LIV-1", "LIM-1", "STA-1"],
-      budgetMs: 30_000,
-    });
-    assert.deepEqual(failing(report), ["LIV-1"]);
-    const liv1 = report.rules.find((r) => r.id === "LIV-1")!;
-    assert.match(liv1.counterexample!.message, /never settled/);
-    assert.deepEqual(report.errors, []);
-    assert.ok((report.inconclusive?.runs ?? 0) > 0, "no inconclusive runs counted");
-    assert.match(report.inconclusive!.reasons.join(), /never settled/);
-    assert.deepEqual(
-      report.rules.filter((r) => r.id !== "LIV-1").map((r) => r.status),
-      ["pass", "pass"],
-    );
-  });
+  test(
+    "reports LIV-1 once; later runs that never settle are counted inconclusive, not looped on",
+    LONG,
+    async () => {
+      const report = await checkPool(restless, {
+        seed: 4,
+        runs: 30,
+        rules: ["LIV-1", "LIM-1", "STA-1"],
+        budgetMs: 30_000,
+      });
+      assert.deepEqual(failing(report), ["LIV-1"]);
+      const liv1 = report.rules.find((r) => r.id === "LIV-1")!;
+      assert.match(liv1.counterexample!.message, /never settled/);
+      assert.deepEqual(report.errors, []);
+      assert.ok((report.inconclusive?.runs ?? 0) > 0, "no inconclusive runs counted");
+      assert.match(report.inconclusive!.reasons.join(), /never settled/);
+      assert.deepEqual(
+        report.rules.filter((r) => r.id !== "LIV-1").map((r) => r.status),
+        ["pass", "pass"],
+      );
+    },
+  );
 });
 
 /** The seed, path and rule of a printed replay line. */
@@ -257,53 +288,61 @@ function parseReplay(line: string): { seed: number; path: string; rule: string }
 }
 
 describe("checkPool() counterexamples", () => {
-  test("a printed replay line reproduces the same failure, also from a later property's seed", async () => {
-    const broken = BROKEN_POOLS.find((b) => b.adapter.name === "broken-waiter-stack")!;
-    const report = await checkPool(broken.adapter, { seed: 2 });
-    const failures = report.rules.filter((r) => r.status === "fail");
-    assert.ok(failures.length >= 2, `failing: ${failing(report)}`);
-    assert.ok(failures.some((r) => r.counterexample!.seed !== report.seed));
-    for (const failure of failures) {
-      const c = failure.counterexample!;
-      const { seed, path, rule } = parseReplay(c.replay);
-      const replay = await checkPool(broken.adapter, { seed, path, rules: [rule] });
-      const again = replay.rules.find((r) => r.id === rule)!;
-      assert.equal(again.status, "fail", `${c.replay} did not fail`);
-      assert.equal(again.counterexample!.message, c.message);
-      assert.deepEqual(again.counterexample!.commands, c.commands);
-      assert.deepEqual(again.counterexample!.setup, c.setup);
-    }
-  });
+  test(
+    "a printed replay line reproduces the same failure, also from a later property's seed",
+    LONG,
+    async () => {
+      const broken = BROKEN_POOLS.find((b) => b.adapter.name === "broken-waiter-stack")!;
+      const report = await checkPool(broken.adapter, { seed: 2 });
+      const failures = report.rules.filter((r) => r.status === "fail");
+      assert.ok(failures.length >= 2, `failing: ${failing(report)}`);
+      assert.ok(failures.some((r) => r.counterexample!.seed !== report.seed));
+      for (const failure of failures) {
+        const c = failure.counterexample!;
+        const { seed, path, rule } = parseReplay(c.replay);
+        const replay = await checkPool(broken.adapter, { seed, path, rules: [rule] });
+        const again = replay.rules.find((r) => r.id === rule)!;
+        assert.equal(again.status, "fail", `${c.replay} did not fail`);
+        assert.equal(again.counterexample!.message, c.message);
+        assert.deepEqual(again.counterexample!.commands, c.commands);
+        assert.deepEqual(again.counterexample!.setup, c.setup);
+      }
+    },
+  );
 
-  test("an expected failure not found by a check is confirmed by replaying its recorded reproduction", async () => {
-    const broken = BROKEN_POOLS.find((b) => b.adapter.name === "broken-declared-fifo")!;
-    const found = await checkPool(broken.adapter, { seed: 1, rules: ["ORD-4"] });
-    const { seed, path } = found.rules[0]!.counterexample!;
-    // One run does not find this deviation by itself.
-    const missed = await checkPool(broken.adapter, { seed: 3, runs: 1, rules: ["ORD-4"] });
-    assert.equal(missed.rules[0]!.status, "pass");
-    const reason = "reuses LIFO";
-    const confirmed = await checkPool(broken.adapter, {
-      seed: 3,
-      runs: 1,
-      rules: ["ORD-4"],
-      expectations: { "ORD-4": { reason, seed, path } },
-    });
-    assert.equal(confirmed.rules[0]!.status, "expected-fail");
-    assert.match(confirmed.rules[0]!.reason!, /recorded reproduction still fails/);
-    assert.equal(confirmed.rules[0]!.counterexample?.seed, seed);
-    assert.equal(confirmed.ok, true);
-    // A reproduction that does not fail the rule leaves an unexpected pass.
-    const stale = await checkPool(referenceAdapter, {
-      seed: 3,
-      runs: 1,
-      rules: ["ORD-4"],
-      expectations: { "ORD-4": { reason, seed, path } },
-    });
-    assert.equal(stale.rules[0]!.status, "unexpected-pass");
-    assert.match(stale.rules[0]!.reason!, /reproduction \(seed \d+ path [\d:]+\) passes now/);
-    assert.equal(stale.ok, false);
-  });
+  test(
+    "an expected failure not found by a check is confirmed by replaying its recorded reproduction",
+    LONG,
+    async () => {
+      const broken = BROKEN_POOLS.find((b) => b.adapter.name === "broken-declared-fifo")!;
+      const found = await checkPool(broken.adapter, { seed: 1, rules: ["ORD-4"] });
+      const { seed, path } = found.rules[0]!.counterexample!;
+      // One run does not find this deviation by itself.
+      const missed = await checkPool(broken.adapter, { seed: 3, runs: 1, rules: ["ORD-4"] });
+      assert.equal(missed.rules[0]!.status, "pass");
+      const reason = "reuses LIFO";
+      const confirmed = await checkPool(broken.adapter, {
+        seed: 3,
+        runs: 1,
+        rules: ["ORD-4"],
+        expectations: { "ORD-4": { reason, seed, path } },
+      });
+      assert.equal(confirmed.rules[0]!.status, "expected-fail");
+      assert.match(confirmed.rules[0]!.reason!, /recorded reproduction still fails/);
+      assert.equal(confirmed.rules[0]!.counterexample?.seed, seed);
+      assert.equal(confirmed.ok, true);
+      // A reproduction that does not fail the rule leaves an unexpected pass.
+      const stale = await checkPool(referenceAdapter, {
+        seed: 3,
+        runs: 1,
+        rules: ["ORD-4"],
+        expectations: { "ORD-4": { reason, seed, path } },
+      });
+      assert.equal(stale.rules[0]!.status, "unexpected-pass");
+      assert.match(stale.rules[0]!.reason!, /reproduction \(seed \d+ path [\d:]+\) passes now/);
+      assert.equal(stale.ok, false);
+    },
+  );
 });
 
 describe("checkPool() on global time, abandoned by its caller", () => {

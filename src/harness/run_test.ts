@@ -12,6 +12,9 @@ import { poolConfigOf } from "./pool_config.ts";
 import { Run } from "./run.ts";
 import type { RunSetup } from "./run_view.ts";
 
+/** Checks run many cases: a timeout of their own, so no runner's default (Bun's 5 s) cuts one off on a busy machine. */
+const LONG = { timeout: 300_000 };
+
 const CONFIG: PoolConfig = poolConfigOf();
 
 const SETUP: RunSetup = {
@@ -51,7 +54,7 @@ function hops(n: number): Promise<void> {
 }
 
 describe("Run.settle()", () => {
-  test("runs process.nextTick callbacks of a pool on global time", async () => {
+  test("runs process.nextTick callbacks of a pool on global time", LONG, async () => {
     const adapter = wrapped("next-tick", "global", (pool) => ({
       acquire: async (route, options) => {
         const lease = await pool.acquire(route, options);
@@ -73,46 +76,54 @@ describe("Run.settle()", () => {
     }
   });
 
-  test("waits for a close() that takes many promise hops with nothing on the ledger", async () => {
-    const adapter = wrapped("slow-close", "virtual", (pool) => ({
-      close: async () => {
-        await hops(40);
-        await pool.close();
-      },
-    }));
-    const report = await checkPool(adapter, { seed: 3, runs: 20, rules: ["CLS"] });
-    assert.deepEqual(report.rules.filter((r) => r.status === "fail").map((r) => r.id), []);
-  });
+  test(
+    "waits for a close() that takes many promise hops with nothing on the ledger",
+    LONG,
+    async () => {
+      const adapter = wrapped("slow-close", "virtual", (pool) => ({
+        close: async () => {
+          await hops(40);
+          await pool.close();
+        },
+      }));
+      const report = await checkPool(adapter, { seed: 3, runs: 20, rules: ["CLS"] });
+      assert.deepEqual(report.rules.filter((r) => r.status === "fail").map((r) => r.id), []);
+    },
+  );
 });
 
 describe("Run.advanceTo()", () => {
   for (const timeMode of ["virtual", "global"] as const) {
-    test(`on ${timeMode} time, lets the promise callbacks of one timer run before the next timer of the same instant`, async () => {
-      const adapter = wrapped(`same-instant-${timeMode}`, timeMode, () => ({}));
-      const run = new Run(adapter, SETUP, { rules: [] });
-      try {
-        await run.start();
-        const order: string[] = [];
-        // A connect that completes and one refused at the same instant: the
-        // pool hears of the first (a promise callback) before the second fires.
-        const start = run.now();
-        run.clock.setTimer(5, () => {
-          order.push("a fires");
-          Promise.resolve().then(() => order.push("a's callback"));
-        });
-        run.clock.setTimer(5, () => order.push("b fires"));
-        await run.advanceTo(start + 5);
-        assert.deepEqual(order, ["a fires", "a's callback", "b fires"]);
-        assert.equal(run.now(), start + 5);
-      } finally {
-        run.dispose();
-      }
-    });
+    test(
+      `on ${timeMode} time, lets the promise callbacks of one timer run before the next timer of the same instant`,
+      LONG,
+      async () => {
+        const adapter = wrapped(`same-instant-${timeMode}`, timeMode, () => ({}));
+        const run = new Run(adapter, SETUP, { rules: [] });
+        try {
+          await run.start();
+          const order: string[] = [];
+          // A connect that completes and one refused at the same instant: the
+          // pool hears of the first (a promise callback) before the second fires.
+          const start = run.now();
+          run.clock.setTimer(5, () => {
+            order.push("a fires");
+            Promise.resolve().then(() => order.push("a's callback"));
+          });
+          run.clock.setTimer(5, () => order.push("b fires"));
+          await run.advanceTo(start + 5);
+          assert.deepEqual(order, ["a fires", "a's callback", "b fires"]);
+          assert.equal(run.now(), start + 5);
+        } finally {
+          run.dispose();
+        }
+      },
+    );
   }
 });
 
 describe("Run.settle() on global time", () => {
-  test("runs a pool's follow-up timer at now+1 while an operation is pending", async () => {
+  test("runs a pool's follow-up timer at now+1 while an operation is pending", LONG, async () => {
     const adapter = wrapped("plus-one", "global", (pool) => ({
       acquire: async (route, options) => {
         const lease = await pool.acquire(route, options);
@@ -135,37 +146,41 @@ describe("Run.settle() on global time", () => {
 });
 
 describe("Run's connect-storm guard", () => {
-  test("a pool that retries a refused connect at once is stopped by the connect-storm guard", async () => {
-    const retrying: Adapter = {
-      ...referenceAdapter,
-      name: "connect-storm",
-      create: async (config, world) => {
-        const pool = await referenceAdapter.create(config, world);
-        return {
-          ...pool,
-          acquire: (route, options) => {
-            // Like generic-pool's create loop: retry a failed connect at once, for ever.
-            const attempt = (): Promise<unknown> =>
-              world.network.connect(route).then((socket) => socket.close(), attempt);
-            void attempt();
-            return pool.acquire(route, options);
-          },
-        };
-      },
-    };
-    const run = new Run(retrying, SETUP, { rules: [] });
-    try {
-      await run.start();
-      run.network.configure("r0", { connect: "refuse" });
-      run.acquire("r0", undefined);
-      await assert.rejects(
-        run.endStep(),
-        (error: Error) => error.name === "InconclusiveRun" && /connect storm/.test(error.message),
-      );
-    } finally {
-      run.dispose();
-    }
-  });
+  test(
+    "a pool that retries a refused connect at once is stopped by the connect-storm guard",
+    LONG,
+    async () => {
+      const retrying: Adapter = {
+        ...referenceAdapter,
+        name: "connect-storm",
+        create: async (config, world) => {
+          const pool = await referenceAdapter.create(config, world);
+          return {
+            ...pool,
+            acquire: (route, options) => {
+              // Like generic-pool's create loop: retry a failed connect at once, for ever.
+              const attempt = (): Promise<unknown> =>
+                world.network.connect(route).then((socket) => socket.close(), attempt);
+              void attempt();
+              return pool.acquire(route, options);
+            },
+          };
+        },
+      };
+      const run = new Run(retrying, SETUP, { rules: [] });
+      try {
+        await run.start();
+        run.network.configure("r0", { connect: "refuse" });
+        run.acquire("r0", undefined);
+        await assert.rejects(
+          run.endStep(),
+          (error: Error) => error.name === "InconclusiveRun" && /connect storm/.test(error.message),
+        );
+      } finally {
+        run.dispose();
+      }
+    },
+  );
 });
 
 describe("command generation", () => {
@@ -187,28 +202,32 @@ describe("command generation", () => {
 });
 
 describe("heal", () => {
-  test("probes capacity only after a backoff armed by a connect timing out during heal", async () => {
-    // A hung connect times out at t=79 and arms a 23 ms backoff past the heal's horizon (97 ms):
-    // probing at once queued the probe's acquires until maxWaiters refused one.
-    const setup: RunSetup = {
-      ...SETUP,
-      config: {
-        ...CONFIG,
-        routes: ["r0", "r1", "r2"],
-        maxTotal: 3,
-        maxPerRoute: 3,
-        maxPerRouteOverrides: { r1: 1 },
-        maxConnecting: 3,
-        maxWaiters: 2,
-        connectTimeoutMs: 79,
-        reconnectBackoffMs: 23,
-        reconnectBackoffMaxMs: 23,
-      },
-      keepAliveHintMs: 96,
-      faults: true,
-    };
-    const commands = [new ConnectFaultCommand("r0", "hang"), new AcquireCommand("r0", false)];
-    const rules = RULES.filter((rule) => rule.id === "LIV-2");
-    await runCase(referenceAdapter, { setup, commands }, { rules });
-  });
+  test(
+    "probes capacity only after a backoff armed by a connect timing out during heal",
+    LONG,
+    async () => {
+      // A hung connect times out at t=79 and arms a 23 ms backoff past the heal's horizon (97 ms):
+      // probing at once queued the probe's acquires until maxWaiters refused one.
+      const setup: RunSetup = {
+        ...SETUP,
+        config: {
+          ...CONFIG,
+          routes: ["r0", "r1", "r2"],
+          maxTotal: 3,
+          maxPerRoute: 3,
+          maxPerRouteOverrides: { r1: 1 },
+          maxConnecting: 3,
+          maxWaiters: 2,
+          connectTimeoutMs: 79,
+          reconnectBackoffMs: 23,
+          reconnectBackoffMaxMs: 23,
+        },
+        keepAliveHintMs: 96,
+        faults: true,
+      };
+      const commands = [new ConnectFaultCommand("r0", "hang"), new AcquireCommand("r0", false)];
+      const rules = RULES.filter((rule) => rule.id === "LIV-2");
+      await runCase(referenceAdapter, { setup, commands }, { rules });
+    },
+  );
 });

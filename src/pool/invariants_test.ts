@@ -4,6 +4,9 @@ import fc from "fast-check";
 import { track, type World, world } from "./_test_util.ts";
 import type { Lease } from "./lease.ts";
 
+/** Checks run many cases: a timeout of their own, so no runner's default (Bun's 5 s) cuts one off on a busy machine. */
+const LONG = { timeout: 300_000 };
+
 /** One step of a random run against the pool and the network. */
 type Step =
   | { readonly kind: "acquire"; readonly route: string; readonly timeoutMs?: number }
@@ -122,7 +125,7 @@ function checkSettled(run: Run): void {
   assert.equal(stats.connecting + stats.available + stats.leased, live.length);
 }
 
-test("random runs keep the limits, exclusivity, TTL and stats invariants", async () => {
+test("random runs keep the limits, exclusivity, TTL and stats invariants", LONG, async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 60 }), async (steps) => {
       const w = world({
@@ -169,48 +172,52 @@ const muxStep: fc.Arbitrary<MuxStep> = fc.oneof(
   fc.record({ kind: fc.constantFrom("refuse" as const, "heal" as const), route }),
 );
 
-test("random multiplexed runs keep maxInFlight, send order, and settle every send exactly once", async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(muxStep, { minLength: 1, maxLength: 60 }), async (steps) => {
-      const w = world({
-        multiplexed: true,
-        maxInFlight: 3,
-        connectFailure: "retry",
-        reconnectBackoffMs: 10,
-        reconnectBackoffMaxMs: 100,
-        network: { manualResponses: true },
-      });
-      const settled = new Map<number, number>();
-      const answered = new Map<number, number[]>();
-      let sent = 0;
-      for (const s of steps) {
-        const id = w.live()[("pick" in s ? s.pick : 0) % Math.max(1, w.live().length)];
-        if (s.kind === "send") {
-          const n = sent++;
-          w.pool.send(s.route).then((response) => {
-            const seen = answered.get(response.socketId) ?? [];
-            assert.ok(seen.every((m) => m < n), "responses out of send order");
-            answered.set(response.socketId, [...seen, n]);
-            settled.set(n, (settled.get(n) ?? 0) + 1);
-          }, () => settled.set(n, (settled.get(n) ?? 0) + 1));
-        } else if (s.kind === "advance") {
-          await w.advance(s.ms);
-        } else if (s.kind === "refuse" || s.kind === "heal") {
-          w.network.configure(s.route, { connect: s.kind === "refuse" ? "refuse" : "ok" });
-        } else if (id !== undefined && w.network.socket(id)?.state !== "connecting") {
-          if (s.kind === "respond") w.network.respond(id);
-          else if (s.kind === "reset") w.network.reset(id);
-          else w.network.serverClose(id);
+test(
+  "random multiplexed runs keep maxInFlight, send order, and settle every send exactly once",
+  LONG,
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(muxStep, { minLength: 1, maxLength: 60 }), async (steps) => {
+        const w = world({
+          multiplexed: true,
+          maxInFlight: 3,
+          connectFailure: "retry",
+          reconnectBackoffMs: 10,
+          reconnectBackoffMaxMs: 100,
+          network: { manualResponses: true },
+        });
+        const settled = new Map<number, number>();
+        const answered = new Map<number, number[]>();
+        let sent = 0;
+        for (const s of steps) {
+          const id = w.live()[("pick" in s ? s.pick : 0) % Math.max(1, w.live().length)];
+          if (s.kind === "send") {
+            const n = sent++;
+            w.pool.send(s.route).then((response) => {
+              const seen = answered.get(response.socketId) ?? [];
+              assert.ok(seen.every((m) => m < n), "responses out of send order");
+              answered.set(response.socketId, [...seen, n]);
+              settled.set(n, (settled.get(n) ?? 0) + 1);
+            }, () => settled.set(n, (settled.get(n) ?? 0) + 1));
+          } else if (s.kind === "advance") {
+            await w.advance(s.ms);
+          } else if (s.kind === "refuse" || s.kind === "heal") {
+            w.network.configure(s.route, { connect: s.kind === "refuse" ? "refuse" : "ok" });
+          } else if (id !== undefined && w.network.socket(id)?.state !== "connecting") {
+            if (s.kind === "respond") w.network.respond(id);
+            else if (s.kind === "reset") w.network.reset(id);
+            else w.network.serverClose(id);
+          }
+          await w.settle();
+          for (const socket of w.live()) assert.ok(w.network.ledger.inFlight(socket).length <= 3);
         }
-        await w.settle();
-        for (const socket of w.live()) assert.ok(w.network.ledger.inFlight(socket).length <= 3);
-      }
-      w.network.heal();
-      await w.advance(2_000);
-      assert.deepEqual([...settled.values()].filter((count) => count !== 1), []);
-      assert.equal(settled.size, sent);
-      await w.pool.close();
-    }),
-    { seed: 20_261_122, numRuns: 200 },
-  );
-});
+        w.network.heal();
+        await w.advance(2_000);
+        assert.deepEqual([...settled.values()].filter((count) => count !== 1), []);
+        assert.equal(settled.size, sent);
+        await w.pool.close();
+      }),
+      { seed: 20_261_122, numRuns: 200 },
+    );
+  },
+);
