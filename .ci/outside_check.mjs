@@ -150,6 +150,8 @@ async function startRegistry(tarball, manifest) {
   const upstream = (await run("npm", ["config", "get", "registry"])).stdout.trim()
     .replace(/\/$/, "");
   const bytes = readFileSync(tarball);
+  // Where npm publishes a tarball; Bun, migrating a package-lock.json, asks there whatever it says.
+  const tarballPath = `/${manifest.name}/-/${manifest.name.split("/").pop()}-${manifest.version}.tgz`;
   const server = createServer(async (request, response) => {
     const url = decodeURIComponent(request.url ?? "/");
     const base = `http://127.0.0.1:${server.address().port}`;
@@ -159,7 +161,7 @@ async function startRegistry(tarball, manifest) {
           ...manifest,
           _id: `${manifest.name}@${manifest.version}`,
           dist: {
-            tarball: `${base}/-/kit.tgz`,
+            tarball: `${base}${tarballPath}`,
             shasum: createHash("sha1").update(bytes).digest("hex"),
             integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
           },
@@ -171,7 +173,7 @@ async function startRegistry(tarball, manifest) {
           versions: { [manifest.version]: version },
           time: { [manifest.version]: new Date(0).toISOString() },
         }));
-      } else if (url === "/-/kit.tgz") {
+      } else if (url === tarballPath) {
         response.writeHead(200, { "content-type": "application/octet-stream" });
         response.end(bytes);
       } else {

@@ -75,8 +75,9 @@ export interface Ranges {
 export type RangeName = keyof Ranges;
 
 /**
- * Choices real pools make differently (DESIGN.md section 4). Rules follow the
- * declaration: a pool is judged against what it says it does.
+ * Choices real pools make differently (docs/adapters.md lists each, with the
+ * rules that read it). Rules follow the declaration: a pool is judged against
+ * what it says it does.
  */
 export interface Policies {
   /**
@@ -94,10 +95,9 @@ export interface Policies {
   readonly overtaking: boolean;
   /**
    * Where expiry (TTL, keep-alive, max idle) is enforced: at lease time, at
-   * release time, by per-connection timers, or by a periodic evictor. Rules
-   * that forbid leasing an expired connection apply whatever the list says;
-   * the list tells STA-1 and EXP-5 which idle connections may legitimately
-   * still be counted as available.
+   * release time, by per-connection timers, or by a periodic evictor. It
+   * documents the pool for the reader of a report; no rule reads it: the rules
+   * that forbid leasing an expired connection apply whatever the list says.
    */
   readonly expiry: readonly ("lease" | "release" | "timer" | "evictor")[];
   /**
@@ -111,11 +111,18 @@ export interface Policies {
    * connect again (`retry`).
    */
   readonly connectFailure: "reject" | "retry";
-  /** Whether per-route and total limits count idle connections (Apache: yes). */
+  /**
+   * Whether per-route and total limits count idle connections (Apache: yes).
+   * It documents the pool; no rule reads it: LIM-1 and LIM-2 count every live
+   * connection, idle ones included, whatever it says.
+   */
   readonly limitsCountIdle: boolean;
   /**
    * Whether, when full, the pool closes an idle connection of another route to
-   * make room for a waiter (Apache). With `false`, LIV-3 does not expect it.
+   * make room for a waiter (Apache). The heal phase's capacity probe reads it:
+   * with `true` it expects the whole of `maxTotal` to be usable across the
+   * routes; with `false` it probes the busiest route only, up to what the
+   * other routes' live connections leave. No step rule reads it.
    */
   readonly closeIdleOfOtherRoutes: boolean;
   /**

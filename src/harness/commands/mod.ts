@@ -191,7 +191,6 @@ function maintenanceCommands(supports: Supports): Template[] {
  * import assert from "node:assert/strict";
  * import { commandArbitraries } from "./mod.ts";
  * import type { Supports } from "../adapter.ts";
-import type { Route } from "../../net/types.ts";
  * import type { RunSetup } from "../run_view.ts";
  *
  * const supports = { capabilities: [] } as unknown as Supports;
