@@ -151,7 +151,9 @@ async function startRegistry(tarball, manifest) {
     .replace(/\/$/, "");
   const bytes = readFileSync(tarball);
   // Where npm publishes a tarball; Bun, migrating a package-lock.json, asks there whatever it says.
-  const tarballPath = `/${manifest.name}/-/${manifest.name.split("/").pop()}-${manifest.version}.tgz`;
+  const tarballPath = `/${manifest.name}/-/${
+    manifest.name.split("/").pop()
+  }-${manifest.version}.tgz`;
   const server = createServer(async (request, response) => {
     const url = decodeURIComponent(request.url ?? "/");
     const base = `http://127.0.0.1:${server.address().port}`;
