@@ -159,6 +159,19 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
     return installed !== undefined;
   }
 
+  /**
+   * Uninstall the installed driver if `owner` installed it (an owner that is
+   * stopped from outside puts real time back at once).
+   *
+   * @param owner The owner whose driver to uninstall.
+   * @returns Whether a driver was uninstalled.
+   */
+  static uninstallOwnedBy(owner: GlobalTimeOwner): boolean {
+    if (installed === undefined || installed.owner !== owner) return false;
+    installed.uninstall();
+    return true;
+  }
+
   /** The installed driver's owner, if a driver is installed and has one. */
   static get owner(): GlobalTimeOwner | undefined {
     return installed?.owner;

@@ -5,7 +5,7 @@
  * @module
  */
 import fc from "fast-check";
-import { type GlobalTimeOwner, realTimers } from "../clock/global_time.ts";
+import { GlobalTimeDriver, type GlobalTimeOwner, realTimers } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
 import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
@@ -70,6 +70,13 @@ export interface CheckPoolOptions {
    * @default {"npx poolcheck --adapter <module exporting the adapter>"}
    */
   readonly replayCommand?: string;
+  /**
+   * Stops the check when aborted (pass a test's `t.signal`: Node and Deno
+   * abort it when the test times out); the rules not yet judged are reported
+   * not verified, and faked global time is put back at once.
+   * @default {undefined}
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -161,9 +168,14 @@ export async function checkPool(
   const label = options.label ?? `${adapter.name} (seed ${seed})`;
   const check = new GlobalCheck(label);
   if (adapter.supports.timeMode === "global") check.begin();
+  const { signal } = options;
+  const onAbort = () => check.aborted(signal?.reason);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     return await runCheck(adapter, options, seed, check);
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     check.end();
   }
 }
@@ -180,15 +192,15 @@ let globalCheck: GlobalCheck | undefined;
  */
 class GlobalCheck implements GlobalTimeOwner {
   readonly label: string;
-  /** Label of the check that took over, once this one was abandoned. */
-  abandonedBy: string | undefined;
+  /** Why the check was stopped from outside (abandoned or aborted), once it was. */
+  stoppedBecause: string | undefined;
 
   constructor(label: string) {
     this.label = label;
   }
 
   begin(): void {
-    globalCheck?.abandon(this.label);
+    globalCheck?.takenOver(this);
     globalCheck = this;
   }
 
@@ -197,15 +209,26 @@ class GlobalCheck implements GlobalTimeOwner {
   }
 
   takenOver(by: GlobalTimeOwner): void {
-    this.abandon(by.label);
+    this.#stop(
+      `was abandoned, and ${by.label} took global time over`,
+      `was still running when ${by.label} started (its test runner gave up on it, e.g. at a per-test timeout); it has been stopped and global time taken over`,
+    );
   }
 
-  abandon(by: string): void {
-    if (this.abandonedBy !== undefined) return;
-    this.abandonedBy = by;
-    console.warn(
-      `poolcheck: ${this.label} was still running when ${by} started (its test runner gave up on it, e.g. at a per-test timeout); it has been stopped and global time taken over`,
+  /** The caller aborted the check (a runner aborts a test's signal at its timeout). */
+  aborted(reason: unknown): void {
+    const why = reason instanceof Error ? reason.message : String(reason);
+    this.#stop(
+      `was aborted by its caller (${why})`,
+      `was aborted by its caller (${why}); it has been stopped and real time restored`,
     );
+    GlobalTimeDriver.uninstallOwnedBy(this);
+  }
+
+  #stop(reason: string, warning: string): void {
+    if (this.stoppedBecause !== undefined) return;
+    this.stoppedBecause = reason;
+    console.warn(`poolcheck: ${this.label} ${warning}`);
   }
 }
 
@@ -219,7 +242,7 @@ async function runCheck(
   const { budgetMs = 60_000 } = options;
   const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : DEFAULT_MAX_COMMANDS } = options;
   const { replayCommand = `npx poolcheck --adapter <module exporting ${adapter.name}>` } = options;
-  const abandoned = () => timeOwner.abandonedBy !== undefined;
+  const abandoned = () => timeOwner.stoppedBecause !== undefined;
   const started = realTimers.now();
   const selected = selectRules(options.rules);
   let remaining = selected.filter((rule) => ruleApplies(rule, adapter.supports));
@@ -313,8 +336,7 @@ async function runCheck(
     if (result.interrupted) cutShort = true;
     await inFlight?.catch(() => undefined);
     if (abandoned()) {
-      stoppedBy =
-        `checking stopped: ${timeOwner.label} was abandoned, and ${timeOwner.abandonedBy} took global time over`;
+      stoppedBy = `checking stopped: ${timeOwner.label} ${timeOwner.stoppedBecause}`;
       errors.push(stoppedBy);
       break;
     }

@@ -7,6 +7,7 @@ import {
 import { BROKEN_POOLS } from "../../fixtures/broken/mod.ts";
 import type { Adapter, PoolUnderTest } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
+import { GlobalTimeDriver } from "../clock/global_time.ts";
 
 /** Checks run many cases: a timeout of their own, so no runner's default (Bun's 5 s) cuts one off on a busy machine. */
 const LONG = { timeout: 300_000 };
@@ -380,6 +381,55 @@ describe("checkPool() on global time, abandoned by its caller", () => {
       assert.ok(stopped.rules.some((r) => r.status === "not-verified"));
       assert.deepEqual(warnings, [
         "poolcheck: first check was still running when second check started (its test runner gave up on it, e.g. at a per-test timeout); it has been stopped and global time taken over",
+      ]);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
+  test("an aborted signal stops the check and puts real time back at once", LONG, async () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+    try {
+      const controller = new AbortController();
+      let faked: boolean | undefined;
+      let restored: boolean | undefined;
+      // Aborts from inside a run, while the run holds global time.
+      const aborting: Adapter = {
+        ...onGlobalTime,
+        create: async (config, world) => {
+          const pool = await onGlobalTime.create(config, world);
+          return {
+            ...pool,
+            acquire: (route, options) => {
+              if (!controller.signal.aborted) {
+                faked = GlobalTimeDriver.active;
+                controller.abort(new Error("test timed out after 5000ms"));
+                restored = !GlobalTimeDriver.active;
+              }
+              return pool.acquire(route, options);
+            },
+          };
+        },
+      } as Adapter;
+      const report = await checkPool(aborting, {
+        seed: 3,
+        runs: 100_000,
+        label: "aborted check",
+        signal: controller.signal,
+      });
+      assert.equal(faked, true);
+      assert.equal(restored, true, "global time is real again as soon as the signal aborts");
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.errors, [
+        "checking stopped: aborted check was aborted by its caller (test timed out after 5000ms)",
+      ]);
+      assert.ok(
+        report.rules.every((r) => r.status === "not-verified" || r.status === "not-applicable"),
+      );
+      assert.deepEqual(warnings, [
+        "poolcheck: aborted check was aborted by its caller (test timed out after 5000ms); it has been stopped and real time restored",
       ]);
     } finally {
       console.warn = warn;
