@@ -40,8 +40,8 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { checkPool } from "../src/harness/check_pool.ts";
-import type { PoolReport, RuleResult, RuleStatus } from "../src/harness/result.ts";
-import { renderMarkdown, setupLine } from "../src/report/mod.ts";
+import type { PoolReport, RuleResult } from "../src/harness/result.ts";
+import { MARKDOWN_STATUS, renderMarkdown, setupLine } from "../src/report/mod.ts";
 import { currentRuntime, loadExpectations } from "./_cli.ts";
 import { BUNDLED_ADAPTERS } from "./adapters/mod.ts";
 
@@ -358,15 +358,6 @@ function versionsTables(results: readonly RuntimeResults[], columns: readonly Co
   ].join("\n");
 }
 
-const STATUS_WORD: Readonly<Record<RuleStatus, string>> = {
-  "pass": "✅ pass",
-  "fail": "❌ fail",
-  "not-applicable": "n/a",
-  "not-verified": "⏳ not verified",
-  "expected-fail": "⚠️ known",
-  "unexpected-pass": "❗ passes (expected fail)",
-};
-
 /** Group runtimes that share a key, in order, e.g. "Node and Bun". */
 function groups<T>(
   items: readonly { runtime: Runtime; value: T }[],
@@ -410,7 +401,7 @@ function differences(columns: readonly Column[]): string[] {
         const rule = per.find((p) => p.value?.reason !== undefined && p.value.status !== "pass")
           ?.value ?? per[0]!.value;
         const verdicts = byStatus.map((g) =>
-          `${g.value === undefined ? "missing" : STATUS_WORD[g.value.status]} on ${
+          `${g.value === undefined ? "missing" : MARKDOWN_STATUS[g.value.status]} on ${
             listing(g.runtimes.map(label))
           }`
         ).join("; ");
@@ -521,7 +512,7 @@ function deviations(adapter: string, mine: readonly Column[]): string[] {
     }
     const others = groups(per.filter((p) => !deviating(p.value)), (r) => r?.status ?? "not run");
     for (const g of others) {
-      const status = g.value === undefined ? "not run" : STATUS_WORD[g.value.status];
+      const status = g.value === undefined ? "not run" : MARKDOWN_STATUS[g.value.status];
       lines.push(`${status} ${on(g.runtimes)}.`, "");
     }
     const devs = per.filter((p) => deviating(p.value)) as { runtime: Runtime; value: RuleResult }[];

@@ -1,6 +1,17 @@
 import type { PoolReport, RuleStatus } from "../harness/result.ts";
 
-const CELL: Record<RuleStatus, string> = {
+/**
+ * How the Markdown matrix shows each status.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MARKDOWN_STATUS } from "./markdown.ts";
+ *
+ * assert.equal(MARKDOWN_STATUS["expected-fail"], "⚠️ known");
+ * ```
+ */
+export const MARKDOWN_STATUS: Readonly<Record<RuleStatus, string>> = {
   "pass": "✅ pass",
   "fail": "❌ fail",
   "not-applicable": "n/a",
@@ -35,7 +46,7 @@ export function renderMarkdown(reports: readonly PoolReport[]): string {
   const rows = ids.map(({ id, title }) => {
     const cells = reports.map((report) => {
       const result = report.rules.find((r) => r.id === id);
-      return result === undefined ? "" : CELL[result.status];
+      return result === undefined ? "" : MARKDOWN_STATUS[result.status];
     });
     return `| ${id} | ${title.replaceAll("|", "\\|")} | ${cells.join(" | ")} |`;
   });

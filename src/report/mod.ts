@@ -15,7 +15,7 @@
  */
 export { renderJson } from "./json.ts";
 export { renderJunit } from "./junit.ts";
-export { renderMarkdown } from "./markdown.ts";
+export { MARKDOWN_STATUS, renderMarkdown } from "./markdown.ts";
 export { renderRulesMarkdown } from "./rules_md.ts";
 export { renderText } from "./text.ts";
 export { setupLine } from "./setup_line.ts";
