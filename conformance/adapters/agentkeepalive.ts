@@ -20,13 +20,7 @@
 import type http from "node:http";
 import { HttpAgent } from "agentkeepalive";
 import type { Adapter, PoolUnderTest } from "../../src/harness/adapter.ts";
-import {
-  type AgentLease,
-  attachAgent,
-  leaseThroughAgent,
-  refuseSecondRequest,
-  releaseAgentLease,
-} from "../../src/http/mod.ts";
+import { type AgentLease, agentPool } from "../../src/http/mod.ts";
 
 /**
  * The `timeout` standing for "no timeout": the longest timer delay (larger
@@ -141,18 +135,6 @@ export const agentkeepaliveAdapter: Adapter<AgentLease> = {
       ...(keepAlive === undefined ? { timeout: NO_TIMEOUT_MS } : {}),
       ...(config.ttlMs === undefined ? {} : { socketActiveTTL: config.ttlMs }),
     });
-    // Never detached: after destroy() the agent still opens sockets for queued requests
-    // (node:http's removeSocket), and those must land in the ledger too.
-    attachAgent(agent, world.network, config.routes);
-    return {
-      acquire: (route) => leaseThroughAgent(agent, route),
-      release: releaseAgentLease,
-      connectionOf: (lease) => lease.socketId,
-      request: refuseSecondRequest,
-      close: () => {
-        agent.destroy();
-        return Promise.resolve();
-      },
-    };
+    return agentPool(agent, world.network, config.routes);
   },
 };

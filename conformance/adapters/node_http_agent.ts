@@ -24,13 +24,7 @@
  */
 import http from "node:http";
 import type { Adapter, PoolUnderTest } from "../../src/harness/adapter.ts";
-import {
-  type AgentLease,
-  attachAgent,
-  leaseThroughAgent,
-  refuseSecondRequest,
-  releaseAgentLease,
-} from "../../src/http/mod.ts";
+import { type AgentLease, agentPool } from "../../src/http/mod.ts";
 
 /**
  * The agent `timeout` standing for "no default keep-alive": the longest timer
@@ -121,18 +115,6 @@ export const nodeHttpAgentAdapter: Adapter<AgentLease> = {
       // binds: the contract has no idle-count limit to draw it from. A smaller cap only
       // destroys surplus free sockets on release, which no rule forbids.
     });
-    // Never detached: after destroy() the agent still opens sockets for queued requests
-    // (removeSocket), and those must land in the ledger too. The registry holds it weakly.
-    attachAgent(agent, world.network, config.routes);
-    return {
-      acquire: (route) => leaseThroughAgent(agent, route),
-      release: releaseAgentLease,
-      connectionOf: (lease) => lease.socketId,
-      request: refuseSecondRequest,
-      close: () => {
-        agent.destroy();
-        return Promise.resolve();
-      },
-    };
+    return agentPool(agent, world.network, config.routes);
   },
 };

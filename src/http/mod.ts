@@ -66,4 +66,5 @@ export {
   leaseThroughAgent,
   releaseAgentLease,
 } from "./agent_lease.ts";
+export { agentPool } from "./agent_pool.ts";
 export { settleStreams } from "./settle.ts";
