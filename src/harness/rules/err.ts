@@ -1,4 +1,4 @@
-import type { Route } from "../../net/types.ts";
+import type { LedgerEvent, Route } from "../../net/types.ts";
 import type { Rule } from "../rule.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
@@ -19,23 +19,32 @@ export const err1: Rule = {
   start(run) {
     return {
       step({ ledger, callers }) {
-        const refused = new Map<Route, number>();
+        const refused = new Map<Route, LedgerEvent>();
         for (const event of ledger) {
           if (
             event.type === "ConnectionClosed" && event.reason === "refused" &&
             !refused.has(event.route)
           ) {
-            refused.set(event.route, event.seq);
+            refused.set(event.route, event);
           }
         }
-        for (const [route, seq] of refused) {
+        for (const [route, failure] of refused) {
           const rejected = callers.some((e) =>
             e.kind === "acquire-rejected" && e.acquire.route === route
           );
-          // Only waiters that were already waiting when the connect failed count.
-          const waiting = run.pending().some((a) => a.route === route && a.startSeq < seq);
-          if (!rejected && waiting) {
-            return `a connect to ${route} was refused, yet no waiter of ${route} was rejected and some still wait`;
+          if (rejected) continue;
+          // The connect was made for one of the waiters already waiting when it started. If one
+          // of them has left since (timed out, say), the failure may be that waiter's alone
+          // (CMAP ties a connect to the check-out that started it), and no one else is owed it.
+          const created = createdSeq(run.network.ledger.events, failure);
+          const owners = run.acquires.filter((a) =>
+            a.route === route && a.startSeq < created &&
+            (a.settleSeq === undefined || a.settleSeq >= created)
+          );
+          if (owners.length > 0 && owners.every((a) => a.settleSeq === undefined)) {
+            return `a connect to ${route} was refused, yet no waiter of ${route} was rejected and the ${
+              owners.length === 1 ? "one" : owners.length
+            } waiting since before it started still ${owners.length === 1 ? "waits" : "wait"}`;
           }
         }
         return undefined;
@@ -43,6 +52,17 @@ export const err1: Rule = {
     };
   },
 };
+
+/** Sequence number of the ConnectionCreated event of the socket `event` is about. */
+function createdSeq(events: readonly LedgerEvent[], event: LedgerEvent): number {
+  for (let i = event.seq - 2; i >= 0; i--) {
+    const earlier = events[i]!;
+    if (earlier.socketId === event.socketId && earlier.type === "ConnectionCreated") {
+      return earlier.seq;
+    }
+  }
+  return 0;
+}
 
 /** ERR-2: a connection released as broken is closed and never reused. */
 export const err2: Rule = {
