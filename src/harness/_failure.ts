@@ -24,6 +24,45 @@ export interface FailureOrigin {
   readonly timeOwner?: GlobalTimeOwner;
 }
 
+/**
+ * A replayed run's trace as a reader wants it: steps whose command found
+ * nothing to act on are left out (what happened while they settled goes with
+ * the step before), the others numbered 1, 2, 3 … again, and the step in
+ * which the rule broke marked.
+ *
+ * @param lines The run's trace: `N. …` lines, each followed by its outcome lines.
+ * @param noopSteps Steps whose command did nothing.
+ * @param failing The step in which the rule broke.
+ * @param rule The rule's id, for the mark.
+ * @returns The lines, and the failing step's new number.
+ */
+export function readableSteps(
+  lines: readonly string[],
+  noopSteps: ReadonlySet<number>,
+  failing: number,
+  rule: string,
+): { steps: string[]; step: number } {
+  const steps: string[] = [];
+  let number = 0;
+  let step = failing;
+  let keeping = true;
+  for (const line of lines) {
+    const numbered = /^(\d+)\. (.*)$/.exec(line);
+    if (numbered === null) {
+      if (keeping || steps.length > 0) steps.push(line);
+      continue;
+    }
+    const original = Number(numbered[1]);
+    keeping = !noopSteps.has(original) || original === failing;
+    if (!keeping) continue;
+    number++;
+    const mark = original === failing ? `   ← ${rule} breaks in this step` : "";
+    if (original === failing) step = number;
+    steps.push(`${number}. ${numbered[2]}${mark}`);
+  }
+  return { steps, step };
+}
+
 /** Replay a failing case with a trace and build its counterexample. */
 export async function describeFailure(
   adapter: Adapter,
@@ -34,7 +73,8 @@ export async function describeFailure(
 ): Promise<Counterexample> {
   const { seed, path, watchdogMs, replayFlags, replayCommand } = origin;
   const commands = [...value.commands].map(String);
-  let steps: string[] = [];
+  let lines: readonly string[] = [];
+  let noopSteps: ReadonlySet<number> = new Set();
   let ledger: string[] = [];
   let violation = error;
   try {
@@ -44,7 +84,8 @@ export async function describeFailure(
       watchdogMs,
       ...(origin.timeOwner === undefined ? {} : { timeOwner: origin.timeOwner }),
       inspect: (run) => {
-        steps = run.lines;
+        lines = run.lines;
+        noopSteps = run.noopSteps;
         const from = run.stepSeq[Math.max(0, Math.min(violation.step, run.step) - 1)] ?? 0;
         ledger = run.network.ledger.since(Math.max(0, from - 6)).slice(0, 40).map((e) =>
           JSON.stringify(e)
@@ -55,9 +96,10 @@ export async function describeFailure(
     if (replayed instanceof RuleViolation && replayed.ruleId === error.ruleId) violation = replayed;
   }
   const rule = error.ruleId;
+  const { steps, step } = readableSteps(lines, noopSteps, violation.step, rule);
   return {
     message: violation.detail,
-    step: violation.step,
+    step,
     setup: value.setup,
     commands,
     steps,

@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
 import { checkPool, type CheckPoolOptions, checkTimeoutMs } from "./check_pool.ts";
+import { counterexampleLines } from "./counterexample_text.ts";
 import type { PoolReport, RuleResult } from "./result.ts";
 import { RULES } from "./rules/mod.ts";
 
@@ -19,9 +20,8 @@ function describeFailures(results: readonly RuleResult[]): string {
     const c = r.counterexample;
     const head = r.status === "unexpected-pass"
       ? `${r.id} passed but is listed as expected to fail (${r.reason})`
-      : `${r.id} ${r.title}\n  ${c?.message}`;
-    if (c === undefined) return head;
-    return `${head}\n  steps:\n    ${c.steps.join("\n    ")}\n  replay: ${c.replay}`;
+      : `${r.id} ${r.title}`;
+    return c === undefined ? head : [head, ...counterexampleLines(c, "  ")].join("\n");
   }).join("\n\n");
 }
 

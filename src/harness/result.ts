@@ -22,7 +22,7 @@ export type RuleStatus =
 export interface Counterexample {
   /** What was expected and what happened. */
   readonly message: string;
-  /** Step at which it broke (1-based; beyond the commands: heal, probe, close). */
+  /** Step at which it broke, as numbered in `steps` (beyond the commands: heal, probe, close). */
   readonly step: number;
   /** The run's drawn parameters. */
   readonly setup: RunSetup;

@@ -74,6 +74,8 @@ export class Run implements RunView, Settling {
   readonly operations: Operations = new Operations();
   /** Readable line per step when tracing. */
   readonly lines: string[] = [];
+  /** Steps (when tracing) whose command found nothing to act on. */
+  readonly noopSteps: Set<number> = new Set();
   /** Ledger length at the start of each step (index = step). */
   readonly stepSeq: number[] = [0];
   pool!: PoolUnderTest;
@@ -247,6 +249,16 @@ export class Run implements RunView, Settling {
     if (this.#trace) this.lines.push(line());
   }
 
+  /**
+   * Describe a step whose command found nothing to act on (a release with
+   * nothing held, say): a counterexample leaves such steps out.
+   */
+  describeNothing(line: () => string): void {
+    if (!this.#trace) return;
+    this.noopSteps.add(this.step);
+    this.lines.push(line());
+  }
+
   /** Start an acquire; never awaited here. */
   acquire(route: Route, timeoutMs: number | undefined): AcquireRecord {
     const record: AcquireRecord = {
@@ -292,6 +304,7 @@ export class Run implements RunView, Settling {
     this.#onSettled(record, "leased", undefined);
     if (use !== undefined && !this.supports.capabilities.includes("multiplexed")) {
       use.holder = record;
+      use.leases++;
       use.idleSince = undefined;
     }
   }

@@ -1,5 +1,5 @@
 import type { PoolReport, RuleStatus } from "../harness/result.ts";
-import { setupLine } from "./setup_line.ts";
+import { setupLine } from "../harness/setup_line.ts";
 import { endedEarlyText } from "./text.ts";
 
 const SKIPPED: ReadonlySet<RuleStatus> = new Set<RuleStatus>([

@@ -18,4 +18,4 @@ export { renderJunit } from "./junit.ts";
 export { MARKDOWN_STATUS, renderMarkdown } from "./markdown.ts";
 export { renderRulesMarkdown } from "./rules_md.ts";
 export { renderText } from "./text.ts";
-export { setupLine } from "./setup_line.ts";
+export { setupLine } from "../harness/setup_line.ts";

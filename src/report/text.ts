@@ -1,5 +1,5 @@
 import type { PoolReport, RuleResult } from "../harness/result.ts";
-import { setupLine } from "./setup_line.ts";
+import { count, counterexampleLines } from "../harness/counterexample_text.ts";
 
 const MARK: Record<RuleResult["status"], string> = {
   "pass": "pass",
@@ -11,17 +11,7 @@ const MARK: Record<RuleResult["status"], string> = {
 };
 
 function counterexample(result: RuleResult): string[] {
-  const c = result.counterexample;
-  if (c === undefined) return [];
-  return [
-    `    ${c.message}`,
-    `    setup: ${setupLine(c.setup)}`,
-    `    counterexample (${c.commands.length} commands, seed ${c.seed}, path ${c.path}):`,
-    ...c.steps.map((line) => `      ${line}`),
-    `    ledger around the failure:`,
-    ...c.ledger.slice(0, 20).map((line) => `      ${line}`),
-    `    replay: ${c.replay}`,
-  ];
+  return result.counterexample === undefined ? [] : counterexampleLines(result.counterexample);
 }
 
 /**
@@ -46,11 +36,9 @@ function counterexample(result: RuleResult): string[] {
  */
 export function renderText(report: PoolReport): string {
   const lines = [
-    `${report.adapter}: ${
-      report.ok ? "ok" : "FAILED"
-    } — ${report.runs} runs, ${report.commands} commands, seed ${report.seed}, ${
-      Math.round(report.durationMs)
-    } ms`,
+    `${report.adapter}: ${report.ok ? "ok" : "FAILED"} — ${count(report.runs, "run")}, ${
+      count(report.commands, "command")
+    }, seed ${report.seed}, ${Math.round(report.durationMs)} ms`,
   ];
   for (const result of report.rules) {
     const reason = result.reason === undefined ? "" : ` (${result.reason})`;
@@ -62,7 +50,7 @@ export function renderText(report: PoolReport): string {
   const inconclusive = report.inconclusive;
   if (inconclusive !== undefined) {
     lines.push(
-      `  INCONCLUSIVE ${inconclusive.runs} runs ended without a verdict: ${
+      `  INCONCLUSIVE ${count(inconclusive.runs, "run")} ended without a verdict: ${
         inconclusive.reasons.join("; ")
       }`,
     );
@@ -90,7 +78,7 @@ export function renderText(report: PoolReport): string {
  * ```
  */
 export function endedEarlyText(runs: number): string {
-  return `${runs} run${
-    runs === 1 ? "" : "s"
+  return `${
+    count(runs, "run")
   } stopped where the pool accepted a second release while LSE-4 was not checked; their earlier steps passed, their heal and close phases did not run`;
 }

@@ -28,6 +28,7 @@ export class AcquireCommand extends StepCommand {
   }
 
   async apply(run: Run): Promise<void> {
+    let advanced = false;
     if (this.at !== undefined) {
       const deadline = pick(upcomingDeadlines(run, this.route), this.at.index);
       if (deadline !== undefined) {
@@ -36,12 +37,16 @@ export class AcquireCommand extends StepCommand {
           `${run.step}. t=${run.now()} advance to t=${target} (a deadline of ${this.route}${this.#offset()})`
         );
         await run.advanceTo(target);
+        advanced = true;
       }
     }
     const timeoutMs = this.timed ? run.setup.acquireTimeoutMs : undefined;
     const record = run.acquire(this.route, timeoutMs);
+    // One number per step: after an advance, the acquire continues the step's line.
     run.describe(() =>
-      `${run.step}. t=${record.startedAt} acquire #${record.id} ${this.route}${
+      `${
+        advanced ? "   then " : `${run.step}. `
+      }t=${record.startedAt} acquire #${record.id} ${this.route}${
         timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms)`
       }`
     );

@@ -21,7 +21,9 @@ export class ReleaseCommand extends StepCommand {
 
   async apply(run: Run): Promise<void> {
     const record = pick(run.held(), this.index);
-    if (record === undefined) return run.describe(() => `${run.step}. release: nothing held`);
+    if (record === undefined) {
+      return run.describeNothing(() => `${run.step}. release: nothing held`);
+    }
     if (this.used) {
       run.describe(() =>
         `${run.step}. t=${run.now()} request on #${record.id} (socket #${record.facts?.socketId})`
@@ -31,8 +33,11 @@ export class ReleaseCommand extends StepCommand {
       if (record.status !== "leased") return;
     }
     run.release(record, this.reusable);
+    // One number per step: after a request, the release continues the step's line.
     run.describe(() =>
-      `${run.step}. t=${run.now()} release #${record.id} (socket #${record.facts?.socketId})${
+      `${
+        this.used ? "   then " : `${run.step}. `
+      }t=${run.now()} release #${record.id} (socket #${record.facts?.socketId})${
         this.reusable ? "" : " as broken"
       }`
     );

@@ -15,7 +15,7 @@ export class ReleaseTwiceCommand extends StepCommand {
     const released = run.acquires.filter((a) => a.status === "released");
     const record = pick(released, this.index);
     if (record === undefined) {
-      return run.describe(() => `${run.step}. release again: nothing released`);
+      return run.describeNothing(() => `${run.step}. release again: nothing released`);
     }
     run.releaseAgain(record);
     run.describe(() =>

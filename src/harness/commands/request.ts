@@ -13,7 +13,9 @@ export class RequestCommand extends StepCommand {
 
   apply(run: Run): void {
     const record = pick(run.held(), this.index);
-    if (record === undefined) return run.describe(() => `${run.step}. request: nothing held`);
+    if (record === undefined) {
+      return run.describeNothing(() => `${run.step}. request: nothing held`);
+    }
     run.request(record);
     run.describe(() =>
       `${run.step}. t=${run.now()} request on #${record.id} (socket #${record.facts?.socketId})`

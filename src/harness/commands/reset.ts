@@ -13,7 +13,7 @@ export class ResetCommand extends StepCommand {
 
   apply(run: Run): void {
     const id = pick(run.network.ledger.sockets({ state: ["open", "half-closed"] }), this.index);
-    if (id === undefined) return run.describe(() => `${run.step}. reset: no socket`);
+    if (id === undefined) return run.describeNothing(() => `${run.step}. reset: no socket`);
     run.network.reset(id);
     run.describe(() => `${run.step}. t=${run.now()} network resets socket #${id}`);
   }

@@ -14,7 +14,9 @@ export class RespondCommand extends StepCommand {
   apply(run: Run): void {
     const busy = run.network.sockets().filter((s) => s.inFlight > 0 && s.state !== "closed");
     const socket = pick(busy, this.index);
-    if (socket === undefined) return run.describe(() => `${run.step}. respond: nothing in flight`);
+    if (socket === undefined) {
+      return run.describeNothing(() => `${run.step}. respond: nothing in flight`);
+    }
     run.network.respond(socket.id);
     run.describe(() => `${run.step}. t=${run.now()} server answers on socket #${socket.id}`);
   }

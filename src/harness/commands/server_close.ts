@@ -13,7 +13,9 @@ export class ServerCloseCommand extends StepCommand {
 
   apply(run: Run): void {
     const id = pick(run.network.ledger.sockets({ state: "open" }), this.index);
-    if (id === undefined) return run.describe(() => `${run.step}. server close: no open socket`);
+    if (id === undefined) {
+      return run.describeNothing(() => `${run.step}. server close: no open socket`);
+    }
     run.network.serverClose(id);
     run.describe(() => `${run.step}. t=${run.now()} server closes socket #${id}`);
   }

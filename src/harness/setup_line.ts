@@ -1,4 +1,4 @@
-import type { RunSetup } from "../harness/run_view.ts";
+import type { RunSetup } from "./run_view.ts";
 
 function ms(value: number | undefined): string | undefined {
   return value === undefined ? undefined : `${value} ms`;
@@ -16,8 +16,8 @@ function ms(value: number | undefined): string | undefined {
  * @example A counterexample's setup for a reproduction's heading
  * ```ts
  * import assert from "node:assert/strict";
- * import { poolConfigOf } from "../harness/pool_config.ts";
- * import type { RunSetup } from "../harness/run_view.ts";
+ * import { poolConfigOf } from "./pool_config.ts";
+ * import type { RunSetup } from "./run_view.ts";
  * import { setupLine } from "./setup_line.ts";
  *
  * const setup = { config: poolConfigOf({ maxTotal: 3 }) } as unknown as RunSetup;
@@ -43,6 +43,7 @@ export function setupLine(setup: RunSetup): string {
     ["ttl", ms(config.ttlMs)],
     ["defaultKeepAlive", ms(config.defaultKeepAliveMs)],
     ["honourKeepAliveMax", config.honourKeepAliveMax ? "yes" : undefined],
+    ["maxUses", config.maxUses],
     ["validateAfterInactivity", ms(config.validateAfterInactivityMs)],
     ["connectTimeout", ms(config.connectTimeoutMs)],
     ["reconnectBackoff", ms(config.reconnectBackoffMs)],

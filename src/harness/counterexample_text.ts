@@ -1,0 +1,72 @@
+/**
+ * A counterexample as text, the same block wherever a failure is printed:
+ * the CLI's report and a failing `poolConformance` test.
+ *
+ * @module
+ */
+import type { Counterexample } from "./result.ts";
+import { setupLine } from "./setup_line.ts";
+
+/**
+ * `n` and the noun, plural unless `n` is 1.
+ *
+ * @param n How many.
+ * @param noun The singular noun.
+ * @returns E.g. `1 step`, `3 steps`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { count } from "./counterexample_text.ts";
+ *
+ * assert.equal(count(1, "command"), "1 command");
+ * assert.equal(count(0, "run"), "0 runs");
+ * ```
+ */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * The lines that explain a failure: what broke, the drawn setup, the shrunk
+ * steps with the failing one marked, the ledger around it, and the command
+ * that replays it.
+ *
+ * @param counterexample The failure's counterexample.
+ * @param indent Put before every line. @default {"    "}
+ * @returns The lines, without newlines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { counterexampleLines } from "./counterexample_text.ts";
+ * import { poolConfigOf } from "./pool_config.ts";
+ * import type { RunSetup } from "./run_view.ts";
+ *
+ * const lines = counterexampleLines({
+ *   message: "2 live connections; maxTotal is 1",
+ *   step: 2,
+ *   setup: { config: poolConfigOf({ maxTotal: 1 }) } as unknown as RunSetup,
+ *   commands: ["acquire(\"r0\")", "acquire(\"r0\")"],
+ *   steps: ["1. t=0 acquire #1 r0", "2. t=0 acquire #2 r0   ← LIM-1 breaks in this step"],
+ *   ledger: [],
+ *   seed: 1,
+ *   path: "0:1",
+ *   replay: "poolcheck --adapter ./my_adapter.js --seed 1 --path 0:1 --rule LIM-1",
+ * }, "");
+ * assert.equal(lines[2], "counterexample (2 steps, seed 1, path 0:1):");
+ * ```
+ */
+export function counterexampleLines(counterexample: Counterexample, indent = "    "): string[] {
+  const c = counterexample;
+  const steps = c.steps.filter((line) => /^\d+\. /.test(line)).length;
+  return [
+    c.message,
+    `setup: ${setupLine(c.setup)}`,
+    `counterexample (${count(steps, "step")}, seed ${c.seed}, path ${c.path}):`,
+    ...c.steps.map((line) => `  ${line}`),
+    `ledger around the failure:`,
+    ...c.ledger.slice(0, 20).map((line) => `  ${line}`),
+    `replay: ${c.replay}`,
+  ].map((line) => `${indent}${line}`);
+}
