@@ -46,6 +46,7 @@ describe("poolcheck CLI", () => {
       "--markdown",
       "-",
       "--write-rules-md",
+      "--quiet",
       "-h",
     ]);
     const joined = parseCli([
@@ -64,6 +65,7 @@ describe("poolcheck CLI", () => {
       "--junit=out.xml",
       "--markdown=-",
       "--write-rules-md",
+      "--quiet",
       "--help",
     ]);
     const expected = {
@@ -80,6 +82,7 @@ describe("poolcheck CLI", () => {
       junit: "out.xml",
       markdown: "-",
       writeRules: true,
+      quiet: true,
       help: true,
     };
     assert.deepEqual(spaced, expected);
@@ -142,6 +145,7 @@ describe("poolcheck CLI", () => {
         "--junit",
         "--markdown",
         "--write-rules-md",
+        "--quiet",
         "--help",
       ]
     ) assert.ok(stdout.text.includes(flag), `${flag} is not documented`);

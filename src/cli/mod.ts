@@ -24,6 +24,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type Adapter, validateAdapter } from "../harness/adapter.ts";
 import { checkPool, type Expectations } from "../harness/check_pool.ts";
+import { progressReporter } from "../harness/progress.ts";
 import type { PoolReport } from "../harness/result.ts";
 import { RULES } from "../harness/rules/mod.ts";
 import {
@@ -59,6 +60,8 @@ export interface CliArguments {
   /** An expectation file (one adapter) or a folder of `<adapter name>.json` files. */
   expectations?: string;
   writeRules: boolean;
+  /** No progress lines. */
+  quiet: boolean;
   help: boolean;
 }
 
@@ -81,6 +84,8 @@ export function usage(program = "poolcheck"): string {
   --rule <id|group>        only these rules, e.g. LIM or EXP-2 (repeatable)
   --quick                  short profile for pre-commit use
   --determinism            run one case twice and compare the traces
+  --quiet                  no progress lines (by default: one line in place on a terminal,
+                           a plain line every 5 s elsewhere)
   --json <file|->          JSON report (- for standard output)
   --junit <file|->         JUnit XML report
   --markdown <file|->      Markdown matrix (adapters × rules)
@@ -143,6 +148,7 @@ export function parseCli(args: readonly string[]): CliArguments {
         junit: { type: "string" },
         markdown: { type: "string" },
         "write-rules-md": { type: "boolean" },
+        quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -168,6 +174,7 @@ export function parseCli(args: readonly string[]): CliArguments {
     quick: values.quick === true,
     determinism: values.determinism === true,
     writeRules: values["write-rules-md"] === true,
+    quiet: values.quiet === true,
     help: values.help === true,
   };
   const runs = integer("--runs", text("runs"), 1);
@@ -382,6 +389,12 @@ async function run(
   );
   const reports: PoolReport[] = [];
   for (const [index, { adapter, spec }] of adapters.entries()) {
+    const reporter = cli.quiet ? undefined : progressReporter({
+      write: (text) => stderr.write(text),
+      interactive: stderr.isTTY === true,
+      planned: cli.runs ?? (cli.quick ? 30 : 300),
+      expectations: expectations[index]!,
+    });
     const report = await checkPool(adapter, {
       ...(cli.runs === undefined ? {} : { runs: cli.runs }),
       ...(cli.maxCommands === undefined ? {} : { maxCommands: cli.maxCommands }),
@@ -394,17 +407,9 @@ async function run(
       replayCommand: `${program} --adapter ${spec}${
         cli.expectations === undefined ? "" : ` --expectations ${cli.expectations}`
       }`,
-      onProgress: ({ runs, failed }) => {
-        if (stderr.isTTY) {
-          stderr.write(
-            `\r${adapter.name}: ${runs} runs${
-              failed.length > 0 ? `, found failing ${failed.join(" ")}` : ""
-            }   `,
-          );
-        }
-      },
+      ...(reporter === undefined ? {} : { onProgress: reporter.onProgress }),
     });
-    if (stderr.isTTY) stderr.write("\r\x1b[K");
+    reporter?.done();
     if (cli.path !== undefined && report.runs === 0) {
       stderr.write(
         `${adapter.name}: --path replayed no run (is --seed the one printed with it?)\n`,

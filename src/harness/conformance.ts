@@ -4,16 +4,26 @@
  *
  * @module
  */
+import process from "node:process";
 import { describe, test } from "node:test";
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
 import { checkPool, type CheckPoolOptions, checkTimeoutMs } from "./check_pool.ts";
 import { counterexampleLines } from "./counterexample_text.ts";
+import { progressReporter } from "./progress.ts";
 import type { PoolReport, RuleResult } from "./result.ts";
 import { RULES } from "./rules/mod.ts";
 
 /** Options for {@linkcode poolConformance}: those of `checkPool`, minus the rule filter. */
-export type PoolConformanceOptions = Omit<CheckPoolOptions, "rules">;
+export interface PoolConformanceOptions extends Omit<CheckPoolOptions, "rules"> {
+  /**
+   * No progress lines. By default each test prints a plain line to standard
+   * error every five seconds while its check runs (adapter, runs, elapsed
+   * time, rules failing so far, known and new), so a CI log is never silent.
+   * @default {false}
+   */
+  readonly quiet?: boolean;
+}
 
 function describeFailures(results: readonly RuleResult[]): string {
   return results.map((r) => {
@@ -84,11 +94,21 @@ export function poolConformance(adapter: Adapter, options: PoolConformanceOption
         const label = `${adapter.name} conformance › ${name}`;
         // Node and Deno abort the signal at the test's timeout (Bun does not: a later check takes over).
         const signal = (t as { signal?: AbortSignal } | undefined)?.signal;
+        const { quiet = false, onProgress, ...checkOptions } = options;
+        const reporter = quiet ? undefined : progressReporter({
+          write: (text) => process.stderr.write(`${group}: ${text}`),
+          planned: options.runs ?? (options.quick ? 30 : 300),
+          expectations: options.expectations ?? {},
+        });
         assertConformant(
           await checkPool(adapter, {
             label,
             ...(signal === undefined ? {} : { signal }),
-            ...options,
+            ...checkOptions,
+            onProgress: (progress) => {
+              reporter?.onProgress(progress);
+              onProgress?.(progress);
+            },
             rules: [group],
           }),
         );

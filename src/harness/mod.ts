@@ -15,6 +15,13 @@ export {
   type Expectations,
 } from "./check_pool.ts";
 export { assertConformant, poolConformance, type PoolConformanceOptions } from "./conformance.ts";
+export {
+  type ProgressReporter,
+  progressReporter,
+  type ProgressReporterOptions,
+  progressText,
+} from "./progress.ts";
+export { count, counterexampleLines } from "./counterexample_text.ts";
 export type {
   Counterexample,
   InconclusiveRuns,

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { referenceAdapter } from "../../conformance/reference/adapter.ts";
+import { checkPool } from "./check_pool.ts";
+import { progressReporter } from "./progress.ts";
+
+describe("progress lines", () => {
+  test("a check that takes a while prints plain lines, known and new failures apart", async () => {
+    let now = 0;
+    const lines: string[] = [];
+    const reporter = progressReporter({
+      write: (text) => lines.push(text),
+      planned: 30,
+      expectations: { "LIM-1": "known" },
+      now: () => (now += 1_000),
+    });
+    reporter.onProgress({ adapter: "x", runs: 1, failed: [] });
+    for (let runs = 2; runs <= 12; runs++) {
+      reporter.onProgress({ adapter: "x", runs, failed: runs > 6 ? ["LIM-1", "ORD-2"] : [] });
+    }
+    reporter.done();
+    assert.deepEqual(lines, [
+      "x: 5 runs (30 per property), 5 s; no rule failing so far\n",
+      "x: 10 runs (30 per property), 10 s; failing: known LIM-1, new ORD-2\n",
+    ]);
+  });
+
+  test("on a terminal one line is rewritten after every run and cleared at the end", async () => {
+    const written: string[] = [];
+    const reporter = progressReporter({
+      write: (text) => written.push(text),
+      interactive: true,
+      planned: 30,
+    });
+    await checkPool(referenceAdapter, {
+      seed: 1,
+      quick: true,
+      rules: ["LIM"],
+      onProgress: reporter.onProgress,
+    });
+    reporter.done();
+    assert.ok(written.length > 10);
+    assert.match(
+      written[0]!,
+      /^\rreference: 1 run \(30 per property\), 0 s; no rule failing so far/,
+    );
+    assert.equal(written.at(-1), "\r\x1b[K");
+  });
+});
