@@ -404,6 +404,31 @@ describe("README's project with a broken pool", () => {
     }
   });
 
+  for (
+    const command of [
+      "npx poolcheck --adapter ./my_adapter.js --expectations expectations.json --rule LIM",
+      "deno run --allow-all npm:@poolcheck/poolcheck --adapter ./my_adapter.js --expectations expectations.json --rule LIM",
+      "bun x --bun poolcheck --adapter ./my_adapter.js --expectations expectations.json --rule LIM",
+    ]
+  ) {
+    test(
+      `the replay line '${command}' prints runs again on its runtime and fails the same way`,
+      LONG,
+      async () => {
+        const first = await sh(command, broken);
+        assert.equal(first.code, 1, first.output.slice(-3000));
+        const replay = /^\s*replay: (.*)$/m.exec(first.output)?.[1];
+        assert.ok(replay, `no replay line in:\n${first.output.slice(-3000)}`);
+        assert.ok(replay.startsWith(command.split(" --adapter")[0]), `replay line: ${replay}`);
+        const steps = (output) => /counterexample \([\s\S]*?ledger around/.exec(output)?.[0];
+        const again = await sh(replay, broken);
+        assert.equal(again.code, 1, again.output.slice(-3000));
+        assert.match(again.output, /FAIL {2}LIM-1/);
+        assert.equal(steps(again.output), steps(first.output));
+      },
+    );
+  }
+
   for (const command of readme.commands.filter((c) => !isInstall(c))) {
     test(`'${command}' fails and names LIM-1`, LONG, async () => {
       const { code, output } = await sh(command, broken);
