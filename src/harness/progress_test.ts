@@ -5,7 +5,7 @@ import { checkPool } from "./check_pool.ts";
 import { progressReporter } from "./progress.ts";
 
 describe("progress lines", () => {
-  test("a check that takes a while prints plain lines, known and new failures apart", async () => {
+  test("a check that takes a while prints plain lines, known and new failures apart", () => {
     let now = 0;
     const lines: string[] = [];
     const reporter = progressReporter({
