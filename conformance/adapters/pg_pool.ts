@@ -260,6 +260,10 @@ function statsOf(pool: PgPoolLike, clients: Set<SimPgClient>, route: Route): Poo
  * - `ttl`: `maxLifetimeSeconds`; its timer starts when the connect succeeds
  *   (`_afterConnect`), an idle client is removed then, a leased one at release.
  * - `maxIdle`: `idleTimeoutMillis`, one exact timer per idle client (min 0).
+ * - `maxUses`: `_release` adds one to `client._poolUseCount` on every release
+ *   and removes the client once it reaches `maxUses` ("remove expended
+ *   client"), so a client serves at most `maxUses` checkouts. 0 means no
+ *   limit (`maxUses || Infinity` in the constructor), so the range starts at 1.
  * - `stats`: `totalCount`, `idleCount`, `waitingCount`.
  * - `rejectsBadRelease`: a checkout's release throws when called twice
  *   (`_releaseOnce`).
@@ -271,8 +275,9 @@ function statsOf(pool: PgPoolLike, clients: Set<SimPgClient>, route: Route): Poo
  * - Expiry `timer`; a failed connect rejects its checkout; `end()` rejects
  *   later checkouts but leaves queued ones pending (`drop`); the limit `max`
  *   counts idle clients (`_isFull` is `_clients.length >= max`).
- * - Not declared: connect timeout (see above), keep-alive, maxUses (counts
- *   releases, not the server's hint), maxWaiters, maxConnecting, routes.
+ * - Not declared: connect timeout (see above), keep-alive and its `max=M`
+ *   hint (`maxUses` counts releases, not the server's hint), maxWaiters,
+ *   maxConnecting, routes.
  *
  * @example Leasing, reusing and closing
  * ```ts
@@ -304,6 +309,7 @@ export const pgPoolAdapter: Adapter<PgLease> = {
       "releaseBroken",
       "ttl",
       "maxIdle",
+      "maxUses",
       "rejectsBadRelease",
     ],
     ranges: {
@@ -314,6 +320,8 @@ export const pgPoolAdapter: Adapter<PgLease> = {
       acquireTimeoutMs: [1, 2_000],
       ttlMs: [100, 5_000],
       maxIdleMs: [50, 5_000],
+      // 0 means "no limit" to pg-pool.
+      maxUses: [1, 4],
     },
     policies: {
       reuseOrder: "lifo",
@@ -347,6 +355,8 @@ export const pgPoolAdapter: Adapter<PgLease> = {
       // 0 switches the idle timer off (the default would be 10 s).
       idleTimeoutMillis: config.maxIdleMs ?? 0,
       maxLifetimeSeconds: config.ttlMs === undefined ? 0 : lifetimeSeconds(config.ttlMs),
+      // Unset, pg-pool's own default (no limit) applies.
+      maxUses: config.maxUses,
     });
     // An idle client's error is handled by the pool (it removes the client)
     // and then re-emitted on the pool, where nobody else listens.

@@ -147,6 +147,20 @@ describe("pg-pool adapter", () => {
     });
   });
 
+  test("maxUses 2: a client serves two checkouts and is closed when the second is released", async () => {
+    await inGlobalWorld(async (world) => {
+      const pool = create(world, { maxUses: 2 });
+      pool.release(await lease(pool, world), { reusable: true });
+      const second = await lease(pool, world);
+      assert.equal(pool.connectionOf(second), 1);
+      pool.release(second, { reusable: true });
+      await settle(world);
+      assert.equal(world.network.socket(1)?.state, "closed");
+      assert.equal(pool.stats?.().total.available, 0);
+      assert.equal(pool.connectionOf(await lease(pool, world)), 2);
+    });
+  });
+
   test("an idle client the server closes is removed at once", async () => {
     await inGlobalWorld(async (world) => {
       const pool = create(world);

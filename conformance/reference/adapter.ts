@@ -31,6 +31,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     "keepAliveHint",
     "defaultKeepAlive",
     "keepAliveMax",
+    "maxUses",
     "validateAfterInactivity",
     "connectTimeout",
     "reconnectBackoff",
@@ -47,6 +48,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     defaultKeepAliveMs: [5, 300],
     keepAliveHintMs: [5, 300],
     keepAliveMax: [1, 4],
+    maxUses: [1, 4],
     validateAfterInactivityMs: [0, 200],
     connectTimeoutMs: [5, 100],
     reconnectBackoffMs: [0, 40],
@@ -90,6 +92,7 @@ export function referenceOptions(config: PoolConfig, world: World): ReferencePoo
     ttlMs: never(config.ttlMs),
     defaultKeepAliveMs: never(config.defaultKeepAliveMs),
     honourKeepAliveMax: config.honourKeepAliveMax,
+    maxUses: never(config.maxUses),
     validateAfterInactivityMs: never(config.validateAfterInactivityMs),
     connectTimeoutMs: never(config.connectTimeoutMs),
     ...(config.reconnectBackoffMs === undefined

@@ -27,6 +27,7 @@ export class SocketUses {
         idleOrder: 0,
         idleHint: undefined,
         holder: undefined,
+        leases: 0,
         brokenSeq: undefined,
         observedDeadSeq: undefined,
       });

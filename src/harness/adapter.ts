@@ -57,6 +57,8 @@ export interface Ranges {
   readonly keepAliveHintMs?: IntRange;
   /** `max=M` hints the simulated server sends (capability `keepAliveMax`). */
   readonly keepAliveMax?: IntRange;
+  /** Leases a connection may serve before it is retired (capability `maxUses`). */
+  readonly maxUses?: IntRange;
   /** Inactivity after which a connection is validated, ms (capability `validateAfterInactivity`). */
   readonly validateAfterInactivityMs?: IntRange;
   /** Connect timeout, ms (capability `connectTimeout`). */
@@ -122,7 +124,9 @@ export interface Policies {
    * make room for a waiter (Apache). The heal phase's capacity probe reads it:
    * with `true` it expects the whole of `maxTotal` to be usable across the
    * routes; with `false` it probes the busiest route only, up to what the
-   * other routes' live connections leave. No step rule reads it.
+   * other routes' live connections leave. EXP-5 reads it too: with `true`,
+   * an idle connection closed while another route has a pending acquire is
+   * not held against `closeIdle` or `closeExpired`.
    */
   readonly closeIdleOfOtherRoutes: boolean;
   /**
@@ -177,6 +181,8 @@ export interface PoolConfig {
   readonly defaultKeepAliveMs: number | undefined;
   /** Whether the hint's `max=M` is honoured (capability `keepAliveMax`). */
   readonly honourKeepAliveMax: boolean;
+  /** Leases a connection may serve; it is retired after the last (capability `maxUses`). */
+  readonly maxUses: number | undefined;
   /** Inactivity after which a connection is validated before lease, ms. */
   readonly validateAfterInactivityMs: number | undefined;
   /** Connect timeout, ms. */

@@ -86,7 +86,8 @@ function validateRanges(name: string, ranges: unknown, capabilities: readonly Ca
     }
     const needs = RANGE_CAPABILITY[key as RangeName];
     if (needs === undefined || ranges[key] === undefined) continue;
-    const floor = key === "maxInFlight" || key === "keepAliveMax" || key === "maxConnecting"
+    const floor = key === "maxInFlight" || key === "keepAliveMax" || key === "maxConnecting" ||
+        key === "maxUses"
       ? 1
       : 0;
     validateRange(name, `supports.ranges.${key}`, ranges[key], floor);

@@ -41,6 +41,8 @@ export type Capability =
   | "defaultKeepAlive"
   /** Honours the hint's `max=M` request count (EXP-3). */
   | "keepAliveMax"
+  /** Retires a connection after `maxUses` leases (EXP-6). */
+  | "maxUses"
   /** Validates connections idle longer than a threshold before lease (EXP-4). */
   | "validateAfterInactivity"
   /** A connect timeout that aborts a hanging connect (TMO-2). */
@@ -69,6 +71,7 @@ export const CAPABILITIES: readonly Capability[] = Object.freeze([
   "keepAliveHint",
   "defaultKeepAlive",
   "keepAliveMax",
+  "maxUses",
   "validateAfterInactivity",
   "connectTimeout",
   "reconnectBackoff",
@@ -89,6 +92,7 @@ export const RANGE_CAPABILITY: Readonly<Record<RangeName, Capability | undefined
     defaultKeepAliveMs: "defaultKeepAlive",
     keepAliveHintMs: "keepAliveHint",
     keepAliveMax: "keepAliveMax",
+    maxUses: "maxUses",
     validateAfterInactivityMs: "validateAfterInactivity",
     connectTimeoutMs: "connectTimeout",
     reconnectBackoffMs: "reconnectBackoff",

@@ -30,6 +30,7 @@ export function poolConfigOf(overrides: Partial<PoolConfig> = {}): PoolConfig {
     ttlMs: undefined,
     defaultKeepAliveMs: undefined,
     honourKeepAliveMax: false,
+    maxUses: undefined,
     validateAfterInactivityMs: undefined,
     connectTimeoutMs: undefined,
     reconnectBackoffMs: undefined,

@@ -60,6 +60,8 @@ export interface SocketUse {
   idleHint: KeepAliveHint | undefined;
   /** The acquire holding it now (non-multiplexed pools). */
   holder: AcquireRecord | undefined;
+  /** Leases callers received on it so far (non-multiplexed pools). */
+  leases: number;
   /** Released with `reusable: false`, at this ledger length. */
   brokenSeq: number | undefined;
   /** Ledger length at which the pool learnt the socket is dead (closed, stale, failed request). */
@@ -176,6 +178,9 @@ export function certainlyUsable(run: RunView, use: SocketUse): boolean {
   if (config.honourKeepAliveMax && max !== undefined && use.socket.requestsServed >= max) {
     return false;
   }
+  // A connection that served its maxUses leases is retired, even if the pool
+  // closes it only when it next meets it (EXP-6).
+  if (config.maxUses !== undefined && use.leases >= config.maxUses) return false;
   const validate = config.validateAfterInactivityMs;
   return validate === undefined || now - use.idleSince <= validate;
 }

@@ -61,6 +61,7 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
     reconnectBackoffMaxMs: required(supports, r.reconnectBackoffMaxMs, "reconnectBackoff"),
     maxIdleMs: optional(supports, r.maxIdleMs, "maxIdle"),
     maxInFlight: required(supports, r.maxInFlight, "multiplexed"),
+    maxUses: optional(supports, r.maxUses, "maxUses"),
   }).map((d) => {
     const routes = ROUTE_NAMES.slice(0, d.routeCount);
     const perRoute = has("maxPerRoute") ? Math.min(d.maxPerRoute, d.maxTotal) : d.maxTotal;
@@ -81,6 +82,7 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
       ttlMs: d.ttlMs,
       defaultKeepAliveMs: d.defaultKeepAliveMs,
       honourKeepAliveMax: d.honourKeepAliveMax,
+      maxUses: d.maxUses,
       validateAfterInactivityMs: d.validateAfterInactivityMs,
       connectTimeoutMs: d.connectTimeoutMs,
       reconnectBackoffMs: d.reconnectBackoffMs,

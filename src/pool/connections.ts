@@ -130,5 +130,10 @@ function closeOnReturn(
   if (entry.peerClosed) return "peerClosed";
   if (entry.generation !== step.state.generation) return "stale";
   if (reachedKeepAliveMax(step, facts.keepAlive, facts.requestsServed)) return "maxRequests";
+  // pg-pool counts a use on every release and removes the client once the
+  // count reaches maxUses (pg-pool 3.14 index.js `_release`:
+  // `client._poolUseCount >= this.options.maxUses`); leases are counted at
+  // grant here, which is the same number when the lease comes back.
+  if (entry.uses >= step.config.maxUses) return "maxUses";
   return undefined;
 }

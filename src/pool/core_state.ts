@@ -25,6 +25,8 @@ export interface Entry {
   peerClosed: boolean;
   /** The lease holding it, while leased. */
   leaseId: number | undefined;
+  /** Leases granted on it so far; it is closed on the release of lease `maxUses`. */
+  uses: number;
   /** Requests written and not yet settled (multiplexed mode). */
   inFlight: number;
 }

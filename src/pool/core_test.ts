@@ -70,6 +70,20 @@ describe("PoolCore (clock-free)", () => {
     assert.equal(pool.stats().total.available, 1);
   });
 
+  test("maxUses 2: the release of the second lease closes the connection", () => {
+    const pool = core({ maxUses: 2 });
+    pool.acquire(0, 1, "a");
+    pool.connected(0, 1, 1);
+    assert.deepEqual(actions(pool.release(0, 1, NO_HINT)), []);
+    assert.deepEqual(actions(pool.acquire(1, 2, "a")), [
+      ["grant", { waiterId: 2, connectionId: 1, leaseId: 2 }],
+    ]);
+    assert.deepEqual(actions(pool.release(1, 2, NO_HINT)), [
+      ["close", { connectionId: 1, reason: "maxUses" }],
+    ]);
+    assert.equal(pool.stats().total.available, 0);
+  });
+
   test("a connection idle past validateAfterInactivity is probed; a stale one is closed and skipped", () => {
     const probed: number[] = [];
     const pool = core({ validateAfterInactivityMs: 100 }, (id) => (probed.push(id), true));

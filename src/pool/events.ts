@@ -9,6 +9,7 @@ import type { Route, SocketId } from "../net/types.ts";
  * - `error`: released with `reusable: false`.
  * - `peerClosed`: the server closed it (seen by the half-close event or validation).
  * - `maxRequests`: served the keep-alive `max=M` requests (with `honourKeepAliveMax`).
+ * - `maxUses`: its `maxUses`-th lease was released (pg-pool's "expended client").
  * - `evicted`: closed to make room for another route when the pool was full.
  * - `poolClosed`: the pool is closed.
  * - `aborted`: a connect abandoned by the pool (timeout or close).
@@ -20,6 +21,7 @@ export type ConnectionClosedReason =
   | "error"
   | "peerClosed"
   | "maxRequests"
+  | "maxUses"
   | "evicted"
   | "poolClosed"
   | "aborted";

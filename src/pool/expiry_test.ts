@@ -128,6 +128,24 @@ describe("expiry at lease time (strict deadlines)", () => {
     await w.pool.close();
   });
 
+  test("maxUses 2: every socket is leased twice, then closed on release (pg-pool)", async () => {
+    const w = world({ maxUses: 2 });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await useOnce(w));
+    assert.deepEqual(ids, [1, 1, 2, 2, 3]);
+    assert.deepEqual(w.network.ledger.closure(1)?.by, "client");
+    assert.equal(w.network.socket(2)?.state, "closed");
+    assert.equal(w.network.socket(3)?.state, "open");
+    await w.pool.close();
+  });
+
+  test("maxUses 1: a connection is closed on its first release and never reused", async () => {
+    const w = world({ maxUses: 1 });
+    assert.deepEqual([await useOnce(w), await useOnce(w)], [1, 2]);
+    assert.equal(w.network.socket(1)?.state, "closed");
+    await w.pool.close();
+  });
+
   for (const honour of [false, true]) {
     test(`keep-alive max=2 (honourKeepAliveMax ${honour}): no socket serves a third request`, async () => {
       const w = world({ honourKeepAliveMax: honour, network: { keepAliveHint: { max: 2 } } });

@@ -73,6 +73,7 @@ export function openConnection(step: Step, route: Route): Entry {
     expiresAt: Infinity,
     peerClosed: false,
     leaseId: undefined,
+    uses: 0,
     inFlight: 0,
   };
   state.entries.set(entry.id, entry);

@@ -50,6 +50,12 @@ export interface PoolBehaviourOptions {
   defaultKeepAliveMs?: number;
   /** Close a connection once it served the hint's `max=M` requests (JDK). @default {false} */
   honourKeepAliveMax?: boolean;
+  /**
+   * Leases a connection may serve: the release of its `maxUses`-th lease
+   * closes it instead of returning it to the idle set (pg-pool's `maxUses`).
+   * @default {Infinity}
+   */
+  maxUses?: number;
   /** Idle connections idle longer than this are not reused. @default {Infinity} */
   idleTimeoutMs?: number;
   /** Idle connections idle longer than this are probed before reuse. @default {2000} */
@@ -121,6 +127,7 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
     ttlMs = Infinity,
     defaultKeepAliveMs = 180_000,
     honourKeepAliveMax = false,
+    maxUses = Infinity,
     idleTimeoutMs = Infinity,
     validateAfterInactivityMs = 2_000,
     observePeerClose = true,
@@ -146,6 +153,7 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
     ttlMs: checkDuration("ttlMs", ttlMs, { infinite: true }),
     defaultKeepAliveMs: checkDuration("defaultKeepAliveMs", defaultKeepAliveMs, { infinite: true }),
     honourKeepAliveMax: checkBoolean("honourKeepAliveMax", honourKeepAliveMax),
+    maxUses: checkCount("maxUses", maxUses, { min: 1, infinite: true }),
     idleTimeoutMs: checkDuration("idleTimeoutMs", idleTimeoutMs, { infinite: true }),
     validateAfterInactivityMs: checkDuration(
       "validateAfterInactivityMs",

@@ -82,6 +82,21 @@ const INVALID: [PoolBehaviourOptions, typeof TypeError | typeof RangeError, stri
     "'connectionsMaxIdleMs' must be a number of milliseconds >= 0 or Infinity: current value is -1",
   ],
   [
+    { maxUses: 0 },
+    RangeError,
+    "'maxUses' must be a positive integer or Infinity: current value is 0",
+  ],
+  [
+    { maxUses: 2.5 },
+    RangeError,
+    "'maxUses' must be a positive integer or Infinity: current value is 2.5",
+  ],
+  [
+    { maxUses: "3" as unknown as number },
+    TypeError,
+    `'maxUses' must be a positive integer or Infinity: current value is "3"`,
+  ],
+  [
     { honourKeepAliveMax: 1 as unknown as boolean },
     TypeError,
     "'honourKeepAliveMax' must be a boolean: current value is 1",

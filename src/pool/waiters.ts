@@ -49,6 +49,7 @@ export function grant(step: Step, waiterId: number, entry: Entry): void {
   const leaseId = step.state.nextLeaseId++;
   entry.state = "leased";
   entry.leaseId = leaseId;
+  entry.uses++;
   step.out.push({ type: "grant", waiterId, connectionId: entry.id, leaseId });
   emit(step, {
     type: "ConnectionCheckedOut",

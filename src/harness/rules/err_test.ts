@@ -13,15 +13,16 @@ const LONG = { timeout: 300_000 };
  * out when the refusal arrives, and pg-pool starts a fresh connect for the
  * waiter that came later instead of failing it (pg-pool index.js
  * `_pulseQueue`, `newClient`: the failed connect calls back the timed-out
- * waiter only).
+ * waiter only). Without `maxUses` too: the path was recorded before pg-pool
+ * declared it, and a declared range changes what each run draws.
  */
-const { ttlMs: _ttlMs, ...rangesWithoutTtl } = pgPoolAdapter.supports.ranges;
+const { ttlMs: _ttlMs, maxUses: _maxUses, ...rangesWithoutTtl } = pgPoolAdapter.supports.ranges;
 const pgPoolWithoutTtl = {
   ...pgPoolAdapter,
   name: "pg-pool-without-ttl",
   supports: {
     ...pgPoolAdapter.supports,
-    capabilities: pgPoolAdapter.supports.capabilities.filter((c) => c !== "ttl"),
+    capabilities: pgPoolAdapter.supports.capabilities.filter((c) => c !== "ttl" && c !== "maxUses"),
     ranges: rangesWithoutTtl,
   },
 } as Adapter;

@@ -1,5 +1,6 @@
-import type { SocketId } from "../../net/types.ts";
+import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import type { Rule } from "../rule.ts";
+import type { RunView, SocketUse } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** EXP-1: no connection is leased past its TTL. */
@@ -159,14 +160,92 @@ export const exp4: Rule = {
   },
 };
 
+/** When each socket was half-closed by the server, folded from the ledger. */
+class HalfCloses {
+  #at = new Map<SocketId, number>();
+
+  /** Fold a step's events. */
+  fold(events: readonly LedgerEvent[]): void {
+    for (const event of events) {
+      if (event.type === "ConnectionHalfClosed") this.#at.set(event.socketId, event.seq);
+    }
+  }
+
+  /** Whether the socket was half-closed before the ledger position `seq`. */
+  before(id: SocketId, seq: number): boolean {
+    const at = this.#at.get(id);
+    return at !== undefined && at < seq;
+  }
+}
+
+/**
+ * Whether a client close of a socket is outside what the early-close checks
+ * judge: the socket was not idle in the pool (never released, or leased), or
+ * it was retired for a reason other than its deadlines: the server closed it,
+ * it was released broken or is known dead, it is from before a `clear()`,
+ * the pool is closing, it served its keep-alive `max=M` or its maxUses
+ * leases, or (closeIdleOfOtherRoutes) another route has a pending acquire it
+ * may make room for.
+ */
+function closeExcused(
+  run: RunView,
+  use: SocketUse,
+  closed: LedgerEvent,
+  halfClosed: HalfCloses,
+): boolean {
+  if (use.idleSince === undefined || use.idleSinceSeq >= closed.seq) return true;
+  if (use.holder !== undefined && use.holder.status === "leased") return true;
+  if (use.generation !== run.generation || use.brokenSeq !== undefined) return true;
+  if (use.observedDeadSeq !== undefined && use.observedDeadSeq < closed.seq) return true;
+  if (halfClosed.before(use.socket.id, closed.seq)) return true;
+  if (run.closeSeq !== undefined && closed.seq > run.closeSeq) return true;
+  const { config } = run.setup;
+  const max = use.idleHint?.max;
+  if (config.honourKeepAliveMax && max !== undefined && use.socket.requestsServed >= max) {
+    return true;
+  }
+  if (config.maxUses !== undefined) {
+    const leases = run.acquires.filter((a) => a.facts?.socketId === use.socket.id).length;
+    if (leases >= config.maxUses) return true;
+  }
+  if (run.supports.policies.closeIdleOfOtherRoutes) {
+    return run.acquires.some((a) =>
+      a.route !== use.socket.route && a.startSeq < closed.seq &&
+      (a.settleSeq === undefined || a.settleSeq >= closed.seq)
+    );
+  }
+  return false;
+}
+
+/**
+ * The latest instant at which an idle socket is certainly not yet expired:
+ * the earliest of its TTL deadline counted from the start of the connect (a
+ * pool may count it from there, see EXP-1), its keep-alive deadline from the
+ * last release (the hint when `exactHint` and the socket's last response
+ * carried one, else the default), and the instant before its max-idle time
+ * is reached (a pool may close at `idle >= maxIdle`, as tarn's reaper does).
+ * A pool may close the socket once this is before the current time.
+ */
+function earliestExpiry(run: RunView, use: SocketUse, exactHint: boolean): number {
+  const { ttlMs, defaultKeepAliveMs, maxIdleMs } = run.setup.config;
+  const idleSince = use.idleSince!;
+  const hinted = use.idleHint?.timeoutMs;
+  const keepAlive = exactHint ? hinted ?? defaultKeepAliveMs : defaultKeepAliveMs;
+  return Math.min(
+    ttlMs === undefined ? Infinity : use.socket.createdAt + ttlMs,
+    keepAlive === undefined ? Infinity : idleSince + keepAlive,
+    maxIdleMs === undefined ? Infinity : idleSince + maxIdleMs - 1,
+  );
+}
+
 /** EXP-5: closeIdle/closeExpired close exactly the idle connections past the threshold. */
 export const exp5: Rule = {
   id: "EXP-5",
   group: "EXP",
   title:
-    "closeIdle/closeExpired close the idle connections past the threshold, and never a leased one",
+    "closeIdle/closeExpired close exactly the idle connections past the threshold: every one of them, no other idle one, and never a leased one",
   rationale:
-    "Eviction on demand is how applications shed connections a server will drop; closing a leased connection breaks a request in progress, and missing an idle one leaves a stale socket in the pool.",
+    "Eviction on demand is how applications shed connections a server will drop; closing a leased connection breaks a request in progress, missing an idle one leaves a stale socket in the pool, and closing one short of the threshold throws away a connection the next caller would have reused. `closeIdle(d)` may close a connection idle for at least d (Apache's closeIdle), and `closeExpired()` one whose deadline has passed (TTL counted from the start of the connect, the earliest a pool may count it; keep-alive from the last release, hint or default; the max-idle time, reached or passed); within the declared tolerance either way. A connection that is otherwise retired in the same step is not held against the call: one the server closed, released broken, from before a `clear()`, that served its keep-alive `max=M` or its maxUses leases, or (for a pool that declares closeIdleOfOtherRoutes) an idle one closed while another route has a pending acquire.",
   source: "Apache HttpCore 5 StrictConnPool.closeIdle / closeExpired",
   needs: [],
   when: {
@@ -178,16 +257,31 @@ export const exp5: Rule = {
   start(run) {
     const tolerance = run.supports.toleranceMs;
     const { ttlMs, defaultKeepAliveMs } = run.setup.config;
+    const halfClosed = new HalfCloses();
     return {
       step({ callers, ledger }) {
+        halfClosed.fold(ledger);
         for (const event of callers) {
           if (event.kind !== "maintenance") continue;
           if (event.op !== "closeIdle" && event.op !== "closeExpired") continue;
           for (const closed of ledger) {
             if (closed.type !== "ConnectionClosed" || closed.by !== "client") continue;
-            const holder = run.use(closed.socketId)?.holder;
+            const use = run.use(closed.socketId);
+            const holder = use?.holder;
             if (holder !== undefined && holder.status === "leased") {
               return `${event.op}() closed socket #${closed.socketId}, leased by acquire #${holder.id}`;
+            }
+            // The other side: nothing short of the threshold, unless retired for another reason.
+            if (closed.seq <= event.seq || use === undefined) continue;
+            if (closeExcused(run, use, closed, halfClosed)) continue;
+            const expiry = earliestExpiry(run, use, true);
+            if (expiry < closed.t + tolerance) continue;
+            const idle = closed.t - use.idleSince!;
+            if (event.op === "closeIdle" && idle + tolerance < event.idleMs!) {
+              return `closeIdle(${event.idleMs}) at t=${closed.t} closed socket #${closed.socketId}, idle only ${idle} ms and not expired`;
+            }
+            if (event.op === "closeExpired") {
+              return `closeExpired() at t=${closed.t} closed socket #${closed.socketId}, which expires only after t=${expiry}`;
             }
           }
           for (const use of run.uses()) {
@@ -223,5 +317,39 @@ export const exp5: Rule = {
   },
 };
 
+/** EXP-6: no connection is leased more than maxUses times. */
+export const exp6: Rule = {
+  id: "EXP-6",
+  group: "EXP",
+  title: "No connection is leased more than maxUses times",
+  rationale:
+    "`maxUses` recycles connections after a number of checkouts, so that load spreads again over servers behind a balancer and state a server keeps per session cannot grow without bound; a pool that hands a connection out once more than allowed defeats the setting exactly where it is relied on. Leases are counted per socket from what callers received. Retiring early is not judged: a pool may count uses no caller saw (pg-pool counts the release of a checkout whose caller had already timed out, index.js `_acquireClient`), and may close a released connection for reasons its declaration does not name, so a close before the maxUses-th lease cannot be told from a legitimate one. A connection with leases left that stays open and idle is still one LSE-3 and ORD-4 expect to be reused; one that used them all is not.",
+  source:
+    "pg-pool maxUses (index.js `_release`: `client._poolUseCount >= this.options.maxUses` removes the client); sequelize-pool maxUses (Pool.js `release`: `useCount >= maxUsesPerResource` destroys the resource)",
+  needs: ["maxUses"],
+  when: NOT_MULTIPLEXED,
+  start(run) {
+    const max = run.setup.config.maxUses;
+    const leases = new Map<SocketId, number[]>();
+    return {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "acquire-resolved") continue;
+          const { facts, id } = event.acquire;
+          const earlier = leases.get(facts!.socketId) ?? [];
+          leases.set(facts!.socketId, [...earlier, id]);
+          if (max !== undefined && earlier.length >= max) {
+            const list = earlier.map((n) => `#${n}`).join(", ");
+            return `acquire #${id} got socket #${
+              facts!.socketId
+            }, already leased ${earlier.length} times (acquires ${list}) with maxUses ${max}`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
 /** The EXP group. */
-export const EXP_RULES: readonly Rule[] = [exp1, exp2, exp3, exp4, exp5];
+export const EXP_RULES: readonly Rule[] = [exp1, exp2, exp3, exp4, exp5, exp6];

@@ -1,7 +1,8 @@
 import type { Route } from "../../net/types.ts";
 import type { Rule, StepContext } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
-import { LiveCount } from "./_live.ts";
+import { ids, LiveCount } from "./_live.ts";
+import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** LIM-1: live connections never exceed maxTotal. */
 export const lim1: Rule = {
@@ -129,5 +130,49 @@ export const lim4: Rule = {
   },
 };
 
+/** LIM-5: connects in progress never outnumber the acquires that could use them. */
+export const lim5: Rule = {
+  id: "LIM-5",
+  group: "LIM",
+  title:
+    "A connect starts only for an acquire no connect in progress will serve: a route's connects in progress never outnumber its pending acquires",
+  rationale:
+    "Every connection being established should have a caller waiting for it; a pool that dials again for a caller already covered by a connect in progress (a retry loop that does not wait for its first attempt, a timer that re-dials at every tick) multiplies the load on a server that is slow to accept, and stays below its limits while doing it, so LIM-1 to LIM-3 do not see it. It is judged at each connect's start: the route's connects in progress then, this one included, are at most its acquires started before and not yet settled. Connects from before a `clear()` are not counted against the acquires after it (they can only serve a stale connection). A connect that outlives the acquire it was made for (the caller timed out) is no fault, since it was started when it was needed. The kit configures no minimum of idle connections, so a pool that pre-connects breaks the rule; multiplexed pools open one connection per route for any number of requests and are not judged.",
+  source:
+    "Apache HttpCore 5 StrictConnPool (a connection is allocated only for a pending lease request); CMAP checkOut (a pending connection is created for the requesting thread, up to maxConnecting); generic-pool _dispense (creates at most the waiting clients not covered by resources being created)",
+  needs: [],
+  when: NOT_MULTIPLEXED,
+  start(run) {
+    // Connects in progress, with the route and the clear() generation each was started in.
+    const connecting = new Map<number, { route: Route; generation: number }>();
+    return {
+      step({ ledger }) {
+        for (const event of ledger) {
+          if (event.type !== "ConnectionCreated") {
+            connecting.delete(event.socketId);
+            continue;
+          }
+          const generation = run.use(event.socketId)?.generation ?? run.generation;
+          connecting.set(event.socketId, { route: event.route, generation });
+          let inProgress = 0;
+          for (const c of connecting.values()) {
+            if (c.route === event.route && c.generation === generation) inProgress++;
+          }
+          const pending = run.acquires.filter((a) =>
+            a.route === event.route && a.startSeq < event.seq &&
+            (a.settleSeq === undefined || a.settleSeq >= event.seq)
+          );
+          if (inProgress > pending.length) {
+            return `socket #${event.socketId} to ${event.route} started at t=${event.t} made ${inProgress} connects in progress for ${pending.length} pending acquire${
+              pending.length === 1 ? "" : "s"
+            } (${ids(pending.map((a) => a.id))})`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
 /** The LIM group. */
-export const LIM_RULES: readonly Rule[] = [lim1, lim2, lim3, lim4];
+export const LIM_RULES: readonly Rule[] = [lim1, lim2, lim3, lim4, lim5];

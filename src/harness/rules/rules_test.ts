@@ -8,12 +8,13 @@ import type { AcquireRecord, CallerEvent, LeaseFacts } from "../observations.ts"
 import { type Rule, ruleApplies } from "../rule.ts";
 import { certainlyUsable, type RunView, type SocketUse } from "../run_view.ts";
 import { cls1 } from "./cls.ts";
-import { exp1, exp5 } from "./exp.ts";
-import { lim4 } from "./lim.ts";
+import { exp1, exp5, exp6 } from "./exp.ts";
+import { lim4, lim5 } from "./lim.ts";
 import { lse4, lse5 } from "./lse.ts";
 import { liv1, liv3 } from "./liv.ts";
 import { ord1, ord2, ord3 } from "./ord.ts";
 import { sta1 } from "./sta.ts";
+import { tmo3 } from "./tmo.ts";
 
 function acquire(
   id: number,
@@ -347,6 +348,36 @@ describe("EXP-1", () => {
   });
 });
 
+describe("EXP-6", () => {
+  /** A run with maxUses 2 in which acquires 1, 2, … each got the socket listed for it. */
+  const leased = (sockets: number[]) => {
+    const records = sockets.map((socketId, i) =>
+      acquire(i + 1, "released", { facts: { socketId } as LeaseFacts })
+    );
+    const run = runOf(records, [{ state: "open" }, { state: "open" }]);
+    (run.setup.config as { maxUses?: number }).maxUses = 2;
+    const events = records.map((acquire) => ({ kind: "acquire-resolved", acquire }) as const);
+    return { run, message: check(exp6, run, events) };
+  };
+
+  test("maxUses leases of one socket pass; one more fails, naming the earlier ones", () => {
+    assert.equal(leased([1, 2, 1, 2]).message, undefined);
+    assert.match(
+      leased([1, 2, 1, 1]).message!,
+      /acquire #4 got socket #1, already leased 2 times \(acquires #1, #3\) with maxUses 2/,
+    );
+  });
+
+  test("a socket that used its leases is not one a pool must reuse", () => {
+    const { run } = leased([]);
+    const use = run.uses()[0]!;
+    use.leases = 1;
+    assert.equal(certainlyUsable(run, use), true);
+    use.leases = 2;
+    assert.equal(certainlyUsable(run, use), false);
+  });
+});
+
 describe("close and dropped waiters (CLS-1, LIV-1)", () => {
   const supports = (closeWaiters: Policies["closeWaiters"]) =>
     ({ capabilities: [], policies: { closeWaiters } }) as unknown as Supports;
@@ -565,5 +596,71 @@ describe("LSE-4 and LSE-5", () => {
       /releasing acquire #1's lease \(socket #1, broken\) failed: Error: connection already closed/,
     );
     assert.equal(lse5.start(run).step?.({ run, ledger: [], callers: [failed(false)] }), undefined);
+  });
+});
+
+describe("the other side of expiry and backoff (EXP-5, TMO-3, LIM-5)", () => {
+  const closedBy = (seq: number, t: number) =>
+    ({
+      seq,
+      t,
+      type: "ConnectionClosed",
+      socketId: 1,
+      route: "r0",
+      by: "client",
+      reason: "idle",
+    }) as LedgerEvent;
+
+  test("EXP-5: closeIdle(d) may close a connection idle for d ms, not one idle for less", () => {
+    const at = (t: number) => {
+      const run = runOf([], [{ state: "open" }], { capabilities: ["closeIdle"] });
+      return exp5.start(run).step?.({
+        run,
+        ledger: [closedBy(2, t)],
+        callers: [{ kind: "maintenance", op: "closeIdle", idleMs: 10, t, seq: 1 }],
+      });
+    };
+    assert.equal(at(10), undefined);
+    assert.match(at(9)!, /closeIdle\(10\) at t=9 closed socket #1, idle only 9 ms and not expired/);
+  });
+
+  test("TMO-3: a waiter with capacity gets a connect once the longest backoff has passed", () => {
+    const at = (now: number) => {
+      const events = [
+        { seq: 1, t: 0, type: "ConnectionCreated", socketId: 1, route: "r0" },
+        {
+          seq: 2,
+          t: 0,
+          type: "ConnectionClosed",
+          socketId: 1,
+          route: "r0",
+          by: "client",
+          reason: "refused",
+        },
+      ] as LedgerEvent[];
+      const run = runOf([acquire(1, "pending")], [{ state: "closed" }], { events });
+      Object.assign(run.setup.config, { reconnectBackoffMs: 4, reconnectBackoffMaxMs: 100 });
+      (run as { now: () => number }).now = () => now;
+      return tmo3.start(run).step?.({ run, ledger: events, callers: [] });
+    };
+    // One failure: at most floor(4 × 1.2) = 4 ms.
+    assert.equal(at(4), undefined);
+    assert.match(at(5)!, /waiter #1 \(r0\) had spare capacity and no connect in progress past t=4/);
+  });
+
+  test("LIM-5: one connect in progress per pending acquire, not more", () => {
+    const created = (seq: number, socketId: number) =>
+      ({ seq, t: 0, type: "ConnectionCreated", socketId, route: "r0" }) as LedgerEvent;
+    const judge = (acquires: AcquireRecord[]) => {
+      const run = runOf(acquires, [{ state: "connecting" }, { state: "connecting" }]);
+      return lim5.start(run).step?.({ run, ledger: [created(1, 1), created(2, 2)], callers: [] });
+    };
+    const first = acquire(1, "pending", { startSeq: 0 });
+    assert.equal(judge([first, acquire(2, "pending", { startSeq: 1 })]), undefined);
+    // The second acquire timed out before the second connect started: it is no reason for it.
+    assert.match(
+      judge([first, acquire(2, "rejected", { startSeq: 1, settleSeq: 1 })])!,
+      /socket #2 to r0 started at t=0 made 2 connects in progress for 1 pending acquire \(#1\)/,
+    );
   });
 });

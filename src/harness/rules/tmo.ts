@@ -1,4 +1,6 @@
 import type { Rule } from "../rule.ts";
+import { hasCapacity } from "./ord.ts";
+import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** TMO-1: an acquire with a timeout settles by its deadline. */
@@ -82,26 +84,70 @@ function shortestBackoff(base: number, max: number, failures: number): number {
   return Math.min(Math.floor(term * 0.8), max);
 }
 
+/**
+ * The longest delay Kafka's reconnect backoff allows after `failures`
+ * consecutive failures: `min(base × 2^(failures−1) × 1.2, max)`, floored to
+ * whole ms (the jitter factor is below 1.2); `base` when `max ≤ base`.
+ */
+function longestBackoff(base: number, max: number, failures: number): number {
+  if (base === 0) return 0;
+  if (max <= base) return base;
+  const term = base * 2 ** Math.min(failures - 1, Math.log2(max / base));
+  return Math.min(Math.floor(term * 1.2), max);
+}
+
+/** A route whose backoff ends at `bound` while acquires wait on it with spare capacity. */
+interface Owed {
+  readonly route: string;
+  readonly bound: number;
+  readonly failures: number;
+  readonly last: number;
+  readonly waiters: readonly number[];
+}
+
 /** TMO-3: reconnect backoff follows the formula and resets only after success. */
 export const tmo3: Rule = {
   id: "TMO-3",
   group: "TMO",
   title:
-    "Reconnect backoff follows base × 2^(failures−1) × jitter (capped) and resets only after success",
+    "Reconnect backoff follows base × 2^(failures−1) × jitter (capped), neither shorter nor longer, and resets only after success",
   rationale:
-    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered.",
+    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. Both sides are judged. Not too early: a connect after a refusal waits at least the shortest delay (jitter 0.8), counting only refusals strictly earlier than the last one, plus one, since refusals at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1.2, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose.",
   source:
     "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms)",
   needs: ["reconnectBackoff"],
   start(run) {
     const { reconnectBackoffMs: base, reconnectBackoffMaxMs: max } = run.setup.config;
     const tolerance = run.supports.toleranceMs;
+    const cap = max ?? base ?? 0;
     // Consecutive failures per route since its last success, with their times.
     const failures = new Map<string, number[]>();
+    // Everything a pool may count as a failure since the route's last success (the upper side).
+    const setbacks = new Map<string, number[]>();
+    const connecting = new Set<number>();
+    // Routes that owed a connect by some instant, as the previous step left them.
+    let owed: Owed[] = [];
     return {
       step({ ledger }) {
         if (base === undefined) return undefined;
+        // Not too late, within the step: nothing happened before the bound, and a waiter stayed.
+        const horizon = Math.min(ledger[0]?.t ?? Infinity, run.now());
+        for (const o of owed) {
+          if (o.bound >= horizon) continue;
+          const stayed = o.waiters.find((id) => {
+            const settledAt = run.acquires[id - 1]?.settledAt;
+            return settledAt === undefined || settledAt > o.bound;
+          });
+          if (stayed !== undefined) return tooLate(o, stayed, horizon);
+        }
         for (const event of ledger) {
+          if (event.type === "ConnectionCreated") connecting.add(event.socketId);
+          else if (event.type === "ConnectionReady") setbacks.delete(event.route);
+          else if (
+            event.type === "ConnectionClosed" &&
+            (event.by !== "client" || connecting.has(event.socketId))
+          ) setbacks.set(event.route, [...(setbacks.get(event.route) ?? []), event.t]);
+          if (event.type !== "ConnectionCreated") connecting.delete(event.socketId);
           const failed = failures.get(event.route);
           if (event.type === "ConnectionReady") failures.delete(event.route);
           else if (event.type === "ConnectionClosed" && event.reason === "refused") {
@@ -119,9 +165,31 @@ export const tmo3: Rule = {
             }
           }
         }
+        // Not too late, at the end of the step: who is owed a connect, and since when.
+        owed = [];
+        if (run.closeSeq !== undefined || run.paused || setbacks.size === 0) return undefined;
+        const queued = waiters(run);
+        for (const [route, times] of setbacks) {
+          const mine = queued.filter((r) => r.route === route);
+          if (mine.length === 0) continue;
+          if (!hasCapacity(run, route) || beingServed(run, route)) continue;
+          if (queued.some((o) => o.id < mine[0]!.id && !hasCapacity(run, o.route))) continue;
+          const last = times.at(-1)!;
+          const bound = last + longestBackoff(base, cap, times.length) + tolerance;
+          const o = { route, bound, failures: times.length, last, waiters: mine.map((r) => r.id) };
+          const now = run.now();
+          if (bound < now) return tooLate(o, mine[0]!.id, now);
+          owed.push(o);
+        }
         return undefined;
       },
     };
+
+    function tooLate(o: Owed, waiter: number, at: number): string {
+      return `waiter #${waiter} (${o.route}) had spare capacity and no connect in progress past t=${o.bound}: after failure ${o.failures} at t=${o.last} the backoff allows at most ${
+        o.bound - o.last - tolerance
+      } ms, but nothing was started by t=${at}`;
+    }
   },
 };
 
