@@ -406,7 +406,7 @@ describe("README's project with a broken pool", () => {
 
   for (
     const command of [
-      "npx poolcheck --adapter ./my_adapter.js --expectations expectations.json --rule LIM",
+      "npx poolcheck --adapter ./my_adapter.js --expectations expectations.json --seed 1 --rule LIM",
       "deno run --allow-all npm:@poolcheck/poolcheck --adapter ./my_adapter.js --expectations expectations.json --rule LIM",
       "bun x --bun poolcheck --adapter ./my_adapter.js --expectations expectations.json --rule LIM",
     ]
