@@ -135,6 +135,7 @@ function report(adapter: string, status: "pass" | "expected-fail", runs = 10): S
         ...(status === "pass" ? {} : {
           reason: "retries on a reused socket (ext/node/polyfills/_http_client.js)",
           counterexample: {
+            clause: "LIM-2.a",
             message: "4 live connections",
             step: 2,
             setup: { config: { routes: ["r0"], maxTotal: 2 } } as unknown as NonNullable<

@@ -7,6 +7,8 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Expectation, Expectations } from "../harness/check_pool.ts";
+import { expectationKeyProblem } from "../harness/expectations.ts";
+import { RULES } from "../harness/rules/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** A runtime the kit runs on, and that an expectation can be limited to. */
@@ -102,7 +104,7 @@ export function parseExpectations(
   }
   const applying: Record<string, string | Expectation> = {};
   for (const [id, entry] of Object.entries(rules as Record<string, unknown>)) {
-    const problem = entryProblem(entry);
+    const problem = expectationKeyProblem(id, RULES) ?? entryProblem(entry);
     if (problem !== undefined) {
       throw new UsageError(`Cannot read expectations ${where}: 'rules.${id}' ${problem}`);
     }

@@ -96,8 +96,9 @@ export async function describeFailure(
     if (replayed instanceof RuleViolation && replayed.ruleId === error.ruleId) violation = replayed;
   }
   const rule = error.ruleId;
-  const { steps, step } = readableSteps(lines, noopSteps, violation.step, rule);
+  const { steps, step } = readableSteps(lines, noopSteps, violation.step, violation.clause);
   return {
+    clause: violation.clause,
     message: violation.detail,
     step,
     setup: value.setup,

@@ -1,5 +1,11 @@
 import type { CallerEvent } from "./observations.ts";
-import { type Rule, type RuleChecker, RuleViolation, type StepContext } from "./rule.ts";
+import {
+  type Breach,
+  type Rule,
+  type RuleChecker,
+  RuleViolation,
+  type StepContext,
+} from "./rule.ts";
 import type { RunView } from "./run_view.ts";
 import type { Ledger } from "../net/mod.ts";
 import type { LedgerEvent } from "../net/types.ts";
@@ -12,7 +18,7 @@ const NOTHING: readonly never[] = Object.freeze([]);
  * that are new since the previous check.
  */
 type Phase = "step" | "healed" | "closed";
-type Check = (context: StepContext) => string | undefined;
+type Check = (context: StepContext) => Breach | undefined;
 /**
  * A phase's checks, with the id of each one's rule, whether it asks the pool
  * (see {@linkcode Rule.asksPool}) and whether its latest judgement read the clock.
@@ -134,8 +140,10 @@ export class RuleChecks {
     if (timeOnly && !checks.readClock[i] && !checks.asksPool[i]) return;
     const run = this.#run;
     const reads = run.clockReads;
-    const message = checks.checks[i]!(context);
+    const breach = checks.checks[i]!(context);
     checks.readClock[i] = run.clockReads !== reads;
-    if (message !== undefined) throw new RuleViolation(checks.ids[i]!, run.step, message);
+    if (breach !== undefined) {
+      throw new RuleViolation(checks.ids[i]!, run.step, breach.detail, breach.clause);
+    }
   }
 }

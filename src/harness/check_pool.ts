@@ -9,7 +9,15 @@ import { GlobalTimeDriver, type GlobalTimeOwner, realTimers } from "../clock/glo
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
 import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
-import { type Expectations, replayExpectations, verdict } from "./expectations.ts";
+import {
+  excusing,
+  expectationKeyProblem,
+  type Expectations,
+  expectedEntries,
+  replayExpectations,
+  verdict,
+  withoutClauses,
+} from "./expectations.ts";
 import { checkDeterminism, describeFailure } from "./_failure.ts";
 import { firstLine } from "./observations.ts";
 import type { Counterexample, InconclusiveRuns, PoolReport, RuleResult } from "./result.ts";
@@ -27,8 +35,10 @@ export interface CheckProgress {
   readonly adapter: string;
   /** Runs so far. */
   readonly runs: number;
-  /** Ids of the rules found failing so far. */
+  /** Ids of the rules found failing so far (with `known`: only those no expectation excuses). */
   readonly failed: readonly string[];
+  /** Expectation keys (clause or rule ids) of the known deviations found so far. */
+  readonly known?: readonly string[];
 }
 
 /** Options for {@linkcode checkPool}. */
@@ -131,6 +141,12 @@ function validateOptions(options: CheckPoolOptions): void {
   positive("maxCommands", options.maxCommands);
   positive("watchdogMs", options.watchdogMs);
   positive("budgetMs", options.budgetMs);
+  for (const key of Object.keys(options.expectations ?? {})) {
+    const problem = expectationKeyProblem(key, RULES);
+    if (problem !== undefined) {
+      throw new TypeError(`Cannot check pool as 'expectations' key '${key}' ${problem}`);
+    }
+  }
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
     throw new TypeError(
       `Cannot check pool as 'seed' must be an integer: current value is ${options.seed}`,
@@ -247,6 +263,13 @@ async function runCheck(
   const selected = selectRules(options.rules);
   let remaining = selected.filter((rule) => ruleApplies(rule, adapter.supports));
   const failures = new Map<string, Counterexample>();
+  // Known deviations found, per rule: entry key → counterexample.
+  const known = new Map<string, Map<string, Counterexample>>();
+  // Clauses no longer judged, per rule, because a known deviation of theirs was found.
+  const ignored = new Map<string, Set<string>>();
+  const judging = (rules: readonly Rule[], violation: RuleViolation) =>
+    rules.some((r) => r.id === violation.ruleId) &&
+    !ignored.get(violation.ruleId)?.has(violation.clause.slice(violation.ruleId.length + 1));
   const errors: string[] = [];
   const inconclusive = new Inconclusive();
   let endedEarly = 0;
@@ -293,7 +316,7 @@ async function runCheck(
         if (abandoned()) return;
         // A violation of a rule no longer checked cannot be reported again
         // (it would only loop); the run has no verdict.
-        const stray = error instanceof RuleViolation && !active.some((r) => r.id === error.ruleId)
+        const stray = error instanceof RuleViolation && !judging(active, error)
           ? new InconclusiveRun(error.step, `${error.ruleId}, not checked, broke: ${error.detail}`)
           : undefined;
         if (error instanceof InconclusiveRun || stray !== undefined) {
@@ -316,6 +339,7 @@ async function runCheck(
           adapter: adapter.name,
           runs: executedRuns,
           failed: [...failures.keys()],
+          known: [...known.values()].flatMap((found) => [...found.keys()]),
         });
       }
     });
@@ -352,18 +376,31 @@ async function runCheck(
       stoppedBy = "checking stopped at an error that is not a rule violation";
       break;
     }
-    failures.set(
-      error.ruleId,
-      await describeFailure(adapter, active, value, error, {
-        seed: result.seed,
-        path: result.counterexamplePath ?? "",
-        watchdogMs: first === undefined ? watchdogMs : shrinkWatchdogMs,
-        replayFlags,
-        replayCommand,
-        timeOwner,
-      }),
-    );
-    remaining = remaining.filter((rule) => rule.id !== error.ruleId);
+    const counterexample = await describeFailure(adapter, active, value, error, {
+      seed: result.seed,
+      path: result.counterexamplePath ?? "",
+      watchdogMs: first === undefined ? watchdogMs : shrinkWatchdogMs,
+      replayFlags,
+      replayCommand,
+      timeOwner,
+    });
+    const rule = selected.find((r) => r.id === error.ruleId)!;
+    const entry = excusing(expectedEntries(expectations, rule), error.clause);
+    remaining = remaining.filter((r) => r.id !== rule.id);
+    if (entry === undefined) {
+      failures.set(rule.id, counterexample);
+    } else {
+      const found = known.get(rule.id) ?? new Map<string, Counterexample>();
+      found.set(entry.key, counterexample);
+      known.set(rule.id, found);
+      if (entry.clause !== undefined) {
+        // Only that clause is excused: go on judging the rule's others.
+        const skip = ignored.get(rule.id) ?? new Set<string>();
+        skip.add(error.clause.slice(rule.id.length + 1));
+        ignored.set(rule.id, skip);
+        remaining.push(withoutClauses(rule, skip));
+      }
+    }
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
   }
   if (cutShort && !abandoned()) {
@@ -384,6 +421,7 @@ async function runCheck(
     replayCommand,
     timeOwner,
     abandoned,
+    found: (key) => known.get(key.split(".")[0]!)?.has(key) ?? false,
   });
   const nondeterminism = determinism && stoppedBy === undefined && !abandoned()
     ? await checkDeterminism(adapter, arbitrary, seed, selected, timeOwner)
@@ -396,7 +434,11 @@ async function runCheck(
         status: "not-verified",
         reason: stoppedBy!,
       }
-      : verdict(rule, adapter, failures.get(rule.id), expectations, replayed.get(rule.id))
+      : verdict(rule, adapter, {
+        failure: failures.get(rule.id),
+        known: known.get(rule.id) ?? new Map(),
+        replayed,
+      }, expectations)
   );
   const ok = errors.length === 0 && nondeterminism === undefined &&
     rules.every((r) => r.status !== "fail" && r.status !== "unexpected-pass");

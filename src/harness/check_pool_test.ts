@@ -436,3 +436,61 @@ describe("checkPool() on global time, abandoned by its caller", () => {
     }
   });
 });
+
+describe("checkPool() with expectations naming clauses", () => {
+  // close() resolves at once and closes nothing: CLS-2.b breaks at close, and
+  // with that clause excused the idle connections left open break CLS-2.d or .g.
+  const neverCloses = variant("never-closes", () => ({ close: () => Promise.resolve() }));
+  const check = (adapter: Adapter, expectations: Record<string, string>) =>
+    checkPool(adapter, { seed: 5, runs: 100, rules: ["CLS-2"], expectations });
+  const closeEarly = BROKEN_POOLS.find((b) => b.adapter.name === "broken-close-early")!.adapter;
+
+  test("a listed clause is a known deviation", LONG, async () => {
+    const report = await check(closeEarly, { "CLS-2.b": "resolves early" });
+    const result = report.rules.find((r) => r.id === "CLS-2")!;
+    assert.equal(result.status, "expected-fail");
+    assert.deepEqual(result.known?.map((k) => k.clause), ["CLS-2.b"]);
+    assert.equal(result.counterexample?.clause, "CLS-2.b");
+    assert.equal(report.ok, true);
+  });
+
+  test("a rule listed by another clause fails through the unlisted one", LONG, async () => {
+    const report = await check(closeEarly, { "CLS-2.e": "never resolves" });
+    const result = report.rules.find((r) => r.id === "CLS-2")!;
+    assert.equal(result.status, "fail");
+    assert.equal(result.counterexample?.clause, "CLS-2.b");
+    assert.equal(report.ok, false);
+  });
+
+  test("a rule-level entry still excuses every clause", LONG, async () => {
+    const report = await check(closeEarly, { "CLS-2": "resolves early" });
+    assert.equal(report.rules.find((r) => r.id === "CLS-2")!.status, "expected-fail");
+  });
+
+  test(
+    "with one clause excused, the check goes on to find the rule's other clauses",
+    LONG,
+    async () => {
+      const report = await check(neverCloses, { "CLS-2.b": "resolves at once" });
+      const result = report.rules.find((r) => r.id === "CLS-2")!;
+      assert.equal(result.status, "fail");
+      assert.deepEqual(result.known?.map((k) => k.clause), ["CLS-2.b"]);
+      assert.notEqual(result.counterexample?.clause, "CLS-2.b");
+      assert.match(
+        result.reason!,
+        /is not a known deviation \(known deviations of this rule: CLS-2\.b\)/,
+      );
+    },
+  );
+
+  test("a key that names no rule or clause is rejected before any run", LONG, async () => {
+    await assert.rejects(
+      check(closeEarly, { "CLS-2.z": "x" }),
+      /'expectations' key 'CLS-2\.z' names no clause of CLS-2: CLS-2 has clauses a, b, c, d, e, f, g/,
+    );
+    await assert.rejects(
+      check(closeEarly, { "XYZ-1": "x" }),
+      /'expectations' key 'XYZ-1' names no rule or clause/,
+    );
+  });
+});

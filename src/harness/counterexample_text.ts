@@ -5,7 +5,16 @@
  * @module
  */
 import type { Counterexample } from "./result.ts";
+import { RULES } from "./rules/mod.ts";
 import { setupLine } from "./setup_line.ts";
+
+/** ` (what the clause demands)`, or nothing for a clause the catalogue does not list. */
+function clauseText(clause: string): string {
+  const [id, key] = clause.split(".");
+  const rule = RULES.find((r) => r.id === id);
+  const text = key === undefined ? undefined : rule?.clauses[key];
+  return text === undefined ? "" : ` (${text})`;
+}
 
 /**
  * `n` and the noun, plural unless `n` is 1.
@@ -44,6 +53,7 @@ export function count(n: number, noun: string): string {
  * import type { RunSetup } from "./run_view.ts";
  *
  * const lines = counterexampleLines({
+ *   clause: "LIM-1.a",
  *   message: "2 live connections; maxTotal is 1",
  *   step: 2,
  *   setup: { config: poolConfigOf({ maxTotal: 1 }) } as unknown as RunSetup,
@@ -54,7 +64,8 @@ export function count(n: number, noun: string): string {
  *   path: "0:1",
  *   replay: "poolcheck --adapter ./my_adapter.js --seed 1 --path 0:1 --rule LIM-1",
  * }, "");
- * assert.equal(lines[2], "counterexample (2 steps, seed 1, path 0:1):");
+ * assert.equal(lines[1], "clause: LIM-1.a (live connections (connecting and open) never exceed maxTotal)");
+ * assert.equal(lines[3], "counterexample (2 steps, seed 1, path 0:1):");
  * ```
  */
 export function counterexampleLines(counterexample: Counterexample, indent = "    "): string[] {
@@ -62,6 +73,7 @@ export function counterexampleLines(counterexample: Counterexample, indent = "  
   const steps = c.steps.filter((line) => /^\d+\. /.test(line)).length;
   return [
     c.message,
+    `clause: ${c.clause}${clauseText(c.clause)}`,
     `setup: ${setupLine(c.setup)}`,
     `counterexample (${count(steps, "step")}, seed ${c.seed}, path ${c.path}):`,
     ...c.steps.map((line) => `  ${line}`),

@@ -25,11 +25,15 @@ export { count, counterexampleLines } from "./counterexample_text.ts";
 export type {
   Counterexample,
   InconclusiveRuns,
+  KnownDeviation,
   PoolReport,
   RuleResult,
   RuleStatus,
 } from "./result.ts";
 export {
+  type Breach,
+  clauseId,
+  defineRule,
   type Rule,
   ruleApplies,
   type RuleChecker,

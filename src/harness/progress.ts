@@ -59,8 +59,10 @@ export function progressText(
   elapsedMs: number,
   expectations: Expectations = {},
 ): string {
-  const known = progress.failed.filter((id) => id in expectations);
-  const fresh = progress.failed.filter((id) => !(id in expectations));
+  const known = progress.known ?? progress.failed.filter((id) => id in expectations);
+  const fresh = progress.known === undefined
+    ? progress.failed.filter((id) => !(id in expectations))
+    : progress.failed;
   const failing = [
     ...(known.length > 0 ? [`known ${known.join(" ")}`] : []),
     ...(fresh.length > 0 ? [`new ${fresh.join(" ")}`] : []),

@@ -20,6 +20,8 @@ export type RuleStatus =
 
 /** A shrunk failure of one rule. */
 export interface Counterexample {
+  /** Id of the clause that broke, e.g. `"LIM-1.a"` (the rule's clauses are listed in RULES.md). */
+  readonly clause: string;
   /** What was expected and what happened. */
   readonly message: string;
   /** Step at which it broke, as numbered in `steps` (beyond the commands: heal, probe, close). */
@@ -50,8 +52,23 @@ export interface RuleResult {
   readonly status: RuleStatus;
   /** Why the rule is not applicable or not verified, or why a failure is expected. */
   readonly reason?: string;
-  /** For `fail` and `expected-fail`. */
+  /**
+   * For `fail`: the failure no expectation excuses; for `expected-fail`: the
+   * first known deviation's.
+   */
   readonly counterexample?: Counterexample;
+  /** The known deviations found (or reproduced), clause by clause, when there are any. */
+  readonly known?: readonly KnownDeviation[];
+}
+
+/** A known deviation a check found, or whose recorded reproduction still fails. */
+export interface KnownDeviation {
+  /** The expectation's key: a clause id, or a rule id for the whole rule. */
+  readonly clause: string;
+  /** Why the pool deviates, as its expectation says. */
+  readonly reason: string;
+  /** The failure that shows it. */
+  readonly counterexample: Counterexample;
 }
 
 /**

@@ -33,20 +33,31 @@ export interface StepContext {
 }
 
 /**
- * Per-run state of one rule. Each method returns a message describing the
- * violation, or `undefined` when the rule holds.
+ * A clause of a rule found broken: which clause, and what was expected and
+ * what happened.
  */
-export interface RuleChecker {
+export interface Breach<C extends string = string> {
+  /** Key of the broken clause in its rule's {@linkcode Rule.clauses}, e.g. `"a"`. */
+  readonly clause: C;
+  /** What was expected and what happened. */
+  readonly detail: string;
+}
+
+/**
+ * Per-run state of one rule. Each method returns the clause found broken,
+ * or `undefined` when the rule holds.
+ */
+export interface RuleChecker<C extends string = string> {
   /** After every command, once the pool has settled. */
-  step?(context: StepContext): string | undefined;
+  step?(context: StepContext): Breach<C> | undefined;
   /** After the heal phase (faults stopped, leases released, deadlines passed). */
-  healed?(context: StepContext): string | undefined;
+  healed?(context: StepContext): Breach<C> | undefined;
   /** After the pool was closed at the end of the run. */
-  closed?(context: StepContext): string | undefined;
+  closed?(context: StepContext): Breach<C> | undefined;
 }
 
 /** A numbered rule. */
-export interface Rule {
+export interface Rule<C extends string = string> {
   /** Stable id such as `"LIM-1"`. */
   readonly id: string;
   /** Group, e.g. `"LIM"`. */
@@ -73,8 +84,64 @@ export interface Rule {
    * ({@linkcode RunView.now}): otherwise the same run gives the same verdict.
    */
   readonly asksPool?: boolean;
+  /**
+   * The separate promises the rule checks, each under a stable key: a
+   * failure names the clause it broke (`"CLS-2.b"`), and an expectation can
+   * list one clause without excusing the others.
+   */
+  readonly clauses: Readonly<Record<C, string>>;
   /** Start checking one run. */
-  start(run: RunView): RuleChecker;
+  start(run: RunView): RuleChecker<C>;
+}
+
+/**
+ * The id of a rule's clause, as reports and expectation files write it.
+ *
+ * @param ruleId The rule's id.
+ * @param clause The clause's key.
+ * @returns E.g. `"CLS-2.b"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clauseId } from "./rule.ts";
+ *
+ * assert.equal(clauseId("CLS-2", "b"), "CLS-2.b");
+ * ```
+ */
+export function clauseId(ruleId: string, clause: string): string {
+  return `${ruleId}.${clause}`;
+}
+
+/**
+ * Define a rule, checking at compile time that every clause its checkers
+ * report is one it lists.
+ *
+ * @param rule The rule.
+ * @returns The same rule.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineRule } from "./rule.ts";
+ *
+ * const rule = defineRule({
+ *   id: "LIM-9",
+ *   group: "LIM",
+ *   title: "Example",
+ *   rationale: "Example",
+ *   source: "Example",
+ *   needs: [],
+ *   clauses: { a: "never more than one" },
+ *   start: () => ({ step: () => ({ clause: "a", detail: "two" }) }),
+ * });
+ * assert.deepEqual(Object.keys(rule.clauses), ["a"]);
+ * ```
+ */
+export function defineRule<const C extends string>(
+  rule: Omit<Rule<C>, "start"> & { start(run: RunView): RuleChecker<NoInfer<C>> },
+): Rule<C> {
+  return rule;
 }
 
 /**
@@ -121,6 +188,8 @@ export class RuleViolation extends Error {
   readonly step: number;
   /** What was expected and what happened. */
   readonly detail: string;
+  /** Id of the broken clause, e.g. `"LIM-1.a"`. */
+  readonly clause: string;
 
   /**
    * Describe a violation.
@@ -128,12 +197,14 @@ export class RuleViolation extends Error {
    * @param ruleId Id of the broken rule.
    * @param step Step at which it broke.
    * @param detail What was expected and what happened.
+   * @param clause Key of the broken clause. @default {"a"}
    */
-  constructor(ruleId: string, step: number, detail: string) {
-    super(`${ruleId} violated at step ${step}: ${detail}`);
+  constructor(ruleId: string, step: number, detail: string, clause = "a") {
+    super(`${clauseId(ruleId, clause)} violated at step ${step}: ${detail}`);
     this.name = "RuleViolation";
     this.ruleId = ruleId;
     this.step = step;
     this.detail = detail;
+    this.clause = clauseId(ruleId, clause);
   }
 }

@@ -290,7 +290,7 @@ export class Run implements RunView, Settling {
     } catch (error) {
       // Without the socket nothing later can be judged: the run ends at the next check.
       this.#failure ??= this.#judges("LSE-2")
-        ? new RuleViolation("LSE-2", this.step, `connectionOf() threw ${errorText(error)}`)
+        ? new RuleViolation("LSE-2", this.step, `connectionOf() threw ${errorText(error)}`, "d")
         : new InconclusiveRun(
           this.step,
           `connectionOf() threw ${errorText(error)} while LSE-2 is not checked`,
@@ -422,7 +422,7 @@ export class Run implements RunView, Settling {
    */
   stuck(detail: string): RuleViolation | InconclusiveRun {
     return this.#judges("LIV-1")
-      ? new RuleViolation("LIV-1", this.step, detail)
+      ? new RuleViolation("LIV-1", this.step, detail, "b")
       : new InconclusiveRun(this.step, detail);
   }
 

@@ -20,6 +20,7 @@ const report: PoolReport = {
       title: "Per route",
       status: "fail",
       counterexample: {
+        clause: "LIM-2.a",
         message: "3 live connections to r0; its limit is 2",
         step: 3,
         setup: {

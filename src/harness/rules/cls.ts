@@ -1,7 +1,7 @@
-import type { Rule } from "../rule.ts";
+import { defineRule, type Rule } from "../rule.ts";
 
 /** CLS-1: close rejects every pending acquire, and later ones. */
-export const cls1: Rule = {
+export const cls1 = defineRule({
   id: "CLS-1",
   group: "CLS",
   title: "Close rejects every pending acquire with a clear error, and later acquires too",
@@ -13,6 +13,10 @@ export const cls1: Rule = {
     text: "closeWaiters is reject or drop (a pool that drops waiters is judged, and fails)",
     test: (s) => s.policies.closeWaiters !== "drain",
   },
+  clauses: {
+    a: "an acquire started after close is not served",
+    b: "no acquire stays pending after close",
+  },
   start(run) {
     let checkedUntil = 0;
     return {
@@ -23,15 +27,21 @@ export const cls1: Rule = {
             event.kind === "acquire-resolved" &&
             event.acquire.startStep > (run.closeStep ?? Infinity)
           ) {
-            return `acquire #${event.acquire.id}, started after close, got socket #${
-              event.acquire.facts!.socketId
-            }`;
+            return {
+              clause: "a",
+              detail: `acquire #${event.acquire.id}, started after close, got socket #${
+                event.acquire.facts!.socketId
+              }`,
+            };
           }
         }
         for (let i = checkedUntil; i < run.acquires.length; i++) {
           const record = run.acquires[i]!;
           if (record.status === "pending") {
-            return `acquire #${record.id} (${record.route}) still pending after close()`;
+            return {
+              clause: "b",
+              detail: `acquire #${record.id} (${record.route}) still pending after close()`,
+            };
           }
         }
         checkedUntil = run.acquires.length;
@@ -41,14 +51,14 @@ export const cls1: Rule = {
         const pending = run.acquires.find((a) => a.status === "pending");
         return pending === undefined
           ? undefined
-          : `acquire #${pending.id} still pending after close()`;
+          : { clause: "b", detail: `acquire #${pending.id} still pending after close()` };
       },
     };
   },
-};
+});
 
 /** CLS-2: after close nothing new opens, idle ones close, and close completes with no socket open. */
-export const cls2: Rule = {
+export const cls2 = defineRule({
   id: "CLS-2",
   group: "CLS",
   title:
@@ -57,50 +67,81 @@ export const cls2: Rule = {
     "A closed pool that keeps sockets open leaks file descriptors and server connections; one that opens new ones after close fights the shutdown.",
   source: "CMAP (close); Apache HttpCore 5 StrictConnPool.close",
   needs: [],
+  clauses: {
+    a: "no connection is opened after close",
+    b: "close() resolves only once every socket is closed",
+    c: "a connection released after close is closed",
+    d: "idle connections of the closed pool are closed",
+    e: "close() resolves",
+    f: "a second close() resolves too",
+    g: "no socket stays open after close",
+  },
   start(run) {
     return {
       step({ ledger, callers }) {
         if (run.closeSeq === undefined) return undefined;
         const created = ledger.find((e) => e.type === "ConnectionCreated" && e.seq > run.closeSeq!);
         if (created !== undefined) {
-          return `socket #${created.socketId} (${created.route}) opened at t=${created.t}, after close()`;
+          return {
+            clause: "a",
+            detail:
+              `socket #${created.socketId} (${created.route}) opened at t=${created.t}, after close()`,
+          };
         }
         for (const event of callers) {
           if (event.kind === "close-resolved" && event.live > 0) {
-            return `close() resolved at t=${event.t} with ${event.live} sockets not closed`;
+            return {
+              clause: "b",
+              detail: `close() resolved at t=${event.t} with ${event.live} sockets not closed`,
+            };
           }
           if (event.kind === "released") {
             const socket = run.network.socket(event.acquire.facts!.socketId);
             if (socket !== undefined && socket.state !== "closed") {
-              return `socket #${socket.id} released after close() is still ${socket.state}`;
+              return {
+                clause: "c",
+                detail: `socket #${socket.id} released after close() is still ${socket.state}`,
+              };
             }
           }
         }
         for (const use of run.uses()) {
           if (use.idleSince === undefined || use.socket.state === "closed") continue;
           if (use.socket.state === "connecting") continue;
-          return `socket #${use.socket.id} idle in the closed pool is still ${use.socket.state}`;
+          return {
+            clause: "d",
+            detail: `socket #${use.socket.id} idle in the closed pool is still ${use.socket.state}`,
+          };
         }
         return undefined;
       },
       closed() {
         if (!run.closeResolved) {
-          return `close() never resolved (pending: ${
-            run.pendingOperations().join(", ") || "none"
-          })`;
+          return {
+            clause: "e",
+            detail: `close() never resolved (pending: ${
+              run.pendingOperations().join(", ") || "none"
+            })`,
+          };
         }
         if (!run.secondCloseResolved) {
-          return "a second close() did not resolve: close is not idempotent";
+          return {
+            clause: "f",
+            detail: "a second close() did not resolve: close is not idempotent",
+          };
         }
         const live = run.network.ledger.live();
         if (live.length > 0) {
-          return `sockets ${live.map((id) => `#${id}`).join(", ")} still open after close()`;
+          return {
+            clause: "g",
+            detail: `sockets ${live.map((id) => `#${id}`).join(", ")} still open after close()`,
+          };
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The CLS group. */
 export const CLS_RULES: readonly Rule[] = [cls1, cls2];

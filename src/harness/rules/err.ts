@@ -1,9 +1,9 @@
 import type { LedgerEvent, Route } from "../../net/types.ts";
-import type { Rule } from "../rule.ts";
+import { defineRule, type Rule } from "../rule.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** ERR-1: a failed connect rejects a waiter (policy "reject"). */
-export const err1: Rule = {
+export const err1 = defineRule({
   id: "ERR-1",
   group: "ERR",
   title: "A failed connect rejects or retries per policy and never leaks capacity",
@@ -15,6 +15,9 @@ export const err1: Rule = {
   when: {
     text: "connectFailure is reject and not multiplexed",
     test: (s) => NOT_MULTIPLEXED.test(s) && s.policies.connectFailure === "reject",
+  },
+  clauses: {
+    a: "a refused connect rejects a waiter of its route or is retried, and frees its slot",
   },
   start(run) {
     return {
@@ -42,16 +45,20 @@ export const err1: Rule = {
             (a.settleSeq === undefined || a.settleSeq >= created)
           );
           if (owners.length > 0 && owners.every((a) => a.settleSeq === undefined)) {
-            return `a connect to ${route} was refused, yet no waiter of ${route} was rejected and the ${
-              owners.length === 1 ? "one" : owners.length
-            } waiting since before it started still ${owners.length === 1 ? "waits" : "wait"}`;
+            return {
+              clause: "a",
+              detail:
+                `a connect to ${route} was refused, yet no waiter of ${route} was rejected and the ${
+                  owners.length === 1 ? "one" : owners.length
+                } waiting since before it started still ${owners.length === 1 ? "waits" : "wait"}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** Sequence number of the ConnectionCreated event of the socket `event` is about. */
 function createdSeq(events: readonly LedgerEvent[], event: LedgerEvent): number {
@@ -65,7 +72,7 @@ function createdSeq(events: readonly LedgerEvent[], event: LedgerEvent): number 
 }
 
 /** ERR-2: a connection released as broken is closed and never reused. */
-export const err2: Rule = {
+export const err2 = defineRule({
   id: "ERR-2",
   group: "ERR",
   title: "A connection released as broken is closed and never reused",
@@ -74,6 +81,10 @@ export const err2: Rule = {
   source: "Apache HttpCore 5 (release with reusable=false closes); generic-pool destroy",
   needs: ["releaseBroken"],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a connection released as broken is closed",
+    b: "a connection released as broken is never handed out again",
+  },
   start(run) {
     return {
       step({ callers }) {
@@ -81,12 +92,20 @@ export const err2: Rule = {
           if (event.kind === "released" && !event.reusable) {
             const socket = run.network.socket(event.acquire.facts!.socketId);
             if (socket !== undefined && socket.state !== "closed") {
-              return `socket #${socket.id} released as broken by acquire #${event.acquire.id} is still ${socket.state}`;
+              return {
+                clause: "a",
+                detail:
+                  `socket #${socket.id} released as broken by acquire #${event.acquire.id} is still ${socket.state}`,
+              };
             }
           } else if (event.kind === "acquire-resolved") {
             const use = run.use(event.acquire.facts!.socketId);
             if (use?.brokenSeq !== undefined && use.brokenSeq < event.acquire.settleSeq!) {
-              return `acquire #${event.acquire.id} got socket #${use.socket.id}, which had been released as broken`;
+              return {
+                clause: "b",
+                detail:
+                  `acquire #${event.acquire.id} got socket #${use.socket.id}, which had been released as broken`,
+              };
             }
           }
         }
@@ -94,10 +113,10 @@ export const err2: Rule = {
       },
     };
   },
-};
+});
 
 /** ERR-3: a connection whose close the pool observed is never handed out. */
-export const err3: Rule = {
+export const err3 = defineRule({
   id: "ERR-3",
   group: "ERR",
   title: "A connection whose close the pool has observed is never handed out",
@@ -106,6 +125,10 @@ export const err3: Rule = {
   source: "CMAP (perished connections are closed during checkout); Apache HttpCore 5 (isStale)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a closed connection is not handed out",
+    b: "a connection found stale or closed is not handed out",
+  },
   start(run) {
     return {
       step({ callers }) {
@@ -113,20 +136,26 @@ export const err3: Rule = {
           if (event.kind !== "acquire-resolved") continue;
           const { facts, settleSeq, id } = event.acquire;
           if (facts!.state === "closed") {
-            return `acquire #${id} got socket #${facts!.socketId}, which was already closed`;
+            return {
+              clause: "a",
+              detail: `acquire #${id} got socket #${facts!.socketId}, which was already closed`,
+            };
           }
           const dead = run.use(facts!.socketId)?.observedDeadSeq;
           if (dead !== undefined && dead < settleSeq!) {
-            return `acquire #${id} got socket #${
-              facts!.socketId
-            } after it was found stale or closed`;
+            return {
+              clause: "b",
+              detail: `acquire #${id} got socket #${
+                facts!.socketId
+              } after it was found stale or closed`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The ERR group. */
 export const ERR_RULES: readonly Rule[] = [err1, err2, err3];

@@ -1,10 +1,10 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
-import type { Rule } from "../rule.ts";
+import { defineRule, type Rule } from "../rule.ts";
 import type { RunView, SocketUse } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** EXP-1: no connection is leased past its TTL. */
-export const exp1: Rule = {
+export const exp1 = defineRule({
   id: "EXP-1",
   group: "EXP",
   title: "No connection is leased past its TTL",
@@ -14,6 +14,9 @@ export const exp1: Rule = {
     "Apache HttpCore 5 PoolEntry (timeToLive from assignConnection, expiry = min(keep-alive, created + TTL)); pg-pool maxLifetimeSeconds",
   needs: ["ttl"],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "no lease is handed out past its TTL",
+  },
   start(run) {
     const ttl = run.setup.config.ttlMs;
     const tolerance = run.supports.toleranceMs;
@@ -28,17 +31,21 @@ export const exp1: Rule = {
           const start = socket.readyAt ?? socket.createdAt;
           const deadline = start + ttl;
           if (settledAt! > deadline + tolerance) {
-            return `acquire #${id} got socket #${socket.id} at t=${settledAt}; established at t=${start}, TTL ${ttl} ms, so it expired after t=${deadline}`;
+            return {
+              clause: "a",
+              detail:
+                `acquire #${id} got socket #${socket.id} at t=${settledAt}; established at t=${start}, TTL ${ttl} ms, so it expired after t=${deadline}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** EXP-2: no connection is leased past its keep-alive deadline. */
-export const exp2: Rule = {
+export const exp2 = defineRule({
   id: "EXP-2",
   group: "EXP",
   title: "No connection is leased past its keep-alive deadline (hint or default)",
@@ -52,6 +59,9 @@ export const exp2: Rule = {
     test: (s) =>
       NOT_MULTIPLEXED.test(s) &&
       (s.capabilities.includes("keepAliveHint") || s.capabilities.includes("defaultKeepAlive")),
+  },
+  clauses: {
+    a: "no lease is handed out past its keep-alive deadline",
   },
   start(run) {
     const tolerance = run.supports.toleranceMs;
@@ -67,21 +77,24 @@ export const exp2: Rule = {
           if (keepAlive === undefined) continue;
           const deadline = facts!.idleSince + keepAlive;
           if (settledAt! > deadline + tolerance) {
-            return `acquire #${id} got socket #${
-              facts!.socketId
-            } at t=${settledAt}; released at t=${
-              facts!.idleSince
-            } with keep-alive ${keepAlive} ms, so it expired after t=${deadline}`;
+            return {
+              clause: "a",
+              detail: `acquire #${id} got socket #${
+                facts!.socketId
+              } at t=${settledAt}; released at t=${
+                facts!.idleSince
+              } with keep-alive ${keepAlive} ms, so it expired after t=${deadline}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** EXP-3: no connection serves more requests than its keep-alive max. */
-export const exp3: Rule = {
+export const exp3 = defineRule({
   id: "EXP-3",
   group: "EXP",
   title: "No connection serves more requests than its keep-alive `max`",
@@ -90,6 +103,9 @@ export const exp3: Rule = {
   source: "JDK HttpURLConnection KeepAliveCache (honours max); RFC 2068 Keep-Alive",
   needs: ["keepAliveMax"],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "no lease is handed out once the connection served its keep-alive max",
+  },
   start(run) {
     return {
       step({ callers }) {
@@ -99,19 +115,22 @@ export const exp3: Rule = {
           const { facts, id } = event.acquire;
           const max = facts!.hint?.max;
           if (max !== undefined && facts!.served >= max) {
-            return `acquire #${id} got socket #${facts!.socketId}, which had served ${
-              facts!.served
-            } requests with keep-alive max=${max}`;
+            return {
+              clause: "a",
+              detail: `acquire #${id} got socket #${facts!.socketId}, which had served ${
+                facts!.served
+              } requests with keep-alive max=${max}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** EXP-4: a connection idle past validateAfterInactivity is validated before lease. */
-export const exp4: Rule = {
+export const exp4 = defineRule({
   id: "EXP-4",
   group: "EXP",
   title:
@@ -122,6 +141,10 @@ export const exp4: Rule = {
     "Apache HttpClient 5 PoolingHttpClientConnectionManager (validateAfterInactivity, default 2 s)",
   needs: ["validateAfterInactivity"],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a connection idle past validateAfterInactivity is validated before lease",
+    b: "a connection validation found closed is not handed out",
+  },
   start(run) {
     const threshold = run.setup.config.validateAfterInactivityMs;
     const tolerance = run.supports.toleranceMs;
@@ -144,21 +167,27 @@ export const exp4: Rule = {
             seq > facts!.idleSinceSeq && seq <= settleSeq!
           );
           if (!validated) {
-            return `acquire #${id} got socket #${facts!.socketId} idle since t=${
-              facts!.idleSince
-            } at t=${settledAt} (over ${threshold} ms) without validating it`;
+            return {
+              clause: "a",
+              detail: `acquire #${id} got socket #${facts!.socketId} idle since t=${
+                facts!.idleSince
+              } at t=${settledAt} (over ${threshold} ms) without validating it`,
+            };
           }
           if (facts!.state === "half-closed") {
-            return `acquire #${id} got socket #${
-              facts!.socketId
-            }, which validation found closed by the server`;
+            return {
+              clause: "b",
+              detail: `acquire #${id} got socket #${
+                facts!.socketId
+              }, which validation found closed by the server`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** When each socket was half-closed by the server, folded from the ledger. */
 class HalfCloses {
@@ -239,7 +268,7 @@ function earliestExpiry(run: RunView, use: SocketUse, exactHint: boolean): numbe
 }
 
 /** EXP-5: closeIdle/closeExpired close exactly the idle connections past the threshold. */
-export const exp5: Rule = {
+export const exp5 = defineRule({
   id: "EXP-5",
   group: "EXP",
   title:
@@ -253,6 +282,12 @@ export const exp5: Rule = {
     test: (s) =>
       NOT_MULTIPLEXED.test(s) &&
       (s.capabilities.includes("closeIdle") || s.capabilities.includes("closeExpired")),
+  },
+  clauses: {
+    a: "closeIdle/closeExpired never close a leased connection",
+    b: "closeIdle(d) closes no connection idle less than d and not expired",
+    c: "closeExpired() closes no connection before its deadline",
+    d: "every idle connection past the threshold is closed",
   },
   start(run) {
     const tolerance = run.supports.toleranceMs;
@@ -269,7 +304,11 @@ export const exp5: Rule = {
             const use = run.use(closed.socketId);
             const holder = use?.holder;
             if (holder !== undefined && holder.status === "leased") {
-              return `${event.op}() closed socket #${closed.socketId}, leased by acquire #${holder.id}`;
+              return {
+                clause: "a",
+                detail:
+                  `${event.op}() closed socket #${closed.socketId}, leased by acquire #${holder.id}`,
+              };
             }
             // The other side: nothing short of the threshold, unless retired for another reason.
             if (closed.seq <= event.seq || use === undefined) continue;
@@ -278,10 +317,18 @@ export const exp5: Rule = {
             if (expiry < closed.t + tolerance) continue;
             const idle = closed.t - use.idleSince!;
             if (event.op === "closeIdle" && idle + tolerance < event.idleMs!) {
-              return `closeIdle(${event.idleMs}) at t=${closed.t} closed socket #${closed.socketId}, idle only ${idle} ms and not expired`;
+              return {
+                clause: "b",
+                detail:
+                  `closeIdle(${event.idleMs}) at t=${closed.t} closed socket #${closed.socketId}, idle only ${idle} ms and not expired`,
+              };
             }
             if (event.op === "closeExpired") {
-              return `closeExpired() at t=${closed.t} closed socket #${closed.socketId}, which expires only after t=${expiry}`;
+              return {
+                clause: "c",
+                detail:
+                  `closeExpired() at t=${closed.t} closed socket #${closed.socketId}, which expires only after t=${expiry}`,
+              };
             }
           }
           for (const use of run.uses()) {
@@ -307,7 +354,11 @@ export const exp5: Rule = {
               const what = event.op === "closeIdle"
                 ? `idle ${idle} ms ≥ ${due} ms`
                 : `expired at t=${due}`;
-              return `${event.op}() at t=${event.t} left socket #${use.socket.id} open (${what})`;
+              return {
+                clause: "d",
+                detail:
+                  `${event.op}() at t=${event.t} left socket #${use.socket.id} open (${what})`,
+              };
             }
           }
         }
@@ -315,10 +366,10 @@ export const exp5: Rule = {
       },
     };
   },
-};
+});
 
 /** EXP-6: no connection is leased more than maxUses times. */
-export const exp6: Rule = {
+export const exp6 = defineRule({
   id: "EXP-6",
   group: "EXP",
   title: "No connection is leased more than maxUses times",
@@ -328,6 +379,9 @@ export const exp6: Rule = {
     "pg-pool maxUses (index.js `_release`: `client._poolUseCount >= this.options.maxUses` removes the client); sequelize-pool maxUses (Pool.js `release`: `useCount >= maxUsesPerResource` destroys the resource)",
   needs: ["maxUses"],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "no connection is leased more than maxUses times",
+  },
   start(run) {
     const max = run.setup.config.maxUses;
     const leases = new Map<SocketId, number[]>();
@@ -340,16 +394,19 @@ export const exp6: Rule = {
           leases.set(facts!.socketId, [...earlier, id]);
           if (max !== undefined && earlier.length >= max) {
             const list = earlier.map((n) => `#${n}`).join(", ");
-            return `acquire #${id} got socket #${
-              facts!.socketId
-            }, already leased ${earlier.length} times (acquires ${list}) with maxUses ${max}`;
+            return {
+              clause: "a",
+              detail: `acquire #${id} got socket #${
+                facts!.socketId
+              }, already leased ${earlier.length} times (acquires ${list}) with maxUses ${max}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The EXP group. */
 export const EXP_RULES: readonly Rule[] = [exp1, exp2, exp3, exp4, exp5, exp6];

@@ -1,8 +1,8 @@
 import type { Route, SocketId } from "../../net/types.ts";
-import type { Rule } from "../rule.ts";
+import { defineRule, type Rule } from "../rule.ts";
 
 /** INF-1: outstanding requests per connection never exceed maxInFlight. */
-export const inf1: Rule = {
+export const inf1 = defineRule({
   id: "INF-1",
   group: "INF",
   title: "Outstanding requests per connection never exceed maxInFlight",
@@ -10,6 +10,9 @@ export const inf1: Rule = {
     "The in-flight limit bounds the memory and the reordering window a broker must handle; requests beyond it must queue in the client, not on the wire.",
   source: "Kafka NetworkClient (max.in.flight.requests.per.connection, default 5)",
   needs: ["multiplexed"],
+  clauses: {
+    a: "outstanding requests per connection never exceed maxInFlight",
+  },
   start(run) {
     const max = run.setup.config.maxInFlight ?? Infinity;
     const inFlight = new Map<SocketId, number>();
@@ -22,19 +25,22 @@ export const inf1: Rule = {
             inFlight.set(event.socketId, n - 1);
           }
           if ((inFlight.get(event.socketId) ?? 0) > max) {
-            return `socket #${event.socketId} had ${
-              n + 1
-            } requests in flight at t=${event.t}; maxInFlight is ${max}`;
+            return {
+              clause: "a",
+              detail: `socket #${event.socketId} had ${
+                n + 1
+              } requests in flight at t=${event.t}; maxInFlight is ${max}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** INF-2: responses reach callers in send order per connection. */
-export const inf2: Rule = {
+export const inf2 = defineRule({
   id: "INF-2",
   group: "INF",
   title: "Responses reach callers in send order per connection",
@@ -42,6 +48,9 @@ export const inf2: Rule = {
     "On a multiplexed connection responses are matched to requests by position; delivering them out of order hands a caller someone else's answer.",
   source: "Kafka NetworkClient (InFlightRequests, responses in order per connection)",
   needs: ["multiplexed"],
+  clauses: {
+    a: "responses reach callers in send order per connection",
+  },
   start() {
     const last = new Map<SocketId, { seq: number; sequence: number }>();
     return {
@@ -51,7 +60,11 @@ export const inf2: Rule = {
           const { socketId, seq, sequence } = event.send;
           const before = last.get(socketId!);
           if (before !== undefined && (seq < before.seq || sequence! < before.sequence)) {
-            return `send #${seq} got response ${sequence} of socket #${socketId} after send #${before.seq} got response ${before.sequence}`;
+            return {
+              clause: "a",
+              detail:
+                `send #${seq} got response ${sequence} of socket #${socketId} after send #${before.seq} got response ${before.sequence}`,
+            };
           }
           last.set(socketId!, { seq, sequence: sequence! });
         }
@@ -59,10 +72,10 @@ export const inf2: Rule = {
       },
     };
   },
-};
+});
 
 /** INF-3: on disconnect every in-flight request fails exactly once, oldest first. */
-export const inf3: Rule = {
+export const inf3 = defineRule({
   id: "INF-3",
   group: "INF",
   title: "On disconnect every in-flight request fails exactly once, oldest first",
@@ -72,6 +85,10 @@ export const inf3: Rule = {
     "When a connection drops, callers must learn that their requests failed, so they can retry; a lost failure hangs a caller forever, and failing out of order breaks idempotent-producer sequencing.",
   source: "Kafka NetworkClient.processDisconnection (fails in-flight requests oldest first)",
   needs: ["multiplexed"],
+  clauses: {
+    a: "in-flight requests fail oldest first",
+    b: "every request that failed on the wire fails its caller",
+  },
   start(run) {
     return {
       step({ ledger, callers }) {
@@ -88,7 +105,11 @@ export const inf3: Rule = {
           const list = rejected.get(event.send.route) ?? [];
           const previous = list.at(-1);
           if (previous !== undefined && previous > event.send.seq) {
-            return `send #${event.send.seq} failed after the newer send #${previous} on ${event.send.route}`;
+            return {
+              clause: "a",
+              detail:
+                `send #${event.send.seq} failed after the newer send #${previous} on ${event.send.route}`,
+            };
           }
           list.push(event.send.seq);
           rejected.set(event.send.route, list);
@@ -99,14 +120,18 @@ export const inf3: Rule = {
             s.route === route && s.status === "pending"
           ).length;
           if (got < count && pending > 0) {
-            return `${count} requests on ${route} failed on the wire but only ${got} callers were told; ${pending} sends still pending`;
+            return {
+              clause: "b",
+              detail:
+                `${count} requests on ${route} failed on the wire but only ${got} callers were told; ${pending} sends still pending`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The INF group. */
 export const INF_RULES: readonly Rule[] = [inf1, inf2, inf3];

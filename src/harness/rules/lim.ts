@@ -1,11 +1,11 @@
 import type { Route } from "../../net/types.ts";
-import type { Rule, StepContext } from "../rule.ts";
+import { defineRule, type Rule, type StepContext } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { ids, LiveCount } from "./_live.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** LIM-1: live connections never exceed maxTotal. */
-export const lim1: Rule = {
+export const lim1 = defineRule({
   id: "LIM-1",
   group: "LIM",
   title: "Live connections (connecting + open) never exceed maxTotal",
@@ -13,6 +13,9 @@ export const lim1: Rule = {
     "The total limit is what protects the servers and the process from an unbounded number of sockets; a pool that opens one more than allowed under load fails exactly when the limit matters. Connections being established count, since each already holds a socket.",
   source: "Apache HttpCore 5 StrictConnPool (maxTotal); CMAP maxPoolSize",
   needs: [],
+  clauses: {
+    a: "live connections (connecting and open) never exceed maxTotal",
+  },
   start(run) {
     const live = new LiveCount();
     const max = run.setup.config.maxTotal;
@@ -21,17 +24,21 @@ export const lim1: Rule = {
         for (const event of ledger) {
           live.apply(event);
           if (live.total > max) {
-            return `${live.total} live connections after socket #${event.socketId} (${event.type}) at t=${event.t}; maxTotal is ${max}`;
+            return {
+              clause: "a",
+              detail:
+                `${live.total} live connections after socket #${event.socketId} (${event.type}) at t=${event.t}; maxTotal is ${max}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** LIM-2: live connections per route never exceed the route's limit. */
-export const lim2: Rule = {
+export const lim2 = defineRule({
   id: "LIM-2",
   group: "LIM",
   title: "Live connections per route never exceed that route's limit (overrides included)",
@@ -39,6 +46,9 @@ export const lim2: Rule = {
     "Per-route limits keep one busy destination from taking every connection and protect each server; an off-by-one here is invisible in light tests and surfaces as overload in production.",
   source: "Apache HttpCore 5 StrictConnPool (defaultMaxPerRoute, setMaxPerRoute)",
   needs: ["maxPerRoute"],
+  clauses: {
+    a: "a route's live connections never exceed its limit",
+  },
   start(run) {
     const live = new LiveCount();
     return {
@@ -47,19 +57,22 @@ export const lim2: Rule = {
           live.apply(event);
           const limit = run.limitOf(event.route);
           if (live.of(event.route) > limit) {
-            return `${
-              live.of(event.route)
-            } live connections to ${event.route} after socket #${event.socketId} (${event.type}) at t=${event.t}; its limit is ${limit}`;
+            return {
+              clause: "a",
+              detail: `${
+                live.of(event.route)
+              } live connections to ${event.route} after socket #${event.socketId} (${event.type}) at t=${event.t}; its limit is ${limit}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** LIM-3: connects in progress never exceed maxConnecting. */
-export const lim3: Rule = {
+export const lim3 = defineRule({
   id: "LIM-3",
   group: "LIM",
   title: "Connections being established never exceed maxConnecting",
@@ -67,6 +80,9 @@ export const lim3: Rule = {
     "Bounding concurrent connects avoids connection storms against a recovering server (CMAP's maxConnecting defaults to 2).",
   source: "MongoDB CMAP specification (maxConnecting)",
   needs: ["maxConnecting"],
+  clauses: {
+    a: "connects in progress never exceed maxConnecting",
+  },
   start(run) {
     const live = new LiveCount();
     const max = run.setup.config.maxConnecting ?? Infinity;
@@ -75,14 +91,18 @@ export const lim3: Rule = {
         for (const event of ledger) {
           live.apply(event);
           if (live.connecting > max) {
-            return `${live.connecting} connects in progress after socket #${event.socketId} was created at t=${event.t}; maxConnecting is ${max}`;
+            return {
+              clause: "a",
+              detail:
+                `${live.connecting} connects in progress after socket #${event.socketId} was created at t=${event.t}; maxConnecting is ${max}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /**
  * Acquires that wait in the queue: per route, the pending acquires beyond
@@ -109,7 +129,7 @@ function waiting(run: RunView): { count: number; newest: number | undefined } {
 }
 
 /** LIM-4: waiters never exceed maxWaiters; an acquire beyond fails at once. */
-export const lim4: Rule = {
+export const lim4 = defineRule({
   id: "LIM-4",
   group: "LIM",
   title: "Waiters never exceed maxWaiters; an acquire beyond it fails at once",
@@ -117,6 +137,9 @@ export const lim4: Rule = {
     "A bounded wait queue turns overload into fast, explicit failures instead of unbounded memory and latency; the acquire that finds the queue full must fail immediately, not after its timeout. An acquire served by a connect in progress on its route is not waiting in the queue (CMAP's pending connection is not its wait queue), so the waiters are, per route, the pending acquires beyond the connects in progress; a pool that counts them too (a stricter bound) also passes.",
   source: "generic-pool maxWaitingClients; CMAP waitQueue",
   needs: ["maxWaiters"],
+  clauses: {
+    a: "acquires waiting beyond the connects in progress never exceed maxWaiters: one beyond it fails at once",
+  },
   start(run) {
     const max = run.setup.config.maxWaiters ?? Infinity;
     return {
@@ -124,14 +147,18 @@ export const lim4: Rule = {
         if (run.pending().length <= max) return undefined;
         const { count, newest } = waiting(run);
         if (count <= max) return undefined;
-        return `${count} acquires waiting beyond the connects in progress (newest #${newest}) and still pending; maxWaiters is ${max}`;
+        return {
+          clause: "a",
+          detail:
+            `${count} acquires waiting beyond the connects in progress (newest #${newest}) and still pending; maxWaiters is ${max}`,
+        };
       },
     };
   },
-};
+});
 
 /** LIM-5: connects in progress never outnumber the acquires that could use them. */
-export const lim5: Rule = {
+export const lim5 = defineRule({
   id: "LIM-5",
   group: "LIM",
   title:
@@ -142,6 +169,9 @@ export const lim5: Rule = {
     "Apache HttpCore 5 StrictConnPool (a connection is allocated only for a pending lease request); CMAP checkOut (a pending connection is created for the requesting thread, up to maxConnecting); generic-pool _dispense (creates at most the waiting clients not covered by resources being created)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a route's connects in progress never outnumber its pending acquires",
+  },
   start(run) {
     // Connects in progress, with the route and the clear() generation each was started in.
     const connecting = new Map<number, { route: Route; generation: number }>();
@@ -163,16 +193,20 @@ export const lim5: Rule = {
             (a.settleSeq === undefined || a.settleSeq >= event.seq)
           );
           if (inProgress > pending.length) {
-            return `socket #${event.socketId} to ${event.route} started at t=${event.t} made ${inProgress} connects in progress for ${pending.length} pending acquire${
-              pending.length === 1 ? "" : "s"
-            } (${ids(pending.map((a) => a.id))})`;
+            return {
+              clause: "a",
+              detail:
+                `socket #${event.socketId} to ${event.route} started at t=${event.t} made ${inProgress} connects in progress for ${pending.length} pending acquire${
+                  pending.length === 1 ? "" : "s"
+                } (${ids(pending.map((a) => a.id))})`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The LIM group. */
 export const LIM_RULES: readonly Rule[] = [lim1, lim2, lim3, lim4, lim5];

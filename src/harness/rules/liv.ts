@@ -1,4 +1,4 @@
-import type { Rule } from "../rule.ts";
+import { defineRule, type Rule } from "../rule.ts";
 import { certainlyUsable } from "../run_view.ts";
 import type { Route } from "../../net/types.ts";
 import type { RunView } from "../run_view.ts";
@@ -7,7 +7,7 @@ import { beingServed, connects, handOvers, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** LIV-1: once faults stop and holders release, every acquire settles. */
-export const liv1: Rule = {
+export const liv1 = defineRule({
   id: "LIV-1",
   group: "LIV",
   title: "Once faults stop and holders release, every acquire settles",
@@ -15,6 +15,10 @@ export const liv1: Rule = {
     "A pool that loses track of a waiter (a missed wake-up, a leaked slot) hangs its caller forever; after the faults end and every lease is back, nothing may still be waiting. Waiters that close() left pending in a pool that declares it drops them on close are CLS-1's finding, not this rule's.",
   source: "Liveness of every pool; generic-pool and tarn issue histories (stuck acquires)",
   needs: [],
+  clauses: {
+    a: "every acquire settles once faults stop and holders release",
+    b: "the pool comes to rest within the watchdog's real-time budget",
+  },
   start(run) {
     return {
       healed() {
@@ -28,15 +32,20 @@ export const liv1: Rule = {
           `send #${s.seq} (${s.route})`
         );
         const stuck = [...acquires, ...sends];
-        if (stuck.length > 0) return `still pending after heal: ${stuck.slice(0, 6).join(", ")}`;
+        if (stuck.length > 0) {
+          return {
+            clause: "a",
+            detail: `still pending after heal: ${stuck.slice(0, 6).join(", ")}`,
+          };
+        }
         return undefined;
       },
     };
   },
-};
+});
 
 /** LIV-2: after everything is released, full capacity is usable again. */
-export const liv2: Rule = {
+export const liv2 = defineRule({
   id: "LIV-2",
   group: "LIV",
   title: "After everything is released, nothing is leased and full capacity is usable again",
@@ -45,22 +54,29 @@ export const liv2: Rule = {
   source: "Apache HttpCore 5 (leased/available accounting); CMAP (pending connection counts)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "after heal, the full capacity can be leased again",
+  },
   start(run) {
     return {
       healed() {
         const probe = run.probe;
         if (probe === undefined) return undefined;
         if (probe.served < probe.requested) {
-          return `after heal only ${probe.served} of ${probe.requested} acquires up to the limits were served (${probe.detail})`;
+          return {
+            clause: "a",
+            detail:
+              `after heal only ${probe.served} of ${probe.requested} acquires up to the limits were served (${probe.detail})`,
+          };
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** LIV-3: a waiter whose route has spare capacity is being served. */
-export const liv3: Rule = {
+export const liv3 = defineRule({
   id: "LIV-3",
   group: "LIV",
   title:
@@ -71,6 +87,10 @@ export const liv3: Rule = {
     "Apache HttpCore 5 StrictConnPool.processPendingRequests; CMAP checkOut (pending connections)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "no waiter waits while an idle connection of its route is usable",
+    b: "no waiter waits with spare capacity and no connect in progress",
+  },
   start(run) {
     return {
       step() {
@@ -81,20 +101,28 @@ export const liv3: Rule = {
             u.socket.route === record.route && u.holder === undefined && certainlyUsable(run, u)
           );
           if (idle !== undefined) {
-            return `waiter #${record.id} (${record.route}) waits while socket #${idle.socket.id} of its route idles${
-              servedBefore(run, record.route)
-            }`;
+            return {
+              clause: "a",
+              detail:
+                `waiter #${record.id} (${record.route}) waits while socket #${idle.socket.id} of its route idles${
+                  servedBefore(run, record.route)
+                }`,
+            };
           }
           if (!hasCapacity(run, record.route) || beingServed(run, record.route)) continue;
           if (queued.some((o) => o.id < record.id && !hasCapacity(run, o.route))) continue;
           if (mayBeBackingOff(run, record.route)) continue;
-          return `waiter #${record.id} (${record.route}) waits with spare capacity and no connect in progress`;
+          return {
+            clause: "b",
+            detail:
+              `waiter #${record.id} (${record.route}) waits with spare capacity and no connect in progress`,
+          };
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The message's note on the route's older acquires taken as served by connects or hand-overs. */
 function servedBefore(run: RunView, route: Route): string {

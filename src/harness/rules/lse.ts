@@ -1,11 +1,11 @@
 import type { SocketId } from "../../net/types.ts";
 import type { AcquireRecord } from "../observations.ts";
-import type { Rule } from "../rule.ts";
+import { defineRule, type Rule } from "../rule.ts";
 import { certainlyUsable } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** LSE-1: a connection is leased to at most one holder at a time. */
-export const lse1: Rule = {
+export const lse1 = defineRule({
   id: "LSE-1",
   group: "LSE",
   title: "A connection is leased to at most one holder at a time",
@@ -14,6 +14,9 @@ export const lse1: Rule = {
   source: "Apache HttpCore 5 StrictConnPool (leased set); CMAP checkOut",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a connection is not given to a second holder while the first still holds it",
+  },
   start() {
     const holder = new Map<SocketId, AcquireRecord>();
     return {
@@ -23,7 +26,11 @@ export const lse1: Rule = {
             const id = event.acquire.facts!.socketId;
             const other = holder.get(id);
             if (other !== undefined) {
-              return `socket #${id} given to acquire #${event.acquire.id} while acquire #${other.id} still holds it`;
+              return {
+                clause: "a",
+                detail:
+                  `socket #${id} given to acquire #${event.acquire.id} while acquire #${other.id} still holds it`,
+              };
             }
             holder.set(id, event.acquire);
           } else if (event.kind === "released") {
@@ -35,10 +42,10 @@ export const lse1: Rule = {
       },
     };
   },
-};
+});
 
 /** LSE-2: a leased connection is established and of the requested route. */
-export const lse2: Rule = {
+export const lse2 = defineRule({
   id: "LSE-2",
   group: "LSE",
   title: "A leased connection is open and established, and belongs to the requested route",
@@ -47,6 +54,12 @@ export const lse2: Rule = {
   source: "Apache HttpCore 5 (route-keyed pools); CMAP (ConnectionReady before checkout)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a lease is a socket the network opened",
+    b: "a lease is not still connecting",
+    c: "a lease belongs to the requested route",
+    d: "connectionOf() answers for a lease the pool gave",
+  },
   start() {
     return {
       step({ callers }) {
@@ -54,25 +67,31 @@ export const lse2: Rule = {
           if (event.kind !== "acquire-resolved") continue;
           const { facts, id, route } = event.acquire;
           if (facts!.state === undefined) {
-            return `acquire #${id} got unknown socket #${facts!.socketId}`;
+            return { clause: "a", detail: `acquire #${id} got unknown socket #${facts!.socketId}` };
           }
           if (facts!.state === "connecting") {
-            return `acquire #${id} got socket #${facts!.socketId} while it was still connecting`;
+            return {
+              clause: "b",
+              detail: `acquire #${id} got socket #${facts!.socketId} while it was still connecting`,
+            };
           }
           if (facts!.socketRoute !== route) {
-            return `acquire #${id} for ${route} got socket #${facts!.socketId} of ${
-              facts!.socketRoute
-            }`;
+            return {
+              clause: "c",
+              detail: `acquire #${id} for ${route} got socket #${facts!.socketId} of ${
+                facts!.socketRoute
+              }`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** LSE-3: an idle usable connection of the route is reused before a new one is opened. */
-export const lse3: Rule = {
+export const lse3 = defineRule({
   id: "LSE-3",
   group: "LSE",
   title: "An idle usable connection of the route is reused before a new one is opened",
@@ -81,6 +100,9 @@ export const lse3: Rule = {
   source: "Apache HttpCore 5 StrictConnPool.lease; CMAP checkOut (available connections first)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "no connection is opened while an idle usable one of the route waits",
+  },
   start(run) {
     return {
       step({ ledger }) {
@@ -90,7 +112,11 @@ export const lse3: Rule = {
           for (const use of run.uses()) {
             if (use.socket.route !== event.route || use.idleSince === undefined) continue;
             if (use.idleSinceSeq < event.seq && certainlyUsable(run, use)) {
-              return `socket #${event.socketId} to ${event.route} opened at t=${event.t} while socket #${use.socket.id} of that route idled usable (idle since t=${use.idleSince}) and still does`;
+              return {
+                clause: "a",
+                detail:
+                  `socket #${event.socketId} to ${event.route} opened at t=${event.t} while socket #${use.socket.id} of that route idled usable (idle since t=${use.idleSince}) and still does`,
+              };
             }
           }
         }
@@ -98,10 +124,10 @@ export const lse3: Rule = {
       },
     };
   },
-};
+});
 
 /** LSE-4: releasing an already released lease is rejected and changes nothing. */
-export const lse4: Rule = {
+export const lse4 = defineRule({
   id: "LSE-4",
   group: "LSE",
   title: "Releasing an unknown or already released lease is rejected and changes nothing",
@@ -111,13 +137,20 @@ export const lse4: Rule = {
     "generic-pool (Resource not currently part of this pool); Apache HttpCore 5 (lease not leased)",
   needs: ["rejectsBadRelease"],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a second release of a lease is rejected",
+    b: "a rejected release closes nothing",
+  },
   start() {
     return {
       step({ callers, ledger }) {
         for (const event of callers) {
           if (event.kind !== "bad-release") continue;
           if (!event.rejected) {
-            return `releasing acquire #${event.acquire.id}'s lease a second time was accepted`;
+            return {
+              clause: "a",
+              detail: `releasing acquire #${event.acquire.id}'s lease a second time was accepted`,
+            };
           }
           // The refused release must not have closed its socket (now idle, or
           // leased to another caller); closes by the network or the server,
@@ -128,17 +161,21 @@ export const lse4: Rule = {
             e.socketId === socketId
           );
           if (changed !== undefined) {
-            return `the refused double release of acquire #${event.acquire.id} still closed socket #${changed.socketId}`;
+            return {
+              clause: "b",
+              detail:
+                `the refused double release of acquire #${event.acquire.id} still closed socket #${changed.socketId}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** LSE-5: releasing a held lease is accepted, whatever happened to its connection. */
-export const lse5: Rule = {
+export const lse5 = defineRule({
   id: "LSE-5",
   group: "LSE",
   title:
@@ -149,21 +186,27 @@ export const lse5: Rule = {
     "Apache HttpCore 5 StrictConnPool.release (only an entry that is not leased is refused; a non-reusable one is discarded); CMAP checkIn (a stale or closed connection is closed, not refused)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "the first release of a held lease is accepted, whatever happened to its connection",
+  },
   start() {
     return {
       step({ callers }) {
         for (const event of callers) {
           if (event.kind !== "release-failed" || !event.beforeClose) continue;
           const { id, facts, reusable } = event.acquire;
-          return `releasing acquire #${id}'s lease (socket #${facts?.socketId}, ${
-            reusable ? "reusable" : "broken"
-          }) failed: ${event.error}`;
+          return {
+            clause: "a",
+            detail: `releasing acquire #${id}'s lease (socket #${facts?.socketId}, ${
+              reusable ? "reusable" : "broken"
+            }) failed: ${event.error}`,
+          };
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The LSE group. */
 export const LSE_RULES: readonly Rule[] = [lse1, lse2, lse3, lse4, lse5];

@@ -1,6 +1,6 @@
 import type { Route, SocketState } from "../../net/types.ts";
 import type { AcquireRecord } from "../observations.ts";
-import type { Rule } from "../rule.ts";
+import { defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 import { beingServed, connectsAt, derived, heldOnClosed, waiters } from "./_waiters.ts";
@@ -47,7 +47,7 @@ function beyondConnects(found: { pending: number; connecting: number }, route: R
 }
 
 /** ORD-1: waiters of one route are served in arrival order. */
-export const ord1: Rule = {
+export const ord1 = defineRule({
   id: "ORD-1",
   group: "ORD",
   title: "Waiters of one route are served in arrival order",
@@ -60,6 +60,9 @@ export const ord1: Rule = {
     text: "waiterOrder is fifo and not multiplexed",
     test: (s) => NOT_MULTIPLEXED.test(s) && s.policies.waiterOrder === "fifo",
   },
+  clauses: {
+    a: "no waiter is served before an older waiter of its route",
+  },
   start(run) {
     return {
       step({ callers }) {
@@ -70,19 +73,23 @@ export const ord1: Rule = {
           const found = olderWaiter(run, record);
           if (found !== undefined) {
             const { older } = found;
-            return `waiter #${record.id} (${record.route}, since t=${record.startedAt}) was served at t=${record.settledAt} before the older waiter #${older.id} (since t=${older.startedAt})${
-              beyondConnects(found, record.route)
-            }`;
+            return {
+              clause: "a",
+              detail:
+                `waiter #${record.id} (${record.route}, since t=${record.startedAt}) was served at t=${record.settledAt} before the older waiter #${older.id} (since t=${older.startedAt})${
+                  beyondConnects(found, record.route)
+                }`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** ORD-2: a new acquire does not overtake an older waiter of the same route. */
-export const ord2: Rule = {
+export const ord2 = defineRule({
   id: "ORD-2",
   group: "ORD",
   title: "A new acquire does not overtake an older waiter of the same route (when declared)",
@@ -95,6 +102,9 @@ export const ord2: Rule = {
     text: "overtaking is declared false and not multiplexed",
     test: (s) => NOT_MULTIPLEXED.test(s) && !s.policies.overtaking,
   },
+  clauses: {
+    a: "a new acquire is not served at once while an older waiter of its route waits",
+  },
   start(run) {
     return {
       step({ callers }) {
@@ -105,16 +115,20 @@ export const ord2: Rule = {
           const found = olderWaiter(run, record);
           if (found !== undefined) {
             const { older } = found;
-            return `new acquire #${record.id} (${record.route}) was served at once at t=${record.settledAt} while waiter #${older.id} (since t=${older.startedAt}) kept waiting${
-              beyondConnects(found, record.route)
-            }`;
+            return {
+              clause: "a",
+              detail:
+                `new acquire #${record.id} (${record.route}) was served at once at t=${record.settledAt} while waiter #${older.id} (since t=${older.startedAt}) kept waiting${
+                  beyondConnects(found, record.route)
+                }`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /**
  * Whether a route could open one more connection now. Half-closed sockets
@@ -165,7 +179,7 @@ export function mayBeBackingOff(run: RunView, route: Route): boolean {
 }
 
 /** ORD-3: no head-of-line blocking across routes. */
-export const ord3: Rule = {
+export const ord3 = defineRule({
   id: "ORD-3",
   group: "ORD",
   title:
@@ -176,6 +190,9 @@ export const ord3: Rule = {
     "Apache HttpCore 5 StrictConnPool (per-route pending, processPendingRequests); CMAP (pending connections)",
   needs: [],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "a waiter with capacity is not held up behind a blocked waiter of another route",
+  },
   start(run) {
     return {
       step() {
@@ -186,17 +203,21 @@ export const ord3: Rule = {
           if (mayBeBackingOff(run, record.route)) continue;
           const blocked = queued.find((o) => o.id < record.id && o.route !== record.route);
           if (blocked !== undefined && !hasCapacity(run, blocked.route)) {
-            return `waiter #${record.id} (${record.route}) has capacity but is neither served nor connecting, behind blocked waiter #${blocked.id} (${blocked.route})`;
+            return {
+              clause: "a",
+              detail:
+                `waiter #${record.id} (${record.route}) has capacity but is neither served nor connecting, behind blocked waiter #${blocked.id} (${blocked.route})`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** ORD-4: idle reuse follows the declared order. */
-export const ord4: Rule = {
+export const ord4 = defineRule({
   id: "ORD-4",
   group: "ORD",
   title: "Idle reuse follows the declared order (LIFO or FIFO)",
@@ -207,6 +228,9 @@ export const ord4: Rule = {
   when: {
     text: "reuseOrder is lifo or fifo and not multiplexed",
     test: (s) => NOT_MULTIPLEXED.test(s) && s.policies.reuseOrder !== "any",
+  },
+  clauses: {
+    a: "the idle connection reused is the one the declared order picks",
   },
   start(run) {
     const lifo = run.supports.policies.reuseOrder === "lifo";
@@ -226,16 +250,20 @@ export const ord4: Rule = {
             lifo ? c.idleOrder > chosen.idleOrder : c.idleOrder < chosen.idleOrder
           );
           if (better !== undefined) {
-            return `acquire #${id} reused socket #${chosen.id} (idle since t=${chosen.idleSince}) although ${
-              lifo ? "LIFO" : "FIFO"
-            } picks socket #${better.id} (idle since t=${better.idleSince})`;
+            return {
+              clause: "a",
+              detail:
+                `acquire #${id} reused socket #${chosen.id} (idle since t=${chosen.idleSince}) although ${
+                  lifo ? "LIFO" : "FIFO"
+                } picks socket #${better.id} (idle since t=${better.idleSince})`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The ORD group. */
 export const ORD_RULES: readonly Rule[] = [ord1, ord2, ord3, ord4];

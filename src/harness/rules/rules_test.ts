@@ -147,11 +147,11 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
 function check(rule: Rule, run: RunView, callers?: CallerEvent[]): string | undefined {
   const events = callers ??
     run.acquires.map((acquire) => ({ kind: "acquire-started", acquire }) as const);
-  return rule.start(run).step?.({ run, ledger: [], callers: events });
+  return rule.start(run).step?.({ run, ledger: [], callers: events })?.detail;
 }
 
 function healed(rule: Rule, run: RunView): string | undefined {
-  return rule.start(run).healed?.({ run, ledger: [], callers: [] });
+  return rule.start(run).healed?.({ run, ledger: [], callers: [] })?.detail;
 }
 
 const counts = (c: Partial<RouteStats>): RouteStats => ({
@@ -573,7 +573,7 @@ describe("LSE-4 and LSE-5", () => {
     seqBefore: 4,
   };
   const lse4Step = (ledger: LedgerEvent[]) =>
-    lse4.start(run).step?.({ run, ledger, callers: [refused] });
+    lse4.start(run).step?.({ run, ledger, callers: [refused] })?.detail;
 
   test("LSE-4: a refused second release that closes its socket fails", () => {
     assert.match(lse4Step([closed(1, "client", 5)])!, /refused double release .* closed socket #1/);
@@ -592,7 +592,7 @@ describe("LSE-4 and LSE-5", () => {
       beforeClose,
     });
     assert.match(
-      lse5.start(run).step?.({ run, ledger: [], callers: [failed(true)] })!,
+      lse5.start(run).step?.({ run, ledger: [], callers: [failed(true)] })?.detail!,
       /releasing acquire #1's lease \(socket #1, broken\) failed: Error: connection already closed/,
     );
     assert.equal(lse5.start(run).step?.({ run, ledger: [], callers: [failed(false)] }), undefined);
@@ -621,7 +621,11 @@ describe("the other side of expiry and backoff (EXP-5, TMO-3, LIM-5)", () => {
       });
     };
     assert.equal(at(10), undefined);
-    assert.match(at(9)!, /closeIdle\(10\) at t=9 closed socket #1, idle only 9 ms and not expired/);
+    assert.equal(at(9)?.clause, "b");
+    assert.match(
+      at(9)!.detail,
+      /closeIdle\(10\) at t=9 closed socket #1, idle only 9 ms and not expired/,
+    );
   });
 
   test("TMO-3: a waiter with capacity gets a connect once the longest backoff has passed", () => {
@@ -645,7 +649,11 @@ describe("the other side of expiry and backoff (EXP-5, TMO-3, LIM-5)", () => {
     };
     // One failure: at most floor(4 × 1.2) = 4 ms.
     assert.equal(at(4), undefined);
-    assert.match(at(5)!, /waiter #1 \(r0\) had spare capacity and no connect in progress past t=4/);
+    assert.equal(at(5)?.clause, "b");
+    assert.match(
+      at(5)!.detail,
+      /waiter #1 \(r0\) had spare capacity and no connect in progress past t=4/,
+    );
   });
 
   test("LIM-5: one connect in progress per pending acquire, not more", () => {
@@ -659,7 +667,7 @@ describe("the other side of expiry and backoff (EXP-5, TMO-3, LIM-5)", () => {
     assert.equal(judge([first, acquire(2, "pending", { startSeq: 1 })]), undefined);
     // The second acquire timed out before the second connect started: it is no reason for it.
     assert.match(
-      judge([first, acquire(2, "rejected", { startSeq: 1, settleSeq: 1 })])!,
+      judge([first, acquire(2, "rejected", { startSeq: 1, settleSeq: 1 })])!.detail,
       /socket #2 to r0 started at t=0 made 2 connects in progress for 1 pending acquire \(#1\)/,
     );
   });

@@ -1,7 +1,7 @@
 import type { Route } from "../../net/types.ts";
 import type { PoolStats, RouteStats } from "../adapter.ts";
 import { errorText } from "../observations.ts";
-import type { Rule } from "../rule.ts";
+import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView, SocketUse } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
@@ -125,7 +125,7 @@ function compare(
   got: RouteStats | undefined,
   e: Expected,
   place: number,
-): string | undefined {
+): Breach<"c"> | undefined {
   for (let field = 0; field < 4; field++) {
     const name = FIELDS[field]!;
     const value = got?.[name] ?? 0;
@@ -135,14 +135,17 @@ function compare(
     if (value < low || value > high) {
       const say = low === high ? `${low}` : `${low} to ${high}`;
       const where = route === undefined ? "total" : `routes[${JSON.stringify(route)}]`;
-      return `stats() ${where}.${name} is ${value}; the ledger and callers say ${say}`;
+      return {
+        clause: "c",
+        detail: `stats() ${where}.${name} is ${value}; the ledger and callers say ${say}`,
+      };
     }
   }
   return undefined;
 }
 
 /** STA-1: reported stats equal the ledger once the pool has settled. */
-export const sta1: Rule = {
+export const sta1 = defineRule({
   id: "STA-1",
   group: "STA",
   title:
@@ -154,6 +157,11 @@ export const sta1: Rule = {
   needs: ["stats"],
   when: NOT_MULTIPLEXED,
   asksPool: true,
+  clauses: {
+    a: "stats() answers",
+    b: "stats() returns { total, routes }",
+    c: "each count equals what the ledger and callers show",
+  },
   start(run) {
     const e = new Expected(run.setup.config.routes);
     return {
@@ -163,12 +171,15 @@ export const sta1: Rule = {
         try {
           stats = run.pool.stats!();
         } catch (error) {
-          return `stats() threw ${errorText(error)}`;
+          return { clause: "a", detail: `stats() threw ${errorText(error)}` };
         }
         if (typeof stats !== "object" || stats === null || typeof stats.total !== "object") {
-          return `stats() returned ${
-            JSON.stringify(stats) ?? String(stats)
-          }, not { total, routes }`;
+          return {
+            clause: "b",
+            detail: `stats() returned ${
+              JSON.stringify(stats) ?? String(stats)
+            }, not { total, routes }`,
+          };
         }
         expect(run, e);
         for (let i = 0; i < e.routes.length; i++) {
@@ -180,7 +191,7 @@ export const sta1: Rule = {
       },
     };
   },
-};
+});
 
 /** The STA group. */
 export const STA_RULES: readonly Rule[] = [sta1];

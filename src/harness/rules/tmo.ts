@@ -1,10 +1,10 @@
-import type { Rule } from "../rule.ts";
+import { type Breach, defineRule, type Rule } from "../rule.ts";
 import { hasCapacity } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** TMO-1: an acquire with a timeout settles by its deadline. */
-export const tmo1: Rule = {
+export const tmo1 = defineRule({
   id: "TMO-1",
   group: "TMO",
   title:
@@ -14,6 +14,10 @@ export const tmo1: Rule = {
   source: "Apache HttpCore 5 (connectionRequestTimeout); CMAP waitQueueTimeoutMS",
   needs: ["acquireTimeout"],
   when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "an acquire does not time out before its deadline",
+    b: "an acquire does not stay pending past its deadline",
+  },
   start(run) {
     const tolerance = run.supports.toleranceMs;
     return {
@@ -23,9 +27,12 @@ export const tmo1: Rule = {
           const { timeoutMs, startedAt, settledAt, errorCode, id } = event.acquire;
           if (timeoutMs === undefined || !/TIMEOUT|TIMED?_?OUT/i.test(errorCode ?? "")) continue;
           if (settledAt! < startedAt + timeoutMs) {
-            return `acquire #${id} timed out at t=${settledAt}, before its deadline t=${
-              startedAt + timeoutMs
-            }`;
+            return {
+              clause: "a",
+              detail: `acquire #${id} timed out at t=${settledAt}, before its deadline t=${
+                startedAt + timeoutMs
+              }`,
+            };
           }
         }
         const now = run.now();
@@ -33,17 +40,21 @@ export const tmo1: Rule = {
           if (record.timeoutMs === undefined) continue;
           const deadline = record.startedAt + record.timeoutMs;
           if (now > deadline + tolerance) {
-            return `acquire #${record.id} (${record.route}, timeout ${record.timeoutMs} ms) still pending at t=${now}, past its deadline t=${deadline}`;
+            return {
+              clause: "b",
+              detail:
+                `acquire #${record.id} (${record.route}, timeout ${record.timeoutMs} ms) still pending at t=${now}, past its deadline t=${deadline}`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** TMO-2: a connect that does not complete within the connect timeout fails. */
-export const tmo2: Rule = {
+export const tmo2 = defineRule({
   id: "TMO-2",
   group: "TMO",
   title: "A connect that does not complete within the connect timeout fails and frees its slot",
@@ -51,6 +62,9 @@ export const tmo2: Rule = {
     "A lost SYN or a black-holed server leaves a connect hanging; without a timeout it holds a slot of the pool forever and every waiter behind it starves.",
   source: "Apache HttpClient 5 (connectTimeout); Kafka socket.connection.setup.timeout.ms",
   needs: ["connectTimeout"],
+  clauses: {
+    a: "a connect is abandoned by its connect timeout",
+  },
   start(run) {
     const timeout = run.setup.config.connectTimeoutMs;
     const tolerance = run.supports.toleranceMs;
@@ -63,14 +77,18 @@ export const tmo2: Rule = {
         for (const id of ledger.sockets({ state: "connecting" })) {
           const socket = run.network.socket(id)!;
           if (now > socket.createdAt + timeout + tolerance) {
-            return `socket #${id} (${socket.route}) still connecting at t=${now}; started t=${socket.createdAt}, connect timeout ${timeout} ms`;
+            return {
+              clause: "a",
+              detail:
+                `socket #${id} (${socket.route}) still connecting at t=${now}; started t=${socket.createdAt}, connect timeout ${timeout} ms`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /**
  * The shortest delay Kafka's reconnect backoff allows after `failures`
@@ -106,7 +124,7 @@ interface Owed {
 }
 
 /** TMO-3: reconnect backoff follows the formula and resets only after success. */
-export const tmo3: Rule = {
+export const tmo3 = defineRule({
   id: "TMO-3",
   group: "TMO",
   title:
@@ -116,6 +134,10 @@ export const tmo3: Rule = {
   source:
     "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms)",
   needs: ["reconnectBackoff"],
+  clauses: {
+    a: "not too early: a connect after a refusal waits at least the shortest backoff",
+    b: "not too late: a waiter owed a connect gets one within the longest backoff",
+  },
   start(run) {
     const { reconnectBackoffMs: base, reconnectBackoffMaxMs: max } = run.setup.config;
     const tolerance = run.supports.toleranceMs;
@@ -159,9 +181,12 @@ export const tmo3: Rule = {
             const count = failed.filter((t) => t < last).length + 1;
             const wait = shortestBackoff(base, max ?? base, count);
             if (event.t - last + tolerance < wait) {
-              return `socket #${event.socketId} to ${event.route} opened at t=${event.t}, ${
-                event.t - last
-              } ms after failure ${count} at t=${last}; the backoff allows no earlier than ${wait} ms`;
+              return {
+                clause: "a",
+                detail: `socket #${event.socketId} to ${event.route} opened at t=${event.t}, ${
+                  event.t - last
+                } ms after failure ${count} at t=${last}; the backoff allows no earlier than ${wait} ms`,
+              };
             }
           }
         }
@@ -185,16 +210,20 @@ export const tmo3: Rule = {
       },
     };
 
-    function tooLate(o: Owed, waiter: number, at: number): string {
-      return `waiter #${waiter} (${o.route}) had spare capacity and no connect in progress past t=${o.bound}: after failure ${o.failures} at t=${o.last} the backoff allows at most ${
-        o.bound - o.last - tolerance
-      } ms, but nothing was started by t=${at}`;
+    function tooLate(o: Owed, waiter: number, at: number): Breach<"b"> {
+      return {
+        clause: "b",
+        detail:
+          `waiter #${waiter} (${o.route}) had spare capacity and no connect in progress past t=${o.bound}: after failure ${o.failures} at t=${o.last} the backoff allows at most ${
+            o.bound - o.last - tolerance
+          } ms, but nothing was started by t=${at}`,
+      };
     }
   },
-};
+});
 
 /** TMO-4: connections idle longer than the max-idle time are closed. */
-export const tmo4: Rule = {
+export const tmo4 = defineRule({
   id: "TMO-4",
   group: "TMO",
   title: "Connections idle longer than the max-idle time are closed",
@@ -202,6 +231,9 @@ export const tmo4: Rule = {
     "Closing idle connections before the server or a middlebox does avoids requests racing a remote close, and releases server resources.",
   source: "Kafka connections.max.idle.ms (default 9 minutes); CMAP maxIdleTimeMS",
   needs: ["maxIdle"],
+  clauses: {
+    a: "a connection idle past the max-idle time is closed",
+  },
   start(run) {
     const maxIdle = run.setup.config.maxIdleMs;
     const tolerance = run.supports.toleranceMs;
@@ -217,14 +249,18 @@ export const tmo4: Rule = {
             ? (use.socket.inFlight === 0 ? use.socket.lastActiveAt : undefined)
             : use.idleSince;
           if (since !== undefined && now > since + maxIdle + tolerance) {
-            return `socket #${use.socket.id} idle since t=${since} still open at t=${now}; max idle ${maxIdle} ms`;
+            return {
+              clause: "a",
+              detail:
+                `socket #${use.socket.id} idle since t=${since} still open at t=${now}; max idle ${maxIdle} ms`,
+            };
           }
         }
         return undefined;
       },
     };
   },
-};
+});
 
 /** The TMO group. */
 export const TMO_RULES: readonly Rule[] = [tmo1, tmo2, tmo3, tmo4];
