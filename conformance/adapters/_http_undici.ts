@@ -123,7 +123,12 @@ export function clientOptions(
         });
     },
   };
-  if (defaultKeepAliveMs !== undefined) options.keepAliveTimeout = Math.max(1, defaultKeepAliveMs);
+  // Without a drawn default keep-alive, undici's own (4 s, lib/dispatcher/client.js
+  // kKeepAliveDefaultTimeout) would still close idle sockets: the longest it accepts
+  // stands for "none".
+  options.keepAliveTimeout = defaultKeepAliveMs === undefined
+    ? options.keepAliveMaxTimeout
+    : Math.max(1, defaultKeepAliveMs);
   return options;
 }
 

@@ -125,6 +125,9 @@ export const agentkeepaliveAdapter: Adapter<AgentLease> = {
     // As node:http's Agent: the client defers work to 0 ms timers, and a 0 ms timer armed while a
     // faked timer runs is due 1 ms later (fake-timers), so a deadline may be acted on 1 ms late.
     toleranceMs: 1,
+    // keepSocketAlive keeps a socket for the hint less agentKeepAliveTimeoutBuffer
+    // (1 s), and the hint crosses HTTP in whole seconds (up to 999 ms less).
+    keepAliveLeadMs: 1_999,
   },
   create(config, world): PoolUnderTest<AgentLease> {
     const keepAlive = config.defaultKeepAliveMs;

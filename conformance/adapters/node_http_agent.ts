@@ -103,6 +103,9 @@ export const nodeHttpAgentAdapter: Adapter<AgentLease> = {
       closeDetection: "event",
     },
     toleranceMs: 1,
+    // keepSocketAlive keeps a socket for the hint less agentKeepAliveTimeoutBuffer
+    // (1 s), and the hint crosses HTTP in whole seconds (up to 999 ms less).
+    keepAliveLeadMs: 1_999,
   },
   create(config, world): PoolUnderTest<AgentLease> {
     const agent = new http.Agent({

@@ -85,6 +85,9 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
       closeDetection: "event",
     },
     toleranceMs: 500,
+    // The hint crosses HTTP in whole seconds (up to 999 ms less than the server
+    // keeps the connection); keepAliveTimeoutThreshold is 0 here.
+    keepAliveLeadMs: 999,
   },
   create(config, world): PoolUnderTest<UndiciLease> {
     resetUndiciFastTimer();

@@ -155,6 +155,15 @@ export interface Supports {
    * pools on virtual time; real pools that round timers may need a few ms.
    */
   readonly toleranceMs: number;
+  /**
+   * How long before a keep-alive hint's deadline the pool may close an idle
+   * connection, in ms: node:http's agent subtracts a second from the
+   * server's `timeout=N` (`agentKeepAliveTimeoutBuffer`) so it closes before
+   * the server does, and a hint sent over HTTP is whole seconds, up to 999 ms
+   * shorter than the time the simulated server keeps the connection. EXP-7
+   * reads it; nothing else may be early. @default {0}
+   */
+  readonly keepAliveLeadMs?: number;
 }
 
 /**

@@ -14,6 +14,7 @@ const EXPIRY_PLACES = ["lease", "release", "timer", "evictor"] as const;
 const CLOSE_WAITERS = ["reject", "drain", "drop"] as const;
 const CLOSE_DETECTIONS = ["event", "check"] as const;
 const CONNECT_FAILURES = ["reject", "retry"] as const;
+const RELEASES_AFTER_CLOSE = ["accept", "reject"] as const;
 
 /** Pool methods each capability requires. */
 const CAPABILITY_METHODS: Partial<Record<Capability, readonly (keyof PoolUnderTest)[]>> = {
@@ -115,6 +116,9 @@ function validatePolicies(name: string, policies: unknown): void {
   oneOf(name, at("closeWaiters"), policies.closeWaiters, CLOSE_WAITERS);
   oneOf(name, at("connectFailure"), policies.connectFailure, CONNECT_FAILURES);
   oneOf(name, at("closeDetection"), policies.closeDetection, CLOSE_DETECTIONS);
+  if (policies.releaseAfterClose !== undefined) {
+    oneOf(name, at("releaseAfterClose"), policies.releaseAfterClose, RELEASES_AFTER_CLOSE);
+  }
   for (const key of ["overtaking", "limitsCountIdle", "closeIdleOfOtherRoutes"]) {
     if (typeof policies[key] !== "boolean") {
       fail(TypeError, name, at(key), "a boolean", policies[key]);
@@ -141,6 +145,13 @@ function validateSupports(name: string, supports: unknown): void {
   }
   if (!Number.isFinite(tolerance) || tolerance < 0) {
     fail(RangeError, name, "supports.toleranceMs", "a finite number ≥ 0", tolerance);
+  }
+  const lead = supports.keepAliveLeadMs;
+  if (lead !== undefined && typeof lead !== "number") {
+    fail(TypeError, name, "supports.keepAliveLeadMs", "a number", lead);
+  }
+  if (lead !== undefined && (!Number.isFinite(lead) || lead < 0)) {
+    fail(RangeError, name, "supports.keepAliveLeadMs", "a finite number ≥ 0", lead);
   }
 }
 

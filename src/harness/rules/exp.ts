@@ -408,5 +408,100 @@ export const exp6 = defineRule({
   },
 });
 
+/**
+ * The earliest instant a pool may close an idle socket as expired, and which
+ * deadline that is: its TTL counted from the start of the connect, its
+ * keep-alive from the last release (the shorter of the hint, less the
+ * declared lead, and the default: a pool may apply either), or its max-idle
+ * time. `Infinity` when it has no deadline at all.
+ */
+function earliestClose(run: RunView, use: SocketUse): { at: number; which: string } {
+  const { ttlMs, defaultKeepAliveMs, maxIdleMs } = run.setup.config;
+  const idleSince = use.idleSince!;
+  const hinted = run.supports.capabilities.includes("keepAliveHint")
+    ? use.idleHint?.timeoutMs
+    : undefined;
+  const lead = run.supports.keepAliveLeadMs ?? 0;
+  const candidates: [number, string][] = [
+    [ttlMs === undefined ? Infinity : use.socket.createdAt + ttlMs, `TTL ${ttlMs} ms`],
+    [
+      hinted === undefined ? Infinity : idleSince + hinted - lead,
+      `keep-alive hint ${hinted} ms${lead === 0 ? "" : ` less the ${lead} ms lead`}`,
+    ],
+    [
+      defaultKeepAliveMs === undefined ? Infinity : idleSince + defaultKeepAliveMs,
+      `keep-alive ${defaultKeepAliveMs} ms`,
+    ],
+    [maxIdleMs === undefined ? Infinity : idleSince + maxIdleMs, `max idle ${maxIdleMs} ms`],
+  ];
+  let earliest: [number, string] = [Infinity, "no deadline"];
+  for (const c of candidates) if (c[0] < earliest[0]) earliest = c;
+  return { at: earliest[0], which: earliest[1] };
+}
+
+/** EXP-7: no idle connection is closed before its deadline, unless retired for another reason. */
+export const exp7 = defineRule({
+  id: "EXP-7",
+  group: "EXP",
+  title:
+    "No idle connection is closed before its earliest deadline (TTL, keep-alive, max idle) unless it is retired for another reason",
+  rationale:
+    "Expiring a connection early is the quiet twin of leasing one too late: nothing fails, but every early close costs the next caller a new connection (a TCP and often a TLS handshake) and the server a new session, and a unit mistake (seconds for milliseconds, a deadline counted from the wrong instant) shows up only as load. The pool may close an idle connection at its earliest deadline or after: its TTL counted from the start of the connect (the earliest a pool may count it, see EXP-1), its keep-alive from its last release (the server's `timeout=N` hint, less the lead the adapter declares, or the default keep-alive, whichever is shorter), or its maximum idle time, reached. It may also close it for a reason the run shows: the server or the network ended it, it was released broken or found dead, it is from before a `clear()`, the pool is closing, it served its keep-alive `max=M` or its maxUses leases, or (a pool that declares closeIdleOfOtherRoutes) another route has a pending acquire; and a pool that is above its limits (LIM-1 and LIM-2 judge that) may shed any connection, in the step it was above them too (its own count may lag the closes it started). Closes in a step that called closeIdle or closeExpired are EXP-5's to judge. No tolerance applies: a late pool is declared, an early one is wrong.",
+  source:
+    "Apache HttpCore 5 PoolEntry (expired only once its deadline has passed); JDK KeepAliveCache (a connection is kept for the server's timeout); node:http Agent keepSocketAlive (`agentKeepAliveTimeoutBuffer`, one second before the hint)",
+  needs: [],
+  when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "an idle connection the pool closes has reached one of its deadlines, or was retired for a reason the run shows",
+  },
+  start(run) {
+    const halfClosed = new HalfCloses();
+    // Sockets not yet closed (half-closed ones included: the pool may not know yet), per route.
+    const unclosed = new Map<string, Set<SocketId>>();
+    const overLimit = (route: string) => {
+      let total = 0;
+      for (const set of unclosed.values()) total += set.size;
+      return total > run.setup.config.maxTotal ||
+        (unclosed.get(route)?.size ?? 0) > run.limitOf(route);
+    };
+    return {
+      step({ ledger, callers }) {
+        halfClosed.fold(ledger);
+        const evicting = callers.some((event) =>
+          event.kind === "maintenance" && (event.op === "closeIdle" || event.op === "closeExpired")
+        );
+        // Above the limits at some point of this step: the pool's own count may lag
+        // the closes it started, so it may still shed another connection.
+        let wasOver = false;
+        for (const closed of ledger) {
+          if (closed.type === "ConnectionCreated") {
+            const set = unclosed.get(closed.route) ?? new Set<SocketId>();
+            unclosed.set(closed.route, set.add(closed.socketId));
+          }
+          if (closed.type !== "ConnectionClosed") continue;
+          // A pool above its limits (LIM-1 and LIM-2 judge that) may shed any connection.
+          wasOver ||= overLimit(closed.route);
+          unclosed.get(closed.route)?.delete(closed.socketId);
+          if (closed.by !== "client" || evicting || wasOver) continue;
+          const use = run.use(closed.socketId);
+          if (use === undefined || closeExcused(run, use, closed, halfClosed)) continue;
+          const { at, which } = earliestClose(run, use);
+          if (closed.t >= at) continue;
+          return {
+            clause: "a",
+            detail:
+              `socket #${closed.socketId} (${use.socket.route}), idle since t=${use.idleSince}, was closed at t=${closed.t}; ${
+                at === Infinity
+                  ? "it has no deadline"
+                  : `its earliest deadline is t=${at} (${which})`
+              }`,
+          };
+        }
+        return undefined;
+      },
+    };
+  },
+});
+
 /** The EXP group. */
-export const EXP_RULES: readonly Rule[] = [exp1, exp2, exp3, exp4, exp5, exp6];
+export const EXP_RULES: readonly Rule[] = [exp1, exp2, exp3, exp4, exp5, exp6, exp7];

@@ -11,6 +11,7 @@ import { INF_RULES } from "./inf.ts";
 import { LIM_RULES } from "./lim.ts";
 import { LIV_RULES } from "./liv.ts";
 import { LSE_RULES } from "./lse.ts";
+import { LSE_HOLDER_RULES } from "./lse_holders.ts";
 import { ORD_RULES } from "./ord.ts";
 import { STA_RULES } from "./sta.ts";
 import { TMO_RULES } from "./tmo.ts";
@@ -29,6 +30,7 @@ import { TMO_RULES } from "./tmo.ts";
 export const RULES: readonly Rule[] = Object.freeze([
   ...LIM_RULES,
   ...LSE_RULES,
+  ...LSE_HOLDER_RULES,
   ...EXP_RULES,
   ...ORD_RULES,
   ...INF_RULES,
