@@ -317,6 +317,33 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
     return true;
   }
 
+  /**
+   * Move faked time to `t` (relative to the start) without running any
+   * timer: timers due at exactly `t` stay armed, so a caller can act at that
+   * instant before them, in the same macrotask.
+   *
+   * @param t Target time, not before `now()` nor after the next deadline.
+   * @throws {RangeError} If `t` is before `now()`, not finite, or after the
+   * deadline of an armed timer.
+   */
+  moveTo(t: number): void {
+    const now = this.now();
+    if (!Number.isFinite(t) || t < now) {
+      throw new RangeError(
+        `Cannot move clock as 't' must be a finite number not before now (${now}): current value is ${t}`,
+      );
+    }
+    const due = this.nextDeadline();
+    if (due !== undefined && due < t) {
+      throw new RangeError(
+        `Cannot move clock as 't' must not pass the timer due at ${due}: current value is ${t}`,
+      );
+    }
+    // Assigning the fake's time moves Date and performance.now and leaves the
+    // timers' absolute deadlines as they are (setSystemTime would shift them).
+    (this.#clock() as FakeClock & { now: number }).now = this.#start + t;
+  }
+
   /** Put the real timers, Date and performance back. Idempotent. */
   uninstall(): void {
     if (!this.#fake) return;

@@ -94,6 +94,26 @@ describe("GlobalTimeDriver", () => {
     });
   });
 
+  test("moveTo reaches a timer's instant without running it", async () => {
+    await withGlobalTime(async (driver) => {
+      const order: string[] = [];
+      setTimeout(() => order.push(`timer@${driver.now()}`), 30);
+      driver.moveTo(30);
+      order.push(`caller@${driver.now()} Date ${Date.now()}`);
+      assert.equal(driver.nextDeadline(), 30);
+      assert.equal(driver.runNext(), true);
+      assert.deepEqual(order, ["caller@30 Date 30", "timer@30"]);
+      assert.throws(() => driver.moveTo(10), /'t' must be a finite number not before now \(30\)/);
+      setTimeout(() => {}, 5);
+      assert.throws(
+        () => driver.moveTo(40),
+        /must not pass the timer due at 35: current value is 40/,
+      );
+      assert.equal(driver.now(), 30);
+      await Promise.resolve();
+    }, { start: 0 });
+  });
+
   test("Date.now() is real again after a run that throws", async () => {
     await assert.rejects(
       withGlobalTime((driver) => {

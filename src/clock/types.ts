@@ -38,6 +38,12 @@ export interface DrivableClock extends Clock {
   runNext(t?: number): boolean;
   /** Deadline of the earliest armed timer, or `undefined` when none is armed. */
   nextDeadline(): number | undefined;
+  /**
+   * Move time to `t >= now()` without running any timer: the timers due at
+   * exactly `t` stay armed, so a caller can act at that instant before them,
+   * in the same macrotask. Throws a RangeError if a timer is due before `t`.
+   */
+  moveTo(t: number): void;
   /** Number of armed timers. */
   readonly pendingTimers: number;
 }

@@ -207,6 +207,45 @@ export class VirtualClock implements DrivableClock {
     return ran;
   }
 
+  /**
+   * Move time to `t` without running any timer: timers due at exactly `t`
+   * stay armed, so a caller can act at that instant before them, in the same
+   * macrotask (then {@linkcode VirtualClock.runNext} runs them).
+   *
+   * @param t Target time, finite and not before `now()`.
+   * @throws {RangeError} If `t` is before `now()`, not finite, or after the
+   * deadline of an armed timer.
+   *
+   * @example Acting at a timer's instant, before it runs
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { VirtualClock } from "./virtual_clock.ts";
+   *
+   * const clock = new VirtualClock();
+   * const order: string[] = [];
+   * clock.setTimer(5, () => order.push("timer"));
+   * clock.moveTo(5);
+   * order.push(`caller at t=${clock.now()}`);
+   * clock.runNext();
+   * assert.deepEqual(order, ["caller at t=5", "timer"]);
+   * ```
+   */
+  moveTo(t: number): void {
+    assertTime("move clock", "t", t);
+    if (t < this.#now) {
+      throw new RangeError(
+        `Cannot move clock as 't' must not be before now (${this.#now}): current value is ${t}`,
+      );
+    }
+    const due = this.#peek()?.deadline;
+    if (due !== undefined && due < t) {
+      throw new RangeError(
+        `Cannot move clock as 't' must not pass the timer due at ${due}: current value is ${t}`,
+      );
+    }
+    this.#now = t;
+  }
+
   #drive(body: () => void): void {
     if (this.#driving) {
       throw new Error("Cannot drive the clock from inside one of its timer callbacks");

@@ -61,6 +61,10 @@ export class EndableClock implements DrivableClock {
     return this.#running() ? this.#inner.nextDeadline() : undefined;
   }
 
+  moveTo(t: number): void {
+    if (this.#running()) this.#inner.moveTo(t);
+  }
+
   get pendingTimers(): number {
     return this.#running() ? this.#inner.pendingTimers : 0;
   }

@@ -122,6 +122,31 @@ export async function settle(run: Settling): Promise<void> {
 }
 
 /**
+ * Move virtual time to `target`, settling at every timer deadline before it,
+ * and stop at `target` without running the timers due then: the caller can
+ * act at that instant, in the same macrotask as those timers, before or
+ * after them.
+ *
+ * @param run What to drive.
+ * @param target Virtual time to reach.
+ * @throws {Error} `run.stuck(…)` on a timer storm, and whatever the watchdog throws.
+ */
+export async function advanceUntil(run: Settling, target: number): Promise<void> {
+  const { clock } = run;
+  for (let crossed = 0; crossed < MAX_DEADLINES; crossed++) {
+    const next = clock.nextDeadline();
+    if (next === undefined || next >= target) {
+      if (target > run.now()) clock.moveTo(target);
+      return;
+    }
+    if (clock.runNext(Math.max(next, run.now()))) run.timersRun++;
+    await settle(run);
+    run.watchdog();
+  }
+  throw run.stuck(`timer storm: over ${MAX_DEADLINES} deadlines`);
+}
+
+/**
  * Move virtual time to `target`, settling at every timer deadline on the way.
  *
  * @param run What to drive.
