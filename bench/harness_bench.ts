@@ -2,7 +2,8 @@
  * Benchmarks of the harness (`deno task bench`): throughput against the
  * reference pool next to raw fast-check `asyncModelRun` on a trivial model,
  * the default and quick profiles' wall time, and, for every broken pool, the
- * median runs and time until detection and the shrunk counterexample length.
+ * median runs until detection with swarm testing and without it, and the
+ * shrunk counterexample length.
  * Targets (README, "Figures"): ≥ 100,000 commands/s, default run < 10 s, quick
  * < 2 s, every broken pool caught for ≥ 99 of 100 seeds with ≤ 8 steps.
  *
@@ -15,9 +16,12 @@ import { caseArbitrary, checkPool } from "../src/harness/check_pool.ts";
 import { RULES } from "../src/harness/rules/mod.ts";
 import { type Rule, ruleApplies } from "../src/harness/rule.ts";
 import { runCase } from "../src/harness/run_case.ts";
+import { InconclusiveRun } from "../src/harness/_run_end.ts";
 
 /** Seeds per broken pool for the detection rate (target: caught for ≥ 99 of 100). */
 const DETECTION_SEEDS = 100;
+/** Runs per seed before a broken pool counts as missed: those of the default check. */
+const DETECTION_RUNS = 300;
 /** Seeds per broken pool whose counterexample is shrunk by `checkPool` and measured. */
 const SHRINK_SEEDS = 3;
 
@@ -134,46 +138,94 @@ function median(values: readonly number[]): number {
 /** Longest shrunk counterexample over the first seeds, or a note when none was caught. */
 async function counterexampleLength(broken: (typeof BROKEN_POOLS)[number]): Promise<string> {
   const lengths: number[] = [];
+  const others = new Set<string>();
   for (let seed = 1; seed <= SHRINK_SEEDS; seed++) {
     const report = await checkPool(broken.adapter, { seed, rules: [broken.rule] });
     const counterexample = report.rules.find((r) => r.id === broken.rule)?.counterexample;
-    if (counterexample !== undefined) lengths.push(counterexample.commands.length);
+    if (counterexample === undefined) continue;
+    lengths.push(counterexample.commands.length);
+    if (counterexample.clause !== broken.clause) others.add(counterexample.clause);
   }
   if (lengths.length === 0) return `no counterexample in ${SHRINK_SEEDS} seeds`;
+  const through = others.size === 0 ? "" : `, through ${[...others].join(", ")}`;
   return `counterexample ≤ ${
     Math.max(...lengths)
-  } commands (${lengths.length}/${SHRINK_SEEDS} shrunk)`;
+  } commands (${lengths.length}/${SHRINK_SEEDS} shrunk${through})`;
 }
 
-async function detection(): Promise<string[]> {
-  const lines: string[] = [];
-  for (const broken of BROKEN_POOLS) {
-    const rules = RULES.filter((r) => r.id === broken.rule);
-    const arbitrary = caseArbitrary(broken.adapter, 60);
-    const runs: number[] = [];
-    const times: number[] = [];
-    let caught = 0;
-    for (let seed = 1; seed <= DETECTION_SEEDS; seed++) {
-      const started = performance.now();
-      // Detection only: the first failing run ends the check, nothing is shrunk.
-      const result = await fc.check(
-        fc.asyncProperty(arbitrary, async (value) => {
+/** Runs to the first failing run per seed, for one broken pool and one way of drawing cases. */
+async function runsToDetection(
+  broken: (typeof BROKEN_POOLS)[number],
+  swarm: boolean,
+): Promise<number[]> {
+  const rules = RULES.filter((r) => r.id === broken.rule);
+  // The arbitrary checkPool uses (swarm on), or the draw without swarm.
+  const arbitrary = caseArbitrary(broken.adapter, 60, { swarm });
+  const runs: number[] = [];
+  for (let seed = 1; seed <= DETECTION_SEEDS; seed++) {
+    // Detection only: the first failing run ends the check, nothing is shrunk.
+    const result = await fc.check(
+      fc.asyncProperty(arbitrary, async (value) => {
+        try {
           await runCase(broken.adapter, value, { rules });
-        }),
-        { seed, numRuns: 300, endOnFailure: true },
-      );
-      times.push(performance.now() - started);
-      runs.push(result.numRuns);
-      if (result.failed) caught++;
-    }
+        } catch (error) {
+          // As in checkPool: a run without a verdict is no detection.
+          if (!(error instanceof InconclusiveRun)) throw error;
+        }
+      }),
+      { seed, numRuns: DETECTION_RUNS, endOnFailure: true },
+    );
+    runs.push(result.failed ? result.numRuns : MISSED);
+  }
+  return runs;
+}
+
+/** Width of the broken pools' names in the table. */
+const NAME_WIDTH = Math.max(...BROKEN_POOLS.map((b) => b.adapter.name.length));
+
+/** A seed on which no run of the check found the bug, counted one past the runs it had. */
+const MISSED = DETECTION_RUNS + 1;
+
+function caught(runs: readonly number[]): string {
+  return `${runs.filter((n) => n !== MISSED).length}/${runs.length}`;
+}
+
+/**
+ * Median runs to detection and detection rate of every broken pool, with
+ * swarm testing (the default draw) and without it, side by side, then the
+ * longest shrunk counterexample of the default check.
+ */
+async function detection(): Promise<string[]> {
+  const lines = [
+    `runs to detection per broken pool: seeds 1 to ${DETECTION_SEEDS}, the number of runs up to the first failing one (a seed that finds nothing in ${DETECTION_RUNS} runs counts ${MISSED}), median; with swarm testing and without`,
+    `${"clause".padEnd(8)} ${"broken pool".padEnd(NAME_WIDTH)} ${"swarm".padStart(14)} ${
+      "without swarm".padStart(14)
+    }  shrunk (default check)`,
+  ];
+  const all = { swarm: [] as number[], classic: [] as number[] };
+  let logRatios = 0;
+  for (const broken of BROKEN_POOLS) {
+    const swarm = await runsToDetection(broken, true);
+    const classic = await runsToDetection(broken, false);
+    all.swarm.push(...swarm);
+    all.classic.push(...classic);
+    logRatios += Math.log(median(swarm) / median(classic));
+    const cell = (runs: number[]) => `${median(runs)} (${caught(runs)})`.padStart(14);
     lines.push(
-      `${broken.rule.padEnd(6)} ${
-        broken.adapter.name.padEnd(30)
-      } caught ${caught}/${DETECTION_SEEDS}, median ${median(runs)} runs, ${
-        median(times).toFixed(0)
-      } ms, ${await counterexampleLength(broken)}`,
+      `${broken.clause.padEnd(8)} ${broken.adapter.name.padEnd(NAME_WIDTH)} ${cell(swarm)} ${
+        cell(classic)
+      }  ${await counterexampleLength(broken)}`,
     );
   }
+  lines.push(
+    `all broken pools: median ${median(all.swarm)} runs with swarm (${
+      caught(all.swarm)
+    } seeds caught), ${median(all.classic)} without (${
+      caught(all.classic)
+    }); per pool, swarm needs ${
+      (Math.exp(logRatios / BROKEN_POOLS.length) * 100).toFixed(0)
+    }% of the runs without it (geometric mean of the ratios of medians)`,
+  );
   return lines;
 }
 

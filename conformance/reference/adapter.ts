@@ -65,6 +65,8 @@ export const REFERENCE_SUPPORTS: Supports = {
     closeIdleOfOtherRoutes: true,
     // The reference pool runs with observePeerClose (its default) and drops a half-closed connection at once.
     closeDetection: "event",
+    // As CMAP's check-in: a lease released after close() is taken back and its connection closed.
+    releaseAfterClose: "accept",
   },
   toleranceMs: 0,
 };

@@ -3,19 +3,31 @@ import { errorCode } from "./observations.ts";
 import type { Run } from "./run.ts";
 
 /**
- * Release an already released lease again; the pool should refuse.
+ * Release an already released lease again, reusable or broken; the pool
+ * should refuse it, and must change nothing either way.
  *
  * @param run The run.
- * @param record The acquire whose lease is released a second time.
+ * @param record The acquire whose lease is released once more.
+ * @param reusable What the repeated release says about the connection.
  */
-export function releaseAgain(run: Run, record: AcquireRecord): void {
+export function releaseAgain(run: Run, record: AcquireRecord, reusable: boolean): void {
   const seqBefore = run.network.ledger.length;
+  const socketId = record.facts?.socketId;
+  const holder = socketId === undefined ? undefined : run.use(socketId)?.holder;
+  const heldBy = holder === undefined || holder === record ? undefined : holder.id;
   const done = (rejected: boolean) => {
-    run.record({ kind: "bad-release", acquire: record, rejected, seqBefore });
+    run.record({
+      kind: "bad-release",
+      acquire: record,
+      rejected,
+      seqBefore,
+      ...(reusable ? {} : { reusable }),
+      ...(heldBy === undefined ? {} : { heldBy }),
+    });
   };
   run.operations.called();
   try {
-    const result = run.pool.release(record.lease, { reusable: true });
+    const result = run.pool.release(record.lease, { reusable });
     if (result instanceof Promise) result.then(() => done(false), () => done(true));
     else done(false);
   } catch {

@@ -23,6 +23,8 @@ export function outcomeLine(event: CallerEvent, now: number): string | undefined
       return `${at} send #${event.send.seq} failed (${event.send.errorCode})`;
     case "release-failed":
       return `${at} release of acquire #${event.acquire.id}'s lease failed (${event.error})`;
+    case "release-accepted":
+      return `${at} release of acquire #${event.acquire.id}'s lease accepted`;
     case "bad-release":
       return `${at} second release ${event.rejected ? "refused" : "accepted"}`;
     case "close-resolved":

@@ -137,6 +137,14 @@ export interface Policies {
    * `check`, STA-1 lets `available` count such a connection until then.
    */
   readonly closeDetection: "event" | "check";
+  /**
+   * What the pool does with the release of a lease made after `close()`:
+   * accept it (`accept`: CMAP's check-in and Apache HttpCore 5 take it and
+   * close the connection) or refuse it, throwing or rejecting (`reject`).
+   * Optional: left out, either is accepted. Either way the connection must
+   * end closed (CLS-2). LSE-5 reads it.
+   */
+  readonly releaseAfterClose?: "accept" | "reject";
 }
 
 /** Everything an adapter declares about its pool. */
@@ -266,9 +274,11 @@ export interface PoolUnderTest<L = unknown> {
   /**
    * Give a lease back; `reusable: false` means the connection is broken.
    * Releasing a lease the caller holds must succeed (neither throw nor
-   * reject) until `close()`, whatever happened to its connection (LSE-5);
-   * a second release of the same lease should be refused (LSE-4, when the
-   * adapter declares `rejectsBadRelease`).
+   * reject) until `close()`, whatever happened to its connection, and after
+   * `close()` as the `releaseAfterClose` policy says (LSE-5). A repeated
+   * release of the same lease, reusable or broken, must change nothing
+   * (LSE-7), and must be refused when the adapter declares
+   * `rejectsBadRelease` (LSE-4).
    */
   release(lease: L, options: { readonly reusable: boolean }): void | Promise<void>;
   /** The simulated socket the lease holds. */

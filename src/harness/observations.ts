@@ -115,10 +115,22 @@ export type CallerEvent =
     readonly beforeClose: boolean;
   }
   | {
+    /** The pool accepted the release of a lease the caller held, made after `close()`. */
+    readonly kind: "release-accepted";
+    readonly acquire: AcquireRecord;
+  }
+  | {
+    /** A repeated release of a lease already released, and how the pool took it. */
     readonly kind: "bad-release";
     readonly acquire: AcquireRecord;
+    /** Whether the pool refused it (threw or rejected). */
     readonly rejected: boolean;
+    /** Ledger length when it was made. */
     readonly seqBefore: number;
+    /** Whether it said the connection was reusable (absent: it did). */
+    readonly reusable?: boolean;
+    /** The acquire holding the lease's socket when it was made, if another caller did. */
+    readonly heldBy?: number;
   }
   | { readonly kind: "send-started"; readonly send: SendRecord }
   | { readonly kind: "send-resolved"; readonly send: SendRecord }

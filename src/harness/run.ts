@@ -114,10 +114,12 @@ export class Run implements RunView, Settling {
    * accepted second release is its failure (else the run ends there).
    */
   #active: ReadonlySet<string>;
-  /** A second release was accepted during the current step. */
+  /** A repeated release was accepted during the current step. */
   #acceptedBadRelease = false;
-  /** A release of a held lease failed during the current step (before close). */
-  #releaseFailed = false;
+  /** A repeated release was made during the current step. */
+  #repeatedRelease = false;
+  /** A release of a held lease failed, or was accepted after close, during the current step. */
+  #releaseSettled = false;
   /** What a step check reads that can change (see {@linkcode RuleChecks.check}); refilled per check. */
   #stamp: unknown[] = Array.from({ length: 9 });
   /** Set once the run is over: late settlements of the pool's promises are ignored. */
@@ -237,8 +239,13 @@ export class Run implements RunView, Settling {
   record(event: CallerEvent): void {
     this.callerEvents.push(event);
     this.operations.touch();
-    if (event.kind === "bad-release" && !event.rejected) this.#acceptedBadRelease = true;
-    if (event.kind === "release-failed" && event.beforeClose) this.#releaseFailed = true;
+    if (event.kind === "bad-release") {
+      this.#repeatedRelease = true;
+      if (!event.rejected) this.#acceptedBadRelease = true;
+    }
+    if (event.kind === "release-failed" || event.kind === "release-accepted") {
+      this.#releaseSettled = true;
+    }
     if (!this.#trace) return;
     const line = outcomeLine(event, this.now());
     if (line !== undefined) this.lines.push(line);
@@ -348,6 +355,10 @@ export class Run implements RunView, Settling {
     const release = () => this.pool.release(record.lease, { reusable });
     const beforeClose = this.closeSeq === undefined;
     this.operations.track(`release #${record.id}`, release, {
+      // Before close() a release must be accepted, so only its failure is news (LSE-5).
+      ...(beforeClose
+        ? {}
+        : { ok: () => this.record({ kind: "release-accepted", acquire: record }) }),
       err: (error) =>
         this.record({
           kind: "release-failed",
@@ -358,9 +369,12 @@ export class Run implements RunView, Settling {
     });
   }
 
-  /** Release an already released lease again; the pool should refuse. */
-  releaseAgain(record: AcquireRecord): void {
-    calls.releaseAgain(this, record);
+  /**
+   * Release an already released lease again, reusable or broken; the pool
+   * should refuse it, and must change nothing either way.
+   */
+  releaseAgain(record: AcquireRecord, reusable = true): void {
+    calls.releaseAgain(this, record, reusable);
   }
 
   /** Make one request on a held lease's connection. */
@@ -435,23 +449,32 @@ export class Run implements RunView, Settling {
    * Settle, then run every checker's step check.
    *
    * @throws {RuleViolation} The first rule broken.
-   * @throws {RunEndedEarly} When the pool accepted a second release and
-   * LSE-4 is not active.
+   * @throws {RunEndedEarly} When a pool that declares it refuses repeated
+   * releases accepted one and LSE-4 is not active.
    */
   async endStep(): Promise<void> {
     await this.settle();
     this.watchdog();
     const accepted = this.#acceptedBadRelease;
+    const repeated = this.#repeatedRelease;
+    const settled = this.#releaseSettled;
     this.#acceptedBadRelease = false;
-    if (accepted && !this.#judges("LSE-4") && !this.healing) {
+    this.#repeatedRelease = false;
+    this.#releaseSettled = false;
+    // A pool that declares it refuses repeated releases and accepted one has
+    // broken LSE-4, and what follows would only report it again under other
+    // rules. A pool that makes no such promise goes on: LSE-7 and the limits judge it.
+    const refuses = this.supports.capabilities.includes("rejectsBadRelease");
+    if (accepted && refuses && !this.#judges("LSE-4") && !this.healing) {
       throw new RunEndedEarly(
         this.step,
         "the pool accepted a second release and LSE-4 is not active",
       );
     }
-    const releaseFailed = this.#releaseFailed;
-    this.#releaseFailed = false;
-    this.#check("step", accepted ? "LSE-4" : releaseFailed ? "LSE-5" : undefined);
+    this.#check(
+      "step",
+      repeated ? (refuses ? "LSE-4" : "LSE-7") : settled ? "LSE-5" : undefined,
+    );
   }
 
   /** Run the phase checks (`healed` or `closed`). */

@@ -5,7 +5,9 @@ import fc from "fast-check";
 import { referenceAdapter } from "../../conformance/reference/adapter.ts";
 import type { Adapter, PoolConfig, PoolUnderTest } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
+import { caseArbitrary } from "./case.ts";
 import { AcquireCommand, commandArbitraries, ConnectFaultCommand } from "./commands/mod.ts";
+import type { CallerEvent } from "./observations.ts";
 import { RULES } from "./rules/mod.ts";
 import { runCase } from "./run_case.ts";
 import { poolConfigOf } from "./pool_config.ts";
@@ -228,6 +230,144 @@ describe("heal", () => {
       const commands = [new ConnectFaultCommand("r0", "hang"), new AcquireCommand("r0", false)];
       const rules = RULES.filter((rule) => rule.id === "LIV-2");
       await runCase(referenceAdapter, { setup, commands }, { rules });
+    },
+  );
+});
+
+describe("releases in every form", () => {
+  /** The reference pool declaring (or not) that it refuses repeated releases, its errors swallowed by `wrap`. */
+  function referenceThat(refuses: boolean, swallow: boolean): Adapter {
+    const capabilities = referenceAdapter.supports.capabilities.filter((c) =>
+      refuses || c !== "rejectsBadRelease"
+    );
+    return {
+      ...wrapped(`refuses-${refuses}-swallows-${swallow}`, "virtual", (pool) => ({
+        release: (lease, options) => {
+          try {
+            return pool.release(lease, options);
+          } catch (error) {
+            if (!swallow) throw error;
+          }
+        },
+      })),
+      supports: { ...referenceAdapter.supports, capabilities },
+    };
+  }
+
+  async function releaseTwice(adapter: Adapter): Promise<CallerEvent[]> {
+    const run = new Run(adapter, SETUP, { rules: [] });
+    try {
+      await run.start();
+      const record = run.acquire("r0", undefined);
+      await run.endStep();
+      run.release(record, false);
+      await run.endStep();
+      run.releaseAgain(record, false);
+      await run.endStep();
+      return run.callerEvents;
+    } finally {
+      run.dispose();
+    }
+  }
+
+  test(
+    "an accepted repeated release ends the run only for a pool that promised to refuse it",
+    LONG,
+    async () => {
+      await assert.rejects(
+        releaseTwice(referenceThat(true, true)),
+        (error: Error) => error.name === "RunEndedEarly",
+      );
+      const events = await releaseTwice(referenceThat(false, true));
+      assert.deepEqual(
+        events.filter((e) => e.kind === "bad-release").map((e) => [e.rejected, e.reusable]),
+        [[false, false]],
+      );
+      const refused = await releaseTwice(referenceThat(false, false));
+      assert.equal(refused.some((e) => e.kind === "bad-release" && e.rejected), true);
+    },
+  );
+
+  test("a release after close() records whether the pool took it back", LONG, async () => {
+    const run = new Run(referenceAdapter, SETUP, { rules: [] });
+    try {
+      await run.start();
+      const record = run.acquire("r0", undefined);
+      await run.endStep();
+      run.close();
+      await run.endStep();
+      run.release(record, true);
+      await run.endStep();
+      assert.deepEqual(
+        run.callerEvents.filter((e) => e.kind === "release-accepted").map((e) => e.acquire.id),
+        [1],
+      );
+      assert.equal(run.network.socket(record.facts!.socketId)?.state, "closed");
+    } finally {
+      run.dispose();
+    }
+  });
+
+  test(
+    "a release of one route's lease while another waits is judged by each route's own limits",
+    LONG,
+    async () => {
+      const rules = RULES.filter((r) => ["LIM-1", "LIM-2", "LIV-3", "STA-1"].includes(r.id));
+      // Whether acquire #3 (r1) is served once r0's lease is released as broken.
+      const served = async (maxTotal: number, maxPerRoute: number) => {
+        const setup = {
+          ...SETUP,
+          config: { ...CONFIG, routes: ["r0", "r1"], maxTotal, maxPerRoute },
+        };
+        const run = new Run(referenceAdapter, setup, { rules });
+        try {
+          await run.start();
+          const first = run.acquire("r0", undefined);
+          await run.endStep();
+          run.acquire("r1", undefined);
+          await run.endStep();
+          const third = run.acquire("r1", undefined);
+          await run.endStep();
+          assert.equal(third.status, "pending");
+          run.release(first, false);
+          await run.endStep();
+          return third.status;
+        } finally {
+          run.dispose();
+        }
+      };
+      // r1 is at its own limit: the slot r0 frees is not r1's, and its waiter waits on.
+      assert.equal(await served(3, 1), "pending");
+      // Only the total held r1's waiter: the freed slot is its now, and it is served.
+      assert.equal(await served(2, 2), "leased");
+    },
+  );
+
+  test(
+    "releases pick across routes: some release one route's lease while another route waits",
+    LONG,
+    async () => {
+      const cases = fc.sample(caseArbitrary(referenceAdapter, 60), { seed: 4, numRuns: 60 });
+      let crossing = 0;
+      for (const value of cases) {
+        if (value.setup.config.routes.length < 2) continue;
+        await runCase(referenceAdapter, value, {
+          rules: [],
+          inspect: (run) => {
+            const waiting = new Set<number>();
+            for (const event of run.callerEvents) {
+              if (event.kind === "acquire-started") waiting.add(event.acquire.id);
+              if (event.kind === "acquire-resolved" || event.kind === "acquire-rejected") {
+                waiting.delete(event.acquire.id);
+              }
+              if (event.kind !== "released") continue;
+              const route = event.acquire.route;
+              if ([...waiting].some((id) => run.acquires[id - 1]!.route !== route)) crossing++;
+            }
+          },
+        });
+      }
+      assert.ok(crossing > 10, `${crossing} releases while another route waited`);
     },
   );
 });

@@ -7,6 +7,7 @@ import type { SimNetwork, SimSocket } from "../net/mod.ts";
 import type { KeepAliveHint, Route, SocketId } from "../net/types.ts";
 import type { PoolConfig, PoolUnderTest, Supports } from "./adapter.ts";
 import type { AcquireRecord, SendRecord } from "./observations.ts";
+import type { CommandKind } from "./commands/kinds.ts";
 
 /**
  * One run's drawn parameters: the pool config plus the environment the
@@ -36,6 +37,14 @@ export interface RunSetup {
    * (closeIdle, closeExpired), less often.
    */
   readonly faults: boolean;
+  /**
+   * The kinds of command this run may draw beyond acquires, first releases
+   * and time steps (swarm testing: each is drawn on or off per run). When
+   * set, `faults` says whether any of them disturbs the pool from outside.
+   * Undefined for a case drawn without swarm: every kind the declaration
+   * allows is drawn, faults and maintenance only when `faults` is set.
+   */
+  readonly kinds?: readonly CommandKind[];
   /**
    * Heavy runs acquire more than they release (queues fill, waiters pile up);
    * light runs release more (idle connections are reused, reuse order and

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import type { IntRange, PoolConfig, Ranges, Supports } from "./adapter.ts";
 import type { RunSetup } from "./run_view.ts";
+import { type CommandKind, FAULT_KINDS, optionalKinds } from "./commands/kinds.ts";
 
 function int([min, max]: IntRange): fc.Arbitrary<number> {
   return fc.integer({ min, max });
@@ -93,11 +94,49 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
   });
 }
 
+/** Options of {@linkcode setupArbitrary}. */
+export interface SetupOptions {
+  /**
+   * Swarm testing: draw, per run, which optional kinds of command it uses
+   * (each on with probability one half). Off: every kind the declaration
+   * allows, faults and maintenance in half of the runs. @default {true}
+   */
+  readonly swarm?: boolean;
+  /**
+   * With swarm testing, the probability that a run draws each optional kind
+   * (for measuring others; the kit uses the default). @default {0.5}
+   */
+  readonly kindProbability?: number;
+}
+
 /**
- * The arbitrary of a run's parameters: a config within the declared ranges
- * and the environment the harness plays (small latencies, hints, timeouts).
+ * The arbitrary of the kinds a run uses (swarm testing): each kind the
+ * declaration allows is on with the given probability, independently of
+ * the others, and shrinks to off.
  *
  * @param supports The adapter's declaration.
+ * @param probability Chance that each kind is on (one half by default).
+ * @returns The enabled kinds, in {@linkcode optionalKinds} order.
+ */
+function kindsArbitrary(
+  supports: Supports,
+  probability: number,
+): fc.Arbitrary<readonly CommandKind[]> {
+  const kinds = optionalKinds(supports);
+  // Both shrink to off: a counterexample keeps only the kinds it needs.
+  const on = probability === 0.5
+    ? fc.boolean()
+    : fc.integer({ min: 0, max: 999 }).map((n) => n >= 1000 - Math.round(probability * 1000));
+  return fc.tuple(...kinds.map(() => on)).map((drawn) => kinds.filter((_, i) => drawn[i]));
+}
+
+/**
+ * The arbitrary of a run's parameters: a config within the declared ranges,
+ * the environment the harness plays (small latencies, hints, timeouts) and,
+ * with swarm testing, the kinds of command the run uses.
+ *
+ * @param supports The adapter's declaration.
+ * @param options Whether to draw the kinds of command (swarm testing).
  * @returns An arbitrary of {@linkcode RunSetup}.
  *
  * @example Drawn configs respect the ranges
@@ -113,11 +152,15 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
  *   policies: {} as Supports["policies"],
  * } as Supports;
  * fc.assert(fc.property(setupArbitrary(supports), (s) => s.config.maxTotal <= 4));
+ * fc.assert(fc.property(setupArbitrary(supports, { swarm: false }), (s) => s.kinds === undefined));
  * ```
  */
-export function setupArbitrary(supports: Supports): fc.Arbitrary<RunSetup> {
+export function setupArbitrary(
+  supports: Supports,
+  options: SetupOptions = {},
+): fc.Arbitrary<RunSetup> {
   const r = supports.ranges;
-  return fc.record({
+  const common = {
     config: configArbitrary(supports),
     acquireTimeoutMs: required(supports, r.acquireTimeoutMs, "acquireTimeout"),
     keepAliveHintMs: required(supports, r.keepAliveHintMs, "keepAliveHint"),
@@ -125,10 +168,20 @@ export function setupArbitrary(supports: Supports): fc.Arbitrary<RunSetup> {
     connectLatencyMs: fc.constantFrom(0, 0, 1, 3),
     responseLatencyMs: fc.constantFrom(0, 1, 2),
     randomSeed: fc.integer({ min: 0, max: 0x7fffffff }),
-    faults: fc.boolean(),
-    heavy: fc.boolean(),
-    hinted: fc.boolean(),
-  }).map(({ hinted, ...setup }) => {
+  };
+  const drawn: fc.Arbitrary<Drawn> = options.swarm === false
+    ? fc.record({ ...common, faults: fc.boolean(), heavy: fc.boolean(), hinted: fc.boolean() })
+    : fc.record({
+      ...common,
+      kinds: kindsArbitrary(supports, options.kindProbability ?? 0.5),
+      heavy: fc.boolean(),
+      hinted: fc.boolean(),
+    }).map(({ kinds, ...rest }) => ({
+      ...rest,
+      kinds,
+      faults: kinds.some((kind) => FAULT_KINDS.includes(kind)),
+    }));
+  return drawn.map(({ hinted, ...setup }) => {
     const { keepAliveHintMs: timeoutMs, keepAliveMax: max } = setup;
     const hint = {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -138,6 +191,9 @@ export function setupArbitrary(supports: Supports): fc.Arbitrary<RunSetup> {
     return { ...setup, serverHint };
   });
 }
+
+/** A setup as drawn, before the server's hint is derived. */
+type Drawn = Omit<RunSetup, "serverHint"> & { readonly hinted: boolean };
 
 /**
  * Every duration a run's setup configures that arms a deadline (undefined

@@ -7,7 +7,8 @@ function ms(value: number | undefined): string | undefined {
 /**
  * The drawn parameters of a counterexample on one line: the pool config
  * (routes, limits, timeouts), the environment the harness played
- * (latencies, hints, acquire timeout) and the kind of run (faults, load).
+ * (latencies, hints, acquire timeout) and the kind of run (faults, load,
+ * and the optional kinds of command it drew, with swarm testing).
  * Unset values are left out.
  *
  * @param setup The run's parameters.
@@ -57,6 +58,7 @@ export function setupLine(setup: RunSetup): string {
     ["responseLatency", ms(setup.responseLatencyMs)],
     ["faults", setup.faults === undefined ? undefined : setup.faults ? "yes" : "no"],
     ["load", setup.heavy === undefined ? undefined : setup.heavy ? "heavy" : "light"],
+    ["kinds", setup.kinds === undefined ? undefined : setup.kinds.join(", ") || "none"],
   ];
   return fields.filter(([, value]) => value !== undefined).map(([name, value]) =>
     `${name} ${value}`

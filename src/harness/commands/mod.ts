@@ -25,7 +25,9 @@ import { ResetCommand } from "./reset.ts";
 import { RespondCommand } from "./respond.ts";
 import { SendCommand } from "./send.ts";
 import { ServerCloseCommand } from "./server_close.ts";
+import { type CommandKind, FAULT_KINDS } from "./kinds.ts";
 
+export { type CommandKind, FAULT_KINDS, optionalKinds } from "./kinds.ts";
 export {
   AcquireCommand,
   AdvanceCommand,
@@ -48,7 +50,41 @@ export {
 /** A command of a run. */
 export type RunCommand = fc.AsyncCommand<Run, Run>;
 
-type Weighted = { arbitrary: fc.Arbitrary<RunCommand>; weight: number };
+/** Commands whose arbitrary depends on the run's deadlines, filled in per case. */
+type TimedKind = "advance" | "closeIdle";
+
+/**
+ * One kind of command with its weight. `when` says which runs draw it, from
+ * the kinds they allow (left out: every run). Templates are built once per
+ * shape of setup and shared; only `when` is asked per run.
+ */
+type Template = {
+  readonly arbitrary: fc.Arbitrary<RunCommand> | TimedKind;
+  readonly weight: number;
+  readonly when?: (kinds: Allowed) => boolean;
+};
+
+/** The runs that draw this optional kind. */
+function drawing(kind: CommandKind): (kinds: Allowed) => boolean {
+  return (kinds) => kinds.has(kind);
+}
+
+/**
+ * Which optional kinds a run may draw: with swarm testing the setup lists
+ * them; without, every kind is allowed and faults and maintenance are drawn
+ * in the runs whose setup has `faults` (calm runs still evict, less often).
+ */
+interface Allowed {
+  /** Whether the run draws commands of this kind. */
+  has(kind: CommandKind): boolean;
+}
+
+const EVERY_KIND: Allowed = { has: () => true };
+
+function allowed(setup: RunSetup): Allowed {
+  const kinds = setup.kinds;
+  return kinds === undefined ? EVERY_KIND : { has: (kind) => kinds.includes(kind) };
+}
 
 function timeStep(setup: RunSetup): fc.Arbitrary<number> {
   return fc.oneof(
@@ -57,19 +93,37 @@ function timeStep(setup: RunSetup): fc.Arbitrary<number> {
   );
 }
 
-function leaseCommands(supports: Supports, setup: RunSetup): Weighted[] {
+/**
+ * A released lease's repeated release: reusable or broken (broken only for
+ * pools that take broken releases), whatever form the first release took, so
+ * that a destroy is repeated after a destroy (the "double destroy") as well
+ * as after a reusable release.
+ */
+function repeatedReleases(index: fc.Arbitrary<number>, broken: boolean): Template {
+  const reusable = broken ? fc.boolean() : fc.constant(true);
+  return {
+    arbitrary: fc.tuple(index, reusable).map(([i, r]) => new ReleaseTwiceCommand(i, r)),
+    weight: 2,
+  };
+}
+
+function leaseCommands(supports: Supports, setup: RunSetup): Template[] {
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
   const route = routeArbitrary(setup.config.routes);
   // Light runs mostly release the newest lease, so idle sets grow on one route.
   const index = setup.heavy ? fc.nat({ max: 15 }) : fc.nat({ max: 2 });
-  const reusable = setup.heavy
+  const broken = has("releaseBroken");
+  const reusable = !broken
+    ? fc.constant(true)
+    : setup.heavy
     ? fc.boolean()
     : fc.constantFrom(true, true, true, true, true, false);
-  const timed = has("acquireTimeout") ? fc.boolean() : fc.constant(false);
-  const list: Weighted[] = [
+  // Acquires are timed in about half the runs' acquires, when the run draws timed ones.
+  const acquires = (timed: fc.Arbitrary<boolean>, when: (kinds: Allowed) => boolean) => [
     {
       arbitrary: fc.tuple(route, timed).map(([r, t]) => new AcquireCommand(r, t)),
       weight: setup.heavy ? 12 : 10,
+      when,
     },
     {
       arbitrary: fc.tuple(
@@ -80,21 +134,28 @@ function leaseCommands(supports: Supports, setup: RunSetup): Weighted[] {
       )
         .map(([r, t, index, offset]) => new AcquireCommand(r, t, { index, offset })),
       weight: setup.heavy ? 6 : 4,
+      when,
     },
+  ];
+  const timed = drawing("timed");
+  return [
+    ...(has("acquireTimeout")
+      ? [
+        ...acquires(fc.boolean(), timed),
+        ...acquires(fc.constant(false), (kinds) => !timed(kinds)),
+      ]
+      : acquires(fc.constant(false), () => true)),
     {
-      arbitrary: fc.tuple(index, has("releaseBroken") ? reusable : fc.constant(true), fc.boolean())
+      arbitrary: fc.tuple(index, reusable, fc.boolean())
         .map(([i, reusable, used]) => new ReleaseCommand(i, reusable, used)),
       weight: setup.heavy ? 15 : 18,
     },
-    { arbitrary: index.map((i) => new RequestCommand(i)), weight: 5 },
+    { arbitrary: index.map((i) => new RequestCommand(i)), weight: 5, when: drawing("request") },
+    repeatedReleases(index, broken),
   ];
-  if (has("rejectsBadRelease")) {
-    list.push({ arbitrary: index.map((i) => new ReleaseTwiceCommand(i)), weight: 2 });
-  }
-  return list;
 }
 
-function hintCommands(setup: RunSetup): Weighted[] {
+function hintCommands(setup: RunSetup): Template[] {
   const route = routeArbitrary(setup.config.routes);
   const hint = fc.option(
     fc.record({
@@ -115,35 +176,52 @@ function hintCommands(setup: RunSetup): Weighted[] {
   return [{
     arbitrary: fc.tuple(route, hint).map(([r, h]) => new KeepAliveHintCommand(r, h)),
     weight: 3,
+    when: drawing("hint"),
   }];
 }
 
-function faultCommands(setup: RunSetup): Weighted[] {
+function faultCommands(setup: RunSetup): Template[] {
   const route = routeArbitrary(setup.config.routes);
   const index = fc.nat({ max: 15 });
-  const modes = fc.constantFrom("ok", "refuse", "refuse", "hang") as fc.Arbitrary<
-    "ok" | "refuse" | "hang"
-  >;
   // A hung connect without a connect timeout keeps its slot for good: that
   // asks nothing of the pool a rule could judge, only starves the run.
-  const hangs = setup.config.connectTimeoutMs !== undefined;
+  const canHang = setup.config.connectTimeoutMs !== undefined;
+  const hangs = (kinds: Allowed) => canHang && kinds.has("hang");
+  const refuses = drawing("refuse");
+  const connects = (
+    modes: ("ok" | "refuse" | "hang")[],
+    when: (kinds: Allowed) => boolean,
+  ): Template => ({
+    arbitrary: fc.tuple(route, fc.constantFrom(...modes))
+      .map(([r, m]) => new ConnectFaultCommand(r, m)),
+    weight: 3,
+    when,
+  });
   return [
+    connects(["ok", "refuse", "refuse", "hang"], (k) => refuses(k) && hangs(k)),
+    connects(["ok", "refuse"], (k) => refuses(k) && !hangs(k)),
+    connects(["ok", "hang"], (k) => !refuses(k) && hangs(k)),
     {
-      arbitrary: fc.tuple(route, hangs ? modes : fc.constantFrom("ok", "refuse") as typeof modes)
-        .map(([r, m]) => new ConnectFaultCommand(r, m)),
+      arbitrary: index.map((i) => new ServerCloseCommand(i)),
       weight: 3,
+      when: drawing("serverClose"),
     },
-    { arbitrary: index.map((i) => new ServerCloseCommand(i)), weight: 3 },
-    { arbitrary: index.map((i) => new ResetCommand(i)), weight: 2 },
+    { arbitrary: index.map((i) => new ResetCommand(i)), weight: 2, when: drawing("reset") },
   ];
 }
 
 /** Calm runs evict too (eviction is a reuse path, not a fault), less often. */
 function evictionCommands(supports: Supports): Template[] {
   const list: Template[] = [];
-  if (supports.capabilities.includes("closeIdle")) list.push({ arbitrary: "closeIdle", weight: 1 });
+  if (supports.capabilities.includes("closeIdle")) {
+    list.push({ arbitrary: "closeIdle", weight: 1, when: drawing("closeIdle") });
+  }
   if (supports.capabilities.includes("closeExpired")) {
-    list.push({ arbitrary: fc.constant(new CloseExpiredCommand()), weight: 1 });
+    list.push({
+      arbitrary: fc.constant(new CloseExpiredCommand()),
+      weight: 1,
+      when: drawing("closeExpired"),
+    });
   }
   return list;
 }
@@ -151,19 +229,32 @@ function evictionCommands(supports: Supports): Template[] {
 /**
  * A route, the first one as often as all the others together: idle sets,
  * queues and failure streaks build up on one route, while the others still
- * compete with it.
+ * compete with it. A route shrinks towards the first, so a counterexample
+ * that needs one route ends with one.
  */
 function routeArbitrary(routes: readonly Route[]): fc.Arbitrary<Route> {
   if (routes.length === 1) return fc.constant(routes[0]!);
-  return fc.oneof(fc.constant(routes[0]!), fc.constantFrom(...routes.slice(1)));
+  return fc.oneof(
+    { withCrossShrink: true },
+    fc.constant(routes[0]!),
+    fc.constantFrom(...routes.slice(1)),
+  );
 }
 
 function maintenanceCommands(supports: Supports): Template[] {
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
-  const list: Template[] = [{ arbitrary: fc.constant(new CloseCommand()), weight: 1 }];
-  if (has("closeIdle")) list.push({ arbitrary: "closeIdle", weight: 2 });
+  const list: Template[] = [
+    { arbitrary: fc.constant(new CloseCommand()), weight: 1, when: drawing("close") },
+  ];
+  if (has("closeIdle")) {
+    list.push({ arbitrary: "closeIdle", weight: 2, when: drawing("closeIdle") });
+  }
   if (has("closeExpired")) {
-    list.push({ arbitrary: fc.constant(new CloseExpiredCommand()), weight: 2 });
+    list.push({
+      arbitrary: fc.constant(new CloseExpiredCommand()),
+      weight: 2,
+      when: drawing("closeExpired"),
+    });
   }
   if (has("clear")) {
     list.push({
@@ -171,6 +262,7 @@ function maintenanceCommands(supports: Supports): Template[] {
         new ClearCommand(op as "clear" | "ready")
       ),
       weight: 2,
+      when: drawing("clear"),
     });
   }
   return list;
@@ -178,12 +270,14 @@ function maintenanceCommands(supports: Supports): Template[] {
 
 /**
  * The arbitraries of every command that applies to a pool with this
- * declaration, weighted so that sequences fill pools and queues: acquires
- * and releases dominate, time steps land around every deadline, faults and
- * maintenance are rarer, and `close()` is rare.
+ * declaration and that the run draws, weighted so that sequences fill pools
+ * and queues: acquires and releases dominate, time steps land around every
+ * deadline, faults and maintenance are rarer, and `close()` is rare. With
+ * swarm testing (the setup lists its `kinds`), the optional kinds the run
+ * did not draw are left out and the others share their weight.
  *
  * @param supports The adapter's declaration.
- * @param setup The run's parameters (routes and deadlines).
+ * @param setup The run's parameters (routes, deadlines, kinds of command).
  * @returns One arbitrary per kind of command, for `fc.commands`.
  *
  * @example
@@ -214,10 +308,6 @@ export function commandArbitraries(
   }
   return list;
 }
-
-/** Commands whose arbitrary depends on the run's deadlines, filled in per case. */
-type TimedKind = "advance" | "closeIdle";
-type Template = { arbitrary: fc.Arbitrary<RunCommand> | TimedKind; weight: number };
 
 /** Shapes kept per declaration and part before that part's cache starts over. */
 const CACHE_LIMIT = 256;
@@ -252,15 +342,19 @@ const CLOCK_COMMANDS: readonly Template[] = [
   },
 ];
 
-/** The weighted commands apart from those drawing a time step, in a fixed order. */
-function untimedCommands(supports: Supports, setup: RunSetup): readonly Template[] {
+/**
+ * The weighted commands apart from those drawing a time step, in a fixed
+ * order: the templates of the setup's shape (built once and cached), less
+ * those of the optional kinds the run does not draw.
+ */
+function untimedCommands(supports: Supports, setup: RunSetup): Template[] {
   const routes = setup.config.routes.join(",");
   const hints = cached(
     supports,
     `hint|${routes}|${setup.keepAliveHintMs}|${setup.keepAliveMax}`,
     () => hintCommands(setup),
   );
-  const faults = setup.faults
+  const faults = setup.kinds !== undefined || setup.faults
     ? cached(
       supports,
       `faults|${routes}|${setup.config.connectTimeoutMs === undefined}`,
@@ -272,7 +366,14 @@ function untimedCommands(supports: Supports, setup: RunSetup): readonly Template
     `load|${routes}|${setup.heavy}`,
     () => loadCommands(supports, setup),
   );
-  return [...CLOCK_COMMANDS, ...hints, ...faults, ...load];
+  const kinds = allowed(setup);
+  const list: Template[] = [...CLOCK_COMMANDS];
+  for (const part of [hints, faults, load]) {
+    for (const template of part) {
+      if (template.when === undefined || template.when(kinds)) list.push(template);
+    }
+  }
+  return list;
 }
 
 function loadCommands(supports: Supports, setup: RunSetup): Template[] {
@@ -282,4 +383,69 @@ function loadCommands(supports: Supports, setup: RunSetup): Template[] {
     { arbitrary: route.map((r) => new SendCommand(r)), weight: 18 },
     { arbitrary: fc.nat({ max: 15 }).map((i) => new RespondCommand(i)), weight: 15 },
   ];
+}
+
+/**
+ * Whether every command of a sequence could have been drawn for this setup:
+ * its routes are the setup's, and its optional kind is one the setup draws
+ * (with swarm testing, one of its `kinds`; without, faults and maintenance
+ * only in a run with `faults`). Shrinking uses it to simplify a failing
+ * case's setup while keeping its commands.
+ *
+ * @param commands The commands.
+ * @param setup A setup.
+ * @returns `true` when the setup fits them all.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AcquireCommand, fitsSetup, ServerCloseCommand } from "./mod.ts";
+ * import type { RunSetup } from "../run_view.ts";
+ *
+ * const setup = { config: { routes: ["r0"] }, kinds: ["serverClose"] } as unknown as RunSetup;
+ * assert.equal(fitsSetup([new AcquireCommand("r0", false), new ServerCloseCommand(0)], setup), true);
+ * assert.equal(fitsSetup([new AcquireCommand("r1", false)], setup), false);
+ * assert.equal(fitsSetup([new AcquireCommand("r0", true)], setup), false);
+ * ```
+ */
+export function fitsSetup(commands: readonly RunCommand[], setup: RunSetup): boolean {
+  const routes = setup.config.routes;
+  const may = (kind: CommandKind) =>
+    setup.kinds !== undefined
+      ? setup.kinds.includes(kind)
+      : setup.faults || !FAULT_KINDS.includes(kind);
+  return commands.every((command) => {
+    if (command instanceof AcquireCommand) {
+      return routes.includes(command.route) && (!command.timed || may("timed"));
+    }
+    if (command instanceof SendCommand) return routes.includes(command.route);
+    if (command instanceof KeepAliveHintCommand) {
+      return routes.includes(command.route) && may("hint");
+    }
+    if (command instanceof ConnectFaultCommand) {
+      const hangs = may("hang") && setup.config.connectTimeoutMs !== undefined;
+      return routes.includes(command.route) &&
+        (command.mode === "refuse"
+          ? may("refuse")
+          : command.mode === "hang"
+          ? hangs
+          : may("refuse") || hangs);
+    }
+    const kind = command instanceof RequestCommand
+      ? "request"
+      : command instanceof ServerCloseCommand
+      ? "serverClose"
+      : command instanceof ResetCommand
+      ? "reset"
+      : command instanceof CloseCommand
+      ? "close"
+      : command instanceof ClearCommand
+      ? "clear"
+      : command instanceof CloseIdleCommand
+      ? "closeIdle"
+      : command instanceof CloseExpiredCommand
+      ? "closeExpired"
+      : undefined;
+    return kind === undefined || may(kind);
+  });
 }

@@ -32,8 +32,8 @@ export class ReleaseCommand extends StepCommand {
       await run.advanceTo(run.now() + run.setup.responseLatencyMs);
       if (record.status !== "leased") return;
     }
-    run.release(record, this.reusable);
-    // One number per step: after a request, the release continues the step's line.
+    // One number per step: after a request, the release continues the step's line. Described
+    // first: the pool's answer may come at once, and its line goes under this one.
     run.describe(() =>
       `${
         this.used ? "   then " : `${run.step}. `
@@ -41,6 +41,7 @@ export class ReleaseCommand extends StepCommand {
         this.reusable ? "" : " as broken"
       }`
     );
+    run.release(record, this.reusable);
   }
 
   override toString(): string {

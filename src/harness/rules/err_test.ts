@@ -2,43 +2,72 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { pgPoolAdapter } from "../../../conformance/adapters/pg_pool.ts";
 import { BROKEN_POOLS } from "../../../fixtures/broken/mod.ts";
-import type { Adapter } from "../adapter.ts";
 import { checkPool } from "../check_pool.ts";
+import {
+  AcquireCommand,
+  AdvanceCommand,
+  ConnectFaultCommand,
+  ReleaseCommand,
+} from "../commands/mod.ts";
+import { poolConfigOf } from "../pool_config.ts";
+import { runCase } from "../run_case.ts";
+import type { RunSetup } from "../run_view.ts";
+import { RULES } from "./mod.ts";
 
 /** Checks run many cases: a timeout of their own, so no runner's default cuts one off. */
 const LONG = { timeout: 300_000 };
 
 /**
- * pg-pool without its TTL: a refused connect's own waiter has already timed
- * out when the refusal arrives, and pg-pool starts a fresh connect for the
- * waiter that came later instead of failing it (pg-pool index.js
- * `_pulseQueue`, `newClient`: the failed connect calls back the timed-out
- * waiter only). Without `maxUses` too: the path was recorded before pg-pool
- * declared it, and a declared range changes what each run draws.
+ * pg-pool with a connect that is refused after the waiter it was made for
+ * has timed out: pg-pool calls back the timed-out waiter only, and starts a
+ * fresh connect for the waiter that came later instead of failing it
+ * (pg-pool index.js `_pulseQueue`, `newClient`). Played as explicit commands,
+ * so that no change to how cases are drawn moves it.
  */
-const { ttlMs: _ttlMs, maxUses: _maxUses, ...rangesWithoutTtl } = pgPoolAdapter.supports.ranges;
-const pgPoolWithoutTtl = {
-  ...pgPoolAdapter,
-  name: "pg-pool-without-ttl",
-  supports: {
-    ...pgPoolAdapter.supports,
-    capabilities: pgPoolAdapter.supports.capabilities.filter((c) => c !== "ttl" && c !== "maxUses"),
-    ranges: rangesWithoutTtl,
-  },
-} as Adapter;
+const SETUP: RunSetup = {
+  config: poolConfigOf({ maxTotal: 1, maxPerRoute: 1 }),
+  acquireTimeoutMs: 6,
+  keepAliveHintMs: undefined,
+  keepAliveMax: undefined,
+  serverHint: undefined,
+  connectLatencyMs: 6,
+  responseLatencyMs: 0,
+  randomSeed: 1,
+  faults: true,
+  heavy: false,
+};
 
 describe("ERR-1", () => {
   test(
     "a refused connect whose own waiter left owes no other waiter a rejection",
     LONG,
     async () => {
-      const report = await checkPool(pgPoolWithoutTtl, {
-        seed: 1495354192,
-        path: "2:28:2:4:6:9:10:12:13",
-        rules: ["ERR-1"],
+      const commands = [
+        new AcquireCommand("r0", false), // #1 holds the only connection
+        new AdvanceCommand(6),
+        new AcquireCommand("r0", true), // #2 waits, until t=12
+        new ConnectFaultCommand("r0", "refuse"),
+        new AdvanceCommand(3),
+        new ReleaseCommand(0, false), // t=9: a connect for #2, refused at t=15
+        new AcquireCommand("r0", false), // #3 waits behind it
+        new AdvanceCommand(3), // t=12: #2 times out
+        new AdvanceCommand(3), // t=15: the refusal; pg-pool connects again for #3
+      ];
+      const rules = RULES.filter((rule) => rule.id === "ERR-1");
+      let seen = "";
+      await runCase(pgPoolAdapter, { setup: SETUP, commands }, {
+        rules,
+        inspect: (run) => {
+          const [, second, third] = run.acquires;
+          const refused = run.network.ledger.events.find((e) =>
+            e.type === "ConnectionClosed" && e.reason === "refused"
+          );
+          seen =
+            `#2 ${second?.status} at t=${second?.settledAt}, refused at t=${refused?.t}, #3 ${third?.status} at t=${third?.settledAt}`;
+        },
       });
-      assert.equal(report.runs, 1);
-      assert.deepEqual(report.rules.map((r) => [r.id, r.status]), [["ERR-1", "pass"]]);
+      // What the rule must not misread: the refused connect was #2's, and #2 had left.
+      assert.equal(seen, "#2 rejected at t=12, refused at t=15, #3 rejected at t=21");
     },
   );
 

@@ -1,5 +1,5 @@
-import type { SocketId } from "../../net/types.ts";
-import type { AcquireRecord } from "../observations.ts";
+import type { LedgerEvent, SocketId } from "../../net/types.ts";
+import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
 import { certainlyUsable } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
@@ -126,19 +126,20 @@ export const lse3 = defineRule({
   },
 });
 
-/** LSE-4: releasing an already released lease is rejected and changes nothing. */
+/** LSE-4: a repeated release, reusable or broken, is rejected and changes nothing. */
 export const lse4 = defineRule({
   id: "LSE-4",
   group: "LSE",
-  title: "Releasing an unknown or already released lease is rejected and changes nothing",
+  title:
+    "Releasing an unknown or already released lease, reusable or broken, is rejected and changes nothing",
   rationale:
-    "A double release that is silently accepted puts one socket in the idle set twice, and two callers then share it; the pool must refuse it loudly and keep its books straight.",
+    "A repeated release that is silently accepted puts one socket in the idle set twice, and two callers then share it; a repeated destroy counts one closed connection twice, and the pool then opens one more than its limits allow. The pool must refuse it loudly and keep its books straight, whichever form either release took; a refused release must not close the connection, which may already serve another caller or wait idle for the next. A slot freed twice shows in the limits (LIM-1, LIM-2) and the capacity probe (LIV-2). Pools that make no promise to refuse are held to changing nothing by LSE-7.",
   source:
-    "generic-pool (Resource not currently part of this pool); Apache HttpCore 5 (lease not leased)",
+    "generic-pool release and destroy (the loan is looked up first: Resource not currently part of this pool); pg-pool (a client's second release throws before anything else); Apache HttpCore 5 StrictConnPool.release (an entry not leased is refused, though a non-reusable one has its connection discarded before that check, which breaks b)",
   needs: ["rejectsBadRelease"],
   when: NOT_MULTIPLEXED,
   clauses: {
-    a: "a second release of a lease is rejected",
+    a: "a repeated release of a lease, reusable or broken, is rejected",
     b: "a rejected release closes nothing",
   },
   start() {
@@ -149,22 +150,18 @@ export const lse4 = defineRule({
           if (!event.rejected) {
             return {
               clause: "a",
-              detail: `releasing acquire #${event.acquire.id}'s lease a second time was accepted`,
+              detail: `releasing acquire #${event.acquire.id}'s lease a second time${
+                asBroken(event)
+              } was accepted`,
             };
           }
-          // The refused release must not have closed its socket (now idle, or
-          // leased to another caller); closes by the network or the server,
-          // and the pool's other work meanwhile, are not its doing.
-          const socketId = event.acquire.facts?.socketId;
-          const changed = ledger.find((e) =>
-            e.seq > event.seqBefore && e.type === "ConnectionClosed" && e.by === "client" &&
-            e.socketId === socketId
-          );
-          if (changed !== undefined) {
+          const closed = closedBy(event, ledger);
+          if (closed !== undefined) {
             return {
               clause: "b",
-              detail:
-                `the refused double release of acquire #${event.acquire.id} still closed socket #${changed.socketId}`,
+              detail: `the refused double release of acquire #${event.acquire.id}${
+                asBroken(event)
+              } still closed socket #${closed}${heldBy(event)}`,
             };
           }
         }
@@ -174,32 +171,72 @@ export const lse4 = defineRule({
   },
 });
 
-/** LSE-5: releasing a held lease is accepted, whatever happened to its connection. */
+/** A repeated release's form, for messages. */
+function asBroken(event: RepeatedRelease): string {
+  return event.reusable === false ? " (as broken)" : "";
+}
+
+/** Who held the socket when a repeated release was made, for messages. */
+function heldBy(event: RepeatedRelease): string {
+  return event.heldBy === undefined
+    ? ", which no caller held"
+    : `, which acquire #${event.heldBy} held`;
+}
+
+type RepeatedRelease = Extract<CallerEvent, { kind: "bad-release" }>;
+
+/**
+ * The socket of a repeated release's lease, if the pool closed it since
+ * that release was made: closes by the network or the server, and of other
+ * sockets, are not its doing.
+ */
+function closedBy(event: RepeatedRelease, ledger: readonly LedgerEvent[]): SocketId | undefined {
+  const socketId = event.acquire.facts?.socketId;
+  const closed = ledger.find((e) =>
+    e.seq > event.seqBefore && e.type === "ConnectionClosed" && e.by === "client" &&
+    e.socketId === socketId
+  );
+  return closed?.socketId;
+}
+
+/** LSE-5: releasing a held lease is accepted, whatever happened to its connection; after close() as declared. */
 export const lse5 = defineRule({
   id: "LSE-5",
   group: "LSE",
   title:
-    "Releasing a held lease is accepted (release neither throws nor rejects), whatever happened to its connection, until close()",
+    "Releasing a held lease is accepted (release neither throws nor rejects), whatever happened to its connection; after close() it is accepted or refused as the pool declares",
   rationale:
-    "A caller that returns the connection it holds has done nothing wrong, even when the server closed it or the network reset it meanwhile, the pool was cleared, or the caller reports it broken: the pool must take it back and discard it if it is dead. Releases sit in cleanup paths that rarely expect an error, so a release that throws turns a network fault into a caller failure and can leave the caller's and the pool's books disagreeing. After close() a pool may refuse; what then happens to the connection is CLS-2's concern.",
+    "A caller that returns the connection it holds has done nothing wrong, even when the server closed it or the network reset it meanwhile, the pool was cleared, or the caller reports it broken: the pool must take it back and discard it if it is dead. Releases sit in cleanup paths that rarely expect an error, so a release that throws turns a network fault into a caller failure and can leave the caller's and the pool's books disagreeing. After close() pools differ: some take the connection back and close it, others refuse the call; a pool that declares which (policy releaseAfterClose) is held to it, and either way the connection must end closed (CLS-2).",
   source:
-    "Apache HttpCore 5 StrictConnPool.release (only an entry that is not leased is refused; a non-reusable one is discarded); CMAP checkIn (a stale or closed connection is closed, not refused)",
+    "Apache HttpCore 5 StrictConnPool.release (only an entry that is not leased is refused; a non-reusable one is discarded; once the pool is shut down, a release returns quietly, close having closed the leased connections); CMAP checkIn (a stale or closed connection is closed, not refused; so is one checked in to a closed pool)",
   needs: [],
   when: NOT_MULTIPLEXED,
   clauses: {
     a: "the first release of a held lease is accepted, whatever happened to its connection",
+    b: "a release after close() is accepted when the pool declares releaseAfterClose 'accept'",
+    c: "a release after close() is refused when the pool declares releaseAfterClose 'reject'",
   },
-  start() {
+  start(run) {
+    const policy = run.supports.policies.releaseAfterClose;
     return {
       step({ callers }) {
         for (const event of callers) {
-          if (event.kind !== "release-failed" || !event.beforeClose) continue;
-          const { id, facts, reusable } = event.acquire;
+          if (event.kind === "release-accepted") {
+            if (policy !== "reject") continue;
+            return {
+              clause: "c",
+              detail: `releasing acquire #${event.acquire.id}'s lease after close() was accepted${
+                released(event.acquire)
+              }, though the pool declares it refuses such releases`,
+            };
+          }
+          if (event.kind !== "release-failed") continue;
+          if (!event.beforeClose && policy !== "accept") continue;
           return {
-            clause: "a",
-            detail: `releasing acquire #${id}'s lease (socket #${facts?.socketId}, ${
-              reusable ? "reusable" : "broken"
-            }) failed: ${event.error}`,
+            clause: event.beforeClose ? "a" : "b",
+            detail: `releasing acquire #${event.acquire.id}'s lease${
+              event.beforeClose ? "" : " after close()"
+            }${released(event.acquire)} failed: ${event.error}`,
           };
         }
         return undefined;
@@ -208,5 +245,53 @@ export const lse5 = defineRule({
   },
 });
 
-/** The LSE group. */
+/** A released lease's socket and form, for messages. */
+function released({ facts, reusable }: AcquireRecord): string {
+  return ` (socket #${facts?.socketId}, ${reusable ? "reusable" : "broken"})`;
+}
+
+/** LSE-7: a repeated release changes nothing, in a pool that does not promise to refuse it. */
+export const lse7 = defineRule({
+  id: "LSE-7",
+  group: "LSE",
+  title: "A repeated release of a lease, reusable or broken, changes nothing",
+  rationale:
+    "A caller that releases a lease twice (a cleanup path that runs twice, a destroy after a release) holds nothing any more: its connection may be idle in the pool or serve another caller. Whether or not the pool refuses the call, it must not act on it. Closing the connection breaks the caller that now holds it, or throws away one the pool still counts as idle; this rule judges that (a close under another holder is LSE-6's finding as well). Counting the release again corrupts the pool's books, and other rules see the result: a slot freed twice lets the pool grow beyond its limits (LIM-1, LIM-2), a connection put back twice goes to two callers (LSE-1), and a count pushed the other way loses a slot for good (the capacity probe after the heal, LIV-2). Pools that declare they refuse repeated releases are judged by LSE-4 instead.",
+  source:
+    "generic-pool release and destroy (a resource not on loan is rejected before anything changes); tarn release (a resource not in use is ignored, release returns false); pg-pool (a client's second release throws before anything else); Apache HttpCore 5 StrictConnPool.release (refuses an entry not leased, but discards a non-reusable one's connection first)",
+  needs: [],
+  when: {
+    text:
+      "the pool leases whole connections and does not declare rejectsBadRelease (LSE-4 judges those)",
+    test: (s) => NOT_MULTIPLEXED.test(s) && !s.capabilities.includes("rejectsBadRelease"),
+  },
+  clauses: {
+    a: "a repeated release closes no connection: neither one another caller holds nor one idle in the pool",
+  },
+  start() {
+    return {
+      step({ callers, ledger }) {
+        for (const event of callers) {
+          if (event.kind !== "bad-release") continue;
+          const closed = closedBy(event, ledger);
+          if (closed === undefined) continue;
+          return {
+            clause: "a",
+            detail: `releasing acquire #${event.acquire.id}'s lease a second time${
+              asBroken(event)
+            } (${event.rejected ? "refused" : "accepted"}) closed socket #${closed}${
+              heldBy(event)
+            }`,
+          };
+        }
+        return undefined;
+      },
+    };
+  },
+});
+
+/** The LSE group's first rules (LSE-6 is in `lse_holders.ts`). */
 export const LSE_RULES: readonly Rule[] = [lse1, lse2, lse3, lse4, lse5];
+
+/** The LSE rule after LSE-6: repeated releases. */
+export const LSE_REPEAT_RULES: readonly Rule[] = [lse7];

@@ -10,7 +10,7 @@ import { EXP_RULES } from "./exp.ts";
 import { INF_RULES } from "./inf.ts";
 import { LIM_RULES } from "./lim.ts";
 import { LIV_RULES } from "./liv.ts";
-import { LSE_RULES } from "./lse.ts";
+import { LSE_REPEAT_RULES, LSE_RULES } from "./lse.ts";
 import { LSE_HOLDER_RULES } from "./lse_holders.ts";
 import { ORD_RULES } from "./ord.ts";
 import { STA_RULES } from "./sta.ts";
@@ -31,6 +31,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   ...LIM_RULES,
   ...LSE_RULES,
   ...LSE_HOLDER_RULES,
+  ...LSE_REPEAT_RULES,
   ...EXP_RULES,
   ...ORD_RULES,
   ...INF_RULES,
