@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readExpectations } from "../src/cli/mod.ts";
+import { currentRuntime, readExpectations } from "../src/cli/mod.ts";
 import type { CliOptions } from "../src/cli/mod.ts";
 import type { Expectations } from "../src/harness/check_pool.ts";
 import { BUNDLED_ADAPTERS, DEFAULT_ADAPTERS } from "./adapters/mod.ts";
@@ -19,6 +19,12 @@ export const CHECKOUT_CLI: CliOptions = {
   program: "deno task conformance",
   bundled: BUNDLED_ADAPTERS,
   defaults: DEFAULT_ADAPTERS,
+  // Checked in a worker, loaded from their module by name. Node runs the
+  // checkout's CLI as one esbuild bundle and imports no TypeScript: there
+  // they are checked in-process (adapters given as modules still in a worker).
+  ...(currentRuntime() === "node"
+    ? {}
+    : { bundledModule: new URL("./adapters/mod.ts", import.meta.url) }),
   bundledExpectations: EXPECTATIONS_DIR,
   rulesFile: new URL("../RULES.md", import.meta.url),
 };

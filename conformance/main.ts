@@ -7,7 +7,10 @@
  * @module
  */
 import process from "node:process";
+import { isMainThread } from "node:worker_threads";
 import { runCli } from "../src/cli/mod.ts";
 import { CHECKOUT_CLI } from "./_cli.ts";
 
-process.exitCode = await runCli(process.argv.slice(2), CHECKOUT_CLI);
+// Under Node this module is bundled into one file, which an isolated check's
+// worker also loads: only the main thread runs the command.
+if (isMainThread) process.exitCode = await runCli(process.argv.slice(2), CHECKOUT_CLI);

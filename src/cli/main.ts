@@ -7,6 +7,7 @@
  * @module
  */
 import process from "node:process";
+import { isMainThread } from "node:worker_threads";
 import { currentRuntime, runCli } from "./mod.ts";
 
 const PROGRAM = {
@@ -15,4 +16,9 @@ const PROGRAM = {
   bun: "bun x --bun poolcheck",
 } as const;
 
-process.exitCode = await runCli(process.argv.slice(2), { program: PROGRAM[currentRuntime()] });
+// Bundled into one file, this module is also what an isolated check's worker
+// loads (it starts from the file holding the kit's code): only the main
+// thread runs the command.
+if (isMainThread) {
+  process.exitCode = await runCli(process.argv.slice(2), { program: PROGRAM[currentRuntime()] });
+}

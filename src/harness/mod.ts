@@ -16,6 +16,13 @@ export {
 } from "./check_pool.ts";
 export { assertConformant, poolConformance, type PoolConformanceOptions } from "./conformance.ts";
 export {
+  AdapterModuleError,
+  checkPoolIsolated,
+  type CheckPoolIsolatedOptions,
+  HANG_MARGIN_MS,
+  isolationLimitMs,
+} from "./isolated.ts";
+export {
   type ProgressReporter,
   progressReporter,
   type ProgressReporterOptions,
@@ -50,3 +57,4 @@ export {
   type SendRecord,
 } from "./observations.ts";
 export type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";
+export type { CommandKind } from "./commands/kinds.ts";

@@ -48,6 +48,48 @@ export interface RunCaseOptions {
 }
 
 /**
+ * Watches runs from outside the harness (an isolated check's worker, which
+ * reports where a pool that never yields got stuck). Its calls must be cheap:
+ * `step` is called before every command.
+ */
+export interface RunProbe {
+  /** A run starts (before the pool is created). */
+  run(value: RunCase, options: RunCaseOptions): void;
+  /** Command `step` (1-based) starts. */
+  step(step: number): void;
+  /** The heal phase or the final close starts. */
+  phase(phase: "heal" | "close"): void;
+  /** The run is over, whatever its outcome. */
+  ended(): void;
+}
+
+let probe: RunProbe | undefined;
+
+/**
+ * Watch every run of this thread (or stop watching with `undefined`).
+ *
+ * @param next The probe.
+ */
+export function probeRuns(next: RunProbe | undefined): void {
+  probe = next;
+}
+
+function* probed(commands: Iterable<RunCommand>, watch: RunProbe): Iterable<RunCommand> {
+  let step = 0;
+  for (const command of commands) {
+    const at = ++step;
+    yield {
+      check: (model) => command.check(model),
+      run: (model, real) => {
+        watch.step(at);
+        return command.run(model, real);
+      },
+      toString: () => command.toString(),
+    };
+  }
+}
+
+/**
  * Play one case against a fresh pool and throw the first rule violation.
  *
  * @param adapter The adapter.
@@ -72,6 +114,8 @@ export async function runCase(
   options: RunCaseOptions,
 ): Promise<number> {
   const { trace = false, watchdogMs = 10_000 } = options;
+  const watch = probe;
+  watch?.run(value, options);
   const run = new Run(adapter, value.setup, {
     rules: options.rules,
     trace,
@@ -82,7 +126,8 @@ export async function runCase(
   try {
     await run.start();
     try {
-      await fc.asyncModelRun(() => ({ model: run, real: run }), value.commands);
+      const commands = watch === undefined ? value.commands : probed(value.commands, watch);
+      await fc.asyncModelRun(() => ({ model: run, real: run }), commands);
     } catch (error) {
       if (error instanceof RunEndedEarly) {
         options.onEndedEarly?.(run.step);
@@ -90,11 +135,14 @@ export async function runCase(
       }
       throw error;
     }
+    watch?.phase("heal");
     await heal(run);
+    watch?.phase("close");
     await closeAtEnd(run);
     return run.step;
   } finally {
     options.inspect?.(run);
     run.dispose();
+    watch?.ended();
   }
 }
