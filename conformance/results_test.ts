@@ -185,7 +185,7 @@ test("renderResults: a column per runtime, and the differences between runtimes"
   assert.match(page, /\| Node \| node-1 \|/);
   assert.match(
     page,
-    /- \*\*node-http-agent LIM-2\*\* \(route limit\): ✅ pass on Node and Bun; ⚠️ known on Deno\. Cause: retries/,
+    /- \*\*node-http-agent LIM-2\*\* \(route limit\): ✅ pass on Node and Bun; ⚠️ known failure on Deno\. Cause: retries/,
   );
   assert.match(page, /different runs: 10 runs \(20 commands\) on Node and Bun, 9 runs/);
   assert.match(page, /- undici-pool: the same verdicts, runs and shrunk cases on every runtime\./);

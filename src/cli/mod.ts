@@ -22,12 +22,15 @@ import { writeFile } from "node:fs/promises";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type Adapter, validateAdapter } from "../harness/adapter.ts";
-import { checkPool, type Expectations } from "../harness/check_pool.ts";
+import type { Adapter } from "../harness/adapter.ts";
+import { adaptersIn } from "../harness/adapter_exports.ts";
+import { checkPool, type CheckPoolOptions, type Expectations } from "../harness/check_pool.ts";
+import { AdapterModuleError, checkPoolIsolated } from "../harness/isolated.ts";
 import { progressReporter } from "../harness/progress.ts";
 import type { PoolReport } from "../harness/result.ts";
 import { RULES } from "../harness/rules/mod.ts";
 import {
+  renderHtml,
   renderJson,
   renderJunit,
   renderMarkdown,
@@ -57,11 +60,16 @@ export interface CliArguments {
   json?: string;
   junit?: string;
   markdown?: string;
+  html?: string;
   /** An expectation file (one adapter) or a folder of `<adapter name>.json` files. */
   expectations?: string;
   writeRules: boolean;
   /** No progress lines. */
   quiet: boolean;
+  /** Check in this thread instead of a worker. */
+  inProcess: boolean;
+  /** Real-time budget of one run, ms. */
+  watchdogMs?: number;
   help: boolean;
 }
 
@@ -84,11 +92,18 @@ export function usage(program = "poolcheck"): string {
   --rule <id|group>        only these rules, e.g. LIM or EXP-2 (repeatable)
   --quick                  short profile for pre-commit use
   --determinism            run one case twice and compare the traces
+  --watchdog-ms <n>        real-time budget of one run (default 10000); a run stuck in
+                           synchronous code for this plus half of it (at least 3000 ms
+                           more) fails LIV-1
+  --in-process             check in this thread, not in a worker: starts faster, but a pool
+                           stuck in synchronous code hangs the command
   --quiet                  no progress lines (by default: one line in place on a terminal,
                            a plain line every 5 s elsewhere)
   --json <file|->          JSON report (- for standard output)
   --junit <file|->         JUnit XML report
-  --markdown <file|->      Markdown matrix (adapters × rules)
+  --markdown <file|->      Markdown report: matrix, legend, counterexample diagrams (Mermaid)
+  --html <file|->          standalone HTML page: matrix and diagrams (drawn when the
+                           mermaid package is installed)
   --write-rules-md         regenerate RULES.md from the rules' code and exit (kit checkout only)
   --help, -h               this text
 Flags take their value as the next argument or after '=' (--seed 7, --seed=7).
@@ -144,7 +159,10 @@ export function parseCli(args: readonly string[]): CliArguments {
         rule: { type: "string", multiple: true },
         quick: { type: "boolean" },
         determinism: { type: "boolean" },
+        "watchdog-ms": { type: "string" },
+        "in-process": { type: "boolean" },
         json: { type: "string" },
+        html: { type: "string" },
         junit: { type: "string" },
         markdown: { type: "string" },
         "write-rules-md": { type: "boolean" },
@@ -156,7 +174,7 @@ export function parseCli(args: readonly string[]): CliArguments {
     throw new UsageError(`Cannot run poolcheck: ${(error as Error).message}`, { cause: error });
   }
   const text = (name: string) => values[name] as string | undefined;
-  for (const name of ["json", "junit", "markdown", "expectations"]) {
+  for (const name of ["json", "junit", "markdown", "html", "expectations"]) {
     const value = text(name);
     if (value !== undefined && (value === "" || value.startsWith("--"))) {
       fail(`--${name}`, "a path", value);
@@ -175,12 +193,15 @@ export function parseCli(args: readonly string[]): CliArguments {
     determinism: values.determinism === true,
     writeRules: values["write-rules-md"] === true,
     quiet: values.quiet === true,
+    inProcess: values["in-process"] === true,
     help: values.help === true,
   };
   const runs = integer("--runs", text("runs"), 1);
   const maxCommands = integer("--max-commands", text("max-commands"), 1);
   const seed = integer("--seed", text("seed"), 0);
+  const watchdogMs = integer("--watchdog-ms", text("watchdog-ms"), 1);
   if (runs !== undefined) parsed.runs = runs;
+  if (watchdogMs !== undefined) parsed.watchdogMs = watchdogMs;
   if (maxCommands !== undefined) parsed.maxCommands = maxCommands;
   if (seed !== undefined) parsed.seed = seed;
   if (path !== undefined) {
@@ -191,7 +212,7 @@ export function parseCli(args: readonly string[]): CliArguments {
     }
     parsed.path = path;
   }
-  for (const name of ["json", "junit", "markdown", "expectations"] as const) {
+  for (const name of ["json", "junit", "markdown", "html", "expectations"] as const) {
     const value = text(name);
     if (value !== undefined) parsed[name] = value;
   }
@@ -206,6 +227,12 @@ export interface CliOptions {
   readonly bundled?: readonly Adapter<unknown>[];
   /** Adapters checked when no `--adapter` is given. @default {[] (then `--adapter` is required)} */
   readonly defaults?: readonly Adapter<unknown>[];
+  /**
+   * A module (path or URL) that exports the bundled adapters: given, they are
+   * checked in a worker too, loaded from it by name; without it, in-process.
+   * @default {undefined}
+   */
+  readonly bundledModule?: string | URL;
   /** Folder of the bundled adapters' expectation files. @default {undefined} */
   readonly bundledExpectations?: URL;
   /** Where `--write-rules-md` writes; without it the flag is refused. @default {undefined} */
@@ -222,23 +249,6 @@ export interface NamedAdapter {
   readonly spec: string;
   /** Whether it is one of the bundled adapters. */
   readonly bundled: boolean;
-}
-
-/** Exported values that look like an adapter but fail validation, with why. */
-function adaptersIn(module: Record<string, unknown>): { found: Adapter[]; rejected: string[] } {
-  const found: Adapter[] = [];
-  const rejected: string[] = [];
-  for (const [name, value] of Object.entries(module)) {
-    try {
-      validateAdapter(value);
-      if (!found.includes(value)) found.push(value);
-    } catch (error) {
-      const looksLikeOne = value !== null && typeof value === "object" &&
-        ("create" in value || "supports" in value);
-      if (looksLikeOne) rejected.push(`export '${name}': ${(error as Error).message}`);
-    }
-  }
-  return { found, rejected };
 }
 
 /**
@@ -280,7 +290,7 @@ export async function loadAdapters(
     }
     let module: Record<string, unknown>;
     try {
-      module = await import(pathToFileURL(spec).href);
+      module = await import(moduleUrl(spec));
     } catch (error) {
       throw new UsageError(`Cannot load adapter module ${spec}: ${(error as Error).message}`, {
         cause: error,
@@ -296,6 +306,24 @@ export async function loadAdapters(
     for (const adapter of found) add({ adapter, spec, bundled: false });
   }
   return adapters;
+}
+
+function moduleUrl(spec: string): string {
+  return pathToFileURL(spec).href;
+}
+
+/** Check in a worker; a module the worker cannot load is a usage error, as in this thread. */
+async function checkIsolated(
+  module: string | URL,
+  adapter: string,
+  options: CheckPoolOptions,
+): Promise<PoolReport> {
+  try {
+    return await checkPoolIsolated(module, { ...options, adapter });
+  } catch (error) {
+    if (!(error instanceof AdapterModuleError)) throw error;
+    throw new UsageError(error.message, { cause: error });
+  }
 }
 
 async function expectationsOf(
@@ -388,14 +416,14 @@ async function run(
     ),
   );
   const reports: PoolReport[] = [];
-  for (const [index, { adapter, spec }] of adapters.entries()) {
+  for (const [index, { adapter, spec, bundled }] of adapters.entries()) {
     const reporter = cli.quiet ? undefined : progressReporter({
       write: (text) => stderr.write(text),
       interactive: stderr.isTTY === true,
       planned: cli.runs ?? (cli.quick ? 30 : 300),
       expectations: expectations[index]!,
     });
-    const report = await checkPool(adapter, {
+    const checkOptions: CheckPoolOptions = {
       ...(cli.runs === undefined ? {} : { runs: cli.runs }),
       ...(cli.maxCommands === undefined ? {} : { maxCommands: cli.maxCommands }),
       ...(cli.seed === undefined ? {} : { seed: cli.seed }),
@@ -407,8 +435,14 @@ async function run(
       replayCommand: `${program} --adapter ${spec}${
         cli.expectations === undefined ? "" : ` --expectations ${cli.expectations}`
       }`,
+      ...(cli.watchdogMs === undefined ? {} : { watchdogMs: cli.watchdogMs }),
       ...(reporter === undefined ? {} : { onProgress: reporter.onProgress }),
-    });
+    };
+    // A worker loads the adapter again, from its module: a module path, or the bundled adapters' module.
+    const module = cli.inProcess ? undefined : bundled ? options.bundledModule : moduleUrl(spec);
+    const report = module === undefined
+      ? await checkPool(adapter, checkOptions)
+      : await checkIsolated(module, adapter.name, checkOptions);
     reporter?.done();
     if (cli.path !== undefined && report.runs === 0) {
       stderr.write(
@@ -421,10 +455,13 @@ async function run(
     await emit(cli.json, renderJson(reports), stdout),
     await emit(cli.junit, renderJunit(reports), stdout),
     await emit(cli.markdown, renderMarkdown(reports), stdout),
+    await emit(cli.html, renderHtml(reports), stdout),
   ].some(Boolean);
   if (!toStdout) {
     for (const report of reports) stdout.write(renderText(report));
-    if (reports.length > 1) stdout.write(`\nMatrix\n\n${renderMarkdown(reports)}`);
+    if (reports.length > 1) {
+      stdout.write(`\nMatrix\n\n${renderMarkdown(reports, { counterexamples: false })}`);
+    }
   }
   return reports.every((r) => r.ok) ? 0 : 1;
 }

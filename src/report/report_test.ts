@@ -1,115 +1,380 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, test } from "node:test";
-import type { PoolReport } from "../harness/result.ts";
+import type { Counterexample } from "../harness/result.ts";
 import { RULES } from "../harness/rules/mod.ts";
-import { renderJson, renderJunit, renderMarkdown, renderRulesMarkdown, renderText } from "./mod.ts";
+import {
+  legend,
+  renderHtml,
+  renderJson,
+  renderJunit,
+  renderMarkdown,
+  renderRulesMarkdown,
+  renderText,
+  sequenceDiagram,
+  STATUS_NAMES,
+  STATUS_ORDER,
+  statusesIn,
+} from "./mod.ts";
+import {
+  CLOSE_KNOWN,
+  FAILING,
+  KNOWN,
+  LIMIT_FAILURE,
+  NASTY,
+  ODD,
+} from "./testdata/sample_reports.ts";
 
-const report: PoolReport = {
-  adapter: "sample",
-  seed: 7,
-  runs: 3,
-  commands: 40,
-  durationMs: 12,
-  errors: [],
-  ok: false,
-  rules: [
-    { id: "LIM-1", title: "Live connections never exceed maxTotal", status: "pass" },
-    {
-      id: "LIM-2",
-      title: "Per route",
-      status: "fail",
-      counterexample: {
-        clause: "LIM-2.a",
-        message: "3 live connections to r0; its limit is 2",
-        step: 3,
-        setup: {
-          config: {
-            routes: ["r0", "r1"],
-            maxTotal: 2,
-            maxPerRoute: 1,
-            maxPerRouteOverrides: {},
-            connectTimeoutMs: 11,
-            honourKeepAliveMax: false,
-          },
-          acquireTimeoutMs: 8,
-          connectLatencyMs: 1,
-          responseLatencyMs: 0,
-          faults: true,
-          heavy: false,
-        } as never,
-        commands: ['acquire("r0")'],
-        steps: ["1. t=0 acquire #1 r0"],
-        ledger: ['{"seq":1}'],
-        seed: 7,
-        path: "1:2",
-        replay: "deno task conformance --adapter sample --seed 7 --path 1:2 --rule LIM-2",
-      },
-    },
-    {
-      id: "INF-1",
-      title: "In flight",
-      status: "not-applicable",
-      reason: "needs capability 'multiplexed'",
-    },
-    {
-      id: "STA-1",
-      title: "Stats",
-      status: "not-verified",
-      reason: "checking stopped at its real-time budget of 50 ms",
-    },
-  ],
-  inconclusive: { runs: 4, reasons: ["the pool never settled (busy without end)"] },
-  endedEarly: 2,
-};
+/** Words of the vocabularies the reports used before there was one. */
+const OLD_WORDS = [
+  /\bxfail\b/,
+  /\bXPASS\b/,
+  /\bn\/a\b/,
+  /\bn\/v\b/,
+  /INCONCLUSIVE/,
+  /ENDED EARLY/,
+  /⚠️ known \|/,
+  /passes \(expected fail\)/,
+];
 
-describe("renderers", () => {
-  test("text shows each rule, and a failure's steps and replay command", () => {
-    const text = renderText(report);
-    assert.match(text, /^sample: FAILED/);
-    assert.match(text, /FAIL {2}LIM-2/);
-    assert.match(text, /1\. t=0 acquire #1 r0/);
+describe("one vocabulary", () => {
+  test("every status has one name, and the names are distinct", () => {
+    assert.deepEqual(Object.keys(STATUS_NAMES).sort(), [...STATUS_ORDER].sort());
+    const names = Object.values(STATUS_NAMES);
+    assert.equal(new Set(names).size, names.length);
+    assert.deepEqual(STATUS_NAMES, {
+      "pass": "pass",
+      "fail": "fail",
+      "expected-fail": "known failure",
+      "unexpected-pass": "unexpected pass",
+      "not-applicable": "not applicable",
+      "not-verified": "not verified",
+      "inconclusive": "without a verdict",
+      "ended-early": "ended early",
+    });
+  });
+
+  test("the sample reports show every status", () => {
+    assert.deepEqual(statusesIn([FAILING, KNOWN]), STATUS_ORDER);
+  });
+
+  const human: [string, string][] = [
+    ["text", renderText(FAILING) + renderText(KNOWN)],
+    ["Markdown", renderMarkdown([FAILING, KNOWN])],
+    ["HTML", renderHtml([FAILING, KNOWN], { mermaidScript: null })],
+  ];
+  for (const [kind, page] of human) {
+    // Only what a reader sees: the HTML page's tags, classes and style are not read.
+    const output = kind === "HTML"
+      ? page.replace(/<style>[\s\S]*?<\/style>/, "").replace(/<[^>]*>/g, "")
+      : page;
+    test(`the ${kind} report names every status by its one name, and no other`, () => {
+      for (const status of STATUS_ORDER) {
+        assert.ok(
+          output.toLowerCase().includes(STATUS_NAMES[status]),
+          `${kind} lacks '${STATUS_NAMES[status]}'`,
+        );
+      }
+      for (const word of OLD_WORDS) assert.doesNotMatch(output, word);
+      // Machine values stay in JSON.
+      assert.doesNotMatch(output, /expected-fail|unexpected-pass|not-applicable|not-verified/);
+    });
+  }
+
+  test("every human-facing report carries the one-line legend of the statuses it shows", () => {
+    const statuses = statusesIn([FAILING]);
+    assert.ok(renderText(FAILING).includes(`\n  ${legend(statuses, "text")}\n`));
+    assert.ok(renderMarkdown([FAILING]).includes(`\n\n${legend(statuses, "markdown")}\n\n`));
+    assert.ok(
+      renderHtml([FAILING], { mermaidScript: null }).includes(
+        legend(statuses, "markdown").replaceAll("'", "&#39;"),
+      ),
+    );
+    for (const status of STATUS_ORDER) {
+      assert.equal(
+        legend([status], "text").split("\n").length,
+        1,
+        `the legend of ${status} spans lines`,
+      );
+    }
+  });
+});
+
+describe("text", () => {
+  const text = renderText(FAILING);
+
+  test("the header says what the counts count", () => {
     assert.match(
       text,
-      /replay: deno task conformance --adapter sample --seed 7 --path 1:2 --rule LIM-2/,
+      /^sample: FAILED — 3 runs \(random cases and shrink attempts\), 40 commands, seed 7, 12 ms\n/,
     );
   });
 
-  test("text prints a counterexample's drawn setup, not-verified rules and inconclusive runs", () => {
-    const text = renderText(report);
+  test("statuses are right-aligned in one column, in capitals when they fail the report", () => {
+    const rows = text.split("\n").filter((l) => / {2}(LIM|INF|ORD|STA)-\d /.test(l));
+    assert.deepEqual(rows.map((l) => l.indexOf(l.match(/[A-Z]{3}-\d /)![0])), [19, 19, 19, 19, 19]);
+    assert.match(text, /\n {13}pass {2}LIM-1 {2}Live connections never exceed maxTotal\n/);
+    assert.match(text, /\n {13}FAIL {2}LIM-2 {2}Per route \(LIM-2\.a\)\n {4}3 live connections/);
+    assert.match(
+      text,
+      /\n {3}not applicable {2}INF-1 {2}In flight \(needs capability 'multiplexed'\)/,
+    );
+    assert.match(text, /\n {2}UNEXPECTED PASS {2}ORD-1 {2}Waiters in order \(ORD-1: waiters/);
+    assert.match(text, /\n {5}NOT VERIFIED {2}STA-1 {2}Stats \(checking stopped/);
+    assert.match(text, /\n {12}ERROR {2}checking stopped at its real-time budget/);
+  });
+
+  test("a failure shows its clause, setup, steps and replay command", () => {
+    assert.match(text, /\n {4}clause: LIM-2\.a/);
     assert.match(
       text,
       /setup: routes r0,r1; maxTotal 2; maxPerRoute 1; connectTimeout 11 ms; acquireTimeout 8 ms; connectLatency 1 ms; responseLatency 0 ms; faults yes; load light/,
     );
-    assert.match(text, /n\/v +STA-1 +Stats \(checking stopped/);
-    assert.match(text, /INCONCLUSIVE 4 runs ended without a verdict: the pool never settled/);
-    assert.match(text, /ENDED EARLY 2 runs stopped where the pool accepted a second release/);
-  });
-
-  test("JSON round-trips the report, not-verified rules and inconclusive runs included", () => {
-    assert.deepEqual(
-      JSON.parse(renderJson([report])).reports[0],
-      JSON.parse(JSON.stringify(report)),
-    );
-  });
-
-  test("JUnit marks failures and skips not-applicable rules", () => {
-    const xml = renderJunit([report]);
-    assert.match(xml, /<testsuite name="sample" tests="4" failures="1" errors="0" skipped="2"/);
+    assert.match(text, /\n {6}1\. t=0 acquire #1 r0\n/);
     assert.match(
-      xml,
-      /<failure message="3 live connections to r0; its limit is 2">setup: routes r0,r1;/,
+      text,
+      /\n {4}replay: deno task conformance --adapter sample --seed 7 --path 1:2 --rule LIM-2\n/,
     );
-    assert.match(xml, /<skipped message="not-verified: checking stopped/);
-    assert.match(xml, /<system-out>4 runs ended without a verdict.*\n2 runs stopped where/);
   });
 
-  test("Markdown matrix has a row per rule and a column per adapter", () => {
-    const md = renderMarkdown([report, { ...report, adapter: "other" }]);
-    assert.match(md, /\| Rule \| Title \| sample \| other \|/);
-    assert.match(md, /\| LIM-2 \| Per route \| ❌ fail \| ❌ fail \|/);
-    assert.match(md, /\| STA-1 \| Stats \| ⏳ not verified \| ⏳ not verified \|/);
-    assert.match(md, /sample: seed 7, 3 runs \(4 without a verdict\) \(2 ended early\)/);
+  test("known failures name the clause that broke, and the runs counts name their status", () => {
+    const known = renderText(KNOWN);
+    assert.match(
+      known,
+      /known failure {2}CLS-2 {2}After close, sockets are closed \(CLS-2\.d \(expected as CLS-2\): drain\(\) then clear\(\)/,
+    );
+    assert.match(known, /known failure {2}ERR-3 {2}.* \(ERR-3\.a: reuses a socket/);
+    assert.match(
+      known,
+      /without a verdict {2}27 random runs: connect storm: over 100 connections/,
+    );
+    assert.match(known, /ended early {2}32 random runs: they stopped where the pool/);
+    assert.match(
+      known,
+      /\n {2}legend: pass = no judged run broke the rule; known failure = it fails as the expectation file records; without a verdict = [^;]+; ended early = [^;\n]+\n$/,
+    );
+  });
+
+  test("nondeterminism is shown, in the same column", () => {
+    assert.match(renderText(ODD), /\n {2}NONDETERMINISM {2}a second run of seed 1/);
+  });
+});
+
+describe("JSON", () => {
+  test("round-trips the reports with their machine statuses, and names each status", () => {
+    const json = JSON.parse(renderJson([FAILING, KNOWN]));
+    assert.deepEqual(json.reports, JSON.parse(JSON.stringify([FAILING, KNOWN])));
+    assert.deepEqual(json.statusNames, STATUS_NAMES);
+    assert.equal(json.reports[1].rules[1].status, "expected-fail");
+  });
+});
+
+describe("JUnit", () => {
+  const xml = renderJunit([FAILING, KNOWN, ODD]);
+  const suite = (name: string) => {
+    const start = xml.indexOf(`<testsuite name="${name}"`);
+    return xml.slice(start, xml.indexOf("</testsuite>", start));
+  };
+
+  test("a failure names its clause and carries the counterexample", () => {
+    assert.match(
+      suite("sample"),
+      /<testcase classname="sample" name="LIM-2 Per route">\n {6}<failure type="fail" message="fail, clause LIM-2\.a: 3 live connections to r0; its limit is 2">3 live connections to r0; its limit is 2\nclause: LIM-2\.a/,
+    );
+    assert.match(suite("sample"), /replay: deno task conformance --adapter sample/);
+  });
+
+  test("not applicable is skipped with its reason; an unexpected pass fails; not verified is an error", () => {
+    const s = suite("sample");
+    assert.match(s, /<skipped>not applicable: needs capability 'multiplexed'<\/skipped>/);
+    assert.match(
+      s,
+      /<failure type="unexpected pass" message="unexpected pass: ORD-1: waiters are served LIFO/,
+    );
+    assert.match(s, /<error type="not verified" message="not verified: checking stopped/);
+    // Errors that are not rule violations get a test case of their own.
+    assert.match(s, /<testcase classname="sample" name="check">\n {6}<error type="error"/);
+    assert.match(s, /tests="6" failures="2" errors="2" skipped="1"/);
+  });
+
+  test("a known failure passes, and says its clause, reason and counterexample in its output", () => {
+    const s = suite("known &#60;pool&#62; &#38; co");
+    assert.match(s, /tests="3" failures="0" errors="0" skipped="0"/);
+    assert.match(
+      s,
+      /name="CLS-2 After close, sockets are closed">\n {6}<system-out>known failure, clause CLS-2\.d \(expected as CLS-2\): drain\(\) then clear\(\) keeps idle sockets open\n {2}socket #1 idle/,
+    );
+    assert.doesNotMatch(s, /<skipped|<failure|<error/);
+    assert.match(s, /<property name="without a verdict" value="27"\/>/);
+    assert.match(
+      s,
+      /<system-out>27 random runs without a verdict: connect storm.*\n32 random runs ended early/,
+    );
+  });
+
+  test("the whole file counts its cases, and nondeterminism fails a case", () => {
+    assert.match(xml, /<testsuites name="poolcheck" tests="11" failures="3" errors="2"/);
+    assert.match(suite("odd"), /<failure type="nondeterminism" message="a second run/);
+    // The bell character an adapter wrote cannot make the file unreadable.
+    assert.ok(!xml.includes("\u0007"));
+    assert.match(xml, /gave another trace:\uFFFD step 2/);
+  });
+});
+
+describe("Markdown", () => {
+  test("the matrix has a row per rule, a column per adapter, and the clauses of failures", () => {
+    const md = renderMarkdown([FAILING, KNOWN]);
+    assert.match(
+      md,
+      /^\| Rule \| Title \| sample \| known <pool> & co \|\n\|---\|---\|---\|---\|\n/,
+    );
+    assert.match(md, /\n\| LIM-2 \| Per route \| ❌ fail \(LIM-2\.a\) \| {2}\|\n/);
+    assert.match(
+      md,
+      /\n\| CLS-2 \| After close, sockets are closed \| {2}\| ⚠️ known failure \(CLS-2\.d \(expected as CLS-2\)\) \|\n/,
+    );
+    assert.match(md, /\| ERR-3 \| A closed connection is never handed out \\\| not even once \|/);
+    assert.match(md, /\| ORD-1 \| Waiters in order \| ❗ unexpected pass \| {2}\|/);
+    assert.match(md, /\| INF-1 \| In flight \| ➖ not applicable \| {2}\|/);
+    assert.match(md, /\| STA-1 \| Stats \| ⏳ not verified \| {2}\|/);
+    assert.match(
+      md,
+      /\n- sample: seed 7, 3 runs \(random cases and shrink attempts\), 40 commands\n- known \\<pool\\> & co: seed 20261121, 1021 runs \(random cases and shrink attempts\), 14318 commands, 27 random runs without a verdict: connect storm: over 100 connections opened in one step, 32 random runs ended early\n/,
+    );
+  });
+
+  test("each failure and known failure is drawn as a Mermaid sequence diagram", () => {
+    const md = renderMarkdown([FAILING, KNOWN]);
+    const sections = [...md.matchAll(/^### (.*)$/gm)].map((m) => m[1]);
+    assert.deepEqual(sections, [
+      "sample: LIM-2 Per route",
+      "known \\<pool\\> & co: CLS-2 After close, sockets are closed",
+      "known \\<pool\\> & co: ERR-3 A closed connection is never handed out \\| not even once",
+    ]);
+    assert.match(md, /\n❌ fail, clause LIM-2\.a: 3 live connections to r0; its limit is 2\n/);
+    assert.match(md, /\n⚠️ known failure, clause CLS-2\.d \(expected as CLS-2\): socket #1 idle/);
+    assert.match(md, /\n\nKnown: drain\(\) then clear\(\) keeps idle sockets open\n/);
+    const diagrams = [...md.matchAll(/^```mermaid\n([\s\S]*?)\n```$/gm)].map((m) => m[1]);
+    assert.deepEqual(diagrams, [LIMIT_FAILURE, CLOSE_KNOWN, NASTY].map(sequenceDiagram));
+    // The counterexample's text is in a block that cannot end early, under the diagram.
+    assert.match(md, /<details><summary>Steps, ledger and replay<\/summary>\n\n```text\n/);
+  });
+
+  test("the matrix alone, on request", () => {
+    const md = renderMarkdown([FAILING, KNOWN], { counterexamples: false });
+    assert.doesNotMatch(md, /```mermaid|## Counterexamples/);
+  });
+});
+
+describe("HTML", () => {
+  test("a standalone page: verdicts, legend, matrix, and the diagrams' sources", () => {
+    const page = renderHtml([FAILING, KNOWN], { mermaidScript: null, title: "check <1>" });
+    assert.match(page, /^<!doctype html>\n<html lang="en">/);
+    assert.match(page, /<title>check &#60;1&#62;<\/title>/);
+    assert.match(page, /<strong>sample<\/strong>: <span class="failed">FAILED<\/span>/);
+    assert.match(page, /<td class="status-fail" title="LIM-2\.a">❌ fail \(LIM-2\.a\)<\/td>/);
+    assert.equal([...page.matchAll(/<pre class="mermaid">/g)].length, 3);
+    assert.ok(page.includes(
+      `<pre class="mermaid">${
+        sequenceDiagram(LIMIT_FAILURE).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+      }</pre>`,
+    ));
+    // Nothing is loaded from elsewhere: no script or stylesheet has a source.
+    assert.doesNotMatch(page, /<script src|<link /);
+    assert.match(page, /Mermaid's script was not found/);
+  });
+
+  test("Mermaid's script is inlined so that nothing in it can end the element", () => {
+    const script = 'var a = "</script><!-- x"; globalThis.mermaid = {};';
+    const page = renderHtml([FAILING], { mermaidScript: script });
+    assert.ok(
+      page.includes('<script>var a = "\\x3C/script>\\x3C!-- x"; globalThis.mermaid = {};</script>'),
+    );
+    assert.doesNotMatch(page, /Mermaid's script was not found/);
+    // A page without counterexamples needs no Mermaid.
+    assert.doesNotMatch(renderHtml([ODD], { mermaidScript: script }), /globalThis\.mermaid = \{\}/);
+  });
+});
+
+describe("sequence diagrams", () => {
+  test("callers, application, pool and network are the participants, in that order", () => {
+    const diagram = sequenceDiagram(CLOSE_KNOWN);
+    assert.deepEqual(diagram.split("\n").filter((l) => l.includes("participant")), [
+      "  participant A as application",
+      "  participant C1 as caller #35;1",
+      "  participant C2 as caller #35;2",
+      "  participant P as pool",
+      "  participant N as network and server",
+    ]);
+  });
+
+  test("a caller gets its socket after the ledger shows it open and checked", () => {
+    const lines = sequenceDiagram(CLOSE_KNOWN).split("\n").map((l) => l.trim());
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    assert.ok(at("P->>N: t=0 check socket #35;1") < at("P-->>C1: t=0 acquire #35;1 gets socket"));
+    assert.ok(at("P-->>C1: t=0 acquire #35;1 gets") < at("C2->>P: 2. t=0 acquire #35;2"));
+    assert.ok(at("C2->>P: 2. t=0 acquire #35;2") < at("P->>N: t=0 connect r0 (socket #35;2)"));
+  });
+
+  test("the step that broke is in a red box that ends with what broke", () => {
+    const diagram = sequenceDiagram(LIMIT_FAILURE);
+    assert.match(
+      diagram,
+      /\n {2}rect rgba\(255, 80, 80, 0\.18\)\n {4}C3->>P: 3\. t=2 acquire #35;3 r0\n {4}P->>N: t=2 connect r0 \(socket #35;3\)\n {4}Note over C1,N: ✗ LIM-2\.a breaks: 3 live connections to r0#59; its limit is 2\n {2}end$/,
+    );
+    // Events of a later instant wait for their time.
+    assert.match(
+      diagram,
+      /C2->>P: 2\. t=1 acquire #35;2 r0 \(timeout 8 ms\)\n {2}P->>N: t=1 connect r0/,
+    );
+  });
+
+  test("text Mermaid reads as syntax is written as entity codes", () => {
+    const diagram = sequenceDiagram(NASTY);
+    const note = diagram.split("\n").find((l) => l.includes("✗ ERR-3.a"))!;
+    const text = note.split(": ").slice(1).join(": ").replaceAll("<br/>", " ");
+    assert.doesNotMatch(text.replace(/#\d+;/g, ""), /[#;<>&"`|]|%%/);
+    assert.match(
+      note,
+      /#60;closed#62; #38; #34;reused#34;#59; 100#37; of #96;it#96; #124;(<br\/>| )end/,
+    );
+    // Lines of an unknown shape become notes; a ledger line that is not JSON is left out.
+    assert.match(diagram, /Note over C1,N: t=6 something new#59; with #35;hash/);
+    assert.match(diagram, /Note over N: t=7 SomethingNew socket #35;2/);
+    assert.doesNotMatch(diagram, /not json/);
+    // A request goes from the caller that holds the socket; the answer comes back to it.
+    assert.match(diagram, /C1->>N: t=0 request #35;1 on socket #35;2/);
+    assert.match(
+      diagram,
+      /N-->>C1: t=0 response 1 to request #35;1 on socket #35;2 \(Keep-Alive timeout=5ms max=3\)/,
+    );
+  });
+
+  test("with the ledger's position at each step line, the order is exact", () => {
+    const traced = { ...CLOSE_KNOWN, stepLedgerSeq: [3, 3, 3, 6, 6, 6, 6] } as Counterexample;
+    const lines = sequenceDiagram(traced).split("\n").map((l) => l.trim());
+    // Here socket #1 was opened before acquire #1 was written: the trace says so.
+    assert.ok(
+      lines.findIndex((l) => l.includes("connect r0 (socket #35;1)")) <
+        lines.findIndex((l) => l.includes("1. t=0 acquire #35;1")),
+    );
+  });
+
+  test("many callers share one participant; an excerpt that starts late says so", () => {
+    const steps = Array.from({ length: 10 }, (_, i) => `${i + 1}. t=0 acquire #${i + 1} r0`);
+    const diagram = sequenceDiagram({
+      ...LIMIT_FAILURE,
+      steps,
+      ledger: ['{"seq":12,"t":0,"type":"ConnectionCreated","socketId":4,"route":"r0"}'],
+    });
+    assert.deepEqual(diagram.split("\n").filter((l) => l.includes("participant")), [
+      "  participant C as callers",
+      "  participant P as pool",
+      "  participant N as network and server",
+    ]);
+    assert.match(diagram, /Note over C,N: the ledger excerpt starts at its event 12/);
+    // No step is marked: what broke closes the diagram.
+    assert.match(diagram, /Note over C,N: ✗ LIM-2\.a breaks: 3 live connections[^\n]*$/);
   });
 });
 

@@ -1,23 +1,22 @@
-import type { PoolReport, RuleResult } from "../harness/result.ts";
+import type { PoolReport } from "../harness/result.ts";
 import { count, counterexampleLines } from "../harness/counterexample_text.ts";
-
-const MARK: Record<RuleResult["status"], string> = {
-  "pass": "pass",
-  "fail": "FAIL",
-  "not-applicable": "n/a ",
-  "not-verified": "n/v ",
-  "expected-fail": "xfail",
-  "unexpected-pass": "XPASS",
-};
-
-function counterexample(result: RuleResult): string[] {
-  return result.counterexample === undefined ? [] : counterexampleLines(result.counterexample);
-}
+import {
+  ENDED_EARLY_WHY,
+  legend,
+  ruleDetail,
+  runCountsText,
+  statusesIn,
+  statusLabel,
+  withClause,
+} from "./statuses.ts";
 
 /**
- * Render a report for a terminal: one line per rule, and for each failure its
- * message, drawn setup, numbered steps, ledger excerpt and replay command;
- * then runs that ended without a verdict, errors and nondeterminism.
+ * Render a report for a terminal: a header (verdict, what was counted,
+ * seed, time), one line per rule with its status right-aligned in the first
+ * column (in capitals when it makes the report fail), and for each failure
+ * its message, clause, drawn setup, numbered steps, ledger excerpt and
+ * replay command; then the runs without a verdict, the runs that ended
+ * early, errors and nondeterminism; and last the one-line legend.
  *
  * @param report The report.
  * @returns Plain text ending with a newline.
@@ -29,56 +28,62 @@ function counterexample(result: RuleResult): string[] {
  *
  * const text = renderText({
  *   adapter: "x", seed: 1, runs: 2, commands: 10, durationMs: 5, errors: [], ok: true,
- *   rules: [{ id: "LIM-1", title: "t", status: "pass" }],
+ *   rules: [
+ *     { id: "LIM-1", title: "t", status: "pass" },
+ *     { id: "STA-1", title: "u", status: "not-applicable", reason: "needs capability 'stats'" },
+ *   ],
  * });
- * assert.match(text, /pass\s+LIM-1/);
+ * assert.match(text, /^x: ok — 2 runs \(random cases and shrink attempts\), 10 commands, seed 1, 5 ms\n/);
+ * assert.match(text, /\n {12}pass  LIM-1  t\n/);
+ * assert.match(text, /\n {2}not applicable  STA-1  u \(needs capability 'stats'\)\n/);
+ * assert.match(text, /\n {2}legend: pass = no judged run broke the rule; not applicable = /);
  * ```
  */
 export function renderText(report: PoolReport): string {
+  const statuses = statusesIn([report]);
+  const labels: string[] = [
+    ...statuses.map((s) => statusLabel(s, "text")),
+    ...(report.errors.length > 0 ? ["ERROR"] : []),
+    ...(report.nondeterminism === undefined ? [] : ["NONDETERMINISM"]),
+  ];
+  const width = Math.max(0, ...labels.map((l) => l.length));
+  const column = (label: string) => `  ${label.padStart(width)}  `;
   const lines = [
-    `${report.adapter}: ${report.ok ? "ok" : "FAILED"} — ${count(report.runs, "run")}, ${
-      count(report.commands, "command")
+    `${report.adapter}: ${report.ok ? "ok" : "FAILED"} — ${
+      runCountsText(report)
     }, seed ${report.seed}, ${Math.round(report.durationMs)} ms`,
   ];
   for (const result of report.rules) {
-    const reason = result.reason === undefined ? "" : ` (${result.reason})`;
+    const detail = ruleDetail(result);
     lines.push(
-      `  ${MARK[result.status].padEnd(5)} ${result.id.padEnd(6)} ${result.title}${reason}`,
+      `${column(statusLabel(result.status, "text"))}${result.id.padEnd(5)}  ${result.title}${
+        detail === "" ? "" : ` (${detail})`
+      }`,
     );
-    if (result.status === "fail") lines.push(...counterexample(result));
+    if (result.status === "fail" && result.counterexample !== undefined) {
+      lines.push(...counterexampleLines(withClause(result.counterexample, result.id)));
+    }
   }
+  // Runs counts: the status in the column, then how many random runs, and why.
   const inconclusive = report.inconclusive;
   if (inconclusive !== undefined) {
     lines.push(
-      `  INCONCLUSIVE ${count(inconclusive.runs, "run")} ended without a verdict: ${
-        inconclusive.reasons.join("; ")
+      `${column(statusLabel("inconclusive", "text"))}${count(inconclusive.runs, "random run")}${
+        inconclusive.reasons.length === 0 ? "" : `: ${inconclusive.reasons.join("; ")}`
       }`,
     );
   }
   if (report.endedEarly !== undefined) {
-    lines.push(`  ENDED EARLY ${endedEarlyText(report.endedEarly)}`);
+    lines.push(
+      `${column(statusLabel("ended-early", "text"))}${
+        count(report.endedEarly, "random run")
+      }: ${ENDED_EARLY_WHY}`,
+    );
   }
-  for (const error of report.errors) lines.push(`  ERROR ${error}`);
-  if (report.nondeterminism !== undefined) lines.push(`  NONDETERMINISM ${report.nondeterminism}`);
+  for (const error of report.errors) lines.push(`${column("ERROR")}${error}`);
+  if (report.nondeterminism !== undefined) {
+    lines.push(`${column("NONDETERMINISM")}${report.nondeterminism}`);
+  }
+  if (statuses.length > 0) lines.push(`  ${legend(statuses, "text")}`);
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * The sentence on runs that stopped at an accepted second release.
- *
- * @param runs How many.
- * @returns The sentence, without a leading capital.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { endedEarlyText } from "./text.ts";
- *
- * assert.match(endedEarlyText(3), /^3 runs stopped/);
- * ```
- */
-export function endedEarlyText(runs: number): string {
-  return `${
-    count(runs, "run")
-  } stopped where the pool accepted a second release while LSE-4 was not checked; their earlier steps passed, their heal and close phases did not run`;
 }

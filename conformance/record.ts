@@ -1,0 +1,65 @@
+/**
+ * Re-record the reproductions of the bundled adapters' known deviations, and
+ * list what else fails: for each adapter (all by default, or those named),
+ * run the default check against its expectation file; every known deviation
+ * the check found gets the seed and path of that failure (replaying it is
+ * then certain), and every other failure is printed with its clause,
+ * message and replay line, to be triaged by hand.
+ *
+ * ```sh
+ * deno task record tarn pg-pool
+ * ```
+ *
+ * Entries whose reproduction no longer fails are printed, not removed: the
+ * reason says whether the pool changed or the arbitrary did.
+ *
+ * @module
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import process from "node:process";
+import { checkPool } from "../src/harness/check_pool.ts";
+import { counterexampleLines } from "../src/harness/counterexample_text.ts";
+import { EXPECTATIONS_DIR, loadExpectations } from "./_cli.ts";
+import { BUNDLED_ADAPTERS } from "./adapters/mod.ts";
+
+/** Seed of the recording runs. */
+const SEED = 20_261_121;
+
+type Entry = string | { reason: string; seed?: number; path?: string; runtimes?: string[] };
+
+const names = process.argv.slice(2);
+const adapters = names.length === 0
+  ? BUNDLED_ADAPTERS
+  : BUNDLED_ADAPTERS.filter((a) => names.includes(a.name));
+for (const adapter of adapters) {
+  const file = new URL(`${adapter.name}.json`, EXPECTATIONS_DIR);
+  const expectations = await loadExpectations(adapter.name);
+  const report = await checkPool(adapter, { seed: SEED, expectations });
+  let stored: { rules: Record<string, Entry> };
+  try {
+    stored = JSON.parse(await readFile(file, "utf8"));
+  } catch {
+    stored = { rules: {} };
+  }
+  let changed = 0;
+  console.log(`${adapter.name}: ${report.runs} runs, seed ${SEED}`);
+  for (const rule of report.rules) {
+    for (const known of rule.known ?? []) {
+      const c = known.counterexample;
+      const entry = stored.rules[known.clause];
+      if (entry === undefined || c.seed !== SEED && typeof entry !== "string") continue;
+      const base = typeof entry === "string" ? { reason: entry } : entry;
+      if (base.seed === c.seed && base.path === c.path) continue;
+      stored.rules[known.clause] = { ...base, seed: c.seed, path: c.path };
+      changed++;
+      console.log(`  recorded ${known.clause}: seed ${c.seed} path ${c.path}`);
+    }
+    if (rule.status === "fail") {
+      console.log(`  NEW ${rule.counterexample!.clause}`);
+      console.log(counterexampleLines(rule.counterexample!).join("\n"));
+    }
+    if (rule.status === "unexpected-pass") console.log(`  STALE ${rule.id}: ${rule.reason}`);
+  }
+  for (const error of report.errors) console.log(`  ERROR ${error}`);
+  if (changed > 0) await writeFile(file, `${JSON.stringify(stored, null, 2)}\n`);
+}
