@@ -3,7 +3,8 @@
  * list what else fails: for each adapter (all by default, or those named),
  * run the default check against its expectation file; every known deviation
  * the check found gets the seed and path of that failure (replaying it is
- * then certain), and every other failure is printed with its clause,
+ * then certain; an entry for a whole rule becomes one for the clause the
+ * failure broke), and every other failure is printed with its clause,
  * message and replay line, to be triaged by hand.
  *
  * ```sh
@@ -47,12 +48,18 @@ for (const adapter of adapters) {
     for (const known of rule.known ?? []) {
       const c = known.counterexample;
       const entry = stored.rules[known.clause];
-      if (entry === undefined || c.seed !== SEED && typeof entry !== "string") continue;
+      // A replayed recording already reproduces: keep it.
+      if (entry === undefined || known.reason.endsWith("its recorded reproduction still fails)")) {
+        continue;
+      }
       const base = typeof entry === "string" ? { reason: entry } : entry;
-      if (base.seed === c.seed && base.path === c.path) continue;
-      stored.rules[known.clause] = { ...base, seed: c.seed, path: c.path };
+      // An entry for a whole rule becomes one for the clause the pool breaks.
+      const key = known.clause.includes(".") ? known.clause : c.clause;
+      if (key === known.clause && base.seed === c.seed && base.path === c.path) continue;
+      delete stored.rules[known.clause];
+      stored.rules[key] = { ...base, seed: c.seed, path: c.path };
       changed++;
-      console.log(`  recorded ${known.clause}: seed ${c.seed} path ${c.path}`);
+      console.log(`  recorded ${key}: seed ${c.seed} path ${c.path}`);
     }
     if (rule.status === "fail") {
       console.log(`  NEW ${rule.counterexample!.clause}`);

@@ -141,6 +141,7 @@ export function excusing(
 export function withoutClauses(rule: Rule, clauses: ReadonlySet<string>): Rule {
   return {
     ...rule,
+    ignoredClauses: clauses,
     start(run) {
       const checker = rule.start(run);
       const keep = (breach: Breach | undefined) =>

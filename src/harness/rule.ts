@@ -90,6 +90,11 @@ export interface Rule<C extends string = string> {
    * list one clause without excusing the others.
    */
   readonly clauses: Readonly<Record<C, string>>;
+  /**
+   * Keys of clauses no longer judged (a known deviation of theirs was found);
+   * set by the check, never by a rule's definition.
+   */
+  readonly ignoredClauses?: ReadonlySet<string>;
   /** Start checking one run. */
   start(run: RunView): RuleChecker<C>;
 }

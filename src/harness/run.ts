@@ -113,7 +113,8 @@ export class Run implements RunView, Settling {
    * drive to rest fails it (else the run is inconclusive). LSE-4: an
    * accepted second release is its failure (else the run ends there).
    */
-  #active: ReadonlySet<string>;
+  /** Ids of the rules judged, with the keys of the clauses each one no longer judges. */
+  #active: ReadonlyMap<string, ReadonlySet<string> | undefined>;
   /** A repeated release was accepted during the current step. */
   #acceptedBadRelease = false;
   /** A repeated release was made during the current step. */
@@ -135,7 +136,7 @@ export class Run implements RunView, Settling {
     this.#adapter = adapter;
     this.#rules = options.rules;
     this.#judgeEveryStep = options.judgeEveryStep ?? false;
-    this.#active = new Set(options.rules.map((rule) => rule.id));
+    this.#active = new Map(options.rules.map((rule) => [rule.id, rule.ignoredClauses]));
     this.#trace = trace;
     this.#watchdog = new Watchdog(this, watchdogMs);
     this.setup = setup;
@@ -185,8 +186,9 @@ export class Run implements RunView, Settling {
     await this.settle();
   }
 
-  #judges(id: string): boolean {
-    return this.#active.has(id);
+  /** Whether the run judges a rule's clause (`clause` is its key). */
+  #judges(id: string, clause: string): boolean {
+    return this.#active.has(id) && !this.#active.get(id)?.has(clause);
   }
 
   /** Whether the run's faked global time was taken over by another check. */
@@ -296,7 +298,7 @@ export class Run implements RunView, Settling {
       socketId = this.pool.connectionOf(lease);
     } catch (error) {
       // Without the socket nothing later can be judged: the run ends at the next check.
-      this.#failure ??= this.#judges("LSE-2")
+      this.#failure ??= this.#judges("LSE-2", "d")
         ? new RuleViolation("LSE-2", this.step, `connectionOf() threw ${errorText(error)}`, "d")
         : new InconclusiveRun(
           this.step,
@@ -435,7 +437,7 @@ export class Run implements RunView, Settling {
    * @returns The error to throw.
    */
   stuck(detail: string): RuleViolation | InconclusiveRun {
-    return this.#judges("LIV-1")
+    return this.#judges("LIV-1", "b")
       ? new RuleViolation("LIV-1", this.step, detail, "b")
       : new InconclusiveRun(this.step, detail);
   }
@@ -465,7 +467,7 @@ export class Run implements RunView, Settling {
     // broken LSE-4, and what follows would only report it again under other
     // rules. A pool that makes no such promise goes on: LSE-7 and the limits judge it.
     const refuses = this.supports.capabilities.includes("rejectsBadRelease");
-    if (accepted && refuses && !this.#judges("LSE-4") && !this.healing) {
+    if (accepted && refuses && !this.#judges("LSE-4", "a") && !this.healing) {
       throw new RunEndedEarly(
         this.step,
         "the pool accepted a second release and LSE-4 is not active",
