@@ -64,7 +64,7 @@ export const cls2 = defineRule({
   title:
     "After close, idle connections are closed, leased ones on release, and no new connection is opened; close is idempotent; when it completes, no socket is open",
   rationale:
-    "A closed pool that keeps sockets open leaks file descriptors and server connections; one that opens new ones after close fights the shutdown.",
+    "A closed pool that keeps sockets open leaks file descriptors and server connections; one that opens new ones after close fights the shutdown. A pool that declares it drains its waiters on close (closeWaiters: drain) may go on serving the acquires made before close(): a connection released after close may go to one of them instead of being closed, and a connection may be opened for one of them while it is still pending; once none is left, the clauses apply in full.",
   source: "CMAP (close); Apache HttpCore 5 StrictConnPool.close",
   needs: [],
   clauses: {
@@ -77,10 +77,20 @@ export const cls2 = defineRule({
     g: "no socket stays open after close",
   },
   start(run) {
+    const drains = run.supports.policies.closeWaiters === "drain";
+    // An acquire made before close() and pending at ledger position `seq`.
+    const draining = (seq: number) =>
+      drains &&
+      run.acquires.some((a) =>
+        a.startSeq <= run.closeSeq! && a.startStep <= (run.closeStep ?? Infinity) &&
+        (a.settleSeq === undefined || a.settleSeq >= seq)
+      );
     return {
       step({ ledger, callers }) {
         if (run.closeSeq === undefined) return undefined;
-        const created = ledger.find((e) => e.type === "ConnectionCreated" && e.seq > run.closeSeq!);
+        const created = ledger.find((e) =>
+          e.type === "ConnectionCreated" && e.seq > run.closeSeq! && !draining(e.seq)
+        );
         if (created !== undefined) {
           return {
             clause: "a",
@@ -97,7 +107,11 @@ export const cls2 = defineRule({
           }
           if (event.kind === "released") {
             const socket = run.network.socket(event.acquire.facts!.socketId);
-            if (socket !== undefined && socket.state !== "closed") {
+            // Drained: handed to an acquire made before close().
+            const holder = socket === undefined ? undefined : run.use(socket.id)?.holder;
+            const handedOn = drains && holder !== undefined && holder !== event.acquire &&
+              holder.status === "leased" && holder.startStep <= (run.closeStep ?? Infinity);
+            if (socket !== undefined && socket.state !== "closed" && !handedOn) {
               return {
                 clause: "c",
                 detail: `socket #${socket.id} released after close() is still ${socket.state}`,
