@@ -5,16 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { referenceAdapter } from "../../conformance/reference/adapter.ts";
 import { loadAdapters, parseCli, readExpectations, runCli, UsageError } from "./mod.ts";
-
-function output() {
-  let text = "";
-  return {
-    write: (chunk: string) => (text += chunk),
-    get text() {
-      return text;
-    },
-  };
-}
+import { output } from "./_test_util.ts";
 
 describe("poolcheck CLI", () => {
   test("parses every flag, as '--flag value' and as '--flag=value'", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { runCli } from "./mod.ts";
+import { output } from "./_test_util.ts";
 
 const ENDLESS_LOOP = fileURLToPath(
   new URL("../../fixtures/endless_loop_adapter.ts", import.meta.url),
@@ -12,16 +13,6 @@ const ENDLESS_LOOP = fileURLToPath(
  * least margin), where a normal step takes microseconds.
  */
 const LONG = { timeout: 120_000 };
-
-function output() {
-  let text = "";
-  return {
-    write: (chunk: string) => (text += chunk),
-    get text() {
-      return text;
-    },
-  };
-}
 
 describe("poolcheck CLI, isolated", () => {
   test(

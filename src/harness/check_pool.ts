@@ -21,7 +21,7 @@ import {
 import { checkDeterminism, describeFailure } from "./_failure.ts";
 import { firstLine } from "./observations.ts";
 import type { Counterexample, InconclusiveRuns, PoolReport, RuleResult } from "./result.ts";
-import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
+import { clauseKey, type Rule, ruleApplies, RuleViolation } from "./rule.ts";
 import { RULES } from "./rules/mod.ts";
 import { InconclusiveRun } from "./_run_end.ts";
 import { type RunCase, runCase } from "./run_case.ts";
@@ -265,11 +265,11 @@ async function runCheck(
   const failures = new Map<string, Counterexample>();
   // Known deviations found, per rule: entry key → counterexample.
   const known = new Map<string, Map<string, Counterexample>>();
-  // Clauses no longer judged, per rule, because a known deviation of theirs was found.
-  const ignored = new Map<string, Set<string>>();
-  const judging = (rules: readonly Rule[], violation: RuleViolation) =>
-    rules.some((r) => r.id === violation.ruleId) &&
-    !ignored.get(violation.ruleId)?.has(violation.clause.slice(violation.ruleId.length + 1));
+  // Whether the rules judge the violation's clause (a known deviation's clause no longer is).
+  const judging = (rules: readonly Rule[], violation: RuleViolation) => {
+    const rule = rules.find((r) => r.id === violation.ruleId);
+    return rule !== undefined && !rule.ignoredClauses?.has(clauseKey(violation.clause));
+  };
   const errors: string[] = [];
   const inconclusive = new Inconclusive();
   let endedEarly = 0;
@@ -395,10 +395,8 @@ async function runCheck(
       known.set(rule.id, found);
       if (entry.clause !== undefined) {
         // Only that clause is excused: go on judging the rule's others.
-        const skip = ignored.get(rule.id) ?? new Set<string>();
-        skip.add(error.clause.slice(rule.id.length + 1));
-        ignored.set(rule.id, skip);
-        remaining.push(withoutClauses(rule, skip));
+        const before = active.find((r) => r.id === rule.id)?.ignoredClauses ?? [];
+        remaining.push(withoutClauses(rule, new Set([...before, clauseKey(error.clause)])));
       }
     }
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;

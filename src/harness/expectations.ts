@@ -14,6 +14,7 @@ import type { Counterexample, KnownDeviation, RuleResult } from "./result.ts";
 import {
   type Breach,
   clauseId,
+  clauseKey,
   type Rule,
   ruleApplies,
   type RuleChecker,
@@ -291,7 +292,7 @@ async function replayExpectation(
   const others = new Set(
     expectedEntries(options.expectations, rule)
       .filter((e) => e.clause !== undefined && e.key !== entry.key)
-      .map((e) => e.clause!.slice(rule.id.length + 1)),
+      .map((e) => clauseKey(e.clause!)),
   );
   const judged = entry.clause === undefined || others.size === 0
     ? rule

@@ -119,6 +119,24 @@ export function clauseId(ruleId: string, clause: string): string {
 }
 
 /**
+ * The key of a clause within its rule: the part of its id after the dot.
+ *
+ * @param id A clause id.
+ * @returns E.g. `"b"` for `"CLS-2.b"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clauseKey } from "./rule.ts";
+ *
+ * assert.equal(clauseKey("CLS-2.b"), "b");
+ * ```
+ */
+export function clauseKey(id: string): string {
+  return id.slice(id.indexOf(".") + 1);
+}
+
+/**
  * Define a rule, checking at compile time that every clause its checkers
  * report is one it lists.
  *

@@ -42,3 +42,21 @@ export class LiveCount {
 export function ids(values: readonly number[]): string {
   return values.length === 0 ? "none" : values.map((v) => `#${v}`).join(", ");
 }
+
+/** When each socket was half-closed by the server, folded from the ledger. */
+export class HalfCloses {
+  #at = new Map<SocketId, number>();
+
+  /** Fold a step's events. */
+  fold(events: readonly LedgerEvent[]): void {
+    for (const event of events) {
+      if (event.type === "ConnectionHalfClosed") this.#at.set(event.socketId, event.seq);
+    }
+  }
+
+  /** Whether the socket was half-closed before the ledger position `seq`. */
+  before(id: SocketId, seq: number): boolean {
+    const at = this.#at.get(id);
+    return at !== undefined && at < seq;
+  }
+}

@@ -1,6 +1,7 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import { defineRule, type Rule } from "../rule.ts";
 import type { RunView, SocketUse } from "../run_view.ts";
+import { HalfCloses } from "./_live.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** EXP-1: no connection is leased past its TTL. */
@@ -188,24 +189,6 @@ export const exp4 = defineRule({
     };
   },
 });
-
-/** When each socket was half-closed by the server, folded from the ledger. */
-class HalfCloses {
-  #at = new Map<SocketId, number>();
-
-  /** Fold a step's events. */
-  fold(events: readonly LedgerEvent[]): void {
-    for (const event of events) {
-      if (event.type === "ConnectionHalfClosed") this.#at.set(event.socketId, event.seq);
-    }
-  }
-
-  /** Whether the socket was half-closed before the ledger position `seq`. */
-  before(id: SocketId, seq: number): boolean {
-    const at = this.#at.get(id);
-    return at !== undefined && at < seq;
-  }
-}
 
 /**
  * Whether a client close of a socket is outside what the early-close checks

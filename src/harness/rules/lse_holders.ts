@@ -1,6 +1,7 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import type { AcquireRecord } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
+import { HalfCloses } from "./_live.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /**
@@ -37,7 +38,7 @@ export const lse6 = defineRule({
   start(run) {
     // Leases per socket, in the order callers received them.
     const leases = new Map<SocketId, AcquireRecord[]>();
-    const halfClosed = new Map<SocketId, number>();
+    const halfClosed = new HalfCloses();
     return {
       step({ ledger, callers }) {
         for (const event of callers) {
@@ -47,15 +48,15 @@ export const lse6 = defineRule({
           list.push(event.acquire);
           leases.set(id, list);
         }
+        halfClosed.fold(ledger);
         for (const event of ledger) {
-          if (event.type === "ConnectionHalfClosed") halfClosed.set(event.socketId, event.seq);
           if (event.type !== "ConnectionClosed" || event.by !== "client") continue;
           // A socket's own answer to the server's FIN (Node's allowHalfOpen: false).
           if (event.reason === "peer-closed") continue;
           if (run.closeSeq !== undefined && event.seq > run.closeSeq) continue;
           const holder = holderAt(leases.get(event.socketId) ?? [], event.seq);
           if (holder === undefined) continue;
-          return closedUnder(event, holder, halfClosed.get(event.socketId));
+          return closedUnder(event, holder, halfClosed.before(event.socketId, event.seq));
         }
         return undefined;
       },
@@ -66,11 +67,11 @@ export const lse6 = defineRule({
 function closedUnder(
   closed: LedgerEvent,
   holder: AcquireRecord,
-  halfClosedSeq: number | undefined,
+  afterHalfClose: boolean,
 ): { clause: "a" | "b"; detail: string } {
   const what =
     `the pool closed socket #${closed.socketId} (${closed.route}) at t=${closed.t} while acquire #${holder.id} held it`;
-  if (halfClosedSeq !== undefined && halfClosedSeq < closed.seq) {
+  if (afterHalfClose) {
     return { clause: "a", detail: `${what}, after the server half-closed it` };
   }
   return { clause: "b", detail: `${what} (reason: ${"reason" in closed ? closed.reason : "?"})` };
