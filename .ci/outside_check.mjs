@@ -14,7 +14,8 @@
 //   `sh repo` blocks in a clone of this repository, and `sh ci` blocks are
 //   lines .ci/run runs itself (checked here); `yaml workflow=NAME`
 //   blocks are GitHub Actions workflows whose `run:` steps are executed in a
-//   fresh copy of the project's committed files; `json` and `text` blocks are
+//   fresh copy of the project's committed files (one per job and matrix
+//   entry, jobs in order, artifacts passed through a shared folder); `json` and `text` blocks are
 //   data and sample output.
 // - README's project is also run with a broken pool (one connection too
 //   many): every runner and the CLI must fail it and name LIM-1.
@@ -55,7 +56,11 @@ const KNOWN_ACTIONS = {
   "actions/setup-node": "Node.js of this machine",
   "denoland/setup-deno": "deno from npx -y deno",
   "oven-sh/setup-bun": "bun from npx -y bun",
+  "actions/upload-artifact": "the file is copied into a folder the workflow's jobs share",
+  "actions/download-artifact": "the shared folder's matching artifacts are copied in",
 };
+/** What stands for `${{ github.run_id }}`: a run's id, the same in all its jobs. */
+const RUN_ID = "20261121";
 
 /** Fenced blocks of a Markdown file: info string, attributes and text. */
 function fencedBlocks(markdown) {
@@ -231,22 +236,90 @@ async function makeProject(project) {
   return dir;
 }
 
-/** The steps of a GitHub Actions workflow, checked against what can stand in for them here. */
-function workflowSteps(text) {
+/**
+ * The jobs of a GitHub Actions workflow, checked against what can stand in for them here: in
+ * their order (a job's `needs` must come before it), one per matrix entry, each a list of steps,
+ * `{ commands }` or `{ action, with }`, with `${{ matrix.* }}` and `${{ github.run_id }}`
+ * replaced. `if:` conditions are not evaluated: here every step must pass anyway.
+ */
+function workflowJobs(text) {
   const workflow = parseYaml(text);
   assert.ok(workflow?.on, "a workflow needs 'on'");
-  const jobs = Object.values(workflow.jobs ?? {});
-  assert.equal(jobs.length, 1, "one job per workflow");
-  const steps = jobs[0].steps ?? [];
-  for (const step of steps) {
-    if (step.uses !== undefined) {
-      const action = step.uses.replace(/@.*$/, "");
-      assert.ok(action in KNOWN_ACTIONS, `unknown action ${step.uses}`);
-    } else {
-      assert.equal(typeof step.run, "string", "a step is 'uses' or 'run'");
+  const entries = Object.entries(workflow.jobs ?? {});
+  assert.ok(entries.length > 0, "a workflow needs a job");
+  const seen = new Set();
+  const jobs = [];
+  for (const [id, job] of entries) {
+    for (const need of [job.needs ?? []].flat()) {
+      assert.ok(seen.has(need), `job ${id} needs ${need}, which must come before it`);
+    }
+    seen.add(id);
+    const matrix = job.strategy?.matrix ?? {};
+    let entriesOfMatrix = [{}];
+    for (const [key, values] of Object.entries(matrix)) {
+      assert.ok(Array.isArray(values), `matrix.${key} must be a list`);
+      entriesOfMatrix = entriesOfMatrix.flatMap((e) => values.map((v) => ({ ...e, [key]: v })));
+    }
+    for (const values of entriesOfMatrix) {
+      const expand = (text) =>
+        String(text).replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, name) => {
+          if (name === "github.run_id") return RUN_ID;
+          const value = name.startsWith("matrix.") ? values[name.slice(7)] : undefined;
+          assert.ok(value !== undefined, `no stand-in for \${{ ${name} }}`);
+          return String(value);
+        });
+      const steps = (job.steps ?? []).map((step) => {
+        if (step.uses !== undefined) {
+          const action = step.uses.replace(/@.*$/, "");
+          assert.ok(action in KNOWN_ACTIONS, `unknown action ${step.uses}`);
+          const inputs = Object.entries(step.with ?? {}).map(([k, v]) => [k, expand(v)]);
+          return { action, with: Object.fromEntries(inputs) };
+        }
+        assert.equal(typeof step.run, "string", "a step is 'uses' or 'run'");
+        return { commands: commandsOf(expand(step.run)) };
+      });
+      const suffix = Object.keys(values).length === 0 ? "" : ` ${JSON.stringify(values)}`;
+      jobs.push({ name: `${id}${suffix}`, steps });
     }
   }
-  return steps.filter((step) => step.run !== undefined).flatMap((step) => commandsOf(step.run));
+  return jobs;
+}
+
+/** Run a workflow's jobs, each in a fresh copy of the project, sharing an artifact folder. */
+async function runWorkflow(workflow, project, dir) {
+  const base = join(WORK, `${project.name}-${workflow.name.replace(/\W+/g, "-")}`);
+  const artifacts = join(base, "artifacts");
+  mkdirSync(artifacts, { recursive: true });
+  for (const [index, job] of workflowJobs(workflow.text).entries()) {
+    const checkout = join(base, `job-${index}`);
+    cpSync(dir, checkout, {
+      recursive: true,
+      filter: (source) => basename(source) !== "node_modules",
+    });
+    const environment = { ...env, GITHUB_STEP_SUMMARY: join(base, `summary-${index}.md`) };
+    for (const step of job.steps) {
+      if (step.commands !== undefined) {
+        for (const command of step.commands) await mustPass(command, checkout, environment);
+      } else if (step.action === "actions/upload-artifact") {
+        const folder = join(artifacts, step.with.name);
+        mkdirSync(folder, { recursive: true });
+        cpSync(join(checkout, step.with.path), join(folder, basename(step.with.path)));
+      } else if (step.action === "actions/download-artifact") {
+        const pattern = new RegExp(
+          `^${
+            (step.with.pattern ?? "*").replace(/[.+?^$()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
+          }$`,
+        );
+        const target = join(checkout, step.with.path ?? ".");
+        for (const name of readdirSync(artifacts).filter((n) => pattern.test(n))) {
+          // merge-multiple puts every artifact's files in one folder; without it, one folder each.
+          const into = step.with["merge-multiple"] === "true" ? target : join(target, name);
+          mkdirSync(into, { recursive: true });
+          cpSync(join(artifacts, name), into, { recursive: true });
+        }
+      }
+    }
+  }
 }
 
 before(async () => {
@@ -369,13 +442,7 @@ for (const project of projects()) {
 
     for (const workflow of project.workflows) {
       test(`workflow ${workflow.name} passes from a fresh checkout`, LONG, async () => {
-        const commands = workflowSteps(workflow.text);
-        const checkout = join(WORK, `${project.name}-${workflow.name.replace(/\W+/g, "-")}`);
-        cpSync(dir, checkout, {
-          recursive: true,
-          filter: (source) => basename(source) !== "node_modules",
-        });
-        for (const command of commands) await mustPass(command, checkout);
+        await runWorkflow(workflow, project, dir);
       });
     }
   });

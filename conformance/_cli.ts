@@ -1,6 +1,7 @@
 /**
  * The CLI as a checkout of the kit runs it: the bundled adapters by name,
- * their expectation files in `expectations/`, and RULES.md to regenerate.
+ * their expectation files in `expectations/`, their corpus in `corpus/`,
+ * and RULES.md to regenerate.
  *
  * @module
  */
@@ -10,6 +11,13 @@ import type { Expectations } from "../src/harness/check_pool.ts";
 import { BUNDLED_ADAPTERS, DEFAULT_ADAPTERS } from "./adapters/mod.ts";
 
 export { currentRuntime, loadAdapters, parseCli, UsageError } from "../src/cli/mod.ts";
+
+/**
+ * Folder of the bundled adapters' corpus: a saved case for every known
+ * deviation with a reproduction, generated from the expectation files by
+ * `deno task record` and replayed before each check explores.
+ */
+export const CORPUS_DIR: URL = new URL("./corpus/", import.meta.url);
 
 /** Folder of the bundled adapters' expectation files. */
 export const EXPECTATIONS_DIR: URL = new URL("./expectations/", import.meta.url);
@@ -26,6 +34,7 @@ export const CHECKOUT_CLI: CliOptions = {
     ? {}
     : { bundledModule: new URL("./adapters/mod.ts", import.meta.url) }),
   bundledExpectations: EXPECTATIONS_DIR,
+  bundledCorpus: CORPUS_DIR,
   rulesFile: new URL("../RULES.md", import.meta.url),
 };
 

@@ -14,6 +14,16 @@
  * Entries whose reproduction no longer fails are printed, not removed: the
  * reason says whether the pool changed or the arbitrary did.
  *
+ * Then the bundled corpus (`corpus/<adapter>/`, replayed first by `deno task
+ * conformance`) is brought in step with the expectation files, which are its
+ * source: a saved case is written for every entry with a reproduction that
+ * has none, and the cases no entry stands for are removed. With
+ * `--corpus-only`, only that is done (no check runs):
+ *
+ * ```sh
+ * deno task record --corpus-only
+ * ```
+ *
  * @module
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -21,6 +31,7 @@ import process from "node:process";
 import { checkPool } from "../src/harness/check_pool.ts";
 import { counterexampleLines } from "../src/harness/counterexample_text.ts";
 import { EXPECTATIONS_DIR, loadExpectations } from "./_cli.ts";
+import { syncCorpus } from "./_corpus.ts";
 import { BUNDLED_ADAPTERS } from "./adapters/mod.ts";
 
 /** Seed of the recording runs. */
@@ -28,12 +39,32 @@ const SEED = 20_261_121;
 
 type Entry = string | { reason: string; seed?: number; path?: string; runtimes?: string[] };
 
-const names = process.argv.slice(2);
+const args = process.argv.slice(2);
+const corpusOnly = args.includes("--corpus-only");
+const names = args.filter((arg) => arg !== "--corpus-only");
 const adapters = names.length === 0
   ? BUNDLED_ADAPTERS
   : BUNDLED_ADAPTERS.filter((a) => names.includes(a.name));
 for (const adapter of adapters) {
   const file = new URL(`${adapter.name}.json`, EXPECTATIONS_DIR);
+  if (!corpusOnly) await record(adapter, file);
+  let stored: { rules: Record<string, Entry> } = { rules: {} };
+  try {
+    stored = JSON.parse(await readFile(file, "utf8"));
+  } catch {
+    // no expectation file: no corpus either
+  }
+  const { written, removed, notReplayed } = await syncCorpus(adapter, stored.rules);
+  for (const name of written) console.log(`${adapter.name}: corpus: wrote ${name}`);
+  for (const name of removed) console.log(`${adapter.name}: corpus: removed ${name}`);
+  for (const key of notReplayed) {
+    console.log(
+      `${adapter.name}: corpus: ${key} saved as drawn (its reproduction is for other runtimes, or did not fail here)`,
+    );
+  }
+}
+
+async function record(adapter: (typeof BUNDLED_ADAPTERS)[number], file: URL): Promise<void> {
   const expectations = await loadExpectations(adapter.name);
   const report = await checkPool(adapter, { seed: SEED, expectations });
   let stored: { rules: Record<string, Entry> };

@@ -99,6 +99,11 @@ function statsOf(pool: Pool<SimSocket>, route: string): PoolStats {
  *   judges the delay.
  * - Limits: creation only happens with no free resource and
  *   `used + pendingCreates < max`, so idle resources count.
+ * - `validatesOptions`: the constructor throws for `max` unless it is an
+ *   integer > 0, and for each timeout unless it is an integer > 0
+ *   (`checkOptionalTime` in dist/utils.js), before anything is created. Its
+ *   message for `max` does not show the value, and that for a timeout shows
+ *   it through `JSON.stringify`, which prints NaN as `null`: the kit judges it.
  * - Not declared: TTL, keep-alive, maxConnecting, maxWaiters, routes.
  *
  * @example Leasing, reusing and closing
@@ -133,6 +138,7 @@ export const tarnAdapter: Adapter<SimSocket> = {
       "validateAfterInactivity",
       "maxIdle",
       "rejectsBadRelease",
+      "validatesOptions",
     ],
     ranges: {
       routes: [1, 1],
@@ -159,6 +165,12 @@ export const tarnAdapter: Adapter<SimSocket> = {
       closeDetection: "check",
     },
     toleranceMs: REAP_INTERVAL_MS,
+    // The tarn options the adapter passes these through to, unchanged.
+    validatedOptions: {
+      maxTotal: "max",
+      connectTimeoutMs: "createTimeoutMillis",
+      maxIdleMs: "idleTimeoutMillis",
+    },
   },
   create(config, world): PoolUnderTest<SimSocket> {
     const route = onlyRoute("tarn", config);

@@ -36,6 +36,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     "connectTimeout",
     "reconnectBackoff",
     "rejectsBadRelease",
+    "validatesOptions",
   ],
   ranges: {
     routes: [1, 3],
@@ -69,6 +70,20 @@ export const REFERENCE_SUPPORTS: Supports = {
     releaseAfterClose: "accept",
   },
   toleranceMs: 0,
+  // resolvePoolConfig (src/pool/options.ts) checks each of these under the same name.
+  validatedOptions: {
+    maxTotal: "maxTotal",
+    maxPerRoute: "maxPerRoute",
+    maxConnecting: "maxConnecting",
+    maxWaiters: "maxWaiters",
+    maxUses: "maxUses",
+    ttlMs: "ttlMs",
+    defaultKeepAliveMs: "defaultKeepAliveMs",
+    validateAfterInactivityMs: "validateAfterInactivityMs",
+    connectTimeoutMs: "connectTimeoutMs",
+    reconnectBackoffMs: "reconnectBackoffMs",
+    reconnectBackoffMaxMs: "reconnectBackoffMaxMs",
+  },
 };
 
 /**
@@ -151,7 +166,7 @@ export const referenceAdapter: Adapter<Lease> = {
 /** What the multiplexed reference pool declares. */
 export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
   ...REFERENCE_SUPPORTS,
-  capabilities: ["multiplexed", "connectTimeout", "maxIdle"],
+  capabilities: ["multiplexed", "connectTimeout", "maxIdle", "validatesOptions"],
   ranges: {
     routes: [1, 3],
     maxTotal: [3, 6],
@@ -159,6 +174,13 @@ export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
     maxInFlight: [1, 5],
     connectTimeoutMs: [5, 100],
     maxIdleMs: [20, 500],
+  },
+  // The pool calls the harness's maximum idle time connectionsMaxIdleMs (Kafka's connections.max.idle.ms).
+  validatedOptions: {
+    maxTotal: "maxTotal",
+    maxInFlight: "maxInFlight",
+    connectTimeoutMs: "connectTimeoutMs",
+    maxIdleMs: "connectionsMaxIdleMs",
   },
 };
 

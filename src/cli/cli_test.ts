@@ -16,6 +16,8 @@ describe("poolcheck CLI", () => {
       "./b.js",
       "--expectations",
       "known.json",
+      "--corpus",
+      "corpus/",
       "--runs",
       "5",
       "--max-commands",
@@ -47,6 +49,7 @@ describe("poolcheck CLI", () => {
       "--adapter=./a.js",
       "--adapter=./b.js",
       "--expectations=known.json",
+      "--corpus=corpus/",
       "--runs=5",
       "--max-commands=12",
       "--seed=9",
@@ -67,6 +70,7 @@ describe("poolcheck CLI", () => {
     const expected = {
       adapters: ["./a.js", "./b.js"],
       expectations: "known.json",
+      corpus: "corpus/",
       runs: 5,
       maxCommands: 12,
       seed: 9,
@@ -132,6 +136,7 @@ describe("poolcheck CLI", () => {
       const flag of [
         "--adapter",
         "--expectations",
+        "--corpus",
         "--runs",
         "--max-commands",
         "--seed",

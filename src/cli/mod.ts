@@ -37,12 +37,24 @@ import {
   renderRulesMarkdown,
   renderText,
 } from "../report/mod.ts";
+import { corpusOf, saveCorpus } from "./corpus.ts";
 import { readExpectations } from "./expectations_file.ts";
+import { mergeUsage, runMerge } from "./merge.ts";
+import { jsonShard, parseShard, type Shard, shardLine, shardUnits } from "./shard.ts";
 import { UsageError } from "./usage_error.ts";
 
 export { currentRuntime, parseExpectations, readExpectations } from "./expectations_file.ts";
 export type { Runtime } from "./expectations_file.ts";
 export { UsageError } from "./usage_error.ts";
+export { type CorpusRead, readCorpus, saveCorpus } from "./corpus.ts";
+export {
+  type Merged,
+  type MergeInput,
+  type MergeOptions,
+  mergeReports,
+  runMerge,
+} from "./merge.ts";
+export { parseShard, type Shard, type ShardUnit, shardUnits } from "./shard.ts";
 
 /** A parsed command line. */
 export interface CliArguments {
@@ -63,6 +75,10 @@ export interface CliArguments {
   html?: string;
   /** An expectation file (one adapter) or a folder of `<adapter name>.json` files. */
   expectations?: string;
+  /** A corpus folder: saved failures are replayed first, new ones saved. */
+  corpus?: string;
+  /** This job's share of a check split across jobs (`--shard k/n`). */
+  shard?: Shard;
   writeRules: boolean;
   /** No progress lines. */
   quiet: boolean;
@@ -85,10 +101,18 @@ export function usage(program = "poolcheck"): string {
                            the kit also a bundled adapter's name (default there: all of them)
   --expectations <path>    known deviations: a JSON file (one adapter) or a folder of
                            <adapter name>.json files
+  --corpus <dir>           regression corpus: replay the cases saved in <dir>/<adapter>/
+                           before exploring, and save every shrunk failure there as
+                           <clause>-<hash>.json (files are never deleted; a case that no
+                           longer fails is reported as fixed); not used with --path
   --runs <n>               runs per property (default 300, quick 30)
   --max-commands <n>       longest command sequence (default 60, quick 30)
   --seed <n>               seed (default: random, always printed)
   --path <path>            replay a fast-check path (needs --seed)
+  --shard <k/n>            run shard k of n jobs that together check what one would (needs
+                           --seed, the same in every job): adapter by adapter, and with fewer
+                           adapters than jobs, every n-th run; combine their --json reports
+                           with '${program} merge'
   --rule <id|group>        only these rules, e.g. LIM or EXP-2 (repeatable)
   --quick                  short profile for pre-commit use
   --determinism            run one case twice and compare the traces
@@ -107,7 +131,9 @@ export function usage(program = "poolcheck"): string {
   --write-rules-md         regenerate RULES.md from the rules' code and exit (kit checkout only)
   --help, -h               this text
 Flags take their value as the next argument or after '=' (--seed 7, --seed=7).
-Exit code: 0 when every rule matches its expectation, 1 when one does not, 2 for bad usage.`;
+Exit code: 0 when every rule matches its expectation, 1 when one does not, 2 for bad usage.
+
+${mergeUsage(program)}`;
 }
 
 function fail(flag: string, must: string, value: unknown): never {
@@ -152,10 +178,12 @@ export function parseCli(args: readonly string[]): CliArguments {
       options: {
         adapter: { type: "string", multiple: true },
         expectations: { type: "string" },
+        corpus: { type: "string" },
         runs: { type: "string" },
         "max-commands": { type: "string" },
         seed: { type: "string" },
         path: { type: "string" },
+        shard: { type: "string" },
         rule: { type: "string", multiple: true },
         quick: { type: "boolean" },
         determinism: { type: "boolean" },
@@ -174,7 +202,7 @@ export function parseCli(args: readonly string[]): CliArguments {
     throw new UsageError(`Cannot run poolcheck: ${(error as Error).message}`, { cause: error });
   }
   const text = (name: string) => values[name] as string | undefined;
-  for (const name of ["json", "junit", "markdown", "html", "expectations"]) {
+  for (const name of ["json", "junit", "markdown", "html", "expectations", "corpus"]) {
     const value = text(name);
     if (value !== undefined && (value === "" || value.startsWith("--"))) {
       fail(`--${name}`, "a path", value);
@@ -212,7 +240,21 @@ export function parseCli(args: readonly string[]): CliArguments {
     }
     parsed.path = path;
   }
-  for (const name of ["json", "junit", "markdown", "html", "expectations"] as const) {
+  const shard = text("shard");
+  if (shard !== undefined) {
+    parsed.shard = parseShard(shard);
+    if (seed === undefined) {
+      throw new UsageError(
+        `Cannot run poolcheck as '--shard' splits one check across jobs, which must share its seed: give '--seed' (current value of '--shard' is ${shard})`,
+      );
+    }
+    if (path !== undefined) {
+      throw new UsageError(
+        `Cannot run poolcheck as '--path' replays one run, which is not split: drop '--shard' (current value is ${shard})`,
+      );
+    }
+  }
+  for (const name of ["json", "junit", "markdown", "html", "expectations", "corpus"] as const) {
     const value = text(name);
     if (value !== undefined) parsed[name] = value;
   }
@@ -235,6 +277,12 @@ export interface CliOptions {
   readonly bundledModule?: string | URL;
   /** Folder of the bundled adapters' expectation files. @default {undefined} */
   readonly bundledExpectations?: URL;
+  /**
+   * Corpus folder the bundled adapters' saved cases are replayed from when
+   * `--corpus` is not given (read only: nothing is saved there).
+   * @default {undefined}
+   */
+  readonly bundledCorpus?: URL;
   /** Where `--write-rules-md` writes; without it the flag is refused. @default {undefined} */
   readonly rulesFile?: URL;
   /** Standard output and error. @default {process.stdout, process.stderr} */
@@ -379,6 +427,7 @@ async function emit(
  */
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<number> {
   const { program = "poolcheck", stdout = process.stdout, stderr = process.stderr } = options;
+  if (args[0] === "merge") return await runMerge(args.slice(1), { program, stdout, stderr });
   try {
     return await run(parseCli(args), options, program, stdout, stderr);
   } catch (error) {
@@ -416,11 +465,18 @@ async function run(
     ),
   );
   const reports: PoolReport[] = [];
+  const corpora = await Promise.all(
+    adapters.map((entry) => corpusOf(entry, cli, options.bundledCorpus, stderr)),
+  );
+  // With --shard: this job's units, by adapter position; the other adapters are other jobs'.
+  const units = cli.shard === undefined ? undefined : shardUnits(adapters.length, cli.shard);
   for (const [index, { adapter, spec, bundled }] of adapters.entries()) {
+    const unit = units?.find((u) => u.adapter === index);
+    if (units !== undefined && unit === undefined) continue;
     const reporter = cli.quiet ? undefined : progressReporter({
       write: (text) => stderr.write(text),
       interactive: stderr.isTTY === true,
-      planned: cli.runs ?? (cli.quick ? 30 : 300),
+      planned: Math.ceil((cli.runs ?? (cli.quick ? 30 : 300)) / (unit?.slices ?? 1)),
       expectations: expectations[index]!,
     });
     const checkOptions: CheckPoolOptions = {
@@ -430,8 +486,13 @@ async function run(
       ...(cli.path === undefined ? {} : { path: cli.path }),
       rules: cli.rules,
       quick: cli.quick,
-      determinism: cli.determinism,
+      // One share of the runs is enough to run a case twice.
+      determinism: cli.determinism && (unit?.slice ?? 0) === 0,
+      ...(unit === undefined || unit.slices === 1
+        ? {}
+        : { slice: { index: unit.slice, count: unit.slices } }),
       expectations: expectations[index]!,
+      ...(corpora[index]!.length === 0 ? {} : { corpus: corpora[index]! }),
       replayCommand: `${program} --adapter ${spec}${
         cli.expectations === undefined ? "" : ` --expectations ${cli.expectations}`
       }`,
@@ -450,14 +511,27 @@ async function run(
       );
     }
     reports.push(report);
+    if (cli.corpus !== undefined) {
+      for (const file of await saveCorpus(cli.corpus, report)) {
+        stderr.write(`corpus: saved ${file}\n`);
+      }
+    }
   }
   const toStdout = [
-    await emit(cli.json, renderJson(reports), stdout),
+    await emit(
+      cli.json,
+      renderJson(reports, units === undefined ? {} : { shard: jsonShard(cli, adapters, units) }),
+      stdout,
+    ),
     await emit(cli.junit, renderJunit(reports), stdout),
     await emit(cli.markdown, renderMarkdown(reports), stdout),
     await emit(cli.html, renderHtml(reports), stdout),
   ].some(Boolean);
   if (!toStdout) {
+    if (cli.shard !== undefined && units !== undefined) {
+      const names = adapters.map((entry) => entry.adapter.name);
+      stdout.write(`${shardLine(cli.shard, units, names)}\n\n`);
+    }
     for (const report of reports) stdout.write(renderText(report));
     if (reports.length > 1) {
       stdout.write(`\nMatrix\n\n${renderMarkdown(reports, { counterexamples: false })}`);

@@ -1,5 +1,5 @@
 import type { AcquireRecord, SendRecord } from "./observations.ts";
-import { errorCode } from "./observations.ts";
+import { errorCode, isErrorObject } from "./observations.ts";
 import type { Run } from "./run.ts";
 
 /**
@@ -83,6 +83,7 @@ export function send(run: Run, route: string): SendRecord {
     err: (error) => {
       if (record.status !== "pending") return;
       record.errorCode = errorCode(error);
+      record.errorObject = isErrorObject(error);
       finish("rejected");
       run.record({ kind: "send-rejected", send: record });
     },

@@ -273,6 +273,7 @@ export function watchRuns(
     ...(options.path === undefined ? {} : { path: options.path }),
     maxCommands: options.maxCommands ?? (quick ? 30 : DEFAULT_MAX_COMMANDS),
     expectations: options.expectations ?? {},
+    corpus: options.corpus ?? [],
     onFailure: (failure) => port.postMessage(failureMessage(failure)),
   });
   let serial = 0;

@@ -17,6 +17,7 @@
  */
 import fc from "fast-check";
 import { DEFAULT_MAX_COMMANDS } from "./case.ts";
+import type { CorpusCase } from "./corpus.ts";
 import type { Expectation, Expectations } from "./expectations.ts";
 import { RuleViolation } from "./rule.ts";
 import type { RunCase, RunCaseOptions } from "./run_case.ts";
@@ -57,6 +58,8 @@ export interface RunOriginsOptions {
   readonly maxCommands: number;
   /** The expectation entries, whose reproductions the check replays. @default {{}} */
   readonly expectations?: Expectations;
+  /** The saved cases the check replays first. @default {[]} */
+  readonly corpus?: readonly CorpusCase[];
   /** Called when a fast-check call ends with a rule violation. @default {undefined} */
   readonly onFailure?: (failure: CallFailure) => void;
 }
@@ -118,6 +121,8 @@ export class RunOrigins {
   /** Whether every property call so far ran on the seed predicted for it. */
   #seedsHeld = true;
   #lastFailure: { seed: number; path: string; maxCommands: number } | undefined;
+  /** Whether a property has started (saved cases are all replayed before). */
+  #explored = false;
 
   /** @param options The check's seed, path, profile and expectations. */
   constructor(options: RunOriginsOptions) {
@@ -224,6 +229,7 @@ export class RunOrigins {
    */
   #identify(call: Call, options: RunCaseOptions): void {
     if (options.onEndedEarly !== undefined) {
+      this.#explored = true;
       call.kind = "property";
       call.maxCommands = this.#options.maxCommands;
       if (this.#properties === 0) {
@@ -235,7 +241,10 @@ export class RunOrigins {
       return;
     }
     call.kind = "replay";
-    const entries = reproductions(this.#options.expectations ?? {}, options);
+    // Saved cases are replayed before the first property, recorded reproductions after.
+    const entries = this.#explored
+      ? reproductions(this.#options.expectations ?? {}, [], options)
+      : reproductions({}, this.#options.corpus ?? [], options);
     if (entries.length !== 1) return;
     const [entry] = entries as [Required<Pick<Expectation, "seed" | "path">> & Expectation];
     call.seed = entry.seed;
@@ -244,14 +253,26 @@ export class RunOrigins {
   }
 }
 
-/** Expectation entries with a reproduction for the rules of a run (distinct by seed and path). */
-function reproductions(expectations: Expectations, options: RunCaseOptions): Expectation[] {
+/**
+ * Expectation entries with a reproduction, and saved cases, for the rules of
+ * a run (distinct by seed and path).
+ */
+function reproductions(
+  expectations: Expectations,
+  corpus: readonly CorpusCase[],
+  options: RunCaseOptions,
+): Expectation[] {
   const ids = options.rules.map((rule) => rule.id);
   const found = new Map<string, Expectation>();
   for (const [key, entry] of Object.entries(expectations)) {
     if (typeof entry === "string" || entry.seed === undefined || entry.path === undefined) continue;
     if (!ids.some((id) => key === id || key.startsWith(`${id}.`))) continue;
     found.set(`${entry.seed} ${entry.path} ${entry.maxCommands ?? DEFAULT_MAX_COMMANDS}`, entry);
+  }
+  for (const saved of corpus) {
+    if (!ids.includes(saved.rule)) continue;
+    const { seed, path, maxCommands, clause } = saved;
+    found.set(`${seed} ${path} ${maxCommands}`, { reason: clause, seed, path, maxCommands });
   }
   return [...found.values()];
 }

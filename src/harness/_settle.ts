@@ -122,6 +122,29 @@ export async function settle(run: Settling): Promise<void> {
 }
 
 /**
+ * Run the promise callbacks (and, on global time, the `nextTick` queue) the
+ * pool has pending, without firing any timer, until a round brings nothing
+ * new: what an event loop does between two callbacks, here between a
+ * caller's action and a timer due at the same instant.
+ *
+ * @param run What to drive.
+ * @throws {Error} `run.stuck(…)` if the pool never quiets down.
+ */
+export async function drainPromises(run: Settling): Promise<void> {
+  const { ledger, operations, global } = run;
+  const needed = operations.closing > 0 ? QUIET_CLOSING : global ? QUIET_GLOBAL : 1;
+  for (let round = 0, quiet = 0; round < MAX_ROUNDS; round++) {
+    const before = operations.activity + ledger.length;
+    for (let i = 0; i < HOPS; i++) await Promise.resolve();
+    if (global) await yieldMacrotask();
+    if (round % 64 === 63) run.watchdog();
+    quiet = operations.activity + ledger.length === before ? quiet + 1 : 0;
+    if (quiet >= needed) return;
+  }
+  throw run.stuck("the pool never settled (busy without end)");
+}
+
+/**
  * Move virtual time to `target`, settling at every timer deadline before it,
  * and stop at `target` without running the timers due then: the caller can
  * act at that instant, in the same macrotask as those timers, before or

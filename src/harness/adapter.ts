@@ -172,7 +172,38 @@ export interface Supports {
    * reads it; nothing else may be early. @default {0}
    */
   readonly keepAliveLeadMs?: number;
+  /**
+   * The options the pool checks when it is created (capability
+   * `validatesOptions`, CFG-1), each under the pool's own name for it: the
+   * name its errors use, e.g. `{ maxTotal: "max" }` for tarn. The harness
+   * offers one of them an invalid value in some runs, and the adapter must
+   * pass that value to the pool unchanged. An option is drawn only when its
+   * capability is declared (`ttlMs` needs `ttl`, and so on).
+   */
+  readonly validatedOptions?: ValidatedOptions;
 }
+
+/**
+ * The options of a {@linkcode PoolConfig} that CFG-1 can offer an invalid
+ * value: its counts and its durations.
+ */
+export type ValidatedOption =
+  | "maxTotal"
+  | "maxPerRoute"
+  | "maxConnecting"
+  | "maxWaiters"
+  | "maxUses"
+  | "maxInFlight"
+  | "ttlMs"
+  | "defaultKeepAliveMs"
+  | "validateAfterInactivityMs"
+  | "connectTimeoutMs"
+  | "reconnectBackoffMs"
+  | "reconnectBackoffMaxMs"
+  | "maxIdleMs";
+
+/** Validated options, each with the pool's own name for it (see {@linkcode Supports.validatedOptions}). */
+export type ValidatedOptions = Readonly<Partial<Record<ValidatedOption, string>>>;
 
 /**
  * One run's pool configuration, drawn by the harness within

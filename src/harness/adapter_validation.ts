@@ -6,6 +6,7 @@
  */
 import type { Adapter, IntRange, PoolUnderTest, RangeName, Supports } from "./adapter.ts";
 import { CAPABILITIES, type Capability, RANGE_CAPABILITY } from "./capabilities.ts";
+import { capabilityOfOption, VALIDATED_OPTIONS } from "./invalid_options.ts";
 
 const TIME_MODES = ["virtual", "global"] as const;
 const REUSE_ORDERS = ["lifo", "fifo", "any"] as const;
@@ -129,6 +130,44 @@ function validatePolicies(name: string, policies: unknown): void {
   expiry.forEach((place, i) => oneOf(name, `${at("expiry")}[${i}]`, place, EXPIRY_PLACES));
 }
 
+/**
+ * `validatedOptions`: required with capability `validatesOptions`, a pool's
+ * own name for each option, and only options whose capability is declared.
+ */
+function validateValidatedOptions(
+  name: string,
+  declared: unknown,
+  capabilities: readonly Capability[],
+): void {
+  const field = "supports.validatedOptions";
+  if (!capabilities.includes("validatesOptions")) return;
+  if (!isRecord(declared) || Array.isArray(declared)) {
+    fail(
+      TypeError,
+      name,
+      field,
+      "an object as capability 'validatesOptions' is declared",
+      declared,
+    );
+  }
+  const keys = Object.keys(declared);
+  if (keys.length === 0) fail(RangeError, name, field, "an object naming at least one option", {});
+  for (const key of keys) {
+    const at = `${field}.${key}`;
+    if (!(VALIDATED_OPTIONS as readonly string[]).includes(key)) {
+      fail(RangeError, name, at, `one of ${VALIDATED_OPTIONS.map(show).join(", ")}`, key);
+    }
+    const poolName = declared[key];
+    if (typeof poolName !== "string" || poolName.length === 0) {
+      fail(TypeError, name, at, "the pool's own name for the option, a non-empty string", poolName);
+    }
+    const needs = capabilityOfOption(key as (typeof VALIDATED_OPTIONS)[number]);
+    if (needs !== undefined && !capabilities.includes(needs)) {
+      fail(RangeError, name, at, `left out, or capability '${needs}' declared`, poolName);
+    }
+  }
+}
+
 function validateSupports(name: string, supports: unknown): void {
   if (!isRecord(supports)) fail(TypeError, name, "supports", "an object", supports);
   oneOf(name, "supports.timeMode", supports.timeMode, TIME_MODES);
@@ -139,6 +178,7 @@ function validateSupports(name: string, supports: unknown): void {
   capabilities.forEach((c, i) => oneOf(name, `supports.capabilities[${i}]`, c, CAPABILITIES));
   validateRanges(name, supports.ranges, capabilities as Capability[]);
   validatePolicies(name, supports.policies);
+  validateValidatedOptions(name, supports.validatedOptions, capabilities as Capability[]);
   const tolerance = supports.toleranceMs;
   if (typeof tolerance !== "number") {
     fail(TypeError, name, "supports.toleranceMs", "a number", tolerance);

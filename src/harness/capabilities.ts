@@ -52,7 +52,12 @@ export type Capability =
   /** Idle connections older than `maxIdleMs` are closed by the pool itself (TMO-4). */
   | "maxIdle"
   /** Rejects releasing an unknown or already released lease (LSE-4). */
-  | "rejectsBadRelease";
+  | "rejectsBadRelease"
+  /**
+   * Refuses to be created with an invalid option, naming it and its value
+   * (CFG-1); `supports.validatedOptions` lists the options.
+   */
+  | "validatesOptions";
 
 /** Every {@linkcode Capability}, in declaration order. */
 export const CAPABILITIES: readonly Capability[] = Object.freeze([
@@ -77,6 +82,7 @@ export const CAPABILITIES: readonly Capability[] = Object.freeze([
   "reconnectBackoff",
   "maxIdle",
   "rejectsBadRelease",
+  "validatesOptions",
 ]);
 
 /** Range → capability it needs (ranges of undeclared capabilities are ignored). */

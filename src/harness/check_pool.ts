@@ -9,6 +9,7 @@ import { GlobalTimeDriver, type GlobalTimeOwner, realTimers } from "../clock/glo
 import type { Adapter } from "./adapter.ts";
 import { validateAdapter } from "./adapter.ts";
 import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "./case.ts";
+import { casesToReplay, type CorpusCase, type CorpusOutcome, replayCorpus } from "./corpus.ts";
 import {
   excusing,
   expectationKeyProblem,
@@ -20,7 +21,14 @@ import {
 } from "./expectations.ts";
 import { checkDeterminism, describeFailure } from "./_failure.ts";
 import { firstLine } from "./observations.ts";
-import type { Counterexample, InconclusiveRuns, PoolReport, RuleResult } from "./result.ts";
+import type {
+  CorpusNote,
+  CorpusReplays,
+  Counterexample,
+  InconclusiveRuns,
+  PoolReport,
+  RuleResult,
+} from "./result.ts";
 import { clauseKey, type Rule, ruleApplies, RuleViolation } from "./rule.ts";
 import { RULES } from "./rules/mod.ts";
 import { InconclusiveRun } from "./_run_end.ts";
@@ -28,6 +36,7 @@ import { type RunCase, runCase } from "./run_case.ts";
 
 export { caseArbitrary } from "./case.ts";
 export type { Expectation, Expectations } from "./expectations.ts";
+export type { CorpusCase, SavedCase } from "./corpus.ts";
 
 /** Progress of a check, for a progress line. */
 export interface CheckProgress {
@@ -57,6 +66,14 @@ export interface CheckPoolOptions {
   readonly maxCommands?: number;
   /** Rules the adapter is known to break, with the reason. @default {{}} */
   readonly expectations?: Expectations;
+  /**
+   * Saved cases (a regression corpus) to replay before exploring: each case
+   * of this adapter for a selected rule is replayed on its seed and path; one
+   * that fails again is reported as a failure (or a known failure) with its
+   * counterexample, one that passes is listed as fixed. Replays are not
+   * counted as runs. @default {[]}
+   */
+  readonly corpus?: readonly CorpusCase[];
   /** Run one case twice and compare the traces. @default {false} */
   readonly determinism?: boolean;
   /** Real-time budget of one run, ms (while shrinking, at most a tenth of it). @default {10_000} */
@@ -87,6 +104,24 @@ export interface CheckPoolOptions {
    * @default {undefined}
    */
   readonly signal?: AbortSignal;
+  /**
+   * Run only a share of the random runs, so that several checks (CI jobs)
+   * together run what one check would: of each property's drawn cases, only
+   * those whose position (0, 1, 2, …) is `index` modulo `count` are run, the
+   * others pass without running. The checks with `index` 0 to `count - 1`
+   * and the same seed run exactly the cases of one check without a slice
+   * until one of them finds a failure; a failure's path replays it without
+   * a slice. @default {undefined (every run)}
+   */
+  readonly slice?: RunSlice;
+}
+
+/** A share of a check's random runs (see {@linkcode CheckPoolOptions.slice}). */
+export interface RunSlice {
+  /** Which share, from 0. */
+  readonly index: number;
+  /** How many shares the runs are cut into. */
+  readonly count: number;
 }
 
 /**
@@ -109,7 +144,8 @@ export interface CheckPoolOptions {
  */
 export function checkTimeoutMs(options: CheckPoolOptions): number {
   const { budgetMs = 60_000, watchdogMs = 10_000, expectations = {} } = options;
-  const replays = Object.values(expectations).filter((e) => typeof e !== "string").length;
+  const replays = Object.values(expectations).filter((e) => typeof e !== "string").length +
+    (options.corpus?.length ?? 0);
   // Describing a failure replays it once with a trace, under a tenth of the watchdog after the first.
   const describing = watchdogMs + Math.ceil(watchdogMs / 10) * RULES.length;
   const determinism = options.determinism === true ? 2 * watchdogMs : 0;
@@ -150,6 +186,18 @@ function validateOptions(options: CheckPoolOptions): void {
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
     throw new TypeError(
       `Cannot check pool as 'seed' must be an integer: current value is ${options.seed}`,
+    );
+  }
+  const { slice } = options;
+  if (
+    slice !== undefined &&
+    !(Number.isSafeInteger(slice.count) && slice.count >= 1 && Number.isSafeInteger(slice.index) &&
+      slice.index >= 0 && slice.index < slice.count)
+  ) {
+    throw new RangeError(
+      `Cannot check pool as 'slice' must be { index, count } with 0 <= index < count: current value is ${
+        JSON.stringify(slice)
+      }`,
     );
   }
 }
@@ -278,7 +326,43 @@ async function runCheck(
   let executedRuns = 0;
   let executedSteps = 0;
   let propertySeed = seed;
-  const budgetAt = started + budgetMs;
+  /** Record a failure of `rule` (breaking `violation.clause`): a new one, or a known deviation. */
+  const record = (rule: Rule, violation: RuleViolation, counterexample: Counterexample) => {
+    const entry = excusing(expectedEntries(expectations, rule), violation.clause);
+    const at = remaining.find((r) => r.id === rule.id);
+    if (entry === undefined) {
+      if (!failures.has(rule.id)) failures.set(rule.id, counterexample);
+      remaining = remaining.filter((r) => r.id !== rule.id);
+      return;
+    }
+    const found = known.get(rule.id) ?? new Map<string, Counterexample>();
+    if (!found.has(entry.key)) found.set(entry.key, counterexample);
+    known.set(rule.id, found);
+    if (at === undefined) return;
+    remaining = remaining.filter((r) => r.id !== rule.id);
+    if (entry.clause !== undefined) {
+      // Only that clause is excused: go on judging the rule's others.
+      const before = at.ignoredClauses ?? [];
+      remaining.push(withoutClauses(rule, new Set([...before, clauseKey(violation.clause)])));
+    }
+  };
+  // The saved cases first: a failure found once is tried again whatever the seed.
+  const corpusCases = casesToReplay(options.corpus ?? [], adapter.name, selected);
+  const corpusOutcomes = await replayCorpus(adapter, {
+    cases: corpusCases,
+    rules: selected,
+    expectations,
+    watchdogMs,
+    replayCommand,
+    timeOwner,
+    abandoned,
+  });
+  for (const outcome of corpusOutcomes) {
+    if (outcome.kind === "fails" && !failures.has(outcome.rule.id)) {
+      record(outcome.rule, outcome.error, outcome.counterexample);
+    }
+  }
+  const budgetAt = realTimers.now() + budgetMs;
   // Shrinking replays many variants of a failing case: a pool that storms
   // timers must not spend the full watchdog on each.
   const shrinkWatchdogMs = Math.max(1, Math.min(watchdogMs, Math.ceil(watchdogMs / 10)));
@@ -289,6 +373,9 @@ async function runCheck(
   let inFlight: Promise<number> | undefined;
   while (remaining.length > 0 && !cutShort) {
     const active = remaining;
+    // With a slice: the position of the next drawn case, and whether fast-check is shrinking.
+    let drawn = 0;
+    let shrinking = false;
     let first: RuleViolation | undefined;
     const property = fc.asyncProperty(arbitrary, async (value) => {
       // Abandoned: stop drawing cases at once (an interrupt, unlike a skip, ends fc.check).
@@ -299,6 +386,8 @@ async function runCheck(
         cutShort = true;
         return;
       }
+      const { slice } = options;
+      if (slice !== undefined && !shrinking && drawn++ % slice.count !== slice.index) return;
       const limit = Math.min(first === undefined ? watchdogMs : shrinkWatchdogMs, left);
       executedRuns++;
       try {
@@ -333,6 +422,7 @@ async function runCheck(
         // A shrink variant that only runs out of time does not reproduce another failure.
         if (watchdog && first !== undefined && !isWatchdog(first)) return;
         if (first === undefined && error instanceof RuleViolation) first = error;
+        shrinking = true;
         throw error;
       } finally {
         options.onProgress?.({
@@ -384,21 +474,7 @@ async function runCheck(
       replayCommand,
       timeOwner,
     });
-    const rule = selected.find((r) => r.id === error.ruleId)!;
-    const entry = excusing(expectedEntries(expectations, rule), error.clause);
-    remaining = remaining.filter((r) => r.id !== rule.id);
-    if (entry === undefined) {
-      failures.set(rule.id, counterexample);
-    } else {
-      const found = known.get(rule.id) ?? new Map<string, Counterexample>();
-      found.set(entry.key, counterexample);
-      known.set(rule.id, found);
-      if (entry.clause !== undefined) {
-        // Only that clause is excused: go on judging the rule's others.
-        const before = active.find((r) => r.id === rule.id)?.ignoredClauses ?? [];
-        remaining.push(withoutClauses(rule, new Set([...before, clauseKey(error.clause)])));
-      }
-    }
+    record(selected.find((r) => r.id === error.ruleId)!, error, counterexample);
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
   }
   if (cutShort && !abandoned()) {
@@ -410,6 +486,7 @@ async function runCheck(
     );
   }
   const unverified = new Set(stoppedBy === undefined ? [] : remaining.map((r) => r.id));
+  const fromCorpus = corpusVerdicts(corpusOutcomes, selected, expectations);
   const replayed = await replayExpectations(adapter, {
     rules: selected.filter((rule) =>
       ruleApplies(rule, adapter.supports) && !failures.has(rule.id) && !unverified.has(rule.id)
@@ -419,8 +496,10 @@ async function runCheck(
     replayCommand,
     timeOwner,
     abandoned,
-    found: (key) => known.get(key.split(".")[0]!)?.has(key) ?? false,
+    found: (key) =>
+      (known.get(key.split(".")[0]!)?.has(key) ?? false) || fromCorpus.replayedAlready(key),
   });
+  for (const [key, why] of fromCorpus.passing) if (!replayed.has(key)) replayed.set(key, why);
   const nondeterminism = determinism && stoppedBy === undefined && !abandoned()
     ? await checkDeterminism(adapter, arbitrary, seed, selected, timeOwner)
     : undefined;
@@ -448,10 +527,82 @@ async function runCheck(
     durationMs: realTimers.now() - started,
     rules,
     ...(nondeterminism === undefined ? {} : { nondeterminism }),
+    ...(corpusCases.length === 0 ? {} : { corpus: corpusSummary(corpusOutcomes) }),
     ...inconclusive.summary(),
     ...(endedEarly === 0 ? {} : { endedEarly }),
     errors,
     ok,
+  };
+}
+
+/**
+ * What the corpus replays tell the verdicts: the expectation entries whose
+ * own reproduction a saved case already replayed (same seed, path and
+ * `maxCommands`, so it is not replayed twice), and, for entries a saved case
+ * stood for and that no longer fail, why.
+ */
+function corpusVerdicts(
+  outcomes: readonly CorpusOutcome[],
+  rules: readonly Rule[],
+  expectations: Expectations,
+): { replayedAlready(key: string): boolean; passing: Map<string, string> } {
+  const tried = new Set<string>();
+  const passing = new Map<string, string>();
+  const sameCase = (a: { seed?: number; path?: string; maxCommands?: number }) =>
+    `${a.seed} ${a.path} ${a.maxCommands ?? DEFAULT_MAX_COMMANDS}`;
+  for (const outcome of outcomes) {
+    if (outcome.kind === "skipped") continue;
+    const rule = rules.find((r) => r.id === outcome.saved.rule);
+    if (rule === undefined) continue;
+    const entry = excusing(expectedEntries(expectations, rule), outcome.saved.clause);
+    if (entry === undefined) continue;
+    tried.add(`${entry.key} ${sameCase(outcome.saved)}`);
+    if (outcome.kind === "passes" && !passing.has(entry.key)) {
+      passing.set(
+        entry.key,
+        `its saved case ${outcome.saved.source} (seed ${outcome.saved.seed} path ${outcome.saved.path}) passes now`,
+      );
+    }
+  }
+  return {
+    replayedAlready: (key) => {
+      const entry = expectations[key];
+      return typeof entry !== "string" && entry !== undefined &&
+        tried.has(`${key} ${sameCase(entry)}`);
+    },
+    passing,
+  };
+}
+
+/** The report's account of the corpus replays. */
+function corpusSummary(outcomes: readonly CorpusOutcome[]): CorpusReplays {
+  const note = (outcome: CorpusOutcome, text: string): CorpusNote => ({
+    source: outcome.saved.source,
+    clause: outcome.saved.clause,
+    seed: outcome.saved.seed,
+    path: outcome.saved.path,
+    note: text,
+  });
+  const failing: CorpusNote[] = [];
+  const fixed: CorpusNote[] = [];
+  const skipped: CorpusNote[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.kind === "passes") {
+      fixed.push(
+        note(outcome, `no longer fails${outcome.drift === undefined ? "" : `; ${outcome.drift}`}`),
+      );
+    }
+    if (outcome.kind === "skipped") skipped.push(note(outcome, outcome.why));
+    if (outcome.kind === "fails") {
+      const drift = outcome.drift === undefined ? "" : `; ${outcome.drift}`;
+      failing.push(note(outcome, `fails again: ${outcome.error.clause}${drift}`));
+    }
+  }
+  return {
+    replays: outcomes.length,
+    failing,
+    fixed,
+    skipped,
   };
 }
 

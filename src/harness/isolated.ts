@@ -192,12 +192,13 @@ export async function checkPoolIsolated(
     seed,
     replayCommand: options.replayCommand ?? `npx poolcheck --adapter ${moduleName(module)}`,
   };
-  // Room to describe the longest run: the check's, or a recorded reproduction's.
+  // Room to describe the longest run: the check's, a recorded reproduction's or a saved case's.
   const longest = Math.max(
     options.maxCommands ?? (options.quick === true ? 30 : DEFAULT_MAX_COMMANDS),
     ...Object.values(options.expectations ?? {}).map((entry) =>
       typeof entry === "string" ? 0 : entry.maxCommands ?? DEFAULT_MAX_COMMANDS
     ),
+    ...(options.corpus ?? []).map((saved) => saved.maxCommands ?? DEFAULT_MAX_COMMANDS),
   );
   const board = new SharedArrayBuffer(boardBytes(longest));
   Atomics.store(boardSlots(board), LIVENESS.step, PHASE.loading);

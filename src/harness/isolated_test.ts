@@ -349,9 +349,14 @@ describe("RunOrigins", () => {
     const found = await checkPool(broken.adapter, { seed: 1, quick: true, rules: ["LIM-1"] });
     const { seed, path } = found.rules[0]!.counterexample!;
     const expectations = { "LIM-1": { reason: "one too many", seed, path, maxCommands: 30 } };
-    // One run on another seed seldom meets the failure: the entry's reproduction is replayed.
+    // A seed whose one run does not meet the failure: the entry's reproduction is replayed.
+    let quiet = 2;
+    while (
+      (await checkPool(broken.adapter, { seed: quiet, runs: 1, quick: true, rules: ["LIM-1"] }))
+        .rules[0]!.status === "fail"
+    ) quiet++;
     const { report, origins } = await originsOf(broken.adapter, {
-      seed: 7,
+      seed: quiet,
       runs: 1,
       quick: true,
       rules: ["LIM-1"],

@@ -13,6 +13,7 @@ export {
   checkTimeoutMs,
   type Expectation,
   type Expectations,
+  type RunSlice,
 } from "./check_pool.ts";
 export { assertConformant, poolConformance, type PoolConformanceOptions } from "./conformance.ts";
 export {
@@ -29,7 +30,10 @@ export {
   progressText,
 } from "./progress.ts";
 export { count, counterexampleLines } from "./counterexample_text.ts";
+export { CORPUS_FORMAT, type CorpusCase, type SavedCase } from "./corpus.ts";
 export type {
+  CorpusNote,
+  CorpusReplays,
   Counterexample,
   InconclusiveRuns,
   KnownDeviation,
@@ -57,4 +61,10 @@ export {
   type SendRecord,
 } from "./observations.ts";
 export type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";
+export {
+  capabilityOfOption,
+  type ConfigProbe,
+  type InvalidOption,
+  VALIDATED_OPTIONS,
+} from "./invalid_options.ts";
 export type { CommandKind } from "./commands/kinds.ts";

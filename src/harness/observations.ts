@@ -63,6 +63,8 @@ export interface AcquireRecord {
   settleOrder?: number;
   /** Error code (or name) of a rejection. */
   errorCode?: string;
+  /** Whether a rejection was an error object with a message (see {@linkcode isErrorObject}). */
+  errorObject?: boolean;
   /** The opaque lease. */
   lease?: unknown;
   /** The leased socket as it was when the lease arrived. */
@@ -97,6 +99,8 @@ export interface SendRecord {
   sequence?: number;
   /** Error code (or name) of a rejection. */
   errorCode?: string;
+  /** Whether a rejection was an error object with a message (see {@linkcode isErrorObject}). */
+  errorObject?: boolean;
 }
 
 /** One thing a caller saw, in the order it happened. */
@@ -150,6 +154,29 @@ export type CallerEvent =
     /** Sockets not yet closed at that moment. */
     readonly live: number;
   };
+
+/**
+ * Whether a pool rejected with an error object: an object with a string
+ * `message`, as every `Error` has (checked by shape, so an error from another
+ * realm counts too).
+ *
+ * @param error What the pool rejected with.
+ * @returns `false` for `undefined`, a string, a number, or an object without a message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isErrorObject } from "./observations.ts";
+ *
+ * assert.equal(isErrorObject(new RangeError("x")), true);
+ * assert.equal(isErrorObject("ACQUIRE_TIMEOUT"), false);
+ * assert.equal(isErrorObject(undefined), false);
+ * ```
+ */
+export function isErrorObject(error: unknown): boolean {
+  return error !== null && typeof error === "object" &&
+    typeof (error as { message?: unknown }).message === "string";
+}
 
 /**
  * The code of an error a pool rejected with: its `code`, else its `name`.

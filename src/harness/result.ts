@@ -83,6 +83,35 @@ export interface InconclusiveRuns {
   readonly reasons: readonly string[];
 }
 
+/** A saved case of the corpus, as a report mentions it. */
+export interface CorpusNote {
+  /** Where the case was read from (its file). */
+  readonly source: string;
+  /** The clause it broke when it was saved. */
+  readonly clause: string;
+  /** The seed of the run that found it. */
+  readonly seed: number;
+  /** The fast-check path that replays it with that seed. */
+  readonly path: string;
+  /** What happened to it: why it was skipped, or what changed. */
+  readonly note: string;
+}
+
+/**
+ * The replays of saved cases (the regression corpus) a check made before
+ * exploring. They are not counted among the runs.
+ */
+export interface CorpusReplays {
+  /** Saved cases replayed (skipped ones included). */
+  readonly replays: number;
+  /** Cases that failed again (reported as failures or known failures), with the clause broken. */
+  readonly failing: readonly CorpusNote[];
+  /** Cases that no longer fail: the pool (or the kit) changed. */
+  readonly fixed: readonly CorpusNote[];
+  /** Cases that could not be replayed, with the reason (never an error). */
+  readonly skipped: readonly CorpusNote[];
+}
+
 /** What `checkPool` returns. */
 export interface PoolReport {
   /** Adapter name. */
@@ -97,6 +126,8 @@ export interface PoolReport {
   readonly durationMs: number;
   /** One verdict per selected rule, in catalogue order. */
   readonly rules: readonly RuleResult[];
+  /** Replays of saved cases, when the check was given a corpus. */
+  readonly corpus?: CorpusReplays;
   /** Runs without a verdict, when there were any. */
   readonly inconclusive?: InconclusiveRuns;
   /**

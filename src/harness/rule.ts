@@ -20,7 +20,8 @@ export type RuleGroup =
   | "ERR"
   | "LIV"
   | "CLS"
-  | "STA";
+  | "STA"
+  | "CFG";
 
 /** What a checker is given after each step (or phase). */
 export interface StepContext {

@@ -13,6 +13,7 @@ import { seededRandom } from "../pool/random.ts";
 import type { Route, SocketId } from "../net/types.ts";
 import type { Adapter, PoolUnderTest, Supports, World } from "./adapter.ts";
 import { validatePoolUnderTest } from "./adapter_validation.ts";
+import { type ConfigProbe, probeInvalidConfig } from "./invalid_options.ts";
 import * as calls from "./_calls.ts";
 import { leaseFacts } from "./_lease_facts.ts";
 import { Operations } from "./_operations.ts";
@@ -27,6 +28,7 @@ import {
   type CallerEvent,
   errorCode,
   errorText,
+  isErrorObject,
   type SendRecord,
 } from "./observations.ts";
 import { type Rule, RuleViolation } from "./rule.ts";
@@ -86,6 +88,7 @@ export class Run implements RunView, Settling {
   secondCloseResolved = false;
   probe: CapacityProbe | undefined;
   probeStep: number | undefined;
+  configProbe: ConfigProbe | undefined;
   checks = 0;
   clockReads = 0;
   restedAt = -1;
@@ -178,6 +181,14 @@ export class Run implements RunView, Settling {
 
   /** Create the pool and start the checkers. */
   async start(): Promise<void> {
+    // CFG-1: first an attempt with the setup's invalid option, in a world of its own.
+    const invalid = this.setup.invalidOption;
+    if (invalid !== undefined && this.#active.has("CFG-1")) {
+      this.configProbe = await probeInvalidConfig(this.#adapter, this.setup.config, invalid, {
+        globalClock: this.global ? this.clock : undefined,
+        randomSeed: this.setup.randomSeed,
+      });
+    }
     const created = this.#adapter.create(this.setup.config, this.world);
     const pool = created instanceof Promise ? await this.#awaitSettled(created, "create") : created;
     validatePoolUnderTest(this.#adapter.name, pool, this.supports);
@@ -286,7 +297,10 @@ export class Run implements RunView, Settling {
     const label = `acquire #${record.id} (${route})`;
     this.operations.track(label, () => this.pool.acquire(route, options), {
       ok: (lease) => this.#onLeased(record, lease),
-      err: (error) => this.#onSettled(record, "rejected", errorCode(error)),
+      err: (error) => {
+        if (record.status === "pending") record.errorObject = isErrorObject(error);
+        this.#onSettled(record, "rejected", errorCode(error));
+      },
     });
     return record;
   }

@@ -8,6 +8,7 @@ import type { KeepAliveHint, Route, SocketId } from "../net/types.ts";
 import type { PoolConfig, PoolUnderTest, Supports } from "./adapter.ts";
 import type { AcquireRecord, SendRecord } from "./observations.ts";
 import type { CommandKind } from "./commands/kinds.ts";
+import type { ConfigProbe, InvalidOption } from "./invalid_options.ts";
 
 /**
  * One run's drawn parameters: the pool config plus the environment the
@@ -51,6 +52,11 @@ export interface RunSetup {
    * expiry at lease are exercised).
    */
   readonly heavy: boolean;
+  /**
+   * An option offered an invalid value before the pool is created (CFG-1);
+   * drawn in some runs of a pool that declares `validatesOptions`.
+   */
+  readonly invalidOption?: InvalidOption;
 }
 
 /** What the harness knows about a socket beyond the ledger: how callers used it. */
@@ -121,6 +127,8 @@ export interface RunView {
   readonly probeStep: number | undefined;
   /** Result of the capacity probe of the heal phase (LIV-2). */
   readonly probe: CapacityProbe | undefined;
+  /** What creating the pool with the setup's invalid option did (CFG-1), when that was tried. */
+  readonly configProbe?: ConfigProbe | undefined;
   /** Operations started and not yet settled. */
   pendingOperations(): string[];
   /**

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import type { IntRange, PoolConfig, Ranges, Supports } from "./adapter.ts";
 import type { RunSetup } from "./run_view.ts";
 import { type CommandKind, FAULT_KINDS, optionalKinds } from "./commands/kinds.ts";
+import { type InvalidOption, invalidOptionArbitrary } from "./invalid_options.ts";
 
 function int([min, max]: IntRange): fc.Arbitrary<number> {
   return fc.integer({ min, max });
@@ -168,6 +169,8 @@ export function setupArbitrary(
     connectLatencyMs: fc.constantFrom(0, 0, 1, 3),
     responseLatencyMs: fc.constantFrom(0, 1, 2),
     randomSeed: fc.integer({ min: 0, max: 0x7fffffff }),
+    // Drawn only for a pool that validates its options, so others draw the cases they always did.
+    ...invalidDraw(supports),
   };
   const drawn: fc.Arbitrary<Drawn> = options.swarm === false
     ? fc.record({ ...common, faults: fc.boolean(), heavy: fc.boolean(), hinted: fc.boolean() })
@@ -181,19 +184,34 @@ export function setupArbitrary(
       kinds,
       faults: kinds.some((kind) => FAULT_KINDS.includes(kind)),
     }));
-  return drawn.map(({ hinted, ...setup }) => {
+  return drawn.map(({ hinted, invalid, ...setup }) => {
     const { keepAliveHintMs: timeoutMs, keepAliveMax: max } = setup;
     const hint = {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(max === undefined ? {} : { max }),
     };
     const serverHint = hinted && (timeoutMs !== undefined || max !== undefined) ? hint : undefined;
-    return { ...setup, serverHint };
+    return {
+      ...setup,
+      serverHint,
+      ...(invalid === undefined ? {} : { invalidOption: invalid(setup.config) }),
+    };
   });
 }
 
-/** A setup as drawn, before the server's hint is derived. */
-type Drawn = Omit<RunSetup, "serverHint"> & { readonly hinted: boolean };
+/** The draw of a run's invalid option, for a declaration that allows one. */
+function invalidDraw(
+  supports: Supports,
+): { invalid?: fc.Arbitrary<((config: PoolConfig) => InvalidOption) | undefined> } {
+  const arbitrary = invalidOptionArbitrary(supports);
+  return arbitrary === undefined ? {} : { invalid: arbitrary };
+}
+
+/** A setup as drawn, before the server's hint and the invalid option are derived. */
+type Drawn = Omit<RunSetup, "serverHint" | "invalidOption"> & {
+  readonly hinted: boolean;
+  readonly invalid?: ((config: PoolConfig) => InvalidOption) | undefined;
+};
 
 /**
  * Every duration a run's setup configures that arms a deadline (undefined

@@ -54,6 +54,12 @@ export function setupLine(setup: RunSetup): string {
     ["keepAliveHint", ms(setup.keepAliveHintMs)],
     ["keepAliveMax", setup.keepAliveMax],
     ["serverHint", hint],
+    [
+      "invalidOption",
+      setup.invalidOption === undefined
+        ? undefined
+        : `${setup.invalidOption.option}=${setup.invalidOption.value}`,
+    ],
     ["connectLatency", ms(setup.connectLatencyMs)],
     ["responseLatency", ms(setup.responseLatencyMs)],
     ["faults", setup.faults === undefined ? undefined : setup.faults ? "yes" : "no"],

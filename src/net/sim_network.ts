@@ -1,4 +1,4 @@
-import type { Clock } from "../clock/types.ts";
+import type { Clock, TimerId } from "../clock/types.ts";
 import { ConnectAbortedError, ConnectRefusedError } from "./errors.ts";
 import { Ledger } from "./ledger.ts";
 import { type SimSocket, SocketImpl, type Wire } from "./sim_socket.ts";
@@ -66,6 +66,8 @@ export class SimNetwork {
   /** Each socket's resolved behaviour, built on first use; emptied whenever a setting changes. */
   #resolved = new Map<SocketId, EndpointBehaviour>();
   #sockets: SocketImpl[] = [];
+  /** Connects in progress that complete on their own, by socket id, in start order. */
+  #landings = new Map<SocketId, Landing>();
   #nextRequestId = 1;
   #wire: Wire;
 
@@ -174,14 +176,18 @@ export class SimNetwork {
         reject(new ConnectAbortedError(route, socket.id, signal.reason));
         return;
       }
+      // Armed below unless the connect hangs.
+      let timer: TimerId = -1;
       const onAbort = () => {
         this.clock.clearTimer(timer);
         socket.abortConnect = undefined;
+        this.#landings.delete(socket.id);
         socket.failConnect("client", "aborted");
         reject(new ConnectAbortedError(route, socket.id, signal?.reason));
       };
       const settle = () => {
         socket.abortConnect = undefined;
+        this.#landings.delete(socket.id);
         signal?.removeEventListener("abort", onAbort);
       };
       socket.abortConnect = (error) => {
@@ -191,20 +197,98 @@ export class SimNetwork {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       const outcome = behaviour.connect ?? "ok";
-      const timer = outcome === "hang" ? -1 : this.clock.setTimer(
-        behaviour.connectLatencyMs ?? 0,
-        () => {
-          settle();
-          if (outcome === "refuse") {
-            socket.failConnect("network", "refused");
-            reject(new ConnectRefusedError(route, socket.id));
-          } else {
-            socket.establish();
-            resolve(socket);
-          }
+      const complete = () => {
+        settle();
+        if (outcome === "refuse") {
+          socket.failConnect("network", "refused");
+          reject(new ConnectRefusedError(route, socket.id));
+        } else {
+          socket.establish();
+          resolve(socket);
+        }
+      };
+      if (outcome === "hang") return;
+      const latency = behaviour.connectLatencyMs ?? 0;
+      timer = this.clock.setTimer(latency, complete);
+      this.#landings.set(socket.id, {
+        at: this.clock.now() + latency,
+        hold: () => this.clock.clearTimer(timer),
+        land: () => {
+          this.clock.clearTimer(timer);
+          complete();
         },
-      );
+      });
     });
+  }
+
+  /**
+   * The connects in progress that will complete (established or refused;
+   * hanging ones never do), in start order, each with the time its latency
+   * ends (held ones complete when landed).
+   *
+   * @returns Socket id, route and landing time of each.
+   */
+  landings(): { socketId: SocketId; route: Route; at: number }[] {
+    return [...this.#landings].map(([socketId, { at }]) => ({
+      socketId,
+      route: this.#sockets[socketId - 1]!.route,
+      at,
+    }));
+  }
+
+  /**
+   * Complete a connect in progress now, with the outcome its latency would
+   * have brought (established or refused), instead of at its timer. Several
+   * connects due at one instant can so complete in any order, in one
+   * macrotask, as a real network's events may arrive.
+   *
+   * @param id Socket whose connect completes.
+   * @returns `false` if that connect is not in progress, or hangs.
+   *
+   * @example Two connects due at the same instant, completing in reverse order
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { VirtualClock } from "../clock/mod.ts";
+   * import { SimNetwork } from "./sim_network.ts";
+   *
+   * const clock = new VirtualClock();
+   * const network = new SimNetwork({ clock, defaults: { connectLatencyMs: 2 } });
+   * network.connect("a");
+   * network.connect("b");
+   * assert.deepEqual(network.landings().map((l) => `#${l.socketId} at ${l.at}`), [
+   *   "#1 at 2",
+   *   "#2 at 2",
+   * ]);
+   * clock.moveTo(2);
+   * network.land(2);
+   * network.land(1);
+   * assert.deepEqual(
+   *   network.ledger.events.filter((e) => e.type === "ConnectionReady").map((e) => e.socketId),
+   *   [2, 1],
+   * );
+   * assert.equal(clock.pendingTimers, 0);
+   * ```
+   */
+  land(id: SocketId): boolean {
+    const landing = this.#landings.get(id);
+    if (landing === undefined) return false;
+    landing.land();
+    return true;
+  }
+
+  /**
+   * Hold a connect in progress past its latency: it completes only when
+   * {@linkcode SimNetwork.land} is called (or fails if aborted meanwhile), as
+   * a connect that takes longer than usual.
+   *
+   * @param id Socket whose connect is held.
+   * @returns `false` if that connect is not in progress, or hangs.
+   */
+  hold(id: SocketId): boolean {
+    const landing = this.#landings.get(id);
+    if (landing === undefined) return false;
+    landing.hold();
+    return true;
   }
 
   /**
@@ -291,6 +375,13 @@ export class SimNetwork {
     }
     return socket;
   }
+}
+
+/** A connect in progress that completes on its own: when, and how to complete it now. */
+interface Landing {
+  readonly at: number;
+  readonly hold: () => void;
+  readonly land: () => void;
 }
 
 const CONNECT_OUTCOMES = ["ok", "refuse", "hang"];

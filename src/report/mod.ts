@@ -16,7 +16,15 @@
  *
  * @module
  */
-export { renderJson } from "./json.ts";
+export {
+  JSON_FORMAT_VERSION,
+  type JsonReportMeta,
+  type JsonShard,
+  type JsonShardSettings,
+  type JsonShardUnit,
+  renderJson,
+} from "./json.ts";
+export { type JsonReport, JsonReportError, parseJsonReport } from "./json_read.ts";
 export { renderJunit } from "./junit.ts";
 export {
   MARKDOWN_STATUS,

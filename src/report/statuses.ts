@@ -333,10 +333,11 @@ export function ruleDetail(rule: RuleResult): string {
 }
 
 /**
- * How the runs of a report are counted, said plainly: `runs` counts every
- * run of a random case, shrink attempts included (replays of recorded
- * reproductions are not counted); `commands` counts the commands those runs
- * executed, heal and close steps included.
+ * How the runs of a report are counted, said plainly: the saved cases of
+ * the corpus replayed first, when there were any; `runs` counts every run
+ * of a random case, shrink attempts included (replays of recorded
+ * reproductions and saved cases are not counted); `commands` counts the
+ * commands those runs executed, heal and close steps included.
  *
  * @param report The report.
  * @returns E.g. `1021 runs (random cases and shrink attempts), 14318 commands`.
@@ -353,7 +354,10 @@ export function ruleDetail(rule: RuleResult): string {
  * ```
  */
 export function runCountsText(report: PoolReport): string {
-  return `${count(report.runs, "run")} (random cases and shrink attempts), ${
+  const replays = report.corpus === undefined
+    ? ""
+    : `${count(report.corpus.replays, "corpus replay")}, `;
+  return `${replays}${count(report.runs, "run")} (random cases and shrink attempts), ${
     count(report.commands, "command")
   }`;
 }

@@ -1,4 +1,4 @@
-import type { PoolReport } from "../harness/result.ts";
+import type { CorpusNote, PoolReport } from "../harness/result.ts";
 import { count, counterexampleLines } from "../harness/counterexample_text.ts";
 import {
   ENDED_EARLY_WHY,
@@ -16,7 +16,9 @@ import {
  * column (in capitals when it makes the report fail), and for each failure
  * its message, clause, drawn setup, numbered steps, ledger excerpt and
  * replay command; then the runs without a verdict, the runs that ended
- * early, errors and nondeterminism; and last the one-line legend.
+ * early, the saved cases of the corpus (how many failed again, which no
+ * longer fail, which could not be replayed), errors and nondeterminism; and
+ * last the one-line legend.
  *
  * @param report The report.
  * @returns Plain text ending with a newline.
@@ -44,6 +46,7 @@ export function renderText(report: PoolReport): string {
   const labels: string[] = [
     ...statuses.map((s) => statusLabel(s, "text")),
     ...(report.errors.length > 0 ? ["ERROR"] : []),
+    ...(report.corpus === undefined ? [] : ["corpus", "fails again", "fixed", "skipped"]),
     ...(report.nondeterminism === undefined ? [] : ["NONDETERMINISM"]),
   ];
   const width = Math.max(0, ...labels.map((l) => l.length));
@@ -79,6 +82,31 @@ export function renderText(report: PoolReport): string {
         count(report.endedEarly, "random run")
       }: ${ENDED_EARLY_WHY}`,
     );
+  }
+  const corpus = report.corpus;
+  if (corpus !== undefined) {
+    const fixed = corpus.fixed.length;
+    lines.push(
+      `${column("corpus")}${
+        count(corpus.replays, "saved case")
+      } replayed before exploring: ${corpus.failing.length} failed again, ${fixed} no longer ${
+        fixed === 1 ? "fails" : "fail"
+      }${corpus.skipped.length === 0 ? "" : `, ${corpus.skipped.length} skipped`}`,
+    );
+    const notes: [string, readonly CorpusNote[]][] = [
+      ["fails again", corpus.failing],
+      ["fixed", corpus.fixed],
+      ["skipped", corpus.skipped],
+    ];
+    for (const [label, list] of notes) {
+      for (const note of list) {
+        lines.push(
+          `${
+            column(label)
+          }${note.source} (${note.clause}, seed ${note.seed} path ${note.path}): ${note.note}`,
+        );
+      }
+    }
   }
   for (const error of report.errors) lines.push(`${column("ERROR")}${error}`);
   if (report.nondeterminism !== undefined) {

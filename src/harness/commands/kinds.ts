@@ -11,7 +11,8 @@ import type { Supports } from "../adapter.ts";
 /**
  * A kind of command a run may leave out. Acquires, releases in every form
  * (reusable or broken, first or repeated) and the passing of time are in
- * every run; these are the rest:
+ * every run, same-instant interleavings included (an action at a timer's
+ * instant, connects landing in a drawn order); these are the rest:
  *
  * - `timed`: acquires with the run's acquire timeout (untimed ones are always drawn);
  * - `request`: a request on a held lease's connection;

@@ -12,12 +12,14 @@ import { deadlineSteps } from "../setup.ts";
 import { AcquireCommand } from "./acquire.ts";
 import { AdvanceCommand } from "./advance.ts";
 import { AdvanceToDeadlineCommand } from "./advance_to_deadline.ts";
+import { AtTimerCommand, type InstantAction } from "./at_timer.ts";
 import { ClearCommand } from "./clear.ts";
 import { CloseCommand } from "./close.ts";
 import { CloseExpiredCommand } from "./close_expired.ts";
 import { CloseIdleCommand } from "./close_idle.ts";
 import { ConnectFaultCommand } from "./connect_fault.ts";
 import { KeepAliveHintCommand } from "./keep_alive_hint.ts";
+import { LandConnectsCommand } from "./land_connects.ts";
 import { ReleaseCommand } from "./release.ts";
 import { ReleaseTwiceCommand } from "./release_twice.ts";
 import { RequestCommand } from "./request.ts";
@@ -28,16 +30,19 @@ import { ServerCloseCommand } from "./server_close.ts";
 import { type CommandKind, FAULT_KINDS } from "./kinds.ts";
 
 export { type CommandKind, FAULT_KINDS, optionalKinds } from "./kinds.ts";
+export type { InstantAction, InstantSide } from "./at_timer.ts";
 export {
   AcquireCommand,
   AdvanceCommand,
   AdvanceToDeadlineCommand,
+  AtTimerCommand,
   ClearCommand,
   CloseCommand,
   CloseExpiredCommand,
   CloseIdleCommand,
   ConnectFaultCommand,
   KeepAliveHintCommand,
+  LandConnectsCommand,
   ReleaseCommand,
   ReleaseTwiceCommand,
   RequestCommand,
@@ -241,6 +246,68 @@ function routeArbitrary(routes: readonly Route[]): fc.Arbitrary<Route> {
   );
 }
 
+/**
+ * Same-instant interleavings, in every run (each is a time step with a
+ * caller's action, like the time steps and releases): a caller's action in
+ * the same macrotask as a timer's callback, before or after it, and connects
+ * due at one instant completing in a drawn order. The actions are those a
+ * caller of this pool makes: releases, mostly reusable, and acquires (sends
+ * when multiplexed); timed acquires and `close()` in runs that draw them.
+ */
+function raceCommands(supports: Supports, setup: RunSetup): Template[] {
+  const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
+  const route = routeArbitrary(setup.config.routes);
+  const side = fc.constantFrom("after", "before") as fc.Arbitrary<"after" | "before">;
+  const at = (
+    action: fc.Arbitrary<InstantAction>,
+    weight: number,
+    when?: (kinds: Allowed) => boolean,
+  ): Template => ({
+    // Mostly the next timer: passing instants first may pass the only one armed.
+    arbitrary: fc.tuple(side, fc.constantFrom(0, 0, 0, 1), action)
+      .map(([s, i, a]) => new AtTimerCommand(s, i, a)),
+    weight,
+    ...(when === undefined ? {} : { when }),
+  });
+  const list: Template[] = [];
+  if (has("multiplexed")) {
+    list.push(at(route.map((r) => ({ kind: "send", route: r })), 6));
+  } else {
+    const reusable = has("releaseBroken")
+      ? fc.constantFrom(true, true, true, false)
+      : fc.constant(true);
+    const release = fc.tuple(fc.nat({ max: 3 }), reusable)
+      .map(([index, r]): InstantAction => ({ kind: "release", index, reusable: r }));
+    const acquire = (timed: fc.Arbitrary<boolean>) =>
+      fc.tuple(route, timed).map(([r, t]): InstantAction => ({
+        kind: "acquire",
+        route: r,
+        timed: t,
+      }));
+    const timed = drawing("timed");
+    list.push(at(release, RACE_WEIGHT.release));
+    if (has("acquireTimeout")) {
+      list.push(at(acquire(fc.boolean()), RACE_WEIGHT.acquire, timed));
+      list.push(at(acquire(fc.constant(false)), RACE_WEIGHT.acquire, (k) => !timed(k)));
+    } else list.push(at(acquire(fc.constant(false)), RACE_WEIGHT.acquire));
+  }
+  // Without swarm testing, close() is drawn only in runs with faults, as elsewhere.
+  if (setup.kinds !== undefined || setup.faults) {
+    list.push(at(fc.constant({ kind: "close" }), 1, drawing("close")));
+  }
+  list.push({
+    arbitrary: fc.tuple(
+      fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 3 }),
+      fc.nat({ max: 3 }),
+    ).map(([picks, windowMs]) => new LandConnectsCommand(picks, windowMs)),
+    weight: RACE_WEIGHT.land,
+  });
+  return list;
+}
+
+/** Weights of the same-instant commands: a release meeting a timer is the race that matters most. */
+const RACE_WEIGHT = { release: 12, acquire: 3, land: 8 };
+
 function maintenanceCommands(supports: Supports): Template[] {
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
   const list: Template[] = [
@@ -366,9 +433,14 @@ function untimedCommands(supports: Supports, setup: RunSetup): Template[] {
     `load|${routes}|${setup.heavy}`,
     () => loadCommands(supports, setup),
   );
+  const races = cached(
+    supports,
+    `races|${routes}|${setup.kinds !== undefined || setup.faults}`,
+    () => raceCommands(supports, setup),
+  );
   const kinds = allowed(setup);
   const list: Template[] = [...CLOCK_COMMANDS];
-  for (const part of [hints, faults, load]) {
+  for (const part of [hints, faults, load, races]) {
     for (const template of part) {
       if (template.when === undefined || template.when(kinds)) list.push(template);
     }
@@ -415,6 +487,16 @@ export function fitsSetup(commands: readonly RunCommand[], setup: RunSetup): boo
       ? setup.kinds.includes(kind)
       : setup.faults || !FAULT_KINDS.includes(kind);
   return commands.every((command) => {
+    if (command instanceof AtTimerCommand) {
+      const { action } = command;
+      return (action.kind === "acquire"
+        ? routes.includes(action.route) && (!action.timed || may("timed"))
+        : action.kind === "send"
+        ? routes.includes(action.route)
+        : action.kind === "close"
+        ? may("close")
+        : true);
+    }
     if (command instanceof AcquireCommand) {
       return routes.includes(command.route) && (!command.timed || may("timed"));
     }

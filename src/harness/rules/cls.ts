@@ -1,4 +1,5 @@
 import { defineRule, type Rule } from "../rule.ts";
+import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** CLS-1: close rejects every pending acquire, and later ones. */
 export const cls1 = defineRule({
@@ -157,5 +158,83 @@ export const cls2 = defineRule({
   },
 });
 
+/** CLS-3: clear() retires the connections of the old generation and pauses the pool until ready(). */
+export const cls3 = defineRule({
+  id: "CLS-3",
+  group: "CLS",
+  title:
+    "clear() retires every connection opened before it and fails the waiters; the pool serves no acquire until ready()",
+  rationale:
+    "A driver clears its pool when it learns that the server behind it failed or stepped down: every connection opened before that moment may lead to the wrong server or to a dead one. Handing one out after the clear sends the caller's operation there; keeping one that comes back from its holder keeps a socket to a server the pool has given up on. A cleared pool is paused until the application (a driver's monitor) says the server is usable again with ready(): waiters that were queued for the old server fail at once rather than wait for a timeout, and acquires made meanwhile fail too instead of dialling a server known to be down. A connection whose connect was in progress at the clear is from before it as well. Idle connections of the old generation may be closed at once or when the pool next meets them; only handing them out is judged.",
+  source:
+    "MongoDB CMAP specification (clear() increments the generation and pauses the pool; a perished connection, one of an older generation, is never checked out and is closed when checked in; checkOut on a paused pool and the waiters queued at the clear fail with PoolClearedError; ready() resumes)",
+  needs: ["clear"],
+  when: NOT_MULTIPLEXED,
+  clauses: {
+    a: "no connection opened before a clear() is handed out after it",
+    b: "a connection opened before a clear() and released after it is closed",
+    c: "while the pool is paused, no acquire is served and none stays pending",
+  },
+  start(run) {
+    let generation = 0;
+    let paused = false;
+    return {
+      step({ callers }) {
+        if (run.closeSeq !== undefined) return undefined;
+        for (const event of callers) {
+          if (event.kind === "maintenance") {
+            if (event.op === "clear") [generation, paused] = [generation + 1, true];
+            if (event.op === "ready") paused = false;
+            continue;
+          }
+          if (event.kind === "acquire-resolved") {
+            const { id, facts } = event.acquire;
+            const use = run.use(facts!.socketId);
+            if (paused) {
+              return {
+                clause: "c",
+                detail: `acquire #${id} got socket #${
+                  facts!.socketId
+                } while the pool was paused by clear()`,
+              };
+            }
+            if (use !== undefined && use.generation < generation) {
+              return {
+                clause: "a",
+                detail: `acquire #${id} got socket #${
+                  facts!.socketId
+                }, opened before clear() number ${generation}`,
+              };
+            }
+          }
+          if (event.kind === "released" && event.reusable) {
+            const socket = run.network.socket(event.acquire.facts!.socketId);
+            const use = socket === undefined ? undefined : run.use(socket.id);
+            if (use !== undefined && use.generation < generation && socket!.state !== "closed") {
+              return {
+                clause: "b",
+                detail: `socket #${
+                  socket!.id
+                }, opened before clear() number ${generation} and released by acquire #${event.acquire.id} after it, is still ${
+                  socket!.state
+                }`,
+              };
+            }
+          }
+        }
+        const waiting = paused ? run.pending()[0] : undefined;
+        if (waiting !== undefined) {
+          return {
+            clause: "c",
+            detail:
+              `acquire #${waiting.id} (${waiting.route}) is still pending while the pool is paused by clear()`,
+          };
+        }
+        return undefined;
+      },
+    };
+  },
+});
+
 /** The CLS group. */
-export const CLS_RULES: readonly Rule[] = [cls1, cls2];
+export const CLS_RULES: readonly Rule[] = [cls1, cls2, cls3];

@@ -8,11 +8,14 @@ import {
   AdvanceCommand,
   ConnectFaultCommand,
   ReleaseCommand,
+  ServerCloseCommand,
 } from "../commands/mod.ts";
 import { poolConfigOf } from "../pool_config.ts";
 import { runCase } from "../run_case.ts";
 import type { RunSetup } from "../run_view.ts";
 import { RULES } from "./mod.ts";
+import { referenceAdapter } from "../../../conformance/reference/adapter.ts";
+import { RuleViolation } from "../rule.ts";
 
 /** Checks run many cases: a timeout of their own, so no runner's default cuts one off. */
 const LONG = { timeout: 300_000 };
@@ -80,4 +83,27 @@ describe("ERR-1", () => {
       assert.deepEqual(report.rules.map((r) => [r.id, r.status]), [["ERR-1", "fail"]]);
     },
   );
+});
+
+describe("ERR-3.c", () => {
+  // The server half-closes the connection while its caller holds it; the caller gives it back.
+  const commands = [
+    new AcquireCommand("r0", false),
+    new AdvanceCommand(6),
+    new ServerCloseCommand(0),
+    new ReleaseCommand(0, true),
+  ];
+  const rules = RULES.filter((rule) => rule.id === "ERR-3");
+
+  test("a pool that hears the half-close closes the connection on its release", LONG, async () => {
+    await runCase(referenceAdapter, { setup: SETUP, commands }, { rules });
+  });
+
+  test("a pool deaf to half-closes keeps it, and is caught", LONG, async () => {
+    const broken = BROKEN_POOLS.find((b) => b.clause === "ERR-3.c")!;
+    await assert.rejects(
+      runCase(broken.adapter, { setup: SETUP, commands }, { rules }),
+      (error) => error instanceof RuleViolation && error.clause === "ERR-3.c",
+    );
+  });
 });

@@ -4,6 +4,24 @@ import type { RunView, SocketUse } from "../run_view.ts";
 import { HalfCloses } from "./_live.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
+/**
+ * When a lease's connection was handed over: the first request sent on it
+ * after its release into the pool, when there is one before the acquire
+ * settled (an HTTP agent's lease settles with the response, after the agent
+ * chose the socket), else the settling itself.
+ */
+function handedAt(
+  run: RunView,
+  facts: { socketId: SocketId; idleSinceSeq: number },
+  settledAt: number,
+): number {
+  for (const event of run.network.ledger.since(facts.idleSinceSeq)) {
+    if (event.t > settledAt) break;
+    if (event.type === "RequestSent" && event.socketId === facts.socketId) return event.t;
+  }
+  return settledAt;
+}
+
 /** EXP-1: no connection is leased past its TTL. */
 export const exp1 = defineRule({
   id: "EXP-1",
@@ -31,11 +49,13 @@ export const exp1 = defineRule({
           if (socket === undefined) continue;
           const start = socket.readyAt ?? socket.createdAt;
           const deadline = start + ttl;
-          if (settledAt! > deadline + tolerance) {
+          const at = handedAt(run, facts!, settledAt!);
+          if (at > deadline + tolerance) {
             return {
               clause: "a",
-              detail:
-                `acquire #${id} got socket #${socket.id} at t=${settledAt}; established at t=${start}, TTL ${ttl} ms, so it expired after t=${deadline}`,
+              detail: `acquire #${id} got socket #${socket.id} at t=${at}${
+                at === settledAt ? "" : ` (its request sent; settled at t=${settledAt})`
+              }; established at t=${start}, TTL ${ttl} ms, so it expired after t=${deadline}`,
             };
           }
         }
@@ -77,12 +97,13 @@ export const exp2 = defineRule({
           const keepAlive = (hinted ? facts!.idleHint?.timeoutMs : undefined) ?? fallback;
           if (keepAlive === undefined) continue;
           const deadline = facts!.idleSince + keepAlive;
-          if (settledAt! > deadline + tolerance) {
+          const at = handedAt(run, facts!, settledAt!);
+          if (at > deadline + tolerance) {
             return {
               clause: "a",
-              detail: `acquire #${id} got socket #${
-                facts!.socketId
-              } at t=${settledAt}; released at t=${
+              detail: `acquire #${id} got socket #${facts!.socketId} at t=${at}${
+                at === settledAt ? "" : ` (its request sent; settled at t=${settledAt})`
+              }; released at t=${
                 facts!.idleSince
               } with keep-alive ${keepAlive} ms, so it expired after t=${deadline}`,
             };
@@ -398,6 +419,21 @@ export const exp6 = defineRule({
  * declared lead, and the default: a pool may apply either), or its max-idle
  * time. `Infinity` when it has no deadline at all.
  */
+/**
+ * Whether an idle socket's close at `t` is explained by one of its deadlines
+ * (TTL, keep-alive, max idle) having been reached, within the tolerance.
+ *
+ * @param run The run.
+ * @param socketId The socket.
+ * @param t When it closed.
+ * @returns False for a socket on loan or never released.
+ */
+export function closedAsExpired(run: RunView, socketId: SocketId, t: number): boolean {
+  const use = run.uses()[socketId - 1];
+  if (use === undefined || use.idleSince === undefined) return false;
+  return t + run.supports.toleranceMs >= earliestClose(run, use).at;
+}
+
 function earliestClose(run: RunView, use: SocketUse): { at: number; which: string } {
   const { ttlMs, defaultKeepAliveMs, maxIdleMs } = run.setup.config;
   const idleSince = use.idleSince!;

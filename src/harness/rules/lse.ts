@@ -1,7 +1,8 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
-import { certainlyUsable } from "../run_view.ts";
+import { certainlyUsable, type RunView } from "../run_view.ts";
+import { closedAsExpired } from "./exp.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** LSE-1: a connection is leased to at most one holder at a time. */
@@ -142,7 +143,7 @@ export const lse4 = defineRule({
     a: "a repeated release of a lease, reusable or broken, is rejected",
     b: "a rejected release closes nothing",
   },
-  start() {
+  start(run) {
     return {
       step({ callers, ledger }) {
         for (const event of callers) {
@@ -155,7 +156,7 @@ export const lse4 = defineRule({
               } was accepted`,
             };
           }
-          const closed = closedBy(event, ledger);
+          const closed = closedBy(run, event, ledger);
           if (closed !== undefined) {
             return {
               clause: "b",
@@ -190,13 +191,19 @@ type RepeatedRelease = Extract<CallerEvent, { kind: "bad-release" }>;
  * that release was made: closes by the network or the server, and of other
  * sockets, are not its doing.
  */
-function closedBy(event: RepeatedRelease, ledger: readonly LedgerEvent[]): SocketId | undefined {
+function closedBy(
+  run: RunView,
+  event: RepeatedRelease,
+  ledger: readonly LedgerEvent[],
+): SocketId | undefined {
   const socketId = event.acquire.facts?.socketId;
   const closed = ledger.find((e) =>
     e.seq > event.seqBefore && e.type === "ConnectionClosed" && e.by === "client" &&
     e.socketId === socketId
   );
-  return closed?.socketId;
+  // An idle connection may close as expired while the step's timers run.
+  if (closed === undefined || closedAsExpired(run, closed.socketId, closed.t)) return undefined;
+  return closed.socketId;
 }
 
 /** LSE-5: releasing a held lease is accepted, whatever happened to its connection; after close() as declared. */
@@ -268,12 +275,12 @@ export const lse7 = defineRule({
   clauses: {
     a: "a repeated release closes no connection: neither one another caller holds nor one idle in the pool",
   },
-  start() {
+  start(run) {
     return {
       step({ callers, ledger }) {
         for (const event of callers) {
           if (event.kind !== "bad-release") continue;
-          const closed = closedBy(event, ledger);
+          const closed = closedBy(run, event, ledger);
           if (closed === undefined) continue;
           return {
             clause: "a",

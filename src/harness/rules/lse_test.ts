@@ -15,8 +15,12 @@ const released: AcquireRecord = {
   facts: { socketId: 1 } as LeaseFacts,
 } as AcquireRecord;
 
-function runWith(policies: Partial<Policies> = {}): RunView {
-  return { supports: { capabilities: [], policies } } as unknown as RunView;
+function runWith(policies: Partial<Policies> = {}, uses: unknown[] = []): RunView {
+  return {
+    supports: { capabilities: [], policies, toleranceMs: 0 },
+    setup: { config: { defaultKeepAliveMs: 10 } },
+    uses: () => uses,
+  } as unknown as RunView;
 }
 
 const closedByClient = (socketId: number, seq: number): LedgerEvent => ({
@@ -101,6 +105,19 @@ describe("LSE-7: a repeated release changes nothing", () => {
       assert.equal(breach?.clause, "a");
       assert.match(breach!.detail, /which no caller held/);
     }
+  });
+
+  test("an idle connection closing at its keep-alive deadline in the same step is not its doing", () => {
+    // Released at t=5 with a keep-alive of 10 ms: it may close from t=15 on.
+    const idle = { socket: { id: 1, createdAt: 0 }, idleSince: 5 };
+    const at = (t: number) =>
+      lse7.start(runWith({}, [idle])).step?.({
+        run: runWith({}, [idle]),
+        ledger: [{ ...closedByClient(1, 5), t }],
+        callers: [repeated({ reusable: false })],
+      });
+    assert.equal(at(15), undefined);
+    assert.equal(at(14)?.clause, "a");
   });
 
   test("closes of other sockets, by the network, or from before it are not its doing", () => {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Rule } from "../rule.ts";
+import { CFG_RULES } from "./cfg.ts";
 import { CLS_RULES } from "./cls.ts";
 import { ERR_RULES } from "./err.ts";
 import { EXP_RULES } from "./exp.ts";
@@ -40,4 +41,5 @@ export const RULES: readonly Rule[] = Object.freeze([
   ...LIV_RULES,
   ...CLS_RULES,
   ...STA_RULES,
+  ...CFG_RULES,
 ]);

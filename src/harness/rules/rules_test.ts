@@ -130,6 +130,7 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
       socket: (id: number) => uses[id - 1]?.socket,
       ledger: {
         events: extra.events ?? eventsOf(sockets),
+        since: (seq: number) => (extra.events ?? eventsOf(sockets)).filter((e) => e.seq > seq),
         sockets: matching,
         count: (f: SocketFilter) => matching(f).length,
         live: () => uses.filter((u) => u.socket.state !== "closed").map((u) => u.socket.id),
@@ -325,6 +326,27 @@ describe("EXP-1", () => {
       served(104, 3)!,
       /got socket #1 at t=104; established at t=3, TTL 100 ms, so it expired after t=103/,
     );
+  });
+
+  test("a lease that settles with its response counts from the request sent on the socket", () => {
+    const at = (sentAt: number) => {
+      const record = acquire(1, "leased", {
+        settledAt: 110,
+        facts: { socketId: 1, idleSinceSeq: 0 } as LeaseFacts,
+      });
+      const events = [
+        { seq: 1, t: 0, type: "ConnectionCreated", socketId: 1, route: "r0" },
+        { seq: 2, t: 3, type: "ConnectionReady", socketId: 1, route: "r0" },
+        { seq: 3, t: sentAt, type: "RequestSent", socketId: 1, route: "r0", requestId: 1 },
+      ] as LedgerEvent[];
+      const run = runOf([record], [{ state: "open", holder: record, createdAt: 0, readyAt: 3 }], {
+        ttlMs: 100,
+        events,
+      });
+      return check(exp1, run, [{ kind: "acquire-resolved", acquire: record }]);
+    };
+    assert.equal(at(103), undefined);
+    assert.match(at(104)!, /at t=104 \(its request sent; settled at t=110\); established at t=3/);
   });
 
   test("closeExpired() must close a connection only past the TTL counted from establishment", () => {

@@ -1,4 +1,7 @@
+import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
+import type { RunView } from "../run_view.ts";
+import { HalfCloses } from "./_live.ts";
 import { hasCapacity } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
@@ -222,26 +225,41 @@ export const tmo3 = defineRule({
   },
 });
 
-/** TMO-4: connections idle longer than the max-idle time are closed. */
+/** TMO-4: connections idle longer than the max-idle time are closed, and not before. */
 export const tmo4 = defineRule({
   id: "TMO-4",
   group: "TMO",
-  title: "Connections idle longer than the max-idle time are closed",
+  title:
+    "Connections idle longer than the max-idle time are closed, and a multiplexed connection is not closed as idle before",
   rationale:
-    "Closing idle connections before the server or a middlebox does avoids requests racing a remote close, and releases server resources.",
-  source: "Kafka connections.max.idle.ms (default 9 minutes); CMAP maxIdleTimeMS",
+    "Closing idle connections before the server or a middlebox does avoids requests racing a remote close, and releases server resources. The other side matters as much for a multiplexed pool, whose one connection per route carries every request: closing it before it has been idle for the max-idle time costs every later request a reconnect (a TCP and often a TLS handshake, and for Kafka a new SASL session and metadata round trip), and closing it with requests in flight fails them for no reason the caller can see. Idle means nothing in flight, counted from the last request or response on the connection; a pool may close at the max-idle time reached or passed (EXP-7 judges the same for pools that lease whole connections). Closes after close(), closes of a connection the server half-closed and closes of a connection from before a clear() are not the idle sweep's and are not judged.",
+  source:
+    "Kafka connections.max.idle.ms (default 9 minutes; Selector closes a channel only once its last activity is older than the limit); CMAP maxIdleTimeMS",
   needs: ["maxIdle"],
   clauses: {
     a: "a connection idle past the max-idle time is closed",
+    b: "a multiplexed connection is closed as idle only once idle for the max-idle time, with nothing in flight",
   },
   start(run) {
     const maxIdle = run.setup.config.maxIdleMs;
     const tolerance = run.supports.toleranceMs;
+    const multiplexed = run.supports.capabilities.includes("multiplexed");
+    const halfClosed = new HalfCloses();
+    // Per socket: last request or response, and requests failed by the client's own close.
+    const lastActive = new Map<SocketId, number>();
+    const failedByClose = new Map<SocketId, number>();
     return {
-      step() {
-        if (maxIdle === undefined || run.closeSeq !== undefined) return undefined;
+      step({ ledger }) {
+        if (maxIdle === undefined) return undefined;
+        halfClosed.fold(ledger);
+        if (multiplexed) {
+          for (const event of ledger) {
+            const early = earlyClose(run, event, maxIdle, lastActive, failedByClose, halfClosed);
+            if (early !== undefined) return { clause: "b", detail: early };
+          }
+        }
+        if (run.closeSeq !== undefined) return undefined;
         const now = run.now();
-        const multiplexed = run.supports.capabilities.includes("multiplexed");
         for (const use of run.uses()) {
           if (use.socket.state !== "open") continue;
           // A multiplexed connection is idle when nothing is in flight; a leased one when released.
@@ -261,6 +279,53 @@ export const tmo4 = defineRule({
     };
   },
 });
+
+/**
+ * Fold one ledger event of a multiplexed pool; for a close the pool made on
+ * its own before close(), say why it was early: requests in flight, or
+ * idle less than the max-idle time.
+ */
+function earlyClose(
+  run: RunView,
+  event: LedgerEvent,
+  maxIdle: number,
+  lastActive: Map<SocketId, number>,
+  failedByClose: Map<SocketId, number>,
+  halfClosed: HalfCloses,
+): string | undefined {
+  const id = event.socketId;
+  switch (event.type) {
+    case "ConnectionReady":
+    case "RequestSent":
+    case "ResponseReceived":
+      lastActive.set(id, event.t);
+      return undefined;
+    case "RequestFailed":
+      if (event.reason === "client-closed") failedByClose.set(id, (failedByClose.get(id) ?? 0) + 1);
+      else lastActive.set(id, event.t);
+      return undefined;
+    case "ConnectionClosed":
+      break;
+    default:
+      return undefined;
+  }
+  const since = lastActive.get(id);
+  if (event.by !== "client" || since === undefined) return undefined;
+  if (run.closeSeq !== undefined && event.seq > run.closeSeq) return undefined;
+  if (halfClosed.before(id, event.seq) || run.use(id)?.generation !== run.generation) {
+    return undefined;
+  }
+  const inFlight = failedByClose.get(id) ?? 0;
+  if (inFlight > 0) {
+    return `the pool closed socket #${id} (${event.route}) at t=${event.t} with ${inFlight} request${
+      inFlight === 1 ? "" : "s"
+    } in flight`;
+  }
+  if (event.t < since + maxIdle) {
+    return `the pool closed socket #${id} (${event.route}) at t=${event.t}, idle only since t=${since}; max idle ${maxIdle} ms`;
+  }
+  return undefined;
+}
 
 /** The TMO group. */
 export const TMO_RULES: readonly Rule[] = [tmo1, tmo2, tmo3, tmo4];

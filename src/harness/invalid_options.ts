@@ -1,0 +1,272 @@
+/**
+ * Invalid options for pools that validate their own (CFG-1): which values
+ * are drawn for which option, the config that carries one, and the attempt
+ * to create a pool with it.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import { realTimers } from "../clock/global_time.ts";
+import type { DrivableClock } from "../clock/types.ts";
+import { VirtualClock } from "../clock/virtual_clock.ts";
+import { SimNetwork } from "../net/mod.ts";
+import { seededRandom } from "../pool/random.ts";
+import type {
+  Adapter,
+  PoolConfig,
+  PoolUnderTest,
+  Supports,
+  ValidatedOption,
+  World,
+} from "./adapter.ts";
+import type { Capability } from "./capabilities.ts";
+
+/** One option of a run's config replaced by a value the pool must refuse. */
+export interface InvalidOption {
+  /** The option, by the harness's name. */
+  readonly option: ValidatedOption;
+  /** The value offered. */
+  readonly value: number;
+  /** Why it is invalid, in a few words (`"zero"`, `"not a number"`, …). */
+  readonly problem: string;
+}
+
+/** How an option is judged valid, which decides the invalid values drawn for it. */
+type Domain = "count" | "countFromZero" | "duration";
+
+/**
+ * Every option CFG-1 can offer an invalid value, with the capability that
+ * must be declared for it to be drawn and its domain: counts are positive
+ * integers (`maxWaiters` may be 0), durations are numbers of ms ≥ 0.
+ */
+const OPTIONS: Readonly<
+  Record<ValidatedOption, { readonly needs: Capability | undefined; readonly domain: Domain }>
+> = {
+  maxTotal: { needs: undefined, domain: "count" },
+  maxPerRoute: { needs: "maxPerRoute", domain: "count" },
+  maxConnecting: { needs: "maxConnecting", domain: "count" },
+  maxWaiters: { needs: "maxWaiters", domain: "countFromZero" },
+  maxUses: { needs: "maxUses", domain: "count" },
+  maxInFlight: { needs: "multiplexed", domain: "count" },
+  ttlMs: { needs: "ttl", domain: "duration" },
+  defaultKeepAliveMs: { needs: "defaultKeepAlive", domain: "duration" },
+  validateAfterInactivityMs: { needs: "validateAfterInactivity", domain: "duration" },
+  connectTimeoutMs: { needs: "connectTimeout", domain: "duration" },
+  reconnectBackoffMs: { needs: "reconnectBackoff", domain: "duration" },
+  reconnectBackoffMaxMs: { needs: "reconnectBackoff", domain: "duration" },
+  maxIdleMs: { needs: "maxIdle", domain: "duration" },
+};
+
+/** The options CFG-1 knows, in the order they are drawn. */
+export const VALIDATED_OPTIONS: readonly ValidatedOption[] = Object.freeze(
+  Object.keys(OPTIONS) as ValidatedOption[],
+);
+
+/**
+ * The capability an option needs to be drawn (`undefined` for `maxTotal`).
+ *
+ * @param option The option.
+ * @returns The capability, if any.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { capabilityOfOption } from "./invalid_options.ts";
+ *
+ * assert.equal(capabilityOfOption("ttlMs"), "ttl");
+ * assert.equal(capabilityOfOption("maxTotal"), undefined);
+ * ```
+ */
+export function capabilityOfOption(option: ValidatedOption): Capability | undefined {
+  return OPTIONS[option].needs;
+}
+
+/** An invalid value for an option, before the config it goes into is known. */
+type Flaw = "zero" | "negative" | "fraction" | "nan" | "aboveMaxTotal";
+
+const FLAWS: Readonly<Record<Domain, readonly Flaw[]>> = {
+  count: ["zero", "negative", "fraction", "nan"],
+  countFromZero: ["negative", "fraction", "nan"],
+  duration: ["negative", "nan"],
+};
+
+const PROBLEMS: Readonly<Record<Flaw, string>> = {
+  zero: "zero",
+  negative: "negative",
+  fraction: "not an integer",
+  nan: "not a number",
+  aboveMaxTotal: "above maxTotal",
+};
+
+function valueOf(flaw: Flaw, config: PoolConfig): number {
+  switch (flaw) {
+    case "zero":
+      return 0;
+    case "negative":
+      return -1;
+    case "fraction":
+      return 1.5;
+    case "nan":
+      return NaN;
+    case "aboveMaxTotal":
+      return config.maxTotal + 1;
+  }
+}
+
+/**
+ * The option and flaw pairs a declaration allows: each declared option whose
+ * capability is declared, with every invalid value of its domain, and a
+ * per-route limit above the total limit for a pool that declares `maxPerRoute`.
+ */
+function flawsOf(supports: Supports): [ValidatedOption, Flaw][] {
+  if (!supports.capabilities.includes("validatesOptions")) return [];
+  const declared = supports.validatedOptions ?? {};
+  const pairs: [ValidatedOption, Flaw][] = [];
+  for (const option of VALIDATED_OPTIONS) {
+    if (declared[option] === undefined) continue;
+    const { needs, domain } = OPTIONS[option];
+    if (needs !== undefined && !supports.capabilities.includes(needs)) continue;
+    for (const flaw of FLAWS[domain]) pairs.push([option, flaw]);
+    if (option === "maxPerRoute") pairs.push([option, "aboveMaxTotal"]);
+  }
+  return pairs;
+}
+
+/**
+ * The arbitrary of a run's invalid option, for an adapter that declares
+ * `validatesOptions`: none in two runs out of three, else one declared option
+ * with one invalid value. `undefined` when the declaration allows none (the
+ * setup then draws nothing for it, so adapters without the capability draw
+ * exactly the cases they drew before it existed).
+ *
+ * @param supports The adapter's declaration.
+ * @returns The arbitrary, given the run's config, or `undefined`.
+ */
+export function invalidOptionArbitrary(
+  supports: Supports,
+): fc.Arbitrary<((config: PoolConfig) => InvalidOption) | undefined> | undefined {
+  const pairs = flawsOf(supports);
+  if (pairs.length === 0) return undefined;
+  const drawn = fc.constantFrom(...pairs).map(([option, flaw]) => (config: PoolConfig) => ({
+    option,
+    value: valueOf(flaw, config),
+    problem: PROBLEMS[flaw],
+  }));
+  return fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 2 },
+    { arbitrary: drawn, weight: 1 },
+  );
+}
+
+/**
+ * A run's config with one option replaced by its invalid value.
+ *
+ * @param config The valid config.
+ * @param invalid The invalid option.
+ * @returns The config the pool must refuse.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { invalidConfig } from "./invalid_options.ts";
+ * import { poolConfigOf } from "./pool_config.ts";
+ *
+ * const config = invalidConfig(poolConfigOf(), { option: "maxTotal", value: 0, problem: "zero" });
+ * assert.equal(config.maxTotal, 0);
+ * ```
+ */
+export function invalidConfig(config: PoolConfig, invalid: InvalidOption): PoolConfig {
+  return { ...config, [invalid.option]: invalid.value };
+}
+
+/**
+ * What happened when the harness asked the adapter to create a pool with an
+ * invalid option, in a world of its own, before the run's pool was created.
+ */
+export interface ConfigProbe {
+  /** The invalid option offered. */
+  readonly invalid: InvalidOption;
+  /** The pool's own name for the option, as the adapter declares it. */
+  readonly poolName: string;
+  /**
+   * `rejected`: `create` threw or its promise rejected; `created`: it
+   * returned a pool; `pending`: its promise had not settled once the pool's
+   * queued work had run.
+   */
+  readonly outcome: "rejected" | "created" | "pending";
+  /** The message of what was thrown (its string form when it is not an `Error`). */
+  readonly error: string | undefined;
+  /** Connections the attempt opened on its network. */
+  readonly connections: number;
+  /** Timers the attempt left armed once its queued work had run. */
+  readonly timers: number;
+}
+
+/** Let a pool's queued promise callbacks and real macrotasks run, without moving time. */
+async function flush(): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    for (let hop = 0; hop < 12; hop++) await Promise.resolve();
+    await new Promise<void>((resolve) => realTimers.setImmediate(resolve));
+  }
+}
+
+/**
+ * Ask the adapter to create a pool with the run's invalid option, in a world
+ * of its own (its own network, and its own virtual clock unless the pool
+ * reads global time, whose driver is shared), and record what happened. A
+ * pool created despite the invalid option is closed again, without waiting.
+ *
+ * @param adapter The adapter.
+ * @param config The run's valid config.
+ * @param invalid The invalid option.
+ * @param options The run's global-time driver (for a pool on global time)
+ * and the seed of `world.random`.
+ * @returns What the attempt did.
+ */
+export async function probeInvalidConfig(
+  adapter: Adapter,
+  config: PoolConfig,
+  invalid: InvalidOption,
+  options: { readonly globalClock: DrivableClock | undefined; readonly randomSeed: number },
+): Promise<ConfigProbe> {
+  const clock = options.globalClock ?? new VirtualClock();
+  const network = new SimNetwork({ clock });
+  const world: World = { clock, network, random: seededRandom(options.randomSeed) };
+  const timersBefore = clock.pendingTimers;
+  let outcome: ConfigProbe["outcome"] = "pending";
+  let error: string | undefined;
+  let pool: PoolUnderTest | undefined;
+  const rejected = (thrown: unknown) => {
+    outcome = "rejected";
+    error = thrown instanceof Error ? thrown.message : String(thrown);
+  };
+  const created = (value: PoolUnderTest) => {
+    outcome = "created";
+    pool = value;
+  };
+  try {
+    const result = adapter.create(invalidConfig(config, invalid), world);
+    if (result instanceof Promise) result.then(created, rejected);
+    else created(result);
+  } catch (thrown) {
+    rejected(thrown);
+  }
+  await flush();
+  const connections = network.ledger.events.filter((e) => e.type === "ConnectionCreated").length;
+  const timers = Math.max(0, clock.pendingTimers - timersBefore);
+  if (pool !== undefined) {
+    try {
+      (pool as PoolUnderTest).close().catch(() => undefined);
+    } catch {
+      // A pool that should never have been created may fail to close: nothing more to do.
+    }
+  }
+  return {
+    invalid,
+    poolName: adapter.supports.validatedOptions?.[invalid.option] ?? invalid.option,
+    outcome,
+    error,
+    connections,
+    timers,
+  };
+}

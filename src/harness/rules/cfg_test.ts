@@ -1,0 +1,214 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import {
+  referenceAdapter,
+  referenceMultiplexedAdapter,
+} from "../../../conformance/reference/adapter.ts";
+import { tarnAdapter } from "../../../conformance/adapters/tarn.ts";
+import { OPTION_BUGS } from "../../../fixtures/broken/options.ts";
+import type { Adapter, Supports } from "../adapter.ts";
+import { validateAdapter } from "../adapter_validation.ts";
+import { withoutClauses } from "../expectations.ts";
+import type { InvalidOption } from "../invalid_options.ts";
+import { poolConfigOf } from "../pool_config.ts";
+import { RuleViolation } from "../rule.ts";
+import { runCase } from "../run_case.ts";
+import type { RunSetup } from "../run_view.ts";
+import { setupArbitrary } from "../setup.ts";
+import { setupLine } from "../setup_line.ts";
+import { CFG_1, namesOption, showsValue } from "./cfg.ts";
+
+/** Checks run many cases: a timeout of their own, so no runner's default cuts one off. */
+const LONG = { timeout: 300_000 };
+
+/** A calm single-route setup with one invalid option; played with no command. */
+function setupWith(invalidOption: InvalidOption): RunSetup {
+  return {
+    config: poolConfigOf({ maxTotal: 2, maxPerRoute: 2 }),
+    acquireTimeoutMs: undefined,
+    keepAliveHintMs: undefined,
+    keepAliveMax: undefined,
+    serverHint: undefined,
+    connectLatencyMs: 0,
+    responseLatencyMs: 0,
+    randomSeed: 1,
+    faults: false,
+    heavy: false,
+    invalidOption,
+  };
+}
+
+/** The violation of CFG-1 a run with no command reports, or `undefined`. */
+async function violationOf(
+  adapter: Adapter,
+  invalid: InvalidOption,
+  rule = CFG_1,
+): Promise<RuleViolation | undefined> {
+  try {
+    await runCase(adapter, { setup: setupWith(invalid), commands: [] }, { rules: [rule] });
+    return undefined;
+  } catch (error) {
+    if (error instanceof RuleViolation) return error;
+    throw error;
+  }
+}
+
+describe("CFG-1: reading the error", () => {
+  test("an option is named by its own word, not inside a longer name", () => {
+    const cases: [string, string, boolean][] = [
+      ["Cannot create pool as 'maxTotal' must be positive", "maxTotal", true],
+      ["Tarn: opt.max must be an integer > 0", "max", true],
+      ["'maxTotal' must be positive", "max", false],
+      ["invalid connections", "connections", true],
+      ["invalid configuration", "maxTotal", false],
+    ];
+    for (const [message, name, named] of cases) {
+      assert.equal(namesOption(message, name), named, `${name} in ${message}`);
+    }
+  });
+
+  test("a value is shown as JavaScript prints it, as a token of its own", () => {
+    const cases: [string, number, boolean][] = [
+      ["current value is -1", -1, true],
+      ["current value is -10", -1, false],
+      ["current value is 1.5", 1.5, true],
+      ["current value is 11.5", 1.5, false],
+      ["current value is NaN", NaN, true],
+      ["invalid opt.idleTimeoutMillis null", NaN, false],
+      ["got 7 (maxTotal is 6)", 7, true],
+      ["must be at most 70", 7, false],
+    ];
+    for (const [message, value, shown] of cases) {
+      assert.equal(showsValue(message, value), shown, `${value} in ${message}`);
+    }
+  });
+});
+
+describe("CFG-1: creating the pool with an invalid option", () => {
+  test("the reference pool refuses every invalid value it can be offered", LONG, async () => {
+    const offered: InvalidOption[] = [
+      { option: "maxTotal", value: 0, problem: "zero" },
+      { option: "maxTotal", value: NaN, problem: "not a number" },
+      { option: "maxPerRoute", value: 3, problem: "above maxTotal" },
+      { option: "maxWaiters", value: 0.5, problem: "not an integer" },
+      { option: "ttlMs", value: -1, problem: "negative" },
+      { option: "reconnectBackoffMaxMs", value: NaN, problem: "not a number" },
+    ];
+    for (const invalid of offered) {
+      let probe: unknown;
+      await runCase(referenceAdapter, { setup: setupWith(invalid), commands: [] }, {
+        rules: [CFG_1],
+        inspect: (run) => (probe = run.configProbe),
+      });
+      assert.equal((probe as { outcome: string }).outcome, "rejected", invalid.option);
+    }
+  });
+
+  test("the multiplexed reference pool is looked for under its own option name", async () => {
+    const invalid: InvalidOption = { option: "maxIdleMs", value: -1, problem: "negative" };
+    assert.equal(await violationOf(referenceMultiplexedAdapter, invalid), undefined);
+  });
+
+  test("each broken pool is reported under its clause, with the option and value", async () => {
+    const invalid: InvalidOption = { option: "maxTotal", value: -1, problem: "negative" };
+    for (const broken of OPTION_BUGS) {
+      const violation = await violationOf(broken.adapter, invalid);
+      assert.equal(violation?.clause, broken.clause, broken.bug);
+      assert.match(violation.detail, /'maxTotal' = -1 \(negative\)/);
+    }
+  });
+
+  test("a known clause does not hide the next one", async () => {
+    // Vague and leaking at once: with CFG-1.b excused, CFG-1.c is still judged.
+    const vague = OPTION_BUGS.find((b) => b.clause === "CFG-1.b")!.adapter;
+    const adapter: Adapter = {
+      ...vague,
+      create(config, world) {
+        world.clock.setTimer(1_000, () => undefined);
+        return vague.create(config, world);
+      },
+    };
+    const invalid: InvalidOption = { option: "maxTotal", value: 0, problem: "zero" };
+    assert.equal((await violationOf(adapter, invalid))?.clause, "CFG-1.b");
+    const excused = withoutClauses(CFG_1, new Set(["b"]));
+    assert.equal((await violationOf(adapter, invalid, excused as never))?.clause, "CFG-1.c");
+  });
+
+  test("tarn's message for max does not show the value", LONG, async () => {
+    const invalid: InvalidOption = { option: "maxTotal", value: 1.5, problem: "not an integer" };
+    const violation = await violationOf(tarnAdapter, invalid);
+    assert.equal(violation?.clause, "CFG-1.b");
+    assert.match(violation.detail, /the pool's 'max'/);
+  });
+});
+
+describe("CFG-1: drawing invalid options", () => {
+  const base = {
+    timeMode: "virtual",
+    toleranceMs: 0,
+    ranges: { routes: [1, 1], maxTotal: [1, 3], maxPerRoute: [1, 3], ttlMs: [5, 50] },
+    policies: {} as Supports["policies"],
+  } as const;
+
+  test("only options that are declared, with their capability, are drawn", () => {
+    const supports = {
+      ...base,
+      capabilities: ["validatesOptions", "ttl"],
+      validatedOptions: { maxTotal: "max", ttlMs: "lifetime" },
+    } as unknown as Supports;
+    const drawn = fc.sample(setupArbitrary(supports), { seed: 1, numRuns: 300 })
+      .map((s) => s.invalidOption).filter((i) => i !== undefined);
+    assert.ok(drawn.length > 50 && drawn.length < 200, `${drawn.length} of 300 runs`);
+    assert.deepEqual(new Set(drawn.map((i) => i.option)), new Set(["maxTotal", "ttlMs"]));
+    for (const { option, value } of drawn) {
+      if (option === "ttlMs") assert.ok(Number.isNaN(value) || value < 0);
+      else assert.ok(Number.isNaN(value) || value < 1 || !Number.isInteger(value));
+    }
+  });
+
+  test("a pool without the capability draws no invalid option", () => {
+    const supports = { ...base, capabilities: ["ttl"] } as unknown as Supports;
+    const validating = {
+      ...supports,
+      capabilities: ["ttl", "validatesOptions"],
+      validatedOptions: { maxTotal: "max" },
+    } as unknown as Supports;
+    const [plain] = fc.sample(setupArbitrary(supports), { seed: 3, numRuns: 1 });
+    assert.equal("invalidOption" in plain!, false);
+    assert.ok(
+      fc.sample(setupArbitrary(validating), { seed: 1, numRuns: 50 }).some((s) =>
+        s.invalidOption !== undefined
+      ),
+    );
+  });
+
+  test("the setup line shows the invalid option, so a replay reads as it ran", () => {
+    const setup = setupWith({ option: "maxTotal", value: NaN, problem: "not a number" });
+    assert.match(setupLine(setup), /; invalidOption maxTotal=NaN; connectLatency 0 ms;/);
+  });
+
+  test("a declaration is checked before any run", () => {
+    const adapter = (supports: Partial<Supports>) => ({
+      ...referenceAdapter,
+      supports: { ...referenceAdapter.supports, ...supports },
+    });
+    const { validatedOptions: _, ...withoutMap } = referenceAdapter.supports;
+    assert.throws(
+      () => validateAdapter({ ...referenceAdapter, supports: withoutMap }),
+      /'supports\.validatedOptions' must be an object as capability 'validatesOptions' is declared/,
+    );
+    assert.throws(
+      () => validateAdapter(adapter({ validatedOptions: { maxIdleMs: "idle" } })),
+      /'supports\.validatedOptions\.maxIdleMs' must be left out, or capability 'maxIdle' declared/,
+    );
+    assert.throws(
+      () => validateAdapter(adapter({ validatedOptions: { poolSize: "size" } as never })),
+      RangeError,
+    );
+    assert.throws(
+      () => validateAdapter(adapter({ validatedOptions: { maxTotal: "" } })),
+      TypeError,
+    );
+  });
+});
