@@ -22,13 +22,14 @@
  *
  * @module
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { KnownDeviation, PoolReport, RuleResult } from "../harness/result.ts";
 import { renderHtml, renderJson, renderJunit, renderMarkdown, renderText } from "../report/mod.ts";
 import type { JsonShard } from "../report/json.ts";
 import { type JsonReport, JsonReportError, parseJsonReport } from "../report/json_read.ts";
+import { emit } from "./_emit.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** A JSON report to merge, and the name to call it by in messages (its file). */
@@ -468,20 +469,6 @@ export async function readReports(files: readonly string[]): Promise<MergeInput[
     }
   }
   return inputs;
-}
-
-async function emit(
-  target: string | undefined,
-  text: string,
-  stdout: { write(text: string): unknown },
-): Promise<boolean> {
-  if (target === undefined) return false;
-  if (target === "-") {
-    stdout.write(text);
-    return true;
-  }
-  await writeFile(target, text);
-  return false;
 }
 
 /**

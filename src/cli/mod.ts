@@ -41,6 +41,7 @@ import { corpusOf, saveCorpus } from "./corpus.ts";
 import { readExpectations } from "./expectations_file.ts";
 import { mergeUsage, runMerge } from "./merge.ts";
 import { jsonShard, parseShard, type Shard, shardLine, shardUnits } from "./shard.ts";
+import { emit } from "./_emit.ts";
 import { UsageError } from "./usage_error.ts";
 
 export { currentRuntime, parseExpectations, readExpectations } from "./expectations_file.ts";
@@ -401,20 +402,6 @@ async function expectationsOf(
     });
   }
   return {};
-}
-
-async function emit(
-  target: string | undefined,
-  text: string,
-  stdout: { write(text: string): unknown },
-): Promise<boolean> {
-  if (target === undefined) return false;
-  if (target === "-") {
-    stdout.write(text);
-    return true;
-  }
-  await writeFile(target, text);
-  return false;
 }
 
 /**
