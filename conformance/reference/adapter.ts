@@ -7,11 +7,31 @@
 import type {
   Adapter,
   PoolConfig,
+  PoolEventType,
   PoolUnderTest,
+  RejectionKind,
   Supports,
   World,
 } from "../../src/harness/adapter.ts";
 import { type Lease, ReferencePool, type ReferencePoolOptions } from "../../src/pool/mod.ts";
+
+/**
+ * The events the reference pool emits after it is created (`PoolCreated`
+ * and the first `PoolReady` come from its constructor, before anyone can
+ * listen).
+ */
+const REFERENCE_EVENT_TYPES: readonly PoolEventType[] = [
+  "ConnectionCreated",
+  "ConnectionReady",
+  "ConnectionClosed",
+  "ConnectionCheckOutStarted",
+  "ConnectionCheckedOut",
+  "ConnectionCheckOutFailed",
+  "ConnectionCheckedIn",
+  "PoolCleared",
+  "PoolReady",
+  "PoolClosed",
+];
 
 /** What the leasing reference pool declares. */
 export const REFERENCE_SUPPORTS: Supports = {
@@ -37,6 +57,8 @@ export const REFERENCE_SUPPORTS: Supports = {
     "reconnectBackoff",
     "rejectsBadRelease",
     "validatesOptions",
+    "rejectionKinds",
+    "events",
   ],
   ranges: {
     routes: [1, 3],
@@ -70,6 +92,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     releaseAfterClose: "accept",
   },
   toleranceMs: 0,
+  eventTypes: REFERENCE_EVENT_TYPES,
   // resolvePoolConfig (src/pool/options.ts) checks each of these under the same name.
   validatedOptions: {
     maxTotal: "maxTotal",
@@ -123,6 +146,33 @@ export function referenceOptions(config: PoolConfig, world: World): ReferencePoo
 }
 
 /**
+ * The kind of each error the reference pool rejects with, by its `code`
+ * (src/pool/errors.ts; `ESOCKETCLOSED` is the simulated network's error for a
+ * request in flight on a connection that dropped).
+ */
+const REJECTION_KINDS: Readonly<Record<string, RejectionKind>> = {
+  POOL_CLOSED: "poolClosed",
+  POOL_CLEARED: "poolCleared",
+  ACQUIRE_TIMEOUT: "timeout",
+  WAIT_QUEUE_FULL: "waitQueueFull",
+  CONNECT_FAILED: "connectionError",
+  ESOCKETCLOSED: "connectionError",
+};
+
+/**
+ * The kind of an error the reference pool rejected with.
+ *
+ * @param error The error.
+ * @returns Its kind, or `undefined` for an error the pool does not make.
+ */
+export function referenceRejectionKind(error: unknown): RejectionKind | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && Object.hasOwn(REJECTION_KINDS, code)
+    ? REJECTION_KINDS[code]
+    : undefined;
+}
+
+/**
  * Wrap a reference pool as a pool under test.
  *
  * @param pool The pool.
@@ -140,6 +190,18 @@ export function wrapReferencePool(pool: ReferencePool): PoolUnderTest<Lease> {
     clear: () => pool.clear(),
     ready: () => pool.ready(),
     send: (route) => pool.send(route),
+    rejectionKind: referenceRejectionKind,
+    events(listener) {
+      for (const type of REFERENCE_EVENT_TYPES) {
+        pool.on(type, ({ route, socketId, reason }) =>
+          listener({
+            type,
+            ...(route === undefined ? {} : { route }),
+            ...(socketId === undefined ? {} : { socketId }),
+            ...(reason === undefined ? {} : { reason }),
+          }));
+      }
+    },
   };
 }
 
@@ -166,7 +228,16 @@ export const referenceAdapter: Adapter<Lease> = {
 /** What the multiplexed reference pool declares. */
 export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
   ...REFERENCE_SUPPORTS,
-  capabilities: ["multiplexed", "connectTimeout", "maxIdle", "validatesOptions"],
+  capabilities: [
+    "multiplexed",
+    "connectTimeout",
+    "maxIdle",
+    "validatesOptions",
+    "rejectionKinds",
+    "events",
+  ],
+  // A send emits no check-out event.
+  eventTypes: ["ConnectionCreated", "ConnectionReady", "ConnectionClosed", "PoolClosed"],
   ranges: {
     routes: [1, 3],
     maxTotal: [3, 6],

@@ -1,5 +1,5 @@
 import type { AcquireRecord, SendRecord } from "./observations.ts";
-import { errorCode, isErrorObject } from "./observations.ts";
+import { rejectionFacts } from "./observations.ts";
 import type { Run } from "./run.ts";
 
 /**
@@ -62,6 +62,7 @@ export function send(run: Run, route: string): SendRecord {
     seq: run.sends.length + 1,
     route,
     startedAt: run.now(),
+    startSeq: run.network.ledger.length,
     status: "pending",
   };
   run.sends.push(record);
@@ -69,6 +70,7 @@ export function send(run: Run, route: string): SendRecord {
   const finish = (status: "resolved" | "rejected") => {
     record.status = status;
     record.settledAt = run.now();
+    record.settleSeq = run.network.ledger.length;
     record.settleStep = run.step;
   };
   run.operations.track(`send #${record.seq} (${route})`, () => run.pool.send!(route, record), {
@@ -82,8 +84,10 @@ export function send(run: Run, route: string): SendRecord {
     },
     err: (error) => {
       if (record.status !== "pending") return;
-      record.errorCode = errorCode(error);
-      record.errorObject = isErrorObject(error);
+      Object.assign(
+        record,
+        rejectionFacts(run.pool, error, run.supports.capabilities.includes("rejectionKinds")),
+      );
       finish("rejected");
       run.record({ kind: "send-rejected", send: record });
     },

@@ -181,6 +181,11 @@ export interface Supports {
    * capability is declared (`ttlMs` needs `ttl`, and so on).
    */
   readonly validatedOptions?: ValidatedOptions;
+  /**
+   * The event types the pool reports (capability `events`): the rules judge
+   * these, and only these. A type left out is one the pool does not emit.
+   */
+  readonly eventTypes?: readonly PoolEventType[];
 }
 
 /**
@@ -285,6 +290,60 @@ export interface PoolStats {
   readonly routes: Readonly<Record<Route, RouteStats>>;
 }
 
+/**
+ * Why a pool rejected an acquire or a send, in MongoDB CMAP's vocabulary
+ * (the reasons of `ConnectionCheckOutFailed`):
+ * - `poolClosed`: the pool is closed, or closed while the caller waited;
+ * - `poolCleared`: `clear()` failed the caller, or the pool is paused after one;
+ * - `timeout`: the caller's own acquire timeout expired;
+ * - `waitQueueFull`: the wait queue was full when the caller asked;
+ * - `connectionError`: a connect failed or timed out, or the connection a
+ *   send was on failed.
+ */
+export type RejectionKind =
+  | "poolClosed"
+  | "poolCleared"
+  | "timeout"
+  | "waitQueueFull"
+  | "connectionError";
+
+/**
+ * The events a pool can report to the kit (capability `events`), in MongoDB
+ * CMAP's vocabulary. A pool that names them otherwise maps its own names
+ * onto these in its adapter.
+ */
+export type PoolEventType =
+  | "ConnectionCreated"
+  | "ConnectionReady"
+  | "ConnectionClosed"
+  | "ConnectionCheckOutStarted"
+  | "ConnectionCheckedOut"
+  | "ConnectionCheckOutFailed"
+  | "ConnectionCheckedIn"
+  | "PoolCleared"
+  | "PoolReady"
+  | "PoolClosed";
+
+/**
+ * One event as the pool reported it (capability `events`). The kit stamps
+ * each with the virtual time, step and ledger position at which it arrived.
+ */
+export interface PoolEventNotice {
+  /** What happened. */
+  readonly type: PoolEventType;
+  /** The route of a connection or check-out event. */
+  readonly route?: Route;
+  /**
+   * The simulated socket of a connection event (`ConnectionReady`,
+   * `ConnectionClosed`) or of a check-out that got or gave back a connection
+   * (`ConnectionCheckedOut`, `ConnectionCheckedIn`); absent for a connect
+   * that never produced a socket.
+   */
+  readonly socketId?: SocketId;
+  /** Why a connection closed or a check-out failed, as the pool names it. */
+  readonly reason?: string;
+}
+
 /** The request the harness sends through a multiplexed pool. */
 export interface SendRequest {
   /** Harness-assigned number, 1, 2, 3, … in send order within a run. */
@@ -334,6 +393,20 @@ export interface PoolUnderTest<L = unknown> {
    * which is how a caller of a plain connection pool talks to the server.
    */
   request?(lease: L): Promise<SimResponse>;
+  /**
+   * The kind of an error the pool rejected an acquire or a send with
+   * (capability `rejectionKinds`, ERR-5), read from the error's class, code
+   * or message as the pool documents them; `undefined` for an error the
+   * adapter does not recognise, which ERR-5 reports.
+   */
+  rejectionKind?(error: unknown): RejectionKind | undefined;
+  /**
+   * Subscribe to the pool's events (capability `events`): the harness calls
+   * it once, right after `create()`, and the adapter calls `listener` for
+   * every event of a type listed in `supports.eventTypes`, as the pool emits
+   * it (EVT-1 to EVT-3).
+   */
+  events?(listener: (event: PoolEventNotice) => void): void;
 }
 
 /**

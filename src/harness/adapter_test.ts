@@ -81,6 +81,34 @@ describe("validateAdapter()", () => {
       /'supports.policies.overtaking' must be a boolean/,
     ],
     [
+      "events without eventTypes",
+      { ...good, supports: { ...supports, capabilities: ["events"] } },
+      TypeError,
+      /'supports.eventTypes' must be a non-empty array of event types as capability 'events' is declared: current value is undefined/,
+    ],
+    [
+      "an unknown event type",
+      {
+        ...good,
+        supports: { ...supports, capabilities: ["events"], eventTypes: ["PoolReady", "Opened"] },
+      },
+      RangeError,
+      /'supports.eventTypes\[1\]' must be one of .*: current value is "Opened"/,
+    ],
+    [
+      "an event type listed twice",
+      {
+        ...good,
+        supports: {
+          ...supports,
+          capabilities: ["events"],
+          eventTypes: ["PoolClosed", "PoolClosed"],
+        },
+      },
+      RangeError,
+      /'supports.eventTypes\[1\]' must be listed once: current value is "PoolClosed"/,
+    ],
+    [
       "negative tolerance",
       { ...good, supports: { ...supports, toleranceMs: -1 } },
       RangeError,
@@ -110,6 +138,25 @@ describe("validatePoolUnderTest()", () => {
     assert.throws(
       () => validatePoolUnderTest("good", without, supports),
       /'create\(\).stats' must be a function/,
+    );
+  });
+
+  test("names the methods of rejectionKinds and events", () => {
+    const declared = {
+      ...supports,
+      capabilities: ["rejectionKinds", "events"],
+      eventTypes: ["PoolClosed"],
+    } as Supports;
+    assert.throws(
+      () => validatePoolUnderTest("good", pool, declared),
+      /'create\(\).rejectionKind' must be a function: current value is undefined/,
+    );
+    assert.throws(
+      () => validatePoolUnderTest("good", { ...pool, rejectionKind() {} }, declared),
+      /'create\(\).events' must be a function: current value is undefined/,
+    );
+    assert.doesNotThrow(() =>
+      validatePoolUnderTest("good", { ...pool, rejectionKind() {}, events() {} }, declared)
     );
   });
 

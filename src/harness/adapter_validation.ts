@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { Adapter, IntRange, PoolUnderTest, RangeName, Supports } from "./adapter.ts";
+import type {
+  Adapter,
+  IntRange,
+  PoolEventType,
+  PoolUnderTest,
+  RangeName,
+  Supports,
+} from "./adapter.ts";
 import { CAPABILITIES, type Capability, RANGE_CAPABILITY } from "./capabilities.ts";
 import { capabilityOfOption, VALIDATED_OPTIONS } from "./invalid_options.ts";
 
@@ -24,6 +31,8 @@ const CAPABILITY_METHODS: Partial<Record<Capability, readonly (keyof PoolUnderTe
   closeExpired: ["closeExpired"],
   clear: ["clear", "ready"],
   multiplexed: ["send"],
+  rejectionKinds: ["rejectionKind"],
+  events: ["events"],
 };
 
 function show(value: unknown): string {
@@ -168,6 +177,48 @@ function validateValidatedOptions(
   }
 }
 
+/** The event types a pool can report, in declaration order. */
+export const POOL_EVENT_TYPES: readonly PoolEventType[] = Object.freeze([
+  "ConnectionCreated",
+  "ConnectionReady",
+  "ConnectionClosed",
+  "ConnectionCheckOutStarted",
+  "ConnectionCheckedOut",
+  "ConnectionCheckOutFailed",
+  "ConnectionCheckedIn",
+  "PoolCleared",
+  "PoolReady",
+  "PoolClosed",
+]);
+
+/**
+ * `eventTypes`: required with capability `events`, a non-empty list of
+ * distinct known event types.
+ */
+function validateEventTypes(
+  name: string,
+  declared: unknown,
+  capabilities: readonly Capability[],
+): void {
+  const field = "supports.eventTypes";
+  if (!capabilities.includes("events")) return;
+  if (!Array.isArray(declared) || declared.length === 0) {
+    fail(
+      TypeError,
+      name,
+      field,
+      "a non-empty array of event types as capability 'events' is declared",
+      declared,
+    );
+  }
+  declared.forEach((type, i) => {
+    oneOf(name, `${field}[${i}]`, type, POOL_EVENT_TYPES);
+    if (declared.indexOf(type) !== i) {
+      fail(RangeError, name, `${field}[${i}]`, "listed once", type);
+    }
+  });
+}
+
 function validateSupports(name: string, supports: unknown): void {
   if (!isRecord(supports)) fail(TypeError, name, "supports", "an object", supports);
   oneOf(name, "supports.timeMode", supports.timeMode, TIME_MODES);
@@ -179,6 +230,7 @@ function validateSupports(name: string, supports: unknown): void {
   validateRanges(name, supports.ranges, capabilities as Capability[]);
   validatePolicies(name, supports.policies);
   validateValidatedOptions(name, supports.validatedOptions, capabilities as Capability[]);
+  validateEventTypes(name, supports.eventTypes, capabilities as Capability[]);
   const tolerance = supports.toleranceMs;
   if (typeof tolerance !== "number") {
     fail(TypeError, name, "supports.toleranceMs", "a number", tolerance);
@@ -261,7 +313,17 @@ export function validatePoolUnderTest(
     }
   }
   for (
-    const method of ["stats", "closeIdle", "closeExpired", "clear", "ready", "send", "request"]
+    const method of [
+      "stats",
+      "closeIdle",
+      "closeExpired",
+      "clear",
+      "ready",
+      "send",
+      "request",
+      "rejectionKind",
+      "events",
+    ]
   ) {
     if (pool[method] !== undefined && typeof pool[method] !== "function") {
       fail(TypeError, name, `create().${method}`, "a function when present", pool[method]);

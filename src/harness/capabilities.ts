@@ -57,7 +57,19 @@ export type Capability =
    * Refuses to be created with an invalid option, naming it and its value
    * (CFG-1); `supports.validatedOptions` lists the options.
    */
-  | "validatesOptions";
+  | "validatesOptions"
+  /**
+   * Says why each rejection happened: `rejectionKind(error)` names the kind
+   * (closed, cleared, timeout, full queue, connection error) of every error
+   * the pool rejects an acquire or send with (ERR-5).
+   */
+  | "rejectionKinds"
+  /**
+   * Reports its events (connection, check-out and pool events in CMAP's
+   * vocabulary) through `events(listener)`; `supports.eventTypes` lists the
+   * types it emits (EVT-1 to EVT-3).
+   */
+  | "events";
 
 /** Every {@linkcode Capability}, in declaration order. */
 export const CAPABILITIES: readonly Capability[] = Object.freeze([
@@ -83,6 +95,8 @@ export const CAPABILITIES: readonly Capability[] = Object.freeze([
   "maxIdle",
   "rejectsBadRelease",
   "validatesOptions",
+  "rejectionKinds",
+  "events",
 ]);
 
 /** Range → capability it needs (ranges of undeclared capabilities are ignored). */

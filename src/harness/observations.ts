@@ -6,6 +6,7 @@
  * @module
  */
 import type { KeepAliveHint, Route, SocketId, SocketState } from "../net/types.ts";
+import type { PoolEventNotice, PoolUnderTest, RejectionKind } from "./adapter.ts";
 
 /** State of the leased socket at the instant a lease reached its caller. */
 export interface LeaseFacts {
@@ -65,6 +66,13 @@ export interface AcquireRecord {
   errorCode?: string;
   /** Whether a rejection was an error object with a message (see {@linkcode isErrorObject}). */
   errorObject?: boolean;
+  /** First line of a rejection's message (`""` when empty or missing). */
+  errorMessage?: string;
+  /**
+   * The adapter's kind for a rejection (capability `rejectionKinds`): `null`
+   * when it did not recognise the error, absent without the capability.
+   */
+  errorKind?: RejectionKind | null;
   /** The opaque lease. */
   lease?: unknown;
   /** The leased socket as it was when the lease arrived. */
@@ -85,10 +93,14 @@ export interface SendRecord {
   readonly route: Route;
   /** Virtual time it was sent. */
   readonly startedAt: number;
+  /** Ledger length when it was sent. */
+  readonly startSeq: number;
   /** Where it stands. */
   status: "pending" | "resolved" | "rejected";
   /** Virtual time it settled. */
   settledAt?: number;
+  /** Ledger length when it settled. */
+  settleSeq?: number;
   /** Step in which it settled. */
   settleStep?: number;
   /** Socket that answered. */
@@ -101,6 +113,13 @@ export interface SendRecord {
   errorCode?: string;
   /** Whether a rejection was an error object with a message (see {@linkcode isErrorObject}). */
   errorObject?: boolean;
+  /** First line of a rejection's message (`""` when empty or missing). */
+  errorMessage?: string;
+  /**
+   * The adapter's kind for a rejection (capability `rejectionKinds`): `null`
+   * when it did not recognise the error, absent without the capability.
+   */
+  errorKind?: RejectionKind | null;
 }
 
 /** One thing a caller saw, in the order it happened. */
@@ -148,6 +167,14 @@ export type CallerEvent =
   }
   | { readonly kind: "close-started"; readonly t: number; readonly seq: number }
   | {
+    /** An event the pool reported (capability `events`). */
+    readonly kind: "pool-event";
+    readonly event: PoolEventNotice;
+    readonly t: number;
+    /** Ledger length when it arrived. */
+    readonly seq: number;
+  }
+  | {
     readonly kind: "close-resolved";
     readonly t: number;
     readonly seq: number;
@@ -176,6 +203,59 @@ export type CallerEvent =
 export function isErrorObject(error: unknown): boolean {
   return error !== null && typeof error === "object" &&
     typeof (error as { message?: unknown }).message === "string";
+}
+
+/**
+ * What the harness records about a rejection: its code, whether it is an
+ * error object, the first line of its message and, when the adapter declares
+ * `rejectionKinds`, the kind the adapter reads from it (`null` when the
+ * adapter does not recognise the error or throws while reading it).
+ *
+ * @param pool The pool under test.
+ * @param error What the pool rejected with.
+ * @param classify Whether the adapter declares `rejectionKinds`.
+ * @returns The fields to copy onto the acquire's or send's record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rejectionFacts } from "./observations.ts";
+ *
+ * const pool = { rejectionKind: () => "timeout" as const } as never;
+ * const facts = rejectionFacts(pool, new Error("waited 5 ms\nmore"), true);
+ * assert.deepEqual(facts, {
+ *   errorCode: "Error",
+ *   errorObject: true,
+ *   errorMessage: "waited 5 ms",
+ *   errorKind: "timeout",
+ * });
+ * ```
+ */
+export function rejectionFacts(
+  pool: Pick<PoolUnderTest, "rejectionKind">,
+  error: unknown,
+  classify: boolean,
+): {
+  errorCode: string;
+  errorObject: boolean;
+  errorMessage: string;
+  errorKind?: RejectionKind | null;
+} {
+  const errorObject = isErrorObject(error);
+  const message = errorObject ? (error as { message: string }).message : "";
+  const facts = {
+    errorCode: errorCode(error),
+    errorObject,
+    errorMessage: message.split("\n", 1)[0]!.trim(),
+  };
+  if (!classify) return facts;
+  let kind: RejectionKind | null = null;
+  try {
+    kind = pool.rejectionKind?.(error) ?? null;
+  } catch {
+    // An adapter that cannot read the error has not classified it; ERR-5 reports that.
+  }
+  return { ...facts, errorKind: kind };
 }
 
 /**

@@ -21,6 +21,7 @@ export type RuleGroup =
   | "LIV"
   | "CLS"
   | "STA"
+  | "EVT"
   | "CFG";
 
 /** What a checker is given after each step (or phase). */

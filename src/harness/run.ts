@@ -26,9 +26,8 @@ import { outcomeLine } from "./_trace.ts";
 import {
   type AcquireRecord,
   type CallerEvent,
-  errorCode,
   errorText,
-  isErrorObject,
+  rejectionFacts,
   type SendRecord,
 } from "./observations.ts";
 import { type Rule, RuleViolation } from "./rule.ts";
@@ -193,6 +192,27 @@ export class Run implements RunView, Settling {
     const pool = created instanceof Promise ? await this.#awaitSettled(created, "create") : created;
     validatePoolUnderTest(this.#adapter.name, pool, this.supports);
     this.pool = pool;
+    if (this.supports.capabilities.includes("events")) {
+      const declared = new Set(this.supports.eventTypes);
+      try {
+        pool.events!((event) => {
+          if (this.#endedAt !== undefined || event === null || typeof event !== "object") return;
+          if (!declared.has(event.type)) return;
+          this.record({
+            kind: "pool-event",
+            event: { ...event },
+            t: this.now(),
+            seq: this.network.ledger.length,
+          });
+        });
+      } catch (error) {
+        throw new TypeError(
+          `Cannot subscribe to the events of adapter ${
+            JSON.stringify(this.#adapter.name)
+          } as 'create().events' threw: ${errorText(error)}`,
+        );
+      }
+    }
     this.#checks = new RuleChecks(this.#rules, this, this.callerEvents, this.#judgeEveryStep);
     await this.settle();
   }
@@ -298,8 +318,14 @@ export class Run implements RunView, Settling {
     this.operations.track(label, () => this.pool.acquire(route, options), {
       ok: (lease) => this.#onLeased(record, lease),
       err: (error) => {
-        if (record.status === "pending") record.errorObject = isErrorObject(error);
-        this.#onSettled(record, "rejected", errorCode(error));
+        if (record.status !== "pending") return;
+        const facts = rejectionFacts(
+          this.pool,
+          error,
+          this.supports.capabilities.includes("rejectionKinds"),
+        );
+        Object.assign(record, facts);
+        this.#onSettled(record, "rejected", facts.errorCode);
       },
     });
     return record;

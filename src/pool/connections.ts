@@ -109,7 +109,13 @@ export function leaseReturned(step: Step, leaseId: number, facts: ReleaseFacts):
   const entry = orphan ??
     [...step.state.entries.values()].find((candidate) => candidate.leaseId === leaseId);
   if (entry === undefined) return;
-  emit(step, { type: "ConnectionCheckedIn", route: entry.route, connectionId: entry.id, leaseId });
+  emit(step, {
+    type: "ConnectionCheckedIn",
+    route: entry.route,
+    connectionId: entry.id,
+    leaseId,
+    ...(entry.socketId === undefined ? {} : { socketId: entry.socketId }),
+  });
   if (orphan !== undefined) {
     step.state.orphanLeases.delete(leaseId);
     return;

@@ -1,6 +1,7 @@
 import type { LedgerEvent, Route } from "../../net/types.ts";
-import type { AcquireRecord } from "../observations.ts";
-import { defineRule, type Rule } from "../rule.ts";
+import type { RejectionKind } from "../adapter.ts";
+import type { AcquireRecord, CallerEvent } from "../observations.ts";
+import { type Breach, defineRule, type Rule } from "../rule.ts";
 import { HalfCloses } from "./_live.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
@@ -198,6 +199,7 @@ export const err4 = defineRule({
   needs: [],
   clauses: {
     a: "every rejected acquire or send is rejected with an error object",
+    b: "the error's message is not empty",
   },
   start() {
     return {
@@ -208,10 +210,18 @@ export const err4 = defineRule({
             : event.kind === "send-rejected"
             ? event.send
             : undefined;
-          if (record === undefined || record.errorObject !== false) continue;
+          if (record === undefined) continue;
           const what = event.kind === "send-rejected"
             ? `send #${event.send.seq}`
             : `acquire #${(record as AcquireRecord).id}`;
+          if (record.errorObject === true && record.errorMessage === "") {
+            return {
+              clause: "b",
+              detail:
+                `${what} (${record.route}) was rejected with ${record.errorCode}, whose message is empty`,
+            };
+          }
+          if (record.errorObject !== false) continue;
           return {
             clause: "a",
             detail:
@@ -224,5 +234,165 @@ export const err4 = defineRule({
   },
 });
 
+/** ERR-5: the kind of a rejection is one the caller's history explains. */
+export const err5 = defineRule({
+  id: "ERR-5",
+  group: "ERR",
+  title: "A rejection says why, and the reason it gives is true",
+  rationale:
+    "Callers react to a failure by its kind: they retry after a connection error, back off after a timeout, give up on a closed pool and re-check out after a clear. A pool that reports a timeout when it was closed, or a full queue when it was not full, sends every such handler down the wrong branch. The adapter reads the kind from the error as the pool documents it; the rule checks that something in the caller's history explains it: close() called before the rejection, a clear() while it waited or a pause it started in, its own timeout run out, a wait queue at its bound when it asked, a connect on its route that failed while it waited (for a send, any failure of a connection on its route).",
+  source:
+    "CMAP (ConnectionCheckOutFailed reasons poolClosed, timeout, connectionError; PoolClearedError, WaitQueueTimeoutError); Apache HttpCore 5 (lease futures fail with TimeoutException, ConnectException or cancellation on shutdown)",
+  needs: ["rejectionKinds"],
+  clauses: {
+    a: "the adapter recognises every error the pool rejects an acquire or send with",
+    b: "the kind of each rejection is explained by what happened to its caller",
+  },
+  start(run) {
+    const maxWaiters = run.setup.config.maxWaiters;
+    const pending = new Set<number>();
+    const queuedAtStart = new Map<number, number>();
+    const pausedAtStart = new Set<number>();
+    let closed = false;
+    let paused = false;
+    const clearedWhileWaiting = new Set<number>();
+    const clearedSends = new Set<number>();
+    const pendingSends = new Set<number>();
+    const failedConnect = (route: Route, from: number, to: number, anyFailure: boolean) => {
+      const events = run.network.ledger.events;
+      const ready = new Set<number>();
+      for (let i = 0; i < to && i < events.length; i++) {
+        const event = events[i]!;
+        if (event.type === "ConnectionReady") ready.add(event.socketId);
+        if (i < from || event.route !== route) continue;
+        if (event.type === "ConnectionClosed" && (anyFailure || !ready.has(event.socketId))) {
+          return true;
+        }
+        if (anyFailure && event.type === "RequestFailed") return true;
+      }
+      return false;
+    };
+    const judge = (callers: readonly CallerEvent[]): Breach<"a" | "b"> | undefined => {
+      for (const event of callers) {
+        switch (event.kind) {
+          case "acquire-started":
+            queuedAtStart.set(event.acquire.id, pending.size);
+            pending.add(event.acquire.id);
+            if (paused) pausedAtStart.add(event.acquire.id);
+            continue;
+          case "acquire-resolved":
+            pending.delete(event.acquire.id);
+            continue;
+          case "send-started":
+            pendingSends.add(event.send.seq);
+            if (paused) clearedSends.add(event.send.seq);
+            continue;
+          case "send-resolved":
+            pendingSends.delete(event.send.seq);
+            continue;
+          case "close-started":
+            closed = true;
+            continue;
+          case "maintenance":
+            if (event.op === "ready") paused = false;
+            if (event.op !== "clear") continue;
+            paused = true;
+            for (const id of pending) clearedWhileWaiting.add(id);
+            for (const seq of pendingSends) clearedSends.add(seq);
+            continue;
+          case "acquire-rejected": {
+            const a = event.acquire;
+            pending.delete(a.id);
+            const what = `acquire #${a.id} (${a.route})`;
+            const because = (kind: RejectionKind): boolean => {
+              switch (kind) {
+                case "poolClosed":
+                  return closed;
+                case "poolCleared":
+                  return pausedAtStart.has(a.id) || clearedWhileWaiting.has(a.id);
+                case "timeout":
+                  return a.timeoutMs !== undefined &&
+                    a.settledAt! - a.startedAt >= a.timeoutMs - run.supports.toleranceMs;
+                case "waitQueueFull":
+                  return maxWaiters !== undefined && (queuedAtStart.get(a.id) ?? 0) >= maxWaiters;
+                case "connectionError":
+                  return failedConnect(a.route, a.startSeq, a.settleSeq!, false);
+              }
+            };
+            const breach = kindBreach(what, a.errorCode, a.errorKind, because, explainAcquire(a));
+            if (breach !== undefined) return breach;
+            continue;
+          }
+          case "send-rejected": {
+            const s = event.send;
+            pendingSends.delete(s.seq);
+            const what = `send #${s.seq} (${s.route})`;
+            const because = (kind: RejectionKind): boolean => {
+              switch (kind) {
+                case "poolClosed":
+                  return closed;
+                case "poolCleared":
+                  return clearedSends.has(s.seq);
+                case "timeout":
+                  return false;
+                case "waitQueueFull":
+                  return false;
+                case "connectionError":
+                  return failedConnect(s.route, s.startSeq, s.settleSeq!, true);
+              }
+            };
+            const breach = kindBreach(what, s.errorCode, s.errorKind, because, "");
+            if (breach !== undefined) return breach;
+            continue;
+          }
+        }
+      }
+      return undefined;
+    };
+    return {
+      step: ({ callers }) => judge(callers),
+      healed: ({ callers }) => judge(callers),
+      closed: ({ callers }) => judge(callers),
+    };
+  },
+});
+
+/** What a rejected acquire's history holds, for ERR-5's message. */
+function explainAcquire(a: AcquireRecord): string {
+  const waited = a.settledAt! - a.startedAt;
+  return a.timeoutMs === undefined
+    ? ` after ${waited} ms with no timeout`
+    : ` after ${waited} ms of its ${a.timeoutMs} ms timeout`;
+}
+
+const KIND_FACTS: Readonly<Record<RejectionKind, string>> = {
+  poolClosed: "close() had not been called",
+  poolCleared: "no clear() had failed it and the pool was not paused when it began",
+  timeout: "its own timeout had not run out",
+  waitQueueFull: "the wait queue was not at its bound when it began",
+  connectionError: "no connect or connection of its route had failed while it waited",
+};
+
+function kindBreach(
+  what: string,
+  code: string | undefined,
+  kind: RejectionKind | null | undefined,
+  because: (kind: RejectionKind) => boolean,
+  history: string,
+): Breach<"a" | "b"> | undefined {
+  if (kind === undefined) return undefined;
+  if (kind === null) {
+    return {
+      clause: "a",
+      detail: `${what} was rejected with ${code}, which the adapter does not recognise`,
+    };
+  }
+  if (because(kind)) return undefined;
+  return {
+    clause: "b",
+    detail: `${what} was rejected${history} as ${kind} (${code}), but ${KIND_FACTS[kind]}`,
+  };
+}
+
 /** The ERR group. */
-export const ERR_RULES: readonly Rule[] = [err1, err2, err3, err4];
+export const ERR_RULES: readonly Rule[] = [err1, err2, err3, err4, err5];

@@ -7,6 +7,7 @@ import type { Rule } from "../rule.ts";
 import { CFG_RULES } from "./cfg.ts";
 import { CLS_RULES } from "./cls.ts";
 import { ERR_RULES } from "./err.ts";
+import { EVT_RULES } from "./evt.ts";
 import { EXP_RULES } from "./exp.ts";
 import { INF_RULES } from "./inf.ts";
 import { LIM_RULES } from "./lim.ts";
@@ -41,5 +42,6 @@ export const RULES: readonly Rule[] = Object.freeze([
   ...LIV_RULES,
   ...CLS_RULES,
   ...STA_RULES,
+  ...EVT_RULES,
   ...CFG_RULES,
 ]);

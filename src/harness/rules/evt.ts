@@ -1,0 +1,429 @@
+import type { Route, SocketId } from "../../net/types.ts";
+import type { PoolEventType, Supports } from "../adapter.ts";
+import type { CallerEvent } from "../observations.ts";
+import { type Breach, defineRule, type Rule } from "../rule.ts";
+import type { RunView } from "../run_view.ts";
+import { NOT_MULTIPLEXED } from "./_when.ts";
+
+/** Whether the adapter reports events of any of `types`. */
+function reports(supports: Supports, types: readonly PoolEventType[]): boolean {
+  return supports.capabilities.includes("events") &&
+    types.some((type) => supports.eventTypes?.includes(type) === true);
+}
+
+/** Counts by key, for comparing what the pool said with what happened. */
+class Tally<K> {
+  readonly #counts = new Map<K, number>();
+
+  add(key: K, by = 1): void {
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + by);
+  }
+
+  get(key: K): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  keys(): IterableIterator<K> {
+    return this.#counts.keys();
+  }
+
+  /** The first key whose count differs from `other`'s, if any. */
+  differs(other: Tally<K>): K | undefined {
+    for (const key of [...this.keys(), ...other.keys()]) {
+      if (this.get(key) !== other.get(key)) return key;
+    }
+    return undefined;
+  }
+}
+
+/** "1 ConnectionCreated event" or "2 … events". */
+function events(count: number, type: string): string {
+  return `${count} ${type} event${count === 1 ? "" : "s"}`;
+}
+
+const CONNECTION_TYPES: readonly PoolEventType[] = [
+  "ConnectionCreated",
+  "ConnectionReady",
+  "ConnectionClosed",
+];
+
+/** EVT-1: connection events match the connections on the network. */
+export const evt1 = defineRule({
+  id: "EVT-1",
+  group: "EVT",
+  title: "Connection events match the connections the pool opened and closed",
+  rationale:
+    "Operators watch a pool through its events: dashboards count connections created and closed, and alerts fire on churn. An event for a connection that never existed, or a close that is never reported, makes the dashboard lie exactly when the pool misbehaves. Each clause is judged only for the event types the adapter declares the pool emits.",
+  source:
+    "CMAP (ConnectionCreated when a connection is created, ConnectionReady once it is established, ConnectionClosed whenever it is closed, including pending ones and at pool close)",
+  needs: ["events"],
+  when: {
+    text: "the pool reports ConnectionCreated, ConnectionReady or ConnectionClosed",
+    test: (s) => reports(s, CONNECTION_TYPES),
+  },
+  clauses: {
+    a: "one ConnectionCreated event for each connect the pool starts on a route, and no other",
+    b: "a ConnectionReady event names a socket the network established on its route, once, before that socket serves a caller",
+    c: "a ConnectionClosed event names a socket of its route that is closed, once; by the end of the run every connection created has one",
+  },
+  start(run) {
+    const declared = new Set(run.supports.eventTypes ?? []);
+    const created = new Tally<Route>();
+    const createdEvents = new Tally<Route>();
+    const closedEvents = new Tally<Route>();
+    const socketRoute = new Map<SocketId, Route>();
+    const established = new Set<SocketId>();
+    const ready = new Set<SocketId>();
+    const closed = new Set<SocketId>();
+    const served: { socketId: SocketId; what: string }[] = [];
+    const judge = (
+      ledger: readonly { type: string; route: Route; socketId: SocketId }[],
+      callers: readonly CallerEvent[],
+      end: boolean,
+    ): Breach<"a" | "b" | "c"> | undefined => {
+      for (const event of ledger) {
+        socketRoute.set(event.socketId, event.route);
+        if (event.type === "ConnectionCreated") created.add(event.route);
+        if (event.type === "ConnectionReady") established.add(event.socketId);
+      }
+      for (const caller of callers) {
+        if (caller.kind === "acquire-resolved") {
+          served.push({
+            socketId: caller.acquire.facts!.socketId,
+            what: `acquire #${caller.acquire.id}`,
+          });
+        } else if (caller.kind === "send-resolved" && caller.send.socketId !== undefined) {
+          served.push({ socketId: caller.send.socketId, what: `send #${caller.send.seq}` });
+        }
+        if (caller.kind !== "pool-event") continue;
+        const { type, route, socketId } = caller.event;
+        const at = `at t=${caller.t}`;
+        if (type === "ConnectionCreated") {
+          createdEvents.add(route ?? "");
+        } else if (type === "ConnectionReady") {
+          if (socketId === undefined || !established.has(socketId)) {
+            return {
+              clause: "b",
+              detail: `a ConnectionReady event ${at} names ${
+                socketId === undefined ? "no socket" : `socket #${socketId}`
+              }, which the network has not established`,
+            };
+          }
+          if (socketRoute.get(socketId) !== route) {
+            return {
+              clause: "b",
+              detail:
+                `a ConnectionReady event ${at} for socket #${socketId} names route ${route}, but the socket is on ${
+                  socketRoute.get(socketId)
+                }`,
+            };
+          }
+          if (ready.has(socketId)) {
+            return {
+              clause: "b",
+              detail: `a second ConnectionReady event ${at} for socket #${socketId}`,
+            };
+          }
+          ready.add(socketId);
+        } else if (type === "ConnectionClosed") {
+          closedEvents.add(route ?? "");
+          if (socketId === undefined) continue;
+          if (closed.has(socketId)) {
+            return {
+              clause: "c",
+              detail: `a second ConnectionClosed event ${at} for socket #${socketId}`,
+            };
+          }
+          if (socketRoute.get(socketId) !== route) {
+            return {
+              clause: "c",
+              detail:
+                `a ConnectionClosed event ${at} for socket #${socketId} names route ${route}, but the socket is on ${
+                  socketRoute.get(socketId) ?? "no route"
+                }`,
+            };
+          }
+          closed.add(socketId);
+        }
+      }
+      if (declared.has("ConnectionCreated")) {
+        const route = created.differs(createdEvents);
+        if (route !== undefined) {
+          return {
+            clause: "a",
+            detail: `the pool started ${created.get(route)} connect${
+              created.get(route) === 1 ? "" : "s"
+            } on ${route || "no route"} and reported ${
+              events(createdEvents.get(route), "ConnectionCreated")
+            }`,
+          };
+        }
+      }
+      if (declared.has("ConnectionReady")) {
+        const unannounced = served.find((s) => !ready.has(s.socketId));
+        if (unannounced !== undefined) {
+          return {
+            clause: "b",
+            detail:
+              `${unannounced.what} was served on socket #${unannounced.socketId}, for which the pool reported no ConnectionReady event`,
+          };
+        }
+      }
+      served.length = 0;
+      if (declared.has("ConnectionClosed")) {
+        for (const socketId of closed) {
+          if (run.network.socket(socketId)?.state !== "closed") {
+            return {
+              clause: "c",
+              detail: `the pool reported socket #${socketId} closed, but it is still ${
+                run.network.socket(socketId)?.state
+              }`,
+            };
+          }
+        }
+        if (end) {
+          const missing = [...ready].find((socketId) => !closed.has(socketId));
+          if (missing !== undefined) {
+            return {
+              clause: "c",
+              detail:
+                `the pool is closed, but it reported no ConnectionClosed event for socket #${missing}`,
+            };
+          }
+          const route = declared.has("ConnectionCreated")
+            ? createdEvents.differs(closedEvents)
+            : undefined;
+          if (route !== undefined) {
+            return {
+              clause: "c",
+              detail: `the pool is closed, having reported ${
+                events(createdEvents.get(route), "ConnectionCreated")
+              } and ${events(closedEvents.get(route), "ConnectionClosed")} on ${
+                route || "no route"
+              }`,
+            };
+          }
+        }
+      }
+      return undefined;
+    };
+    return {
+      step: ({ ledger, callers }) => judge(ledger, callers, false),
+      healed: ({ ledger, callers }) => judge(ledger, callers, false),
+      closed: ({ ledger, callers }) => judge(ledger, callers, closedForGood(run)),
+    };
+  },
+});
+
+/** Whether the run's `close()` resolved (every connection should be gone). */
+function closedForGood(run: RunView): boolean {
+  return run.closeResolved;
+}
+
+const CHECK_OUT_TYPES: readonly PoolEventType[] = [
+  "ConnectionCheckOutStarted",
+  "ConnectionCheckedOut",
+  "ConnectionCheckOutFailed",
+  "ConnectionCheckedIn",
+];
+
+/** EVT-2: check-out events match what callers got. */
+export const evt2 = defineRule({
+  id: "EVT-2",
+  group: "EVT",
+  title: "Check-out and check-in events match what callers asked, got and gave back",
+  rationale:
+    "Check-out events are how an application finds who holds its connections and why acquires fail: a lease that is never reported checked in looks like a leak, a failure reported with the wrong reason sends the operator after the wrong cause. Each clause is judged only for the event types the adapter declares the pool emits.",
+  source:
+    "CMAP (ConnectionCheckOutStarted at every check-out, then exactly one of ConnectionCheckedOut or ConnectionCheckOutFailed with its reason; ConnectionCheckedIn at every check-in)",
+  needs: ["events"],
+  when: {
+    text: "the pool reports check-out events and is not multiplexed",
+    test: (s) => NOT_MULTIPLEXED.test(s) && reports(s, CHECK_OUT_TYPES),
+  },
+  clauses: {
+    a: "one ConnectionCheckOutStarted event for each acquire, on its route",
+    b: "one ConnectionCheckedOut event for each acquire served, naming the socket it got",
+    c: "one ConnectionCheckOutFailed event for each acquire rejected, with the reason of its rejection",
+    d: "one ConnectionCheckedIn event for each lease given back and accepted, naming its socket; none for a repeated release",
+  },
+  start(run) {
+    const declared = new Set(run.supports.eventTypes ?? []);
+    const pairs: {
+      clause: "a" | "b" | "c" | "d";
+      type: PoolEventType;
+      want: Tally<string>;
+      got: Tally<string>;
+      what: string;
+    }[] = [
+      { clause: "a", type: "ConnectionCheckOutStarted", what: "acquires started" },
+      { clause: "b", type: "ConnectionCheckedOut", what: "acquires served" },
+      { clause: "c", type: "ConnectionCheckOutFailed", what: "acquires rejected" },
+      { clause: "d", type: "ConnectionCheckedIn", what: "releases accepted" },
+    ].filter((p) => declared.has(p.type as PoolEventType)).map((p) => ({
+      ...p,
+      clause: p.clause as "a" | "b" | "c" | "d",
+      type: p.type as PoolEventType,
+      want: new Tally<string>(),
+      got: new Tally<string>(),
+    }));
+    const pair = (type: PoolEventType) => pairs.find((p) => p.type === type);
+    const judge = (callers: readonly CallerEvent[]): Breach<"a" | "b" | "c" | "d"> | undefined => {
+      for (const caller of callers) {
+        switch (caller.kind) {
+          case "acquire-started":
+            pair("ConnectionCheckOutStarted")?.want.add(caller.acquire.route);
+            break;
+          case "acquire-resolved": {
+            const { route, facts } = caller.acquire;
+            pair("ConnectionCheckedOut")?.want.add(`${route} socket #${facts!.socketId}`);
+            break;
+          }
+          case "acquire-rejected": {
+            const { route, errorKind } = caller.acquire;
+            pair("ConnectionCheckOutFailed")?.want.add(
+              errorKind ? `${route} reason ${errorKind}` : route,
+            );
+            break;
+          }
+          case "released":
+            pair("ConnectionCheckedIn")?.want.add(
+              `${caller.acquire.route} socket #${caller.acquire.facts!.socketId}`,
+            );
+            break;
+          case "release-failed":
+            pair("ConnectionCheckedIn")?.want.add(
+              `${caller.acquire.route} socket #${caller.acquire.facts!.socketId}`,
+              -1,
+            );
+            break;
+          case "pool-event": {
+            const { type, route, socketId, reason } = caller.event;
+            const found = pair(type);
+            if (found === undefined) break;
+            const key = type === "ConnectionCheckedOut" || type === "ConnectionCheckedIn"
+              ? `${route} socket #${socketId}`
+              : type === "ConnectionCheckOutFailed" && run.supports.capabilities.includes(
+                  "rejectionKinds",
+                )
+              ? `${route} reason ${reason}`
+              : `${route}`;
+            found.got.add(key);
+            break;
+          }
+        }
+      }
+      for (const { clause, type, want, got, what } of pairs) {
+        const key = want.differs(got);
+        if (key === undefined) continue;
+        return {
+          clause,
+          detail: `${want.get(key)} ${what} on ${key}, but the pool reported ${
+            events(got.get(key), type)
+          } there`,
+        };
+      }
+      return undefined;
+    };
+    return {
+      step: ({ callers }) => judge(callers),
+      healed: ({ callers }) => judge(callers),
+      closed: ({ callers }) => judge(callers),
+    };
+  },
+});
+
+const POOL_TYPES: readonly PoolEventType[] = ["PoolCleared", "PoolReady", "PoolClosed"];
+
+/** EVT-3: pool events match the calls that change the pool's state. */
+export const evt3 = defineRule({
+  id: "EVT-3",
+  group: "EVT",
+  title: "Pool events match close(), clear() and ready()",
+  rationale:
+    "A PoolClosed event is how the rest of an application learns that the pool is gone, and PoolCleared how a monitor learns that every connection was just retired. A pool that reports closing twice, or a clear that never happened, triggers shutdown and reconnect logic for nothing. Each clause is judged only for the event types the adapter declares the pool emits.",
+  source:
+    "CMAP (PoolClosed once when the pool is closed; PoolCleared when a ready pool is cleared; PoolReady when a paused pool is marked ready)",
+  needs: ["events"],
+  when: {
+    text: "the pool reports PoolClosed, PoolCleared or PoolReady",
+    test: (s) => reports(s, POOL_TYPES),
+  },
+  clauses: {
+    a: "no PoolClosed event before close(), exactly one once close() was called",
+    b: "a PoolCleared event for each clear() of a ready pool, and none without a clear()",
+    c: "a PoolReady event for each ready() of a cleared pool, and none without a ready()",
+  },
+  start(run) {
+    const declared = new Set(run.supports.eventTypes ?? []);
+    let closeCalled = false;
+    let paused = false;
+    let closedEvents = 0;
+    const clears = { calls: 0, due: 0, events: 0 };
+    const readies = { calls: 0, due: 0, events: 0 };
+    const judge = (callers: readonly CallerEvent[]): Breach<"a" | "b" | "c"> | undefined => {
+      for (const caller of callers) {
+        if (caller.kind === "close-started") closeCalled = true;
+        if (caller.kind === "maintenance" && caller.op === "clear") {
+          clears.calls++;
+          if (!paused && !closeCalled) clears.due++;
+          paused = true;
+        }
+        if (caller.kind === "maintenance" && caller.op === "ready") {
+          readies.calls++;
+          if (paused && !closeCalled) readies.due++;
+          paused = false;
+        }
+        if (caller.kind !== "pool-event") continue;
+        const { type } = caller.event;
+        if (type === "PoolClosed") {
+          closedEvents++;
+          if (!closeCalled) {
+            return {
+              clause: "a",
+              detail: `a PoolClosed event at t=${caller.t}, before close() was called`,
+            };
+          }
+          if (closedEvents > 1) {
+            return { clause: "a", detail: `a second PoolClosed event at t=${caller.t}` };
+          }
+        }
+        if (type === "PoolCleared") clears.events++;
+        if (type === "PoolReady") readies.events++;
+      }
+      if (declared.has("PoolClosed") && closeCalled && closedEvents === 0) {
+        return {
+          clause: "a",
+          detail: "close() was called, but the pool reported no PoolClosed event",
+        };
+      }
+      for (
+        const [clause, type, count, call] of [
+          ["b", "PoolCleared", clears, "clear()"],
+          ["c", "PoolReady", readies, "ready()"],
+        ] as const
+      ) {
+        if (!declared.has(type)) continue;
+        if (count.events > count.calls || count.events < count.due) {
+          return {
+            clause,
+            detail: `${call} was called ${count.calls} time${
+              count.calls === 1 ? "" : "s"
+            }, ${count.due} of them on a pool in the state it changes, and the pool reported ${
+              events(count.events, type)
+            }`,
+          };
+        }
+      }
+      return undefined;
+    };
+    return {
+      step: ({ callers }) => judge(callers),
+      healed: ({ callers }) => judge(callers),
+      closed: ({ callers }) => judge(callers),
+    };
+  },
+});
+
+/** The EVT group. */
+export const EVT_RULES: readonly Rule[] = [evt1, evt2, evt3];
