@@ -7,9 +7,9 @@
 import type {
   Adapter,
   PoolConfig,
-  PoolEventType,
   PoolUnderTest,
   RejectionKind,
+  ReportedEventType,
   Supports,
   World,
 } from "../../src/harness/adapter.ts";
@@ -20,7 +20,7 @@ import { type Lease, ReferencePool, type ReferencePoolOptions } from "../../src/
  * and the first `PoolReady` come from its constructor, before anyone can
  * listen).
  */
-const REFERENCE_EVENT_TYPES: readonly PoolEventType[] = [
+const REFERENCE_EVENT_TYPES: readonly ReportedEventType[] = [
   "ConnectionCreated",
   "ConnectionReady",
   "ConnectionClosed",

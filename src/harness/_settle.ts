@@ -62,28 +62,37 @@ function yieldMacrotask(): Promise<void> {
   return new Promise<void>((resolve) => realTimers.setImmediate(resolve));
 }
 
+/** How a settle loop treats the timers of the clock. */
+interface Rounds {
+  /**
+   * Whether each round fires the timer due next, and time may move on to
+   * follow-up work within the tolerance; `false` fires no timer at all.
+   */
+  readonly fireTimers: boolean;
+}
+
+/** Consecutive quiet rounds that end a settle in the run's present state. */
+function quietNeeded(run: Settling): number {
+  return run.operations.closing > 0 ? QUIET_CLOSING : run.global ? QUIET_GLOBAL : 1;
+}
+
 /**
- * Flush microtasks and due timers until a round brings nothing new.
+ * Run rounds of microtask hops (and, on global time, one real macrotask
+ * each) until enough of them in a row bring nothing new.
  *
  * @param run What to drive.
- * @throws {Error} `run.stuck(…)` (LIV-1, or an inconclusive end when LIV-1
- * is not active) if the pool never quiets down.
+ * @param rounds Whether the rounds fire timers.
+ * @throws {Error} `run.stuck(…)` if the pool never quiets down.
  */
-export async function settle(run: Settling): Promise<void> {
+async function untilQuiet(run: Settling, { fireTimers }: Rounds): Promise<void> {
   const { ledger, operations, clock, global } = run;
-  // On virtual time a pool's code runs only when called, when a promise of
-  // its settles, when the network tells it something or when a timer fires:
-  // with none of those since it came to rest and no timer due, there is
-  // nothing to settle. On global time a pool may have work queued beyond the
-  // harness's sight (nextTick, real I/O).
-  if (!global && run.restedAt === entries(run)) {
-    const due = clock.nextDeadline();
-    if (due === undefined || due > run.now()) return;
-  }
   // fake-timers moves a 0 ms timer armed inside a running timer to now+1:
   // on global time, while operations are pending, follow-up work due within
   // the tolerance (at least 1 ms) of the settle's start still belongs to it.
   const reach = global ? run.now() + Math.max(1, run.toleranceMs) : -Infinity;
+  // With no timer fired, the quiet rounds needed are those of the start: a
+  // close() that settles meanwhile does not shorten the wait.
+  const neededAtStart = quietNeeded(run);
   for (let round = 0, quiet = 0; round < MAX_ROUNDS; round++) {
     const before = operations.activity + ledger.length;
     for (let i = 0; i < HOPS; i++) await Promise.resolve();
@@ -95,15 +104,15 @@ export async function settle(run: Settling): Promise<void> {
     // One due timer per round, so the promise callbacks a timer causes run
     // before the next timer of the same instant fires, as an event loop runs
     // microtasks after each timer callback.
-    const ran = clock.runNext() ? 1 : 0;
+    const ran = fireTimers && clock.runNext() ? 1 : 0;
     run.timersRun += ran;
     if (ran > 0 || operations.activity + ledger.length !== before) {
       quiet = 0;
       continue;
     }
     quiet++;
-    const needed = operations.closing > 0 ? QUIET_CLOSING : global ? QUIET_GLOBAL : 1;
-    if (quiet < needed) continue;
+    if (quiet < (fireTimers ? quietNeeded(run) : neededAtStart)) continue;
+    if (!fireTimers) return;
     const next = global && operations.size > 0 ? clock.nextDeadline() : undefined;
     if (next === undefined || next > reach) {
       run.restedAt = entries(run);
@@ -122,26 +131,38 @@ export async function settle(run: Settling): Promise<void> {
 }
 
 /**
+ * Flush microtasks and due timers until a round brings nothing new.
+ *
+ * @param run What to drive.
+ * @returns A promise that resolves once the pool is at rest.
+ * @throws {Error} `run.stuck(…)` (LIV-1, or an inconclusive end when LIV-1
+ * is not active) if the pool never quiets down.
+ */
+export function settle(run: Settling): Promise<void> {
+  // On virtual time a pool's code runs only when called, when a promise of
+  // its settles, when the network tells it something or when a timer fires:
+  // with none of those since it came to rest and no timer due, there is
+  // nothing to settle. On global time a pool may have work queued beyond the
+  // harness's sight (nextTick, real I/O).
+  if (!run.global && run.restedAt === entries(run)) {
+    const due = run.clock.nextDeadline();
+    if (due === undefined || due > run.now()) return Promise.resolve();
+  }
+  return untilQuiet(run, { fireTimers: true });
+}
+
+/**
  * Run the promise callbacks (and, on global time, the `nextTick` queue) the
  * pool has pending, without firing any timer, until a round brings nothing
  * new: what an event loop does between two callbacks, here between a
  * caller's action and a timer due at the same instant.
  *
  * @param run What to drive.
+ * @returns A promise that resolves once no promise callback brings anything new.
  * @throws {Error} `run.stuck(…)` if the pool never quiets down.
  */
-export async function drainPromises(run: Settling): Promise<void> {
-  const { ledger, operations, global } = run;
-  const needed = operations.closing > 0 ? QUIET_CLOSING : global ? QUIET_GLOBAL : 1;
-  for (let round = 0, quiet = 0; round < MAX_ROUNDS; round++) {
-    const before = operations.activity + ledger.length;
-    for (let i = 0; i < HOPS; i++) await Promise.resolve();
-    if (global) await yieldMacrotask();
-    if (round % 64 === 63) run.watchdog();
-    quiet = operations.activity + ledger.length === before ? quiet + 1 : 0;
-    if (quiet >= needed) return;
-  }
-  throw run.stuck("the pool never settled (busy without end)");
+export function drainPromises(run: Settling): Promise<void> {
+  return untilQuiet(run, { fireTimers: false });
 }
 
 /**

@@ -3,10 +3,10 @@ import { describe, test } from "node:test";
 import { VirtualClock } from "../clock/virtual_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
 import { Operations } from "./_operations.ts";
-import { settle, type Settling } from "./_settle.ts";
+import { drainPromises, settle, type Settling } from "./_settle.ts";
 
-/** A settle target on virtual time that counts how often the loop looked for a due timer. */
-function target(): Settling & { looks: number; network: SimNetwork } {
+/** A settle target on a virtual clock that counts how often the loop looked for a due timer. */
+function target(global = false): Settling & { looks: number; network: SimNetwork } {
   const clock = new VirtualClock();
   const network = new SimNetwork({ clock, defaults: { connectLatencyMs: 1_000 } });
   const runNext = clock.runNext.bind(clock);
@@ -21,7 +21,7 @@ function target(): Settling & { looks: number; network: SimNetwork } {
     network,
     ledger: network.ledger,
     operations: new Operations(),
-    global: false,
+    global,
     toleranceMs: 0,
     step: 1,
     now: () => clock.now(),
@@ -61,4 +61,29 @@ describe("settle() on virtual time", () => {
       assert.ok(run.looks > looks, `no settle after ${cause}`);
     }
   });
+});
+
+describe("drainPromises()", () => {
+  for (const global of [false, true]) {
+    test(`on ${global ? "global" : "virtual"} time, runs promise callbacks but fires no due timer, which settle() does`, async () => {
+      const run = target(global);
+      const log: string[] = [];
+      run.clock.setTimer(0, () => log.push("timer"));
+      let chain = Promise.resolve();
+      for (let i = 0; i < 5; i++) chain = chain.then(() => {});
+      void chain.then(() => {
+        log.push("promise callback");
+        run.operations.touch();
+      });
+      await drainPromises(run);
+      assert.deepEqual(log, ["promise callback"]);
+      assert.equal(run.looks, 0);
+      assert.equal(run.timersRun, 0);
+      assert.equal(run.clock.nextDeadline(), 0);
+      await settle(run);
+      assert.deepEqual(log, ["promise callback", "timer"]);
+      assert.equal(run.timersRun, 1);
+      assert.equal(run.clock.nextDeadline(), undefined);
+    });
+  }
 });

@@ -185,7 +185,7 @@ export interface Supports {
    * The event types the pool reports (capability `events`): the rules judge
    * these, and only these. A type left out is one the pool does not emit.
    */
-  readonly eventTypes?: readonly PoolEventType[];
+  readonly eventTypes?: readonly ReportedEventType[];
 }
 
 /**
@@ -312,7 +312,7 @@ export type RejectionKind =
  * CMAP's vocabulary. A pool that names them otherwise maps its own names
  * onto these in its adapter.
  */
-export type PoolEventType =
+export type ReportedEventType =
   | "ConnectionCreated"
   | "ConnectionReady"
   | "ConnectionClosed"
@@ -330,7 +330,7 @@ export type PoolEventType =
  */
 export interface PoolEventNotice {
   /** What happened. */
-  readonly type: PoolEventType;
+  readonly type: ReportedEventType;
   /** The route of a connection or check-out event. */
   readonly route?: Route;
   /**

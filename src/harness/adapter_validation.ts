@@ -7,9 +7,9 @@
 import type {
   Adapter,
   IntRange,
-  PoolEventType,
   PoolUnderTest,
   RangeName,
+  ReportedEventType,
   Supports,
 } from "./adapter.ts";
 import { CAPABILITIES, type Capability, RANGE_CAPABILITY } from "./capabilities.ts";
@@ -178,7 +178,7 @@ function validateValidatedOptions(
 }
 
 /** The event types a pool can report, in declaration order. */
-export const POOL_EVENT_TYPES: readonly PoolEventType[] = Object.freeze([
+export const POOL_EVENT_TYPES: readonly ReportedEventType[] = Object.freeze([
   "ConnectionCreated",
   "ConnectionReady",
   "ConnectionClosed",

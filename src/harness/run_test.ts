@@ -3,34 +3,20 @@ import process from "node:process";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { referenceAdapter } from "../../conformance/reference/adapter.ts";
-import type { Adapter, PoolConfig, PoolUnderTest } from "./adapter.ts";
+import { setupOf } from "./_test_setup.ts";
+import type { Adapter, PoolUnderTest } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
 import { caseArbitrary } from "./case.ts";
 import { AcquireCommand, commandArbitraries, ConnectFaultCommand } from "./commands/mod.ts";
 import type { CallerEvent } from "./observations.ts";
 import { RULES } from "./rules/mod.ts";
 import { runCase } from "./run_case.ts";
-import { poolConfigOf } from "./pool_config.ts";
 import { Run } from "./run.ts";
-import type { RunSetup } from "./run_view.ts";
 
 /** Checks run many cases: a timeout of their own, so no runner's default (Bun's 5 s) cuts one off on a busy machine. */
 const LONG = { timeout: 300_000 };
 
-const CONFIG: PoolConfig = poolConfigOf();
-
-const SETUP: RunSetup = {
-  config: CONFIG,
-  acquireTimeoutMs: undefined,
-  keepAliveHintMs: undefined,
-  keepAliveMax: undefined,
-  serverHint: undefined,
-  connectLatencyMs: 0,
-  responseLatencyMs: 0,
-  randomSeed: 1,
-  faults: false,
-  heavy: false,
-};
+const SETUP = setupOf();
 
 /** The reference pool on faked global time, its calls wrapped by `wrap`. */
 function wrapped(
@@ -188,7 +174,7 @@ describe("Run's connect-storm guard", () => {
 describe("command generation", () => {
   test("draws a hanging connect only when the run's config has a connect timeout", () => {
     const hangs = (connectTimeoutMs: number | undefined) => {
-      const setup = { ...SETUP, faults: true, config: { ...CONFIG, connectTimeoutMs } };
+      const setup = setupOf({ faults: true, config: { connectTimeoutMs } });
       const commands = fc.sample(
         fc.oneof(...commandArbitraries(referenceAdapter.supports, setup)),
         {
@@ -210,10 +196,8 @@ describe("heal", () => {
     async () => {
       // A hung connect times out at t=79 and arms a 23 ms backoff past the heal's horizon (97 ms):
       // probing at once queued the probe's acquires until maxWaiters refused one.
-      const setup: RunSetup = {
-        ...SETUP,
+      const setup = setupOf({
         config: {
-          ...CONFIG,
           routes: ["r0", "r1", "r2"],
           maxTotal: 3,
           maxPerRoute: 3,
@@ -226,7 +210,7 @@ describe("heal", () => {
         },
         keepAliveHintMs: 96,
         faults: true,
-      };
+      });
       const commands = [new ConnectFaultCommand("r0", "hang"), new AcquireCommand("r0", false)];
       const rules = RULES.filter((rule) => rule.id === "LIV-2");
       await runCase(referenceAdapter, { setup, commands }, { rules });
@@ -315,10 +299,7 @@ describe("releases in every form", () => {
       const rules = RULES.filter((r) => ["LIM-1", "LIM-2", "LIV-3", "STA-1"].includes(r.id));
       // Whether acquire #3 (r1) is served once r0's lease is released as broken.
       const served = async (maxTotal: number, maxPerRoute: number) => {
-        const setup = {
-          ...SETUP,
-          config: { ...CONFIG, routes: ["r0", "r1"], maxTotal, maxPerRoute },
-        };
+        const setup = setupOf({ config: { routes: ["r0", "r1"], maxTotal, maxPerRoute } });
         const run = new Run(referenceAdapter, setup, { rules });
         try {
           await run.start();

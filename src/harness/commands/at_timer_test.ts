@@ -6,8 +6,8 @@ import {
   wrapReferencePool,
 } from "../../../conformance/reference/adapter.ts";
 import { type Lease, ReferencePool } from "../../pool/mod.ts";
+import { setupOf } from "../_test_setup.ts";
 import type { Adapter } from "../adapter.ts";
-import { poolConfigOf } from "../pool_config.ts";
 import { RULES } from "../rules/mod.ts";
 import { runCase } from "../run_case.ts";
 import type { RunSetup } from "../run_view.ts";
@@ -19,19 +19,12 @@ import {
   type RunCommand,
 } from "./mod.ts";
 
-const SETUP: RunSetup = {
-  config: poolConfigOf({ routes: ["r0", "r1"], maxTotal: 2, maxPerRoute: 2 }),
+const SETUP = setupOf({
+  config: { routes: ["r0", "r1"] },
   acquireTimeoutMs: 10,
-  keepAliveHintMs: undefined,
-  keepAliveMax: undefined,
-  serverHint: undefined,
-  connectLatencyMs: 0,
-  responseLatencyMs: 0,
-  randomSeed: 1,
-  faults: false,
   heavy: true,
   kinds: ["timed"],
-};
+});
 
 /**
  * The reference pool, with a timer of its own due at t=5 whose callback
@@ -129,7 +122,7 @@ describe("AtTimerCommand", () => {
       new AtTimerCommand("before", 1, { kind: "acquire", route: "r1", timed: true }),
       new AtTimerCommand("after", 0, { kind: "close" }),
     ];
-    const setup = { ...SETUP, connectLatencyMs: 1, kinds: ["timed", "close"] } as RunSetup;
+    const setup = setupOf({ ...SETUP, connectLatencyMs: 1, kinds: ["timed", "close"] });
     for (const timeMode of ["virtual", "global"] as const) {
       const first = await play(logged(timeMode, []), commands, setup);
       const second = await play(logged(timeMode, []), commands, setup);

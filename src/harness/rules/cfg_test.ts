@@ -7,14 +7,13 @@ import {
 } from "../../../conformance/reference/adapter.ts";
 import { tarnAdapter } from "../../../conformance/adapters/tarn.ts";
 import { OPTION_BUGS } from "../../../fixtures/broken/options.ts";
+import { setupOf } from "../_test_setup.ts";
 import type { Adapter, Supports } from "../adapter.ts";
 import { validateAdapter } from "../adapter_validation.ts";
 import { withoutClauses } from "../expectations.ts";
 import type { InvalidOption } from "../invalid_options.ts";
-import { poolConfigOf } from "../pool_config.ts";
 import { RuleViolation } from "../rule.ts";
 import { runCase } from "../run_case.ts";
-import type { RunSetup } from "../run_view.ts";
 import { setupArbitrary } from "../setup.ts";
 import { setupLine } from "../setup_line.ts";
 import { CFG_1, namesOption, showsValue } from "./cfg.ts";
@@ -22,31 +21,15 @@ import { CFG_1, namesOption, showsValue } from "./cfg.ts";
 /** Checks run many cases: a timeout of their own, so no runner's default cuts one off. */
 const LONG = { timeout: 300_000 };
 
-/** A calm single-route setup with one invalid option; played with no command. */
-function setupWith(invalidOption: InvalidOption): RunSetup {
-  return {
-    config: poolConfigOf({ maxTotal: 2, maxPerRoute: 2 }),
-    acquireTimeoutMs: undefined,
-    keepAliveHintMs: undefined,
-    keepAliveMax: undefined,
-    serverHint: undefined,
-    connectLatencyMs: 0,
-    responseLatencyMs: 0,
-    randomSeed: 1,
-    faults: false,
-    heavy: false,
-    invalidOption,
-  };
-}
-
 /** The violation of CFG-1 a run with no command reports, or `undefined`. */
 async function violationOf(
   adapter: Adapter,
   invalid: InvalidOption,
   rule = CFG_1,
 ): Promise<RuleViolation | undefined> {
+  const setup = setupOf({ invalidOption: invalid });
   try {
-    await runCase(adapter, { setup: setupWith(invalid), commands: [] }, { rules: [rule] });
+    await runCase(adapter, { setup, commands: [] }, { rules: [rule] });
     return undefined;
   } catch (error) {
     if (error instanceof RuleViolation) return error;
@@ -97,7 +80,8 @@ describe("CFG-1: creating the pool with an invalid option", () => {
     ];
     for (const invalid of offered) {
       let probe: unknown;
-      await runCase(referenceAdapter, { setup: setupWith(invalid), commands: [] }, {
+      const setup = setupOf({ invalidOption: invalid });
+      await runCase(referenceAdapter, { setup, commands: [] }, {
         rules: [CFG_1],
         inspect: (run) => (probe = run.configProbe),
       });
@@ -184,7 +168,9 @@ describe("CFG-1: drawing invalid options", () => {
   });
 
   test("the setup line shows the invalid option, so a replay reads as it ran", () => {
-    const setup = setupWith({ option: "maxTotal", value: NaN, problem: "not a number" });
+    const setup = setupOf({
+      invalidOption: { option: "maxTotal", value: NaN, problem: "not a number" },
+    });
     assert.match(setupLine(setup), /; invalidOption maxTotal=NaN; connectLatency 0 ms;/);
   });
 

@@ -1,12 +1,12 @@
 import type { Route, SocketId } from "../../net/types.ts";
-import type { PoolEventType, Supports } from "../adapter.ts";
+import type { ReportedEventType, Supports } from "../adapter.ts";
 import type { CallerEvent } from "../observations.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** Whether the adapter reports events of any of `types`. */
-function reports(supports: Supports, types: readonly PoolEventType[]): boolean {
+function reports(supports: Supports, types: readonly ReportedEventType[]): boolean {
   return supports.capabilities.includes("events") &&
     types.some((type) => supports.eventTypes?.includes(type) === true);
 }
@@ -41,7 +41,7 @@ function events(count: number, type: string): string {
   return `${count} ${type} event${count === 1 ? "" : "s"}`;
 }
 
-const CONNECTION_TYPES: readonly PoolEventType[] = [
+const CONNECTION_TYPES: readonly ReportedEventType[] = [
   "ConnectionCreated",
   "ConnectionReady",
   "ConnectionClosed",
@@ -220,7 +220,7 @@ function closedForGood(run: RunView): boolean {
   return run.closeResolved;
 }
 
-const CHECK_OUT_TYPES: readonly PoolEventType[] = [
+const CHECK_OUT_TYPES: readonly ReportedEventType[] = [
   "ConnectionCheckOutStarted",
   "ConnectionCheckedOut",
   "ConnectionCheckOutFailed",
@@ -251,7 +251,7 @@ export const evt2 = defineRule({
     const declared = new Set(run.supports.eventTypes ?? []);
     const pairs: {
       clause: "a" | "b" | "c" | "d";
-      type: PoolEventType;
+      type: ReportedEventType;
       want: Tally<string>;
       got: Tally<string>;
       what: string;
@@ -260,14 +260,14 @@ export const evt2 = defineRule({
       { clause: "b", type: "ConnectionCheckedOut", what: "acquires served" },
       { clause: "c", type: "ConnectionCheckOutFailed", what: "acquires rejected" },
       { clause: "d", type: "ConnectionCheckedIn", what: "releases accepted" },
-    ].filter((p) => declared.has(p.type as PoolEventType)).map((p) => ({
+    ].filter((p) => declared.has(p.type as ReportedEventType)).map((p) => ({
       ...p,
       clause: p.clause as "a" | "b" | "c" | "d",
-      type: p.type as PoolEventType,
+      type: p.type as ReportedEventType,
       want: new Tally<string>(),
       got: new Tally<string>(),
     }));
-    const pair = (type: PoolEventType) => pairs.find((p) => p.type === type);
+    const pair = (type: ReportedEventType) => pairs.find((p) => p.type === type);
     const judge = (callers: readonly CallerEvent[]): Breach<"a" | "b" | "c" | "d"> | undefined => {
       for (const caller of callers) {
         switch (caller.kind) {
@@ -333,7 +333,7 @@ export const evt2 = defineRule({
   },
 });
 
-const POOL_TYPES: readonly PoolEventType[] = ["PoolCleared", "PoolReady", "PoolClosed"];
+const POOL_TYPES: readonly ReportedEventType[] = ["PoolCleared", "PoolReady", "PoolClosed"];
 
 /** EVT-3: pool events match the calls that change the pool's state. */
 export const evt3 = defineRule({
