@@ -11,8 +11,7 @@
  * import assert from "node:assert/strict";
  * import { mkdtemp } from "node:fs/promises";
  * import { tmpdir } from "node:os";
- * import { isAbsolute, join, relative } from "node:path";
-import process from "node:process";
+ * import { join } from "node:path";
  * import { readCorpus, saveCorpus } from "./corpus.ts";
  *
  * const dir = await mkdtemp(join(tmpdir(), "corpus-"));

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
+import process from "node:process";
 import { describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { LIMIT_BUGS } from "../../fixtures/broken/limits.ts";
+import type { PoolReport } from "../harness/result.ts";
+import { parseJsonReport } from "../report/json_read.ts";
 import { KIT_VERSION } from "../version.ts";
 import { runCli } from "./mod.ts";
 import { output } from "./_test_util.ts";
@@ -105,7 +110,10 @@ describe("poolcheck CLI, --corpus", () => {
         ]);
         assert.equal(again.code, 1, again.stdout);
         // The saved case fails LIM-1 again, so no random run is left to make.
-        assert.match(again.stdout, /^broken-max-total: FAILED — 1 corpus replay, 0 runs /);
+        assert.match(
+          again.stdout,
+          /^broken-max-total: FAILED — 0 random runs, 0 shrink runs, 1 corpus replay, \d+ commands, /,
+        );
         assert.match(again.stdout, /FAIL {2}LIM-1 /);
         assert.ok(
           again.stdout.includes(`counterexample (2 steps, seed 3, path ${saved.path})`),
@@ -151,7 +159,10 @@ describe("poolcheck CLI, --corpus", () => {
       ];
       const passing = await cli(run);
       assert.equal(passing.code, 0, passing.stdout);
-      assert.match(passing.stdout, /^broken-max-total: ok — 1 corpus replay, /);
+      assert.match(
+        passing.stdout,
+        /^broken-max-total: ok — 30 random runs, 0 shrink runs, 1 corpus replay, /,
+      );
       assert.match(
         passing.stdout,
         /\n +fixed {2}.*LIM-1\.a-[0-9a-f]{12}\.json \(LIM-1\.a, seed 3 path [\d:]+\): no longer fails\n/,
@@ -235,6 +246,126 @@ describe("poolcheck CLI, --corpus", () => {
         (await cli(["--adapter", broken, "--corpus="])).stderr.split("\n")[0],
         "Cannot run poolcheck as '--corpus' must be a path: current value is ",
       );
+    },
+  );
+
+  test(
+    "shards together replay each saved case once, and merged give the unsharded verdicts",
+    LONG,
+    async () => {
+      const { dir, broken, corpus } = await setUp();
+      // Saved cases of two adapters: failures found on a few seeds.
+      const perRoute = join(dir, "per_route.ts");
+      await writeFile(
+        perRoute,
+        `import { LIMIT_BUGS } from ${JSON.stringify(LIMITS)};\n` +
+          `export const broken = LIMIT_BUGS.find((p) => p.clause === "LIM-2.a")!.adapter;\n`,
+      );
+      // Each seed saves into a corpus of its own (a corpus replays its cases first, so one
+      // corpus would keep only the first failure of each rule); then the cases are put together.
+      for (const module of [broken, perRoute]) {
+        for (const seed of ["3", "4", "5"]) {
+          const own = join(dir, `corpus-${seed}`);
+          const flags = ["--quick", "--seed", seed, "--rule", "LIM", "--corpus", own];
+          await cli(["--adapter", module, ...flags]);
+          for (const adapter of await readdir(own)) {
+            await mkdir(join(corpus, adapter), { recursive: true });
+            for (const name of await readdir(join(own, adapter))) {
+              await writeFile(
+                join(corpus, adapter, name),
+                await readFile(join(own, adapter, name)),
+              );
+            }
+          }
+        }
+      }
+      const saved = async (adapter: string) =>
+        (await readdir(join(corpus, adapter))).map((name) => join(corpus, adapter, name)).sort();
+      const cases = [...await saved("broken-max-total"), ...await saved("broken-max-per-route")];
+      assert.ok(cases.length >= 4, `saved cases: ${cases.join(", ")}`);
+      // The corpus is read as a checkout reads its bundled one: replayed, never written to.
+      const adapters = ["LIM-1.a", "LIM-2.a"].map((c) =>
+        LIMIT_BUGS.find((p) => p.clause === c)!.adapter
+      );
+      const options = { bundled: adapters, bundledCorpus: pathToFileURL(`${corpus}/`) };
+      const json = async (name: string, args: string[]) => {
+        const file = join(dir, name);
+        const stderr = output();
+        const code = await runCli([...args, "--quiet", "--json", file], {
+          ...options,
+          stdout: output(),
+          stderr,
+        });
+        assert.notEqual(code, 2, stderr.text);
+        return { code, file, report: parseJsonReport(await readFile(file, "utf8")) };
+      };
+      const replayed = (reports: readonly PoolReport[]) =>
+        reports.flatMap((r) =>
+          r.corpus === undefined
+            ? []
+            : [...r.corpus.failing, ...r.corpus.fixed, ...r.corpus.skipped]
+        ).map((note) => note.source).sort();
+      // Notes name a file as messages do: relative to the working directory when inside it.
+      const shown = (files: string[]) =>
+        files.map((f) => {
+          const near = relative(process.cwd(), f);
+          return near === "" || near.startsWith("..") || isAbsolute(near) ? f : near;
+        }).sort();
+      // One adapter over three shards (shared runs), then two (one shares its runs, one is whole).
+      for (const names of [["broken-max-total"], ["broken-max-total", "broken-max-per-route"]]) {
+        const common = [
+          ...names.flatMap((n) => ["--adapter", n]),
+          "--quick",
+          "--seed",
+          "11",
+          "--rule",
+          "LIM",
+        ];
+        const whole = await json("whole.json", common);
+        const shards = [];
+        for (const k of [1, 2, 3]) {
+          shards.push(await json(`shard-${k}.json`, [...common, "--shard", `${k}/3`]));
+        }
+        const own = (await Promise.all(names.map(saved))).flat();
+        const fromShards = shards.flatMap((shard) => replayed(shard.report.reports)).sort();
+        assert.deepEqual(fromShards, shown(own), "each saved case is replayed by one shard");
+        assert.deepEqual(replayed(whole.report.reports), shown(own));
+        assert.equal(
+          shards.reduce(
+            (n, s) => n + s.report.reports.reduce((m, r) => m + (r.corpus?.replays ?? 0), 0),
+            0,
+          ),
+          own.length,
+        );
+        const stdout = output();
+        const code = await runCli([
+          "merge",
+          "--json",
+          join(dir, "merged.json"),
+          ...shards.map((s) => s.file),
+        ], {
+          stdout,
+          stderr: output(),
+        });
+        assert.equal(code, whole.code);
+        const merged = parseJsonReport(await readFile(join(dir, "merged.json"), "utf8")).reports;
+        const verdicts = (reports: readonly PoolReport[]) =>
+          reports.map((r) => ({
+            adapter: r.adapter,
+            ok: r.ok,
+            corpus: r.corpus,
+            rules: r.rules.map((rule) => ({
+              id: rule.id,
+              status: rule.status,
+              ...(rule.status === "fail" ? { path: rule.counterexample?.path } : {}),
+            })),
+          }));
+        assert.deepEqual(verdicts(merged), verdicts(whole.report.reports));
+        for (const [i, report] of merged.entries()) {
+          assert.equal(report.corpus?.replays, whole.report.reports[i]!.corpus?.replays);
+        }
+        assert.match(stdout.text, /\n +corpus {2}\d+ saved cases? replayed before exploring: /);
+      }
     },
   );
 });

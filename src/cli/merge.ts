@@ -8,8 +8,13 @@
  * a share found it failing (with the first such share's counterexample); it
  * is not verified when a share could not judge it; its known deviations are
  * those any share found or reproduced, and it passes unexpectedly only when
- * an expectation entry was confirmed by no share. Runs, commands, runs
- * without a verdict and times add up.
+ * an expectation entry was confirmed by no share. Every count adds up:
+ * random runs, shrink runs, shrink steps, corpus replays (the first share
+ * replays the corpus, and its account is kept), commands, runs without a
+ * verdict, runs ended early, and times. Combining shares needs what JSON
+ * format 2 records (the entries of an unexpected pass, which known
+ * deviations were only reproduced); shards written in format 1 are merged
+ * only when each holds whole adapters.
  *
  * @example Merging needs reports
  * ```ts
@@ -77,17 +82,21 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * const share = (index: number, runs: number) => ({
  *   name: `shard-${index}.json`,
  *   report: {
- *     formatVersion: 1,
+ *     formatVersion: 2,
  *     shard: {
  *       index, count: 2, seed: 7, adapters: ["x"],
  *       settings: { runs: null, maxCommands: null, quick: true, rules: [] },
  *       units: [{ adapter: "x", slice: index - 1, slices: 2 }],
  *     },
- *     reports: [{ adapter: "x", seed: 7, runs, commands: 10 * runs, durationMs: 5, rules: [], errors: [], ok: true }],
+ *     reports: [{
+ *       adapter: "x", seed: 7, runs, randomRuns: runs, shrinkRuns: 0, shrinkSteps: 0,
+ *       commands: 10 * runs, durationMs: 5, rules: [], errors: [], ok: true,
+ *     }],
  *   },
  * });
  * const merged = mergeReports([share(1, 15), share(2, 15)]);
- * assert.equal(merged.reports[0]?.runs, 30);
+ * assert.equal(merged.reports[0]?.randomRuns, 30);
+ * assert.equal(merged.reports[0]?.commands, 300);
  * assert.equal(merged.from, 2);
  * ```
  */
@@ -127,8 +136,14 @@ function mergeDistinct(inputs: readonly MergeInput[]): Merged {
 function mergeShards(inputs: readonly (MergeInput & { report: { shard: JsonShard } })[]): Merged {
   const first = inputs[0]!;
   const { count, seed, adapters, settings } = first.report.shard;
+  const { formatVersion } = first.report;
   const byIndex = new Map<number, string>();
-  for (const { name, report: { shard } } of inputs) {
+  for (const { name, report: { shard, formatVersion: version } } of inputs) {
+    if (version !== formatVersion) {
+      cannot(
+        `${name} is in JSON format ${version} and ${first.name} in format ${formatVersion}: every shard must be made by the same kit`,
+      );
+    }
     const differs = (what: string, theirs: unknown, ours: unknown) =>
       cannot(
         `${name} is shard ${shard.index}/${shard.count} of a check with ${what} ${
@@ -173,7 +188,12 @@ function mergeShards(inputs: readonly (MergeInput & { report: { shard: JsonShard
       if (entry.slices !== unit.slices || entry.parts.has(unit.slice)) {
         cannot(`${where} covers a share of ${unit.adapter}'s runs that another shard covers too`);
       }
-      entry.parts.set(unit.slice, { report: pool, where, shard: `${shard.index}/${count}` });
+      entry.parts.set(unit.slice, {
+        report: pool,
+        where,
+        shard: `${shard.index}/${count}`,
+        formatVersion,
+      });
       shares.set(unit.adapter, entry);
     }
   }
@@ -195,10 +215,19 @@ interface Share {
   readonly where: string;
   /** `k/n`. */
   readonly shard: string;
+  /** The JSON format it was read from. */
+  readonly formatVersion: number;
 }
 
 function mergeShares(adapter: string, parts: readonly Share[]): PoolReport {
   const [head] = parts;
+  if (head!.formatVersion < 2) {
+    cannot(
+      `${head!.where} is in JSON format ${
+        head!.formatVersion
+      }, which does not record what combining shares of ${adapter}'s runs needs (the random and shrink runs apart, the entries of an unexpected pass, which known deviations were only reproduced): make the shards again with this kit`,
+    );
+  }
   const ids = head!.report.rules.map((r) => r.id);
   for (const part of parts) {
     if (!sameJson(part.report.rules.map((r) => r.id), ids)) {
@@ -209,9 +238,32 @@ function mergeShares(adapter: string, parts: readonly Share[]): PoolReport {
       );
     }
   }
-  const rules = ids.map((_, i) => mergeRule(adapter, parts.map((part) => part.report.rules[i]!)));
+  const rules = ids.map((_, i) =>
+    mergeRule(adapter, parts.map((part) => ({ result: part.report.rules[i]!, where: part.where })))
+  );
   const sum = (pick: (report: PoolReport) => number) =>
     parts.reduce((total, part) => total + pick(part.report), 0);
+  // A share that could not tell its runs apart (stopped in a stuck worker) leaves the sum untold.
+  const split =
+    parts.every((p) =>
+        p.report.randomRuns !== undefined && p.report.shrinkRuns !== undefined &&
+        p.report.shrinkSteps !== undefined
+      )
+      ? {
+        randomRuns: sum((r) => r.randomRuns!),
+        shrinkRuns: sum((r) => r.shrinkRuns!),
+        shrinkSteps: sum((r) => r.shrinkSteps!),
+      }
+      : {};
+  const corpora = parts.flatMap((p) => p.report.corpus === undefined ? [] : [p.report.corpus]);
+  const corpus = corpora.length === 0 ? {} : {
+    corpus: {
+      replays: corpora.reduce((total, c) => total + c.replays, 0),
+      failing: corpora.flatMap((c) => c.failing),
+      fixed: corpora.flatMap((c) => c.fixed),
+      skipped: corpora.flatMap((c) => c.skipped),
+    },
+  };
   const inconclusiveRuns = sum((r) => r.inconclusive?.runs ?? 0);
   const reasons = [...new Set(parts.flatMap((p) => p.report.inconclusive?.reasons ?? []))];
   const endedEarly = sum((r) => r.endedEarly ?? 0);
@@ -222,16 +274,15 @@ function mergeShares(adapter: string, parts: readonly Share[]): PoolReport {
   );
   const ok = errors.length === 0 && nondeterminism === undefined &&
     rules.every((r) => r.status !== "fail" && r.status !== "unexpected-pass");
-  // Fields this kit does not combine (the saved cases every share replays alike) come from the first share.
-  const { corpus } = head!.report;
   return {
     adapter,
     seed: head!.report.seed,
     runs: sum((r) => r.runs),
+    ...split,
     commands: sum((r) => r.commands),
     durationMs: sum((r) => r.durationMs),
     rules,
-    ...(corpus === undefined ? {} : { corpus }),
+    ...corpus,
     ...(inconclusiveRuns === 0
       ? {}
       : { inconclusive: { runs: inconclusiveRuns, reasons: reasons.slice(0, 5) } }),
@@ -242,23 +293,19 @@ function mergeShares(adapter: string, parts: readonly Share[]): PoolReport {
   };
 }
 
-/** The mark of a known deviation a share did not find but reproduced from its record. */
-const REPRODUCED = "(not found by this check;";
+/** An expectation entry that nothing confirmed, as `RuleResult.stale` lists it. */
+type Stale = NonNullable<RuleResult["stale"]>[number];
 
-/** Entries of an unexpected pass's reason: `key: why; key: why`, keyed by clause or rule id. */
-function staleEntries(reason: string | undefined): Map<string, string> {
-  const entries = new Map<string, string>();
-  if (reason === undefined) return entries;
-  const starts = [...reason.matchAll(/(?:^|; )([A-Z]{2,}-\d+(?:\.[a-z]+)?): /g)];
-  for (const [i, match] of starts.entries()) {
-    const from = match.index! + (match[0].startsWith("; ") ? 2 : 0);
-    const to = starts[i + 1]?.index ?? reason.length;
-    entries.set(match[1]!, reason.slice(from, to));
-  }
-  return entries;
+/** How an unexpected pass words an entry, as the check does. */
+function staleText(entry: Stale): string {
+  return `${entry.key}: ${entry.reason}${entry.replay === undefined ? "" : ` (${entry.replay})`}`;
 }
 
-function mergeRule(adapter: string, results: readonly RuleResult[]): RuleResult {
+function mergeRule(
+  adapter: string,
+  shares: readonly { readonly result: RuleResult; readonly where: string }[],
+): RuleResult {
+  const results = shares.map((share) => share.result);
   const [head] = results;
   const statuses = new Set(results.map((r) => r.status));
   if (statuses.size === 1 && (head!.status === "pass" || head!.status === "not-applicable")) {
@@ -273,15 +320,11 @@ function mergeRule(adapter: string, results: readonly RuleResult[]): RuleResult 
   }
   const notVerified = results.find((r) => r.status === "not-verified");
   if (notVerified !== undefined) return notVerified;
-  // Known deviations any share found; one found by a check beats one reproduced from its record.
+  // Known deviations any share found; one found by a check's runs beats one only reproduced.
   const known = new Map<string, KnownDeviation>();
-  const ordered = results.flatMap((r) => r.known ?? []);
-  for (const deviation of ordered) {
+  for (const deviation of results.flatMap((r) => r.known ?? [])) {
     const before = known.get(deviation.clause);
-    if (
-      before === undefined ||
-      (before.reason.includes(REPRODUCED) && !deviation.reason.includes(REPRODUCED))
-    ) {
+    if (before === undefined || (before.reproduced === true && deviation.reproduced !== true)) {
       known.set(deviation.clause, deviation);
     }
   }
@@ -303,22 +346,29 @@ function mergeRule(adapter: string, results: readonly RuleResult[]): RuleResult 
     };
   }
   // An entry no share confirmed stays an unexpected pass.
-  const stale = new Map<string, string>();
-  for (const result of results) {
+  const stale = new Map<string, Stale>();
+  for (const { result, where } of shares) {
     if (result.status !== "unexpected-pass") continue;
-    for (const [key, text] of staleEntries(result.reason)) {
-      if (!known.has(key) && !stale.has(key)) stale.set(key, text);
+    if (result.stale === undefined) {
+      cannot(
+        `${where} reports ${result.id} of ${adapter} as an unexpected pass without listing its expectation entries ('stale'): make the shards again with this kit`,
+      );
+    }
+    for (const entry of result.stale) {
+      if (!known.has(entry.key) && !stale.has(entry.key)) stale.set(entry.key, entry);
     }
   }
   if (stale.size > 0 || known.size === 0) {
-    const reason = stale.size > 0
-      ? [...stale.values()].join("; ")
+    const entries = [...stale.values()];
+    const reason = entries.length > 0
+      ? entries.map(staleText).join("; ")
       : results.find((r) => r.status === "unexpected-pass")?.reason;
     return {
       ...base,
       status: "unexpected-pass",
       ...(reason === undefined ? {} : { reason }),
       ...listed,
+      stale: entries,
     };
   }
   const deviations = [...known.values()];
@@ -349,7 +399,7 @@ export function mergedHeader(merged: Merged): string {
   const what = merged.sharded
     ? `${merged.from} shards of seed ${merged.seed}`
     : `${merged.from} report${merged.from === 1 ? "" : "s"}`;
-  return `merged from ${what}: the runs, commands and times below are totals over all of them\n\n`;
+  return `merged from ${what}: the counts (runs, shrink steps, corpus replays, commands) and times below are totals over all of them\n\n`;
 }
 
 /** A parsed `merge` command line. */

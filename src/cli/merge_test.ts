@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BROKEN_POOLS } from "../../fixtures/broken/mod.ts";
 import { checkPool, checkTimeoutMs } from "../harness/check_pool.ts";
-import type { PoolReport, RuleResult } from "../harness/result.ts";
+import type { CorpusReplays, PoolReport, RuleResult } from "../harness/result.ts";
 import { renderHtml, renderJson, renderJunit, renderMarkdown, renderText } from "../report/mod.ts";
 import { parseJsonReport } from "../report/json_read.ts";
 import { runCli } from "./mod.ts";
@@ -30,6 +30,12 @@ async function adapterModule(dir: string, name: string, exports: string[]): Prom
   const file = join(dir, name);
   await writeFile(file, `${lines.join("\n")}\n`);
   return file;
+}
+
+/** A report's counts. */
+function counts(report: PoolReport) {
+  const { runs, randomRuns, shrinkRuns, shrinkSteps, commands } = report;
+  return { runs, randomRuns, shrinkRuns, shrinkSteps, commands, corpus: report.corpus?.replays };
 }
 
 /** What must be the same: every adapter's verdict per rule, and the failures' counterexamples. */
@@ -115,11 +121,13 @@ describe("poolcheck merge", () => {
       assert.deepEqual(verdicts(merged.report.reports), verdicts(unsharded.reports.reports));
       // Whole adapters per shard: the same runs, so the same counts.
       for (const [i, report] of merged.report.reports.entries()) {
-        assert.equal(report.runs, unsharded.reports.reports[i]!.runs);
-        assert.equal(report.commands, unsharded.reports.reports[i]!.commands);
+        assert.deepEqual(counts(report), counts(unsharded.reports.reports[i]!));
       }
       assert.equal(merged.report.mergedFrom, 3);
-      assert.match(merged.text, /^merged from 3 shards of seed 11: the runs, commands and times/);
+      assert.match(
+        merged.text,
+        /^merged from 3 shards of seed 11: the counts \(runs, shrink steps, corpus replays, commands\) and times below are totals over all of them\n/,
+      );
       assert.match(merged.text, /\nMatrix\n/);
       assert.equal(
         merged.markdown,
@@ -146,8 +154,12 @@ describe("poolcheck merge", () => {
       assert.deepEqual(verdicts(merged.report.reports), verdicts(unsharded.reports.reports));
       const [whole] = unsharded.reports.reports;
       const [sum] = merged.report.reports;
-      assert.equal(sum!.runs, whole!.runs);
-      assert.equal(sum!.commands, whole!.commands);
+      assert.deepEqual(counts(sum!), counts(whole!));
+      assert.equal(whole!.randomRuns, 24);
+      assert.match(
+        merged.text,
+        /\nreference: ok — 24 random runs, 0 shrink runs, \d+ commands, seed 3, /,
+      );
     },
   );
 
@@ -166,6 +178,49 @@ describe("poolcheck merge", () => {
       const failed = (reports: readonly PoolReport[]) =>
         reports[0]!.rules.find((r) => r.status === "fail")?.counterexample;
       assert.deepEqual(failed(merged.report.reports), failed(unsharded.reports.reports));
+    },
+  );
+
+  test(
+    "an out-of-date expectation: the merged unexpected pass is the unsharded one, entries and all",
+    LONG,
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "poolcheck-shards-"));
+      const module = await adapterModule(dir, "reference.ts", ["const a = referenceAdapter"]);
+      const expectations = join(dir, "known.json");
+      await writeFile(
+        expectations,
+        JSON.stringify({
+          rules: {
+            "LIM-1.a": { reason: "one too many; or so we thought", seed: 1, path: "0" },
+            "LIM-2": "per route, too",
+          },
+        }),
+      );
+      const { unsharded, merged } = await shardAndMerge(dir, module, [
+        "--runs",
+        "12",
+        "--seed",
+        "3",
+        "--rule",
+        "LIM",
+        "--expectations",
+        expectations,
+      ]);
+      assert.equal(unsharded.code, 1);
+      assert.equal(merged.code, 1);
+      const stale = (reports: readonly PoolReport[]) =>
+        reports[0]!.rules.filter((r) => r.status === "unexpected-pass")
+          .map(({ id, reason, stale }) => ({ id, reason, stale }));
+      assert.deepEqual(stale(merged.report.reports), stale(unsharded.reports.reports));
+      assert.deepEqual(stale(unsharded.reports.reports).map((r) => r.stale), [
+        [{
+          key: "LIM-1.a",
+          reason: "one too many; or so we thought",
+          replay: "its recorded reproduction (seed 1 path 0) passes now",
+        }],
+        [{ key: "LIM-2", reason: "per route, too" }],
+      ]);
     },
   );
 
@@ -196,8 +251,8 @@ describe("poolcheck merge", () => {
       errors: [],
       ok: true,
     };
-    const shard = (index: number, count: number, seed = 1) => ({
-      formatVersion: 1,
+    const shard = (index: number, count: number, seed = 1, formatVersion = 2) => ({
+      formatVersion,
       shard: {
         index,
         count,
@@ -226,7 +281,21 @@ describe("poolcheck merge", () => {
       ],
       [
         [await file("version.json", JSON.stringify({ formatVersion: 99, reports: [] }))],
-        /'formatVersion' must be at most 1/,
+        /'formatVersion' must be 1 or 2, the versions this kit reads: a newer kit wrote it: current value is 99/,
+      ],
+      [
+        [
+          await file("old1.json", JSON.stringify(shard(1, 2, 1, 1))),
+          await file("old2.json", JSON.stringify(shard(2, 2, 1, 1))),
+        ],
+        /old1\.json \(shard 1\/2\) is in JSON format 1, which does not record what combining shares of x's runs needs .*: make the shards again with this kit/,
+      ],
+      [
+        [
+          await file("new1.json", JSON.stringify(shard(1, 2))),
+          await file("old2b.json", JSON.stringify(shard(2, 2, 1, 1))),
+        ],
+        /old2b\.json is in JSON format 1 and .*new1\.json in format 2: every shard must be made by the same kit/,
       ],
       [[join(dir, "absent.json")], /Cannot merge .*absent\.json as it cannot be read/],
       [
@@ -290,10 +359,10 @@ describe("poolcheck merge", () => {
       path: "0",
       replay: "r",
     });
-    const share = (index: number, rules: RuleResult[]) => ({
+    const share = (index: number, rules: RuleResult[], corpus?: CorpusReplays) => ({
       name: `s${index}.json`,
       report: {
-        formatVersion: 1,
+        formatVersion: 2,
         shard: {
           index,
           count: 2,
@@ -306,13 +375,24 @@ describe("poolcheck merge", () => {
           adapter: "x",
           seed: 1,
           runs: 5,
+          randomRuns: 4,
+          shrinkRuns: 1,
+          shrinkSteps: 1,
           commands: 9,
           durationMs: 1,
           rules,
+          ...(corpus === undefined ? {} : { corpus }),
           errors: [],
           ok: true,
         }],
       },
+    });
+    const note = (clause: string) => ({
+      source: `${clause}.json`,
+      clause,
+      seed: 1,
+      path: "0",
+      note: "n",
     });
     const merged = mergeReports([
       share(1, [
@@ -321,7 +401,43 @@ describe("poolcheck merge", () => {
           id: "LSE-4",
           title: "t",
           status: "unexpected-pass",
-          reason: "LSE-4.a: accepted twice; LSE-4.b: stale",
+          // The text of a reason is not read: the entries are.
+          reason: "LSE-4.a: accepted; twice; LSE-4.b: stale (its recorded reproduction passes now)",
+          stale: [
+            { key: "LSE-4.a", reason: "accepted; twice" },
+            { key: "LSE-4.b", reason: "stale", replay: "its recorded reproduction passes now" },
+          ],
+        },
+        {
+          id: "CLS-2",
+          title: "t",
+          status: "expected-fail",
+          reason: "CLS-2.d: drains (reproduced)",
+          counterexample: cx("CLS-2.d"),
+          known: [{
+            clause: "CLS-2.d",
+            reason: "drains (reproduced)",
+            counterexample: { ...cx("CLS-2.d"), path: "9" },
+            reproduced: true,
+          }],
+        },
+        {
+          id: "ORD-1",
+          title: "t",
+          status: "unexpected-pass",
+          reason: "ORD-1: lifo",
+          stale: [{ key: "ORD-1", reason: "lifo" }],
+        },
+      ], { replays: 2, failing: [note("LIM-1.a")], fixed: [note("EXP-1.a")], skipped: [] }),
+      share(2, [
+        { id: "LIM-1", title: "t", status: "fail", counterexample: cx("LIM-1.a") },
+        {
+          id: "LSE-4",
+          title: "t",
+          status: "expected-fail",
+          reason: "LSE-4.a: accepted; twice",
+          counterexample: cx("LSE-4.a"),
+          known: [{ clause: "LSE-4.a", reason: "accepted; twice", counterexample: cx("LSE-4.a") }],
         },
         {
           id: "CLS-2",
@@ -331,18 +447,13 @@ describe("poolcheck merge", () => {
           counterexample: cx("CLS-2.d"),
           known: [{ clause: "CLS-2.d", reason: "drains", counterexample: cx("CLS-2.d") }],
         },
-      ]),
-      share(2, [
-        { id: "LIM-1", title: "t", status: "fail", counterexample: cx("LIM-1.a") },
         {
-          id: "LSE-4",
+          id: "ORD-1",
           title: "t",
-          status: "expected-fail",
-          reason: "LSE-4.a: accepted twice",
-          counterexample: cx("LSE-4.a"),
-          known: [{ clause: "LSE-4.a", reason: "accepted twice", counterexample: cx("LSE-4.a") }],
+          status: "unexpected-pass",
+          reason: "ORD-1: lifo",
+          stale: [{ key: "ORD-1", reason: "lifo" }],
         },
-        { id: "CLS-2", title: "t", status: "unexpected-pass", reason: "CLS-2.d: drains" },
       ]),
     ]);
     const [report] = merged.reports;
@@ -350,10 +461,67 @@ describe("poolcheck merge", () => {
       "fail",
       "unexpected-pass",
       "expected-fail",
+      "unexpected-pass",
     ]);
-    assert.equal(report!.rules[1]!.reason, "LSE-4.b: stale");
-    assert.deepEqual(report!.rules[1]!.known?.map((k) => k.clause), ["LSE-4.a"]);
-    assert.equal(report!.runs, 10);
+    const [, lse4, cls2, ord1] = report!.rules;
+    assert.equal(lse4!.reason, "LSE-4.b: stale (its recorded reproduction passes now)");
+    assert.deepEqual(lse4!.stale, [
+      { key: "LSE-4.b", reason: "stale", replay: "its recorded reproduction passes now" },
+    ]);
+    assert.deepEqual(lse4!.known?.map((k) => k.clause), ["LSE-4.a"]);
+    // A deviation a share's runs found is preferred to one another share only reproduced.
+    assert.equal(cls2!.known?.[0]?.reproduced, undefined);
+    assert.equal(cls2!.counterexample?.path, "0");
+    assert.equal(cls2!.reason, "CLS-2.d: drains");
+    assert.deepEqual(ord1!.stale, [{ key: "ORD-1", reason: "lifo" }]);
+    assert.equal(ord1!.reason, "ORD-1: lifo");
+    assert.deepEqual(
+      [report!.runs, report!.randomRuns, report!.shrinkRuns, report!.shrinkSteps, report!.commands],
+      [10, 8, 2, 2, 18],
+    );
+    // The corpus account of the share that replayed the corpus is kept, its counts summed.
+    assert.deepEqual(report!.corpus, {
+      replays: 2,
+      failing: [note("LIM-1.a")],
+      fixed: [note("EXP-1.a")],
+      skipped: [],
+    });
     assert.equal(report!.ok, false);
+  });
+
+  test("an unexpected pass without its entries cannot be combined, and says why", () => {
+    const share = (index: number) => ({
+      name: `u${index}.json`,
+      report: {
+        formatVersion: 2,
+        shard: {
+          index,
+          count: 2,
+          seed: 1,
+          adapters: ["x"],
+          settings: { runs: null, maxCommands: null, quick: false, rules: [] },
+          units: [{ adapter: "x", slice: index - 1, slices: 2 }],
+        },
+        reports: [{
+          adapter: "x",
+          seed: 1,
+          runs: 1,
+          commands: 1,
+          durationMs: 1,
+          rules: [{
+            id: "ORD-1",
+            title: "t",
+            status: "unexpected-pass" as const,
+            reason: "ORD-1: x",
+          }],
+          errors: [],
+          ok: false,
+        }],
+      },
+    });
+    assert.throws(
+      () => mergeReports([share(1), share(2)]),
+      /u1\.json \(shard 1\/2\) reports ORD-1 of x as an unexpected pass without listing its expectation entries \('stale'\)/,
+    );
   });
 });

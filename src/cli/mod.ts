@@ -112,8 +112,9 @@ export function usage(program = "poolcheck"): string {
   --path <path>            replay a fast-check path (needs --seed)
   --shard <k/n>            run shard k of n jobs that together check what one would (needs
                            --seed, the same in every job): adapter by adapter, and with fewer
-                           adapters than jobs, every n-th run; combine their --json reports
-                           with '${program} merge'
+                           adapters than jobs, every n-th run (the first of an adapter's jobs
+                           replays its corpus); combine their --json reports with
+                           '${program} merge'
   --rule <id|group>        only these rules, e.g. LIM or EXP-2 (repeatable)
   --quick                  short profile for pre-commit use
   --determinism            run one case twice and compare the traces
@@ -460,10 +461,12 @@ async function run(
   for (const [index, { adapter, spec, bundled }] of adapters.entries()) {
     const unit = units?.find((u) => u.adapter === index);
     if (units !== undefined && unit === undefined) continue;
+    // A property draws `runs` cases; a share of them runs those at its slice's positions.
+    const drawn = cli.runs ?? (cli.quick ? 30 : 300);
     const reporter = cli.quiet ? undefined : progressReporter({
       write: (text) => stderr.write(text),
       interactive: stderr.isTTY === true,
-      planned: Math.ceil((cli.runs ?? (cli.quick ? 30 : 300)) / (unit?.slices ?? 1)),
+      planned: Math.ceil((drawn - (unit?.slice ?? 0)) / (unit?.slices ?? 1)),
       expectations: expectations[index]!,
     });
     const checkOptions: CheckPoolOptions = {

@@ -15,6 +15,8 @@ import {
   expectationKeyProblem,
   type Expectations,
   expectedEntries,
+  type ExpectedEntry,
+  type Replayed,
   replayExpectations,
   verdict,
   withoutClauses,
@@ -42,8 +44,21 @@ export type { CorpusCase, SavedCase } from "./corpus.ts";
 export interface CheckProgress {
   /** Adapter being checked. */
   readonly adapter: string;
-  /** Runs so far. */
+  /** Runs so far: `randomRuns` and `shrinkRuns` together. */
   readonly runs: number;
+  /** Random cases run so far, across all properties. */
+  readonly randomRuns: number;
+  /** Runs made while shrinking failures so far. */
+  readonly shrinkRuns: number;
+  /**
+   * Which property is running, from 1: a check runs one property over the
+   * rules it still judges, and starts another after each failure.
+   */
+  readonly property: number;
+  /** Random cases run so far by this property (it draws at most `runs` of them). */
+  readonly propertyRuns: number;
+  /** Whether this property found a failure and is shrinking it. */
+  readonly shrinking: boolean;
   /** Ids of the rules found failing so far (with `known`: only those no expectation excuses). */
   readonly failed: readonly string[];
   /** Expectation keys (clause or rule ids) of the known deviations found so far. */
@@ -52,7 +67,7 @@ export interface CheckProgress {
 
 /** Options for {@linkcode checkPool}. */
 export interface CheckPoolOptions {
-  /** Runs per property (each rule failure starts a new property over the remaining rules). @default {300} (30 with quick) */
+  /** Random runs per property, at most (each rule failure starts a new property over the remaining rules). @default {300} (30 with quick) */
   readonly runs?: number;
   /** Seed of the first property. @default {a random seed, always reported} */
   readonly seed?: number;
@@ -70,8 +85,10 @@ export interface CheckPoolOptions {
    * Saved cases (a regression corpus) to replay before exploring: each case
    * of this adapter for a selected rule is replayed on its seed and path; one
    * that fails again is reported as a failure (or a known failure) with its
-   * counterexample, one that passes is listed as fixed. Replays are not
-   * counted as runs. @default {[]}
+   * counterexample, one that passes is listed as fixed. Replays are counted
+   * apart from the runs (`corpus.replays`), their commands among the
+   * report's. With a `slice`, only the share with index 0 replays them, so
+   * that the shares together replay each case once. @default {[]}
    */
   readonly corpus?: readonly CorpusCase[];
   /** Run one case twice and compare the traces. @default {false} */
@@ -111,7 +128,8 @@ export interface CheckPoolOptions {
    * others pass without running. The checks with `index` 0 to `count - 1`
    * and the same seed run exactly the cases of one check without a slice
    * until one of them finds a failure; a failure's path replays it without
-   * a slice. @default {undefined (every run)}
+   * a slice. The saved cases of `corpus` are replayed by share 0 alone.
+   * @default {undefined (every run)}
    */
   readonly slice?: RunSlice;
 }
@@ -323,8 +341,11 @@ async function runCheck(
   let endedEarly = 0;
   const arbitrary = caseArbitrary(adapter, maxCommands);
   const replayFlags = maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`;
-  let executedRuns = 0;
+  let randomRuns = 0;
+  let shrinkRuns = 0;
+  let shrinkSteps = 0;
   let executedSteps = 0;
+  let properties = 0;
   let propertySeed = seed;
   /** Record a failure of `rule` (breaking `violation.clause`): a new one, or a known deviation. */
   const record = (rule: Rule, violation: RuleViolation, counterexample: Counterexample) => {
@@ -346,8 +367,11 @@ async function runCheck(
       remaining.push(withoutClauses(rule, new Set([...before, clauseKey(violation.clause)])));
     }
   };
-  // The saved cases first: a failure found once is tried again whatever the seed.
-  const corpusCases = casesToReplay(options.corpus ?? [], adapter.name, selected);
+  // The saved cases first: a failure found once is tried again whatever the seed. Of the
+  // checks that share the runs, the first replays them, so that together they replay each once.
+  const corpusCases = (options.slice?.index ?? 0) === 0
+    ? casesToReplay(options.corpus ?? [], adapter.name, selected)
+    : [];
   const corpusOutcomes = await replayCorpus(adapter, {
     cases: corpusCases,
     rules: selected,
@@ -358,6 +382,7 @@ async function runCheck(
     abandoned,
   });
   for (const outcome of corpusOutcomes) {
+    executedSteps += outcome.commands;
     if (outcome.kind === "fails" && !failures.has(outcome.rule.id)) {
       record(outcome.rule, outcome.error, outcome.counterexample);
     }
@@ -373,9 +398,11 @@ async function runCheck(
   let inFlight: Promise<number> | undefined;
   while (remaining.length > 0 && !cutShort) {
     const active = remaining;
+    properties++;
     // With a slice: the position of the next drawn case, and whether fast-check is shrinking.
     let drawn = 0;
     let shrinking = false;
+    let propertyRuns = 0;
     let first: RuleViolation | undefined;
     const property = fc.asyncProperty(arbitrary, async (value) => {
       // Abandoned: stop drawing cases at once (an interrupt, unlike a skip, ends fc.check).
@@ -389,7 +416,12 @@ async function runCheck(
       const { slice } = options;
       if (slice !== undefined && !shrinking && drawn++ % slice.count !== slice.index) return;
       const limit = Math.min(first === undefined ? watchdogMs : shrinkWatchdogMs, left);
-      executedRuns++;
+      if (shrinking) {
+        shrinkRuns++;
+      } else {
+        randomRuns++;
+        propertyRuns++;
+      }
       try {
         const running = runCase(adapter, value, {
           rules: active,
@@ -397,9 +429,13 @@ async function runCheck(
           timeOwner,
           // Shrinking replays variants of one case; only the exploration counts.
           onEndedEarly: () => first === undefined && endedEarly++,
+          // Every run's steps, whether it passed, failed or had no verdict.
+          inspect: (run) => {
+            executedSteps += run.step;
+          },
         });
         inFlight = running;
-        executedSteps += await running;
+        await running;
       } catch (error) {
         // An abandoned check's run fails because its global time was taken away: no verdict.
         if (abandoned()) return;
@@ -427,7 +463,12 @@ async function runCheck(
       } finally {
         options.onProgress?.({
           adapter: adapter.name,
-          runs: executedRuns,
+          runs: randomRuns + shrinkRuns,
+          randomRuns,
+          shrinkRuns,
+          property: properties,
+          propertyRuns,
+          shrinking,
           failed: [...failures.keys()],
           known: [...known.values()].flatMap((found) => [...found.keys()]),
         });
@@ -448,6 +489,8 @@ async function runCheck(
       break;
     }
     if (result.interrupted) cutShort = true;
+    // fast-check's count of the candidates that shrank the case (0 when nothing failed).
+    shrinkSteps += result.numShrinks;
     await inFlight?.catch(() => undefined);
     if (abandoned()) {
       stoppedBy = `checking stopped: ${timeOwner.label} ${timeOwner.stoppedBecause}`;
@@ -480,9 +523,9 @@ async function runCheck(
   if (cutShort && !abandoned()) {
     stoppedBy = `checking stopped at its real-time budget of ${budgetMs} ms`;
     errors.push(
-      `checking stopped at its real-time budget of ${budgetMs} ms after ${executedRuns} runs: ${
-        remaining.map((r) => r.id).join(", ") || "no rule"
-      } not verified`,
+      `checking stopped at its real-time budget of ${budgetMs} ms after ${
+        randomRuns + shrinkRuns
+      } runs: ${remaining.map((r) => r.id).join(", ") || "no rule"} not verified`,
     );
   }
   const unverified = new Set(stoppedBy === undefined ? [] : remaining.map((r) => r.id));
@@ -511,18 +554,26 @@ async function runCheck(
         status: "not-verified",
         reason: stoppedBy!,
       }
-      : verdict(rule, adapter, {
-        failure: failures.get(rule.id),
-        known: known.get(rule.id) ?? new Map(),
+      : withEntries(
+        verdict(rule, adapter, {
+          failure: failures.get(rule.id),
+          known: known.get(rule.id) ?? new Map(),
+          replayed,
+        }, expectations),
+        expectedEntries(expectations, rule),
+        known.get(rule.id) ?? new Map(),
         replayed,
-      }, expectations)
+      )
   );
   const ok = errors.length === 0 && nondeterminism === undefined &&
     rules.every((r) => r.status !== "fail" && r.status !== "unexpected-pass");
   return {
     adapter: adapter.name,
     seed,
-    runs: executedRuns,
+    runs: randomRuns + shrinkRuns,
+    randomRuns,
+    shrinkRuns,
+    shrinkSteps,
     commands: executedSteps,
     durationMs: realTimers.now() - started,
     rules,
@@ -533,6 +584,33 @@ async function runCheck(
     errors,
     ok,
   };
+}
+
+/**
+ * A verdict with what its text says about the expectation entries as data:
+ * which known deviations the check's runs did not meet (their recorded
+ * reproductions confirmed them), and, for an unexpected pass, which entries
+ * nothing confirmed and why, as `verdict` words them.
+ */
+function withEntries(
+  result: RuleResult,
+  entries: readonly ExpectedEntry[],
+  found: ReadonlyMap<string, Counterexample>,
+  replayed: ReadonlyMap<string, Replayed>,
+): RuleResult {
+  const known = result.known?.map((k) => found.has(k.clause) ? k : { ...k, reproduced: true });
+  const listed = known === undefined ? {} : { known };
+  if (result.status !== "unexpected-pass") return { ...result, ...listed };
+  const stale = entries.filter((e) => !found.has(e.key) && typeof replayed.get(e.key) !== "object")
+    .map((e) => {
+      const why = replayed.get(e.key);
+      return {
+        key: e.key,
+        reason: e.expectation.reason,
+        ...(why === undefined ? {} : { replay: why as string }),
+      };
+    });
+  return { ...result, ...listed, stale };
 }
 
 /**

@@ -62,19 +62,34 @@ export interface CorpusCase extends SavedCase {
   readonly source: string;
 }
 
-/** How one saved case fared when it was replayed. */
+/**
+ * How one saved case fared when it was replayed, and how many commands its
+ * replay executed (heal and close steps included; 0 when it was skipped
+ * before running).
+ */
 export type CorpusOutcome =
   | {
     readonly kind: "fails";
     readonly saved: CorpusCase;
+    readonly commands: number;
     readonly rule: Rule;
     readonly error: RuleViolation;
     readonly counterexample: Counterexample;
     /** Set when the path now draws another setup than the one saved. */
     readonly drift?: string;
   }
-  | { readonly kind: "passes"; readonly saved: CorpusCase; readonly drift?: string }
-  | { readonly kind: "skipped"; readonly saved: CorpusCase; readonly why: string };
+  | {
+    readonly kind: "passes";
+    readonly saved: CorpusCase;
+    readonly commands: number;
+    readonly drift?: string;
+  }
+  | {
+    readonly kind: "skipped";
+    readonly saved: CorpusCase;
+    readonly commands: number;
+    readonly why: string;
+  };
 
 /** What {@linkcode replayCorpus} needs. */
 export interface CorpusReplayOptions {
@@ -152,11 +167,11 @@ async function replaySaved(
 ): Promise<CorpusOutcome> {
   const rule = options.rules.find((r) => r.id === saved.rule);
   const older = saved.kit === "" ? "" : ` (saved by kit ${saved.kit})`;
-  if (rule === undefined) {
-    return { kind: "skipped", saved, why: `this kit has no rule ${saved.rule}${older}` };
-  }
+  let commands = 0;
+  const skipped = (why: string): CorpusOutcome => ({ kind: "skipped", saved, commands, why });
+  if (rule === undefined) return skipped(`this kit has no rule ${saved.rule}${older}`);
   if (!ruleApplies(rule, adapter.supports)) {
-    return { kind: "skipped", saved, why: `${rule.id} does not apply to the adapter any more` };
+    return skipped(`${rule.id} does not apply to the adapter any more`);
   }
   const entries = expectedEntries(options.expectations, rule);
   const others = new Set(
@@ -171,7 +186,14 @@ async function replaySaved(
   const property = fc.asyncProperty(caseArbitrary(adapter, maxCommands), async (value) => {
     drawn ??= value;
     try {
-      await runCase(adapter, value, { rules: [judged], watchdogMs: options.watchdogMs, ...owned });
+      await runCase(adapter, value, {
+        rules: [judged],
+        watchdogMs: options.watchdogMs,
+        inspect: (run) => {
+          commands += run.step;
+        },
+        ...owned,
+      });
     } catch (error) {
       if (!(error instanceof InconclusiveRun)) throw error;
       inconclusive = error.detail;
@@ -181,11 +203,7 @@ async function replaySaved(
   try {
     result = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
   } catch (error) {
-    return {
-      kind: "skipped",
-      saved,
-      why: `its path no longer fits the case generator${older}: ${firstLine(error)}`,
-    };
+    return skipped(`its path no longer fits the case generator${older}: ${firstLine(error)}`);
   }
   const drift = drawn !== undefined && JSON.stringify(drawn.setup) !== JSON.stringify(saved.setup)
     ? {
@@ -205,13 +223,9 @@ async function replaySaved(
       replayCommand: options.replayCommand,
       ...owned,
     });
-    return { kind: "fails", saved, rule, error, counterexample, ...drift };
+    return { kind: "fails", saved, commands, rule, error, counterexample, ...drift };
   }
-  if (result.failed) {
-    return { kind: "skipped", saved, why: `its replay ended in an error: ${firstLine(error)}` };
-  }
-  if (inconclusive !== undefined) {
-    return { kind: "skipped", saved, why: `its replay had no verdict: ${inconclusive}` };
-  }
-  return { kind: "passes", saved, ...drift };
+  if (result.failed) return skipped(`its replay ended in an error: ${firstLine(error)}`);
+  if (inconclusive !== undefined) return skipped(`its replay had no verdict: ${inconclusive}`);
+  return { kind: "passes", saved, commands, ...drift };
 }

@@ -15,7 +15,10 @@ export interface ProgressReporterOptions {
   readonly write: (text: string) => unknown;
   /** A terminal: rewrite one line in place instead of printing lines. @default {false} */
   readonly interactive?: boolean;
-  /** Runs per property, for "runs done of planned". */
+  /**
+   * The most random runs a property makes: `runs` (the check's share of
+   * them, with a `slice`), for "random run 112 of at most 300".
+   */
   readonly planned: number;
   /** Known deviations: failing rules listed here are reported as known, the others as new. @default {{}} */
   readonly expectations?: Expectations;
@@ -34,22 +37,34 @@ export interface ProgressReporter {
 }
 
 /**
- * The text of one progress line.
+ * The text of one progress line: the random runs and shrink runs made so
+ * far, the real time taken, where the running property is (a check runs
+ * one property over the rules it still judges, and starts another after
+ * each failure: each draws at most `planned` random cases), and the rules
+ * found failing.
  *
  * @param progress Where the check stands.
- * @param planned Runs per property.
+ * @param planned The most random runs a property makes.
  * @param elapsedMs Real time since the check started.
  * @param expectations Known deviations.
- * @returns E.g. `tarn: 412 runs (300 per property), 6 s; failing: known LSE-4, new ORD-2`.
+ * @returns E.g. `tarn: 412 random runs, 30 shrink runs, 6 s (property 3: random run 112 of at most 300); failing: known LSE-4, new ORD-2`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { progressText } from "./progress.ts";
  *
+ * const progress = {
+ *   adapter: "tarn", runs: 442, randomRuns: 412, shrinkRuns: 30, property: 3, propertyRuns: 112,
+ *   shrinking: false, failed: ["LSE-4", "ORD-2"],
+ * };
  * assert.equal(
- *   progressText({ adapter: "tarn", runs: 412, failed: ["LSE-4", "ORD-2"] }, 300, 6_200, { "LSE-4": "x" }),
- *   "tarn: 412 runs (300 per property), 6 s; failing: known LSE-4, new ORD-2",
+ *   progressText(progress, 300, 6_200, { "LSE-4": "x" }),
+ *   "tarn: 412 random runs, 30 shrink runs, 6 s (property 3: random run 112 of at most 300); failing: known LSE-4, new ORD-2",
+ * );
+ * assert.match(
+ *   progressText({ ...progress, shrinking: true }, 300, 6_200),
+ *   /\(property 3: shrinking the failure of its random run 112\)/,
  * );
  * ```
  */
@@ -67,9 +82,14 @@ export function progressText(
     ...(known.length > 0 ? [`known ${known.join(" ")}`] : []),
     ...(fresh.length > 0 ? [`new ${fresh.join(" ")}`] : []),
   ];
-  return `${progress.adapter}: ${count(progress.runs, "run")} (${planned} per property), ${
-    Math.round(elapsedMs / 1000)
-  } s; ${failing.length > 0 ? `failing: ${failing.join(", ")}` : "no rule failing so far"}`;
+  const where = progress.shrinking
+    ? `shrinking the failure of its random run ${progress.propertyRuns}`
+    : `random run ${progress.propertyRuns} of at most ${planned}`;
+  return `${progress.adapter}: ${count(progress.randomRuns, "random run")}, ${
+    count(progress.shrinkRuns, "shrink run")
+  }, ${Math.round(elapsedMs / 1000)} s (property ${progress.property}: ${where}); ${
+    failing.length > 0 ? `failing: ${failing.join(", ")}` : "no rule failing so far"
+  }`;
 }
 
 /**
@@ -87,11 +107,17 @@ export function progressText(
  * let now = 0;
  * const lines: string[] = [];
  * const reporter = progressReporter({ write: (t) => lines.push(t), planned: 300, now: () => now });
- * reporter.onProgress({ adapter: "x", runs: 1, failed: [] });
+ * const at = (runs: number) => ({
+ *   adapter: "x", runs, randomRuns: runs, shrinkRuns: 0, property: 1, propertyRuns: runs,
+ *   shrinking: false, failed: [],
+ * });
+ * reporter.onProgress(at(1));
  * now = 6_000;
- * reporter.onProgress({ adapter: "x", runs: 90, failed: [] });
+ * reporter.onProgress(at(90));
  * reporter.done();
- * assert.deepEqual(lines, ["x: 90 runs (300 per property), 6 s; no rule failing so far\n"]);
+ * assert.deepEqual(lines, [
+ *   "x: 90 random runs, 0 shrink runs, 6 s (property 1: random run 90 of at most 300); no rule failing so far\n",
+ * ]);
  * ```
  */
 export function progressReporter(options: ProgressReporterOptions): ProgressReporter {

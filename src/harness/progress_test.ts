@@ -1,8 +1,22 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { referenceAdapter } from "../../conformance/reference/adapter.ts";
-import { checkPool } from "./check_pool.ts";
+import { checkPool, type CheckProgress } from "./check_pool.ts";
 import { progressReporter } from "./progress.ts";
+
+/** Progress after `runs` random runs of the first property, nothing shrunk. */
+function exploring(runs: number, failed: string[] = []): CheckProgress {
+  return {
+    adapter: "x",
+    runs,
+    randomRuns: runs,
+    shrinkRuns: 0,
+    property: 1,
+    propertyRuns: runs,
+    shrinking: false,
+    failed,
+  };
+}
 
 describe("progress lines", () => {
   test("a check that takes a while prints plain lines, known and new failures apart", () => {
@@ -14,14 +28,14 @@ describe("progress lines", () => {
       expectations: { "LIM-1": "known" },
       now: () => (now += 1_000),
     });
-    reporter.onProgress({ adapter: "x", runs: 1, failed: [] });
+    reporter.onProgress(exploring(1));
     for (let runs = 2; runs <= 12; runs++) {
-      reporter.onProgress({ adapter: "x", runs, failed: runs > 6 ? ["LIM-1", "ORD-2"] : [] });
+      reporter.onProgress(exploring(runs, runs > 6 ? ["LIM-1", "ORD-2"] : []));
     }
     reporter.done();
     assert.deepEqual(lines, [
-      "x: 5 runs (30 per property), 5 s; no rule failing so far\n",
-      "x: 10 runs (30 per property), 10 s; failing: known LIM-1, new ORD-2\n",
+      "x: 5 random runs, 0 shrink runs, 5 s (property 1: random run 5 of at most 30); no rule failing so far\n",
+      "x: 10 random runs, 0 shrink runs, 10 s (property 1: random run 10 of at most 30); failing: known LIM-1, new ORD-2\n",
     ]);
   });
 
@@ -42,7 +56,7 @@ describe("progress lines", () => {
     assert.ok(written.length > 10);
     assert.match(
       written[0]!,
-      /^\rreference: 1 run \(30 per property\), 0 s; no rule failing so far/,
+      /^\rreference: 1 random run, 0 shrink runs, 0 s \(property 1: random run 1 of at most 30\); no rule failing so far/,
     );
     assert.equal(written.at(-1), "\r\x1b[K");
   });

@@ -59,6 +59,21 @@ export interface RuleResult {
   readonly counterexample?: Counterexample;
   /** The known deviations found (or reproduced), clause by clause, when there are any. */
   readonly known?: readonly KnownDeviation[];
+  /**
+   * For `unexpected-pass`: the expectation entries that nothing confirmed,
+   * each with its key (a clause or rule id), the reason it records, and, when
+   * its recorded reproduction was replayed and did not fail, what the replay
+   * found. `reason` says the same as text; this is what tools (and `poolcheck
+   * merge`) read.
+   */
+  readonly stale?: readonly {
+    /** The entry's key: a clause id (`"LSE-4.a"`) or a rule id. */
+    readonly key: string;
+    /** The reason the expectation file gives. */
+    readonly reason: string;
+    /** Why its recorded reproduction, replayed, did not confirm it. */
+    readonly replay?: string;
+  }[];
 }
 
 /** A known deviation a check found, or whose recorded reproduction still fails. */
@@ -69,6 +84,13 @@ export interface KnownDeviation {
   readonly reason: string;
   /** The failure that shows it. */
   readonly counterexample: Counterexample;
+  /**
+   * `true` when the check's own runs did not meet the deviation and it was
+   * confirmed by replaying the expectation's recorded reproduction; absent
+   * when a run of the check found it (a random run, or a saved case of the
+   * corpus).
+   */
+  readonly reproduced?: boolean;
 }
 
 /**
@@ -99,10 +121,12 @@ export interface CorpusNote {
 
 /**
  * The replays of saved cases (the regression corpus) a check made before
- * exploring. They are not counted among the runs.
+ * exploring. They are counted apart from the random and shrink runs
+ * (`PoolReport.runs`); the commands they executed are in
+ * `PoolReport.commands`.
  */
 export interface CorpusReplays {
-  /** Saved cases replayed (skipped ones included). */
+  /** Saved cases taken up: replayed, or skipped with the reason (`skipped`). */
   readonly replays: number;
   /** Cases that failed again (reported as failures or known failures), with the clause broken. */
   readonly failing: readonly CorpusNote[];
@@ -118,9 +142,32 @@ export interface PoolReport {
   readonly adapter: string;
   /** The seed the check started from. */
   readonly seed: number;
-  /** Runs executed across all properties. */
+  /**
+   * Runs of the property, across all properties: `randomRuns` and
+   * `shrinkRuns` together. Replays of saved cases (`corpus`) and of
+   * recorded reproductions are not counted.
+   */
   readonly runs: number;
-  /** Commands executed (including heal and close steps). */
+  /**
+   * Random cases drawn and run (each judged, or counted without a verdict
+   * or as ended early), the run that found each failure included; cases a
+   * `slice` left to other checks are not counted. Given with `shrinkRuns`
+   * and `shrinkSteps` whenever the check could tell its runs apart (a check
+   * stopped in a stuck worker cannot; nor could kits before JSON format 2).
+   */
+  readonly randomRuns?: number;
+  /** Runs made while shrinking failures: every smaller candidate tried, passing or failing. */
+  readonly shrinkRuns?: number;
+  /**
+   * Shrink steps: the shrink runs whose smaller case still failed and so
+   * replaced the counterexample (fast-check's `numShrinks`, summed over the
+   * properties that failed).
+   */
+  readonly shrinkSteps?: number;
+  /**
+   * Commands executed by the counted runs (random runs, shrink runs and
+   * corpus replays), heal and close steps included.
+   */
   readonly commands: number;
   /** Real time taken, ms. */
   readonly durationMs: number;

@@ -2,11 +2,32 @@ import type { PoolReport } from "../harness/result.ts";
 import { STATUS_NAMES } from "./statuses.ts";
 
 /**
- * The version of the JSON report's shape. Version 1 is the first to carry
- * the field; reports written before it have the same shape without it (and
- * without `shard` and `mergedFrom`), and readers take them as version 1.
+ * The version of the JSON report's shape.
+ *
+ * - 1: the first to carry the field; reports written before it have the
+ *   same shape without it (and without `shard` and `mergedFrom`), and
+ *   readers take them as version 1.
+ * - 2: each report counts its runs apart (`randomRuns`, `shrinkRuns`,
+ *   `shrinkSteps` beside `runs`, their sum; `commands` includes the corpus
+ *   replays'); an unexpected pass lists its expectation entries (`stale`)
+ *   and a known deviation confirmed only by its recorded reproduction says
+ *   so (`reproduced`); and of the shards that share an adapter's runs, only
+ *   the first replays the corpus, so shards' `corpus` accounts add up.
  */
-export const JSON_FORMAT_VERSION = 1;
+export const JSON_FORMAT_VERSION = 2;
+
+/**
+ * The versions of the JSON report's shape this kit reads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JSON_FORMAT_VERSION, JSON_FORMAT_VERSIONS } from "./json.ts";
+ *
+ * assert.ok(JSON_FORMAT_VERSIONS.includes(JSON_FORMAT_VERSION));
+ * ```
+ */
+export const JSON_FORMAT_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
 /** What a shard of a sharded check (`--shard k/n`) did, as its JSON report records it. */
 export interface JsonShard {
@@ -66,7 +87,7 @@ export interface JsonReportMeta {
  * @param reports One report per adapter.
  * @param meta For a shard, what it covers; for a merged report, how many shards.
  * @returns JSON text ending with a newline:
- * `{ "formatVersion": 1, "statusNames": {…}, ["shard": {…},] ["mergedFrom": n,] "reports": [...] }`.
+ * `{ "formatVersion": 2, "statusNames": {…}, ["shard": {…},] ["mergedFrom": n,] "reports": [...] }`.
  *
  * @example
  * ```ts
@@ -74,7 +95,7 @@ export interface JsonReportMeta {
  * import { renderJson } from "./json.ts";
  *
  * const json = JSON.parse(renderJson([{ adapter: "x", seed: 1, runs: 0, commands: 0, durationMs: 0, rules: [], errors: [], ok: true }]));
- * assert.equal(json.formatVersion, 1);
+ * assert.equal(json.formatVersion, 2);
  * assert.equal(json.reports[0].adapter, "x");
  * assert.equal(json.statusNames["expected-fail"], "known failure");
  * ```

@@ -6,11 +6,15 @@
  * @module
  */
 import type { PoolReport } from "../harness/result.ts";
-import { JSON_FORMAT_VERSION, type JsonShard } from "./json.ts";
+import { JSON_FORMAT_VERSION, JSON_FORMAT_VERSIONS, type JsonShard } from "./json.ts";
 
 /** A JSON report as read back. */
 export interface JsonReport {
-  /** The version of its shape (1 for reports written before the field existed). */
+  /**
+   * The version of its shape (1 for reports written before the field
+   * existed). Reports of version 1 do not count random and shrink runs
+   * apart, nor list an unexpected pass's entries; they are read as they are.
+   */
   readonly formatVersion: number;
   /** One report per adapter (per share of an adapter's runs, for a shard). */
   readonly reports: readonly PoolReport[];
@@ -90,6 +94,11 @@ function optional<T>(json: Json, key: string, where: string, read: (w: string, v
   if (json[key] !== undefined) read(`${where}.${key}`, json[key]);
 }
 
+function boolean(where: string, value: unknown): boolean {
+  if (typeof value !== "boolean") wrong(where, "true or false", value);
+  return value;
+}
+
 function counterexample(where: string, value: unknown): void {
   const json = object(where, value);
   for (const key of ["clause", "message", "path", "replay"]) {
@@ -116,6 +125,14 @@ function rule(where: string, value: unknown): void {
       string(`${w}[${i}].clause`, known.clause);
       string(`${w}[${i}].reason`, known.reason);
       counterexample(`${w}[${i}].counterexample`, known.counterexample);
+      optional(known, "reproduced", `${w}[${i}]`, boolean);
+    }));
+  optional(json, "stale", where, (w, v) =>
+    array(w, v).forEach((item, i) => {
+      const entry = object(`${w}[${i}]`, item);
+      string(`${w}[${i}].key`, entry.key);
+      string(`${w}[${i}].reason`, entry.reason);
+      optional(entry, "replay", `${w}[${i}]`, string);
     }));
 }
 
@@ -123,7 +140,18 @@ function report(where: string, value: unknown): PoolReport {
   const json = object(where, value);
   string(`${where}.adapter`, json.adapter);
   count(`${where}.seed`, json.seed);
-  count(`${where}.runs`, json.runs);
+  const runs = count(`${where}.runs`, json.runs);
+  // Given together (format 2), unless the check could not tell its runs apart.
+  if (json.randomRuns !== undefined || json.shrinkRuns !== undefined) {
+    const random = count(`${where}.randomRuns`, json.randomRuns);
+    const shrink = count(`${where}.shrinkRuns`, json.shrinkRuns);
+    count(`${where}.shrinkSteps`, json.shrinkSteps);
+    if (random + shrink !== runs) {
+      wrong(`${where}.runs`, `randomRuns + shrinkRuns (${random + shrink})`, runs);
+    }
+  } else if (json.shrinkSteps !== undefined) {
+    wrong(`${where}.randomRuns`, "a whole number when shrinkSteps is given", json.randomRuns);
+  }
   count(`${where}.commands`, json.commands);
   number(`${where}.durationMs`, json.durationMs);
   array(`${where}.rules`, json.rules).forEach((item, i) => rule(`${where}.rules[${i}]`, item));
@@ -134,7 +162,19 @@ function report(where: string, value: unknown): PoolReport {
   });
   optional(json, "endedEarly", where, count);
   optional(json, "nondeterminism", where, string);
-  optional(json, "corpus", where, object);
+  optional(json, "corpus", where, (w, v) => {
+    const corpus = object(w, v);
+    count(`${w}.replays`, corpus.replays);
+    for (const key of ["failing", "fixed", "skipped"]) {
+      array(`${w}.${key}`, corpus[key]).forEach((item, i) => {
+        const note = object(`${w}.${key}[${i}]`, item);
+        for (const field of ["source", "clause", "path", "note"]) {
+          string(`${w}.${key}[${i}].${field}`, note[field]);
+        }
+        count(`${w}.${key}[${i}].seed`, note.seed);
+      });
+    }
+  });
   strings(`${where}.errors`, json.errors);
   if (typeof json.ok !== "boolean") wrong(`${where}.ok`, "true or false", json.ok);
   return json as unknown as PoolReport;
@@ -201,18 +241,22 @@ export function parseJsonReport(text: string): JsonReport {
     throw new JsonReportError(`it is not JSON (${(error as Error).message})`);
   }
   const json = object("the report", parsed);
-  const formatVersion = json.formatVersion === undefined
-    ? 1
-    : count("formatVersion", json.formatVersion);
-  if (formatVersion > JSON_FORMAT_VERSION) {
+  const formatVersion = json.formatVersion === undefined ? 1 : json.formatVersion;
+  if (!JSON_FORMAT_VERSIONS.includes(formatVersion as number)) {
+    const newer = typeof formatVersion === "number" && formatVersion > JSON_FORMAT_VERSION
+      ? ": a newer kit wrote it"
+      : "";
     wrong(
       "formatVersion",
-      `at most ${JSON_FORMAT_VERSION}, the version this kit reads (a newer kit wrote it)`,
+      `${JSON_FORMAT_VERSIONS.join(" or ")}, the versions this kit reads${newer}`,
       formatVersion,
     );
   }
   const reports = array("reports", json.reports).map((item, i) => report(`reports[${i}]`, item));
-  const read: { -readonly [K in keyof JsonReport]: JsonReport[K] } = { formatVersion, reports };
+  const read: { -readonly [K in keyof JsonReport]: JsonReport[K] } = {
+    formatVersion: formatVersion as number,
+    reports,
+  };
   if (json.shard !== undefined) read.shard = shard(json.shard, reports.length);
   if (json.mergedFrom !== undefined) read.mergedFrom = count("mergedFrom", json.mergedFrom);
   return read;

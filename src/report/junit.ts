@@ -5,7 +5,7 @@ import {
   inconclusiveText,
   knownClause,
   ruleDetail,
-  runCountsText,
+  runCounts,
   STATUS_NAMES,
   withClause,
 } from "./statuses.ts";
@@ -134,9 +134,11 @@ function testCase(adapter: string, rule: RuleResult): { xml: string; kind: strin
  *
  * Errors that are not rule violations, and nondeterminism, add a test case
  * `check` with an `<error>` (or a `<failure>`), so a report that is not ok
- * never reads as green. The suite's `<properties>` give seed and counts,
- * and its `<system-out>` the runs without a verdict and the runs that ended
- * early.
+ * never reads as green. The suite's `<properties>` give the seed and each
+ * count by its name (`random runs`, `shrink runs`, `shrink steps`, `corpus
+ * replays` when the check had a corpus, `commands`, and the runs without a
+ * verdict or ended early when there were any), and its `<system-out>` the
+ * runs without a verdict and the runs that ended early.
  *
  * @param reports One report per adapter.
  * @returns XML text.
@@ -193,7 +195,7 @@ export function renderJunit(reports: readonly PoolReport[]): string {
     totalErrors += errors;
     const properties = [
       ["seed", String(report.seed)],
-      ["runs", runCountsText(report)],
+      ...runCounts(report).map(([name, n]) => [name, String(n)]),
       ...(report.inconclusive === undefined
         ? []
         : [[STATUS_NAMES.inconclusive, String(report.inconclusive.runs)]]),

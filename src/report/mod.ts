@@ -18,6 +18,7 @@
  */
 export {
   JSON_FORMAT_VERSION,
+  JSON_FORMAT_VERSIONS,
   type JsonReportMeta,
   type JsonShard,
   type JsonShardSettings,
@@ -44,6 +45,7 @@ export {
   legend,
   type ReportStatus,
   ruleDetail,
+  runCounts,
   runCountsText,
   type RunStatus,
   shownClauses,

@@ -16,6 +16,7 @@ import {
   STATUS_ORDER,
   statusesIn,
 } from "./mod.ts";
+import { parseJsonReport } from "./json_read.ts";
 import {
   CLOSE_KNOWN,
   FAILING,
@@ -105,8 +106,29 @@ describe("text", () => {
 
   test("the header says what the counts count", () => {
     assert.match(
+      renderText(KNOWN),
+      /^known <pool> & co: ok — 1009 random runs, 12 shrink runs \(5 shrink steps\), 2 corpus replays, 14318 commands, seed 20261121, 5173 ms\n/,
+    );
+    // A report that does not count its runs apart (an older JSON report) says so.
+    assert.match(
       text,
       /^sample: FAILED — 3 runs \(random cases and shrink attempts\), 40 commands, seed 7, 12 ms\n/,
+    );
+  });
+
+  test("the corpus replays are accounted for, case by case", () => {
+    const known = renderText(KNOWN);
+    assert.match(
+      known,
+      /\n +corpus {2}2 saved cases replayed before exploring: 1 failed again, 1 no longer fails\n/,
+    );
+    assert.match(
+      known,
+      /\n +fails again {2}corpus\/known\/CLS-2\.d-0123456789ab\.json \(CLS-2\.d, /,
+    );
+    assert.match(
+      known,
+      /\n +fixed {2}corpus\/known\/LIM-1\.a-ba9876543210\.json .*: no longer fails/,
     );
   });
 
@@ -166,6 +188,71 @@ describe("JSON", () => {
     assert.deepEqual(json.reports, JSON.parse(JSON.stringify([FAILING, KNOWN])));
     assert.deepEqual(json.statusNames, STATUS_NAMES);
     assert.equal(json.reports[1].rules[1].status, "expected-fail");
+    assert.deepEqual(parseJsonReport(renderJson([FAILING, KNOWN, ODD])).reports, [
+      FAILING,
+      KNOWN,
+      ODD,
+    ]);
+  });
+
+  test("format 2 counts the runs apart, and lists what an unexpected pass and a known failure rest on", () => {
+    const json = JSON.parse(renderJson([FAILING, KNOWN]));
+    assert.equal(json.formatVersion, 2);
+    const [failing, known] = json.reports;
+    assert.deepEqual(
+      [known.runs, known.randomRuns, known.shrinkRuns, known.shrinkSteps, known.corpus.replays],
+      [1021, 1009, 12, 5, 2],
+    );
+    assert.deepEqual(failing.rules[3].stale, [
+      {
+        key: "ORD-1",
+        reason: "waiters are served LIFO",
+        replay: "its recorded reproduction passes now",
+      },
+    ]);
+    assert.equal(known.rules[2].known[0].reproduced, true);
+  });
+
+  test("reads format 1 (and reports older than the field) as it is; refuses other versions", () => {
+    const { randomRuns: _r, shrinkRuns: _s, shrinkSteps: _t, ...older } = KNOWN;
+    const v1 = JSON.stringify({ formatVersion: 1, reports: [older] });
+    const read = parseJsonReport(v1);
+    assert.equal(read.formatVersion, 1);
+    assert.deepEqual(read.reports, [older]);
+    assert.match(
+      renderText(read.reports[0]!),
+      /— 2 corpus replays, 1021 runs \(random cases and shrink attempts\), 14318 commands/,
+    );
+    assert.equal(parseJsonReport(JSON.stringify({ reports: [older] })).formatVersion, 1);
+    for (const version of [0, 3, 99, "2", null]) {
+      assert.throws(
+        () => parseJsonReport(JSON.stringify({ formatVersion: version, reports: [] })),
+        new RegExp(
+          `'formatVersion' must be 1 or 2, the versions this kit reads${
+            version === 3 || version === 99 ? ": a newer kit wrote it" : ""
+          }: current value is ${JSON.stringify(version)}`,
+        ),
+      );
+    }
+  });
+
+  test("a report whose counts do not add up, or are half given, is refused", () => {
+    const bad = (report: unknown) => () =>
+      parseJsonReport(JSON.stringify({ formatVersion: 2, reports: [report] }));
+    assert.throws(
+      bad({ ...KNOWN, runs: 1000 }),
+      /'reports\[0\]\.runs' must be randomRuns \+ shrinkRuns \(1021\): current value is 1000/,
+    );
+    const { shrinkRuns: _, ...half } = KNOWN;
+    assert.throws(bad(half), /'reports\[0\]\.shrinkRuns' must be a whole number/);
+    assert.throws(
+      bad({ ...FAILING, rules: [{ ...FAILING.rules[3], stale: [{ key: 1 }] }] }),
+      /'reports\[0\]\.rules\[0\]\.stale\[0\]\.key' must be a string/,
+    );
+    assert.throws(
+      bad({ ...KNOWN, corpus: { ...KNOWN.corpus, replays: -1 } }),
+      /'reports\[0\]\.corpus\.replays' must be a whole number/,
+    );
   });
 });
 
@@ -206,6 +293,22 @@ describe("JUnit", () => {
     );
     assert.doesNotMatch(s, /<skipped|<failure|<error/);
     assert.match(s, /<property name="without a verdict" value="27"\/>/);
+    const properties = [...s.matchAll(/<property name="([^"]*)" value="([^"]*)"\/>/g)]
+      .map(([, name, value]) => [name, value]);
+    assert.deepEqual(properties, [
+      ["seed", "20261121"],
+      ["random runs", "1009"],
+      ["shrink runs", "12"],
+      ["shrink steps", "5"],
+      ["corpus replays", "2"],
+      ["commands", "14318"],
+      ["without a verdict", "27"],
+      ["ended early", "32"],
+    ]);
+    assert.match(
+      suite("sample"),
+      /<property name="runs \(random cases and shrink attempts\)" value="3"\/>\n {6}<property name="commands" value="40"\/>/,
+    );
     assert.match(
       s,
       /<system-out>27 random runs without a verdict: connect storm.*\n32 random runs ended early/,
@@ -239,7 +342,7 @@ describe("Markdown", () => {
     assert.match(md, /\| STA-1 \| Stats \| ⏳ not verified \| {2}\|/);
     assert.match(
       md,
-      /\n- sample: seed 7, 3 runs \(random cases and shrink attempts\), 40 commands\n- known \\<pool\\> & co: seed 20261121, 1021 runs \(random cases and shrink attempts\), 14318 commands, 27 random runs without a verdict: connect storm: over 100 connections opened in one step, 32 random runs ended early\n/,
+      /\n- sample: seed 7, 3 runs \(random cases and shrink attempts\), 40 commands\n- known \\<pool\\> & co: seed 20261121, 1009 random runs, 12 shrink runs \(5 shrink steps\), 2 corpus replays, 14318 commands, 27 random runs without a verdict: connect storm: over 100 connections opened in one step, 32 random runs ended early\n/,
     );
   });
 
@@ -272,6 +375,10 @@ describe("HTML", () => {
     assert.match(page, /^<!doctype html>\n<html lang="en">/);
     assert.match(page, /<title>check &#60;1&#62;<\/title>/);
     assert.match(page, /<strong>sample<\/strong>: <span class="failed">FAILED<\/span>/);
+    assert.match(
+      page,
+      /<span class="ok">ok<\/span> — 1009 random runs, 12 shrink runs \(5 shrink steps\), 2 corpus replays, 14318 commands, seed 20261121, 5173 ms/,
+    );
     assert.match(page, /<td class="status-fail" title="LIM-2\.a">❌ fail \(LIM-2\.a\)<\/td>/);
     assert.equal([...page.matchAll(/<pre class="mermaid">/g)].length, 3);
     assert.ok(page.includes(

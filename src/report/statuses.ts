@@ -333,33 +333,94 @@ export function ruleDetail(rule: RuleResult): string {
 }
 
 /**
- * How the runs of a report are counted, said plainly: the saved cases of
- * the corpus replayed first, when there were any; `runs` counts every run
- * of a random case, shrink attempts included (replays of recorded
- * reproductions and saved cases are not counted); `commands` counts the
- * commands those runs executed, heal and close steps included.
+ * A report's counts, each by what it counts: random runs (cases drawn and
+ * run), shrink runs (runs made while shrinking failures), shrink steps (the
+ * shrink runs whose smaller case still failed and replaced the
+ * counterexample: fast-check's `numShrinks`), corpus replays (saved cases
+ * replayed before exploring, given only when the check had a corpus), and
+ * the commands all those runs executed, heal and close steps included. A
+ * report that does not tell random and shrink runs apart (a JSON report of
+ * format 1, or a check stopped in a stuck worker) gives `runs` for both
+ * together instead.
  *
  * @param report The report.
- * @returns E.g. `1021 runs (random cases and shrink attempts), 14318 commands`.
+ * @returns Name and value of each count, in the order the reports show them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCounts } from "./statuses.ts";
+ *
+ * const report = { adapter: "x", seed: 1, runs: 34, randomRuns: 30, shrinkRuns: 4, shrinkSteps: 2,
+ *   commands: 621, durationMs: 1, rules: [], errors: [], ok: true };
+ * assert.deepEqual(runCounts(report), [
+ *   ["random runs", 30], ["shrink runs", 4], ["shrink steps", 2], ["commands", 621],
+ * ]);
+ * ```
+ */
+export function runCounts(report: PoolReport): [string, number][] {
+  const corpus: [string, number][] = report.corpus === undefined
+    ? []
+    : [["corpus replays", report.corpus.replays]];
+  const { randomRuns, shrinkRuns, shrinkSteps } = report;
+  if (randomRuns === undefined || shrinkRuns === undefined || shrinkSteps === undefined) {
+    return [...corpus, [UNSPLIT_RUNS, report.runs], ["commands", report.commands]];
+  }
+  return [
+    ["random runs", randomRuns],
+    ["shrink runs", shrinkRuns],
+    ["shrink steps", shrinkSteps],
+    ...corpus,
+    ["commands", report.commands],
+  ];
+}
+
+/** What `runs` counts in a report that does not tell random and shrink runs apart. */
+const UNSPLIT_RUNS = "runs (random cases and shrink attempts)";
+
+/**
+ * How the runs of a report are counted, said plainly (see
+ * {@linkcode runCounts}): the random runs, the shrink runs with the shrink
+ * steps they took, the corpus replays when the check had a corpus, and the
+ * commands of all of them. Replays of an expectation's recorded
+ * reproduction are not counted. A report that does not tell random and
+ * shrink runs apart says `runs (random cases and shrink attempts)`.
+ *
+ * @param report The report.
+ * @returns E.g. `300 random runs, 91 shrink runs (7 shrink steps), 3 corpus replays, 9919 commands`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { runCountsText } from "./statuses.ts";
  *
+ * const report = { adapter: "x", seed: 1, runs: 34, randomRuns: 30, shrinkRuns: 4, shrinkSteps: 2,
+ *   commands: 621, durationMs: 1, rules: [], errors: [], ok: true };
+ * assert.equal(runCountsText(report), "30 random runs, 4 shrink runs (2 shrink steps), 621 commands");
  * assert.equal(
- *   runCountsText({ adapter: "x", seed: 1, runs: 1, commands: 3, durationMs: 1, rules: [], errors: [], ok: true }),
- *   "1 run (random cases and shrink attempts), 3 commands",
+ *   runCountsText({ ...report, shrinkRuns: 0, shrinkSteps: 0, corpus: { replays: 1, failing: [], fixed: [], skipped: [] } }),
+ *   "30 random runs, 0 shrink runs, 1 corpus replay, 621 commands",
  * );
+ * const { randomRuns: _r, shrinkRuns: _s, shrinkSteps: _t, ...older } = report;
+ * assert.equal(runCountsText(older), "34 runs (random cases and shrink attempts), 621 commands");
  * ```
  */
 export function runCountsText(report: PoolReport): string {
-  const replays = report.corpus === undefined
-    ? ""
-    : `${count(report.corpus.replays, "corpus replay")}, `;
-  return `${replays}${count(report.runs, "run")} (random cases and shrink attempts), ${
-    count(report.commands, "command")
-  }`;
+  const counts = new Map(runCounts(report));
+  const parts: string[] = [];
+  for (const [name, n] of counts) {
+    if (name === "shrink steps") continue;
+    if (name === UNSPLIT_RUNS) {
+      parts.push(`${count(n, "run")} (random cases and shrink attempts)`);
+      continue;
+    }
+    const noun = name.replace(/s$/, "");
+    const steps = name === "shrink runs" && n > 0
+      ? ` (${count(counts.get("shrink steps")!, "shrink step")})`
+      : "";
+    parts.push(`${count(n, noun)}${steps}`);
+  }
+  return parts.join(", ");
 }
 
 /**

@@ -11,8 +11,8 @@ import {
 } from "./statuses.ts";
 
 /**
- * Render a report for a terminal: a header (verdict, what was counted,
- * seed, time), one line per rule with its status right-aligned in the first
+ * Render a report for a terminal: a header (verdict, the counts of
+ * {@linkcode runCountsText}, seed, time), one line per rule with its status right-aligned in the first
  * column (in capitals when it makes the report fail), and for each failure
  * its message, clause, drawn setup, numbered steps, ledger excerpt and
  * replay command; then the runs without a verdict, the runs that ended
@@ -29,13 +29,14 @@ import {
  * import { renderText } from "./text.ts";
  *
  * const text = renderText({
- *   adapter: "x", seed: 1, runs: 2, commands: 10, durationMs: 5, errors: [], ok: true,
+ *   adapter: "x", seed: 1, runs: 2, randomRuns: 2, shrinkRuns: 0, shrinkSteps: 0, commands: 10,
+ *   durationMs: 5, errors: [], ok: true,
  *   rules: [
  *     { id: "LIM-1", title: "t", status: "pass" },
  *     { id: "STA-1", title: "u", status: "not-applicable", reason: "needs capability 'stats'" },
  *   ],
  * });
- * assert.match(text, /^x: ok — 2 runs \(random cases and shrink attempts\), 10 commands, seed 1, 5 ms\n/);
+ * assert.match(text, /^x: ok — 2 random runs, 0 shrink runs, 10 commands, seed 1, 5 ms\n/);
  * assert.match(text, /\n {12}pass  LIM-1  t\n/);
  * assert.match(text, /\n {2}not applicable  STA-1  u \(needs capability 'stats'\)\n/);
  * assert.match(text, /\n {2}legend: pass = no judged run broke the rule; not applicable = /);

@@ -140,6 +140,11 @@ export const FAILING: PoolReport = {
       title: "Waiters in order",
       status: "unexpected-pass",
       reason: "ORD-1: waiters are served LIFO (its recorded reproduction passes now)",
+      stale: [{
+        key: "ORD-1",
+        reason: "waiters are served LIFO",
+        replay: "its recorded reproduction passes now",
+      }],
     },
     {
       id: "STA-1",
@@ -150,11 +155,18 @@ export const FAILING: PoolReport = {
   ],
 };
 
-/** A report that is ok: passes, known failures, runs without a verdict and runs ended early. */
+/**
+ * A report that is ok: passes, known failures (one confirmed only by its
+ * recorded reproduction), runs without a verdict and runs ended early, the
+ * runs counted apart, and a corpus.
+ */
 export const KNOWN: PoolReport = {
   adapter: "known <pool> & co",
   seed: 20261121,
   runs: 1021,
+  randomRuns: 1009,
+  shrinkRuns: 12,
+  shrinkSteps: 5,
   commands: 14318,
   durationMs: 5173,
   errors: [],
@@ -177,15 +189,36 @@ export const KNOWN: PoolReport = {
       id: "ERR-3",
       title: "A closed connection is never handed out | not even once",
       status: "expected-fail",
-      reason: "ERR-3.a: reuses a socket the <server> closed & says nothing",
+      reason:
+        "ERR-3.a: reuses a socket the <server> closed & says nothing (not found by this check; its recorded reproduction still fails)",
       counterexample: NASTY,
       known: [{
         clause: "ERR-3.a",
-        reason: "reuses a socket the <server> closed & says nothing",
+        reason:
+          "reuses a socket the <server> closed & says nothing (not found by this check; its recorded reproduction still fails)",
         counterexample: NASTY,
+        reproduced: true,
       }],
     },
   ],
+  corpus: {
+    replays: 2,
+    failing: [{
+      source: "corpus/known/CLS-2.d-0123456789ab.json",
+      clause: "CLS-2.d",
+      seed: 1,
+      path: "20:1:1",
+      note: "fails again: CLS-2.d",
+    }],
+    fixed: [{
+      source: "corpus/known/LIM-1.a-ba9876543210.json",
+      clause: "LIM-1.a",
+      seed: 3,
+      path: "3:0",
+      note: "no longer fails",
+    }],
+    skipped: [],
+  },
   inconclusive: { runs: 27, reasons: ["connect storm: over 100 connections opened in one step"] },
   endedEarly: 32,
 };
