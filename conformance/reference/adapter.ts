@@ -181,7 +181,11 @@ export function referenceRejectionKind(error: unknown): RejectionKind | undefine
 export function wrapReferencePool(pool: ReferencePool): PoolUnderTest<Lease> {
   return {
     acquire: (route, options) => pool.acquire(route, options),
-    release: (lease, options) => pool.release(lease, options),
+    // As callers do: through the lease itself, and the ordinary reusable release of a lease still
+    // held by disposing of it (what `using lease = await pool.acquire(…)` does at the end of its
+    // scope). A repeated release goes through release(), which refuses it.
+    release: (lease, options) =>
+      options.reusable && pool.holds(lease) ? lease[Symbol.dispose]() : lease.release(options),
     connectionOf: (lease) => lease.socket.id,
     close: () => pool.close(),
     stats: () => pool.stats(),

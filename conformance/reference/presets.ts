@@ -1,0 +1,180 @@
+/**
+ * The reference pool's presets as pools under test: each adapter builds the
+ * pool from its preset and declares, as literal ranges, the values its source
+ * documents (Apache HttpClient 5: 25 in total, 5 per route, 3 minutes of
+ * keep-alive, validation after 2 s; the JDK keep-alive cache: 5 per key,
+ * 5 s of keep-alive, `max=M` honoured; Kafka's producer: one connection per
+ * broker, 5 requests in flight, backoff from 50 ms to 1 s, a 10 s setup
+ * timeout, 9 minutes of idle time). The run then checks the preset against
+ * those documented values: a preset that drifts from its source fails a rule.
+ *
+ * A drawn config leaves some behaviours unset in some runs (no default
+ * keep-alive, no `max=M`); there the adapter switches the preset's value off
+ * (`Infinity`, `false`), since the rules then expect no such deadline.
+ *
+ * @module
+ */
+import type { Adapter, PoolConfig, Supports, World } from "../../src/harness/adapter.ts";
+import {
+  apacheHttpClient5Preset,
+  jdkKeepAliveCachePreset,
+  kafkaProducerPreset,
+  type Lease,
+  type PoolBehaviourOptions,
+  ReferencePool,
+} from "../../src/pool/mod.ts";
+import {
+  REFERENCE_MULTIPLEXED_SUPPORTS,
+  REFERENCE_SUPPORTS,
+  wrapReferencePool,
+} from "./adapter.ts";
+
+/**
+ * The preset's value of `key` where the run uses the behaviour (the pool's
+ * default when the preset leaves it out), else `off`.
+ */
+function used<K extends keyof PoolBehaviourOptions>(
+  drawn: unknown,
+  preset: Readonly<PoolBehaviourOptions>,
+  key: K,
+  off: NonNullable<PoolBehaviourOptions[K]>,
+): Partial<PoolBehaviourOptions> {
+  if (drawn === undefined) return { [key]: off };
+  return preset[key] === undefined ? {} : { [key]: preset[key] };
+}
+
+function presetPool(preset: Readonly<PoolBehaviourOptions>, config: PoolConfig, world: World) {
+  return new ReferencePool({
+    ...preset,
+    clock: world.clock,
+    connect: world.network.connect.bind(world.network),
+    random: world.random,
+    ...used(config.defaultKeepAliveMs, preset, "defaultKeepAliveMs", Infinity),
+    ...used(config.honourKeepAliveMax ? true : undefined, preset, "honourKeepAliveMax", false),
+    ...used(config.validateAfterInactivityMs, preset, "validateAfterInactivityMs", Infinity),
+    ...used(config.connectTimeoutMs, preset, "connectTimeoutMs", Infinity),
+    ...used(config.maxIdleMs, preset, "connectionsMaxIdleMs", Infinity),
+  });
+}
+
+/** Apache HttpClient 5's documented defaults (`PoolingHttpClientConnectionManager`). */
+const APACHE_SUPPORTS: Supports = {
+  ...REFERENCE_SUPPORTS,
+  // No closeIdle(): the heal phase's probe then fills the pool across routes with the run's idle
+  // connections still open, so only closing another route's idle connection can make room.
+  capabilities: [
+    "stats",
+    "closeExpired",
+    "clear",
+    "acquireTimeout",
+    "releaseBroken",
+    "maxPerRoute",
+    "keepAliveHint",
+    "defaultKeepAlive",
+    "validateAfterInactivity",
+    "connectTimeout",
+    "rejectsBadRelease",
+    "rejectionKinds",
+    "events",
+  ],
+  ranges: {
+    // 6 to 8 routes of 5 connections each, so the total of 25 binds and the heal phase's probe
+    // needs the idle connections of other routes closed to fill it.
+    routes: [6, 8],
+    maxTotal: [25, 25],
+    maxPerRoute: [5, 5],
+    acquireTimeoutMs: [1, 200],
+    keepAliveHintMs: [1_000, 60_000],
+    defaultKeepAliveMs: [180_000, 180_000],
+    validateAfterInactivityMs: [2_000, 2_000],
+    connectTimeoutMs: [180_000, 180_000],
+  },
+  policies: {
+    ...REFERENCE_SUPPORTS.policies,
+    // Apache's classic pool learns that the server closed an idle connection only by validating it.
+    closeDetection: "check",
+  },
+};
+
+/** The reference pool built from {@linkcode apacheHttpClient5Preset}. */
+export const apachePresetAdapter: Adapter<Lease> = {
+  name: "reference-apache-preset",
+  supports: APACHE_SUPPORTS,
+  create(config, world) {
+    const { closeIdle: _, ...pool } = wrapReferencePool(
+      presetPool(apacheHttpClient5Preset, config, world),
+    );
+    return pool;
+  },
+};
+
+/** The JDK keep-alive cache's documented defaults (`http.maxConnections`, `KeepAliveCache`). */
+const JDK_SUPPORTS: Supports = {
+  ...REFERENCE_SUPPORTS,
+  capabilities: [
+    "stats",
+    "closeIdle",
+    "closeExpired",
+    "clear",
+    "acquireTimeout",
+    "releaseBroken",
+    "maxPerRoute",
+    "keepAliveHint",
+    "defaultKeepAlive",
+    "keepAliveMax",
+    "rejectsBadRelease",
+    "rejectionKinds",
+    "events",
+  ],
+  ranges: {
+    routes: [1, 3],
+    // No total limit: 3 keys of 5 never reach 15.
+    maxTotal: [15, 15],
+    maxPerRoute: [5, 5],
+    acquireTimeoutMs: [1, 200],
+    keepAliveHintMs: [1_000, 60_000],
+    defaultKeepAliveMs: [5_000, 5_000],
+    keepAliveMax: [1, 4],
+  },
+  policies: { ...REFERENCE_SUPPORTS.policies, closeIdleOfOtherRoutes: false },
+};
+
+/** The reference pool built from {@linkcode jdkKeepAliveCachePreset}. */
+export const jdkPresetAdapter: Adapter<Lease> = {
+  name: "reference-jdk-preset",
+  supports: JDK_SUPPORTS,
+  create: (config, world) => wrapReferencePool(presetPool(jdkKeepAliveCachePreset, config, world)),
+};
+
+/** Kafka producer's documented defaults (`NetworkClient`, `ClusterConnectionStates`). */
+const { validatedOptions: _, ...MULTIPLEXED_UNVALIDATED } = REFERENCE_MULTIPLEXED_SUPPORTS;
+const KAFKA_SUPPORTS: Supports = {
+  ...MULTIPLEXED_UNVALIDATED,
+  capabilities: [
+    "multiplexed",
+    "connectTimeout",
+    "maxIdle",
+    "reconnectBackoff",
+    "rejectionKinds",
+    "events",
+  ],
+  ranges: {
+    routes: [1, 3],
+    // No total limit: one connection per broker.
+    maxTotal: [3, 3],
+    maxPerRoute: [1, 1],
+    maxInFlight: [5, 5],
+    connectTimeoutMs: [10_000, 10_000],
+    maxIdleMs: [540_000, 540_000],
+    reconnectBackoffMs: [50, 50],
+    reconnectBackoffMaxMs: [1_000, 1_000],
+  },
+  policies: { ...REFERENCE_MULTIPLEXED_SUPPORTS.policies, connectFailure: "retry" },
+};
+
+/** The reference pool built from {@linkcode kafkaProducerPreset}. */
+export const kafkaPresetAdapter: Adapter<Lease> = {
+  name: "reference-kafka-preset",
+  supports: KAFKA_SUPPORTS,
+  create: (config, world) => wrapReferencePool(presetPool(kafkaProducerPreset, config, world)),
+};

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { checkPool } from "../../src/harness/check_pool.ts";
+import { apachePresetAdapter, jdkPresetAdapter, kafkaPresetAdapter } from "./presets.ts";
+
+/** A whole default check: a timeout of its own, so no runner's default cuts it off on a busy machine. */
+const LONG = { timeout: 300_000 };
+
+// How many rules each must pass at least: the leasing presets all but those of multiplexed pools
+// and of capabilities they do not declare; the multiplexed one fewer.
+const JUDGED = [[apachePresetAdapter, 30], [jdkPresetAdapter, 30], [
+  kafkaPresetAdapter,
+  12,
+]] as const;
+
+for (const [adapter, judged] of JUDGED) {
+  test(`${adapter.name} conforms to the values its source documents`, LONG, async () => {
+    const report = await checkPool(adapter, { seed: 20_261_121 });
+    const failing = report.rules.filter((r) => r.status === "fail");
+    assert.deepEqual(failing.map((r) => `${r.id}: ${r.counterexample?.message}`), []);
+    assert.equal(report.ok, true);
+    // The run judged most of what such a pool can be judged on, not a handful of rules.
+    assert.ok(report.rules.filter((r) => r.status === "pass").length >= judged);
+  });
+}
