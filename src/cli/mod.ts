@@ -69,6 +69,8 @@ export interface CliArguments {
   rules: string[];
   quick: boolean;
   determinism: boolean;
+  /** Stop at the first failure, unshrunk, and check no further adapter. */
+  failFast: boolean;
   /** Report targets: a file, or `-` for standard output. */
   json?: string;
   junit?: string;
@@ -118,6 +120,9 @@ export function usage(program = "poolcheck"): string {
   --rule <id|group>        only these rules, e.g. LIM or EXP-2 (repeatable)
   --quick                  short profile for pre-commit use
   --determinism            run one case twice and compare the traces
+  --fail-fast              stop at the first failure no expectation excuses: report it
+                           unshrunk, leave the other rules not verified and check no
+                           further adapter (a quick yes or no, e.g. for mutation testing)
   --watchdog-ms <n>        real-time budget of one run (default 10000); a run stuck in
                            synchronous code for this plus half of it (at least 3000 ms
                            more) fails LIV-1
@@ -189,6 +194,7 @@ export function parseCli(args: readonly string[]): CliArguments {
         rule: { type: "string", multiple: true },
         quick: { type: "boolean" },
         determinism: { type: "boolean" },
+        "fail-fast": { type: "boolean" },
         "watchdog-ms": { type: "string" },
         "in-process": { type: "boolean" },
         json: { type: "string" },
@@ -221,6 +227,7 @@ export function parseCli(args: readonly string[]): CliArguments {
     rules: ((values.rule as string[] | undefined) ?? []).map(checkRule),
     quick: values.quick === true,
     determinism: values.determinism === true,
+    failFast: values["fail-fast"] === true,
     writeRules: values["write-rules-md"] === true,
     quiet: values.quiet === true,
     inProcess: values["in-process"] === true,
@@ -478,6 +485,7 @@ async function run(
       quick: cli.quick,
       // One share of the runs is enough to run a case twice.
       determinism: cli.determinism && (unit?.slice ?? 0) === 0,
+      ...(cli.failFast ? { failFast: true } : {}),
       ...(unit === undefined || unit.slices === 1
         ? {}
         : { slice: { index: unit.slice, count: unit.slices } }),
@@ -505,6 +513,15 @@ async function run(
       for (const file of await saveCorpus(cli.corpus, report)) {
         stderr.write(`corpus: saved ${file}\n`);
       }
+    }
+    const rest = adapters.length - index - 1;
+    if (cli.failFast && !report.ok && rest > 0) {
+      stderr.write(
+        `--fail-fast: ${adapter.name} failed; ${rest} more adapter${
+          rest === 1 ? " was" : "s were"
+        } not checked\n`,
+      );
+      break;
     }
   }
   const toStdout = [

@@ -93,6 +93,13 @@ export interface CheckPoolOptions {
   readonly corpus?: readonly CorpusCase[];
   /** Run one case twice and compare the traces. @default {false} */
   readonly determinism?: boolean;
+  /**
+   * Stop at the first failure no expectation excuses: it is reported as
+   * found, without shrinking (fast-check's `endOnFailure`), and the rules not
+   * judged yet are "not verified". For a quick yes or no, such as a
+   * mutation-testing judge or a pre-commit hook. @default {false}
+   */
+  readonly failFast?: boolean;
   /** Real-time budget of one run, ms (while shrinking, at most a tenth of it). @default {10_000} */
   readonly watchdogMs?: number;
   /**
@@ -321,7 +328,8 @@ async function runCheck(
   timeOwner: GlobalCheck,
 ): Promise<PoolReport> {
   const { quick = false, expectations = {}, determinism = false, watchdogMs = 10_000 } = options;
-  const { budgetMs = 60_000 } = options;
+  const { budgetMs = 60_000, failFast = false } = options;
+  const FAIL_FAST = "checking stopped at the first failure (fail fast)";
   const { runs = quick ? 30 : 300, maxCommands = quick ? 30 : DEFAULT_MAX_COMMANDS } = options;
   const { replayCommand = `npx poolcheck --adapter <module exporting ${adapter.name}>` } = options;
   const abandoned = () => timeOwner.stoppedBecause !== undefined;
@@ -396,7 +404,8 @@ async function runCheck(
   let stoppedBy: string | undefined;
   // A run fast-check abandoned at the time limit still ends (its watchdog is within the budget).
   let inFlight: Promise<number> | undefined;
-  while (remaining.length > 0 && !cutShort) {
+  if (failFast && failures.size > 0) stoppedBy = FAIL_FAST;
+  while (remaining.length > 0 && !cutShort && stoppedBy === undefined) {
     const active = remaining;
     properties++;
     // With a slice: the position of the next drawn case, and whether fast-check is shrinking.
@@ -477,8 +486,14 @@ async function runCheck(
     // fast-check measures with the real Date.now it captured on load.
     const interruptAfterTimeLimit = Math.max(1, budgetAt - realTimers.now());
     const parameters = options.path === undefined || propertySeed !== seed
-      ? { seed: propertySeed, numRuns: runs, interruptAfterTimeLimit }
-      : { seed: propertySeed, numRuns: runs, path: options.path, interruptAfterTimeLimit };
+      ? { seed: propertySeed, numRuns: runs, interruptAfterTimeLimit, endOnFailure: failFast }
+      : {
+        seed: propertySeed,
+        numRuns: runs,
+        path: options.path,
+        interruptAfterTimeLimit,
+        endOnFailure: failFast,
+      };
     let result: fc.RunDetails<[RunCase]>;
     try {
       result = await fc.check(property, parameters);
@@ -518,6 +533,7 @@ async function runCheck(
       timeOwner,
     });
     record(selected.find((r) => r.id === error.ruleId)!, error, counterexample);
+    if (failFast && failures.size > 0) stoppedBy = FAIL_FAST;
     propertySeed = (propertySeed * 1103515245 + 12345) & 0x7fffffff;
   }
   if (cutShort && !abandoned()) {

@@ -172,6 +172,29 @@ describe("checkPool()", () => {
   });
 
   test(
+    "failFast stops at the first failure, unshrunk, and verifies nothing after it",
+    LONG,
+    async () => {
+      const broken = BROKEN_POOLS.find((b) => b.adapter.name === "broken-timeout-as-closed")!;
+      const full = await checkPool(broken.adapter, { seed: 3 });
+      const fast = await checkPool(broken.adapter, { seed: 3, failFast: true });
+      assert.equal(fast.ok, false);
+      const failed = fast.rules.filter((r) => r.status === "fail");
+      assert.equal(failed.length, 1);
+      assert.equal(fast.shrinkRuns, 0);
+      assert.ok(full.shrinkRuns! > 0);
+      assert.ok(fast.runs < full.runs);
+      const unverified = fast.rules.filter((r) => r.status === "not-verified");
+      assert.ok(unverified.length > 0);
+      assert.ok(unverified.every((r) => /first failure \(fail fast\)/.test(r.reason ?? "")));
+      // A pool that fails nothing is judged in full: failFast changes nothing for it.
+      const clean = await checkPool(referenceAdapter, { seed: 3, runs: 50, failFast: true });
+      assert.equal(clean.ok, true);
+      assert.ok(clean.rules.every((r) => r.status !== "not-verified"));
+    },
+  );
+
+  test(
     "runs stopped at an accepted second release are counted, not hidden among passes",
     LONG,
     async () => {
