@@ -81,6 +81,17 @@ const NO_TIMEOUT_MS = 2_147_483_647;
  *   deadline), `keepAliveMax`, `validateAfterInactivity`, `reconnectBackoff`,
  *   `maxIdle` (the free-socket timeout is the default keep-alive above),
  *   `rejectsBadRelease`.
+ * - Not declared: `events`. agentkeepalive emits no event of its own; it
+ *   keeps counters (`createSocketCount`, `closeSocketCount`,
+ *   `timeoutSocketCount`, `requestCount`…, read by `getCurrentStatus()`), and
+ *   node:http's only Agent event, `free`, does not stand for one CMAP type
+ *   (see the node:http adapter).
+ * - Not declared yet: `rejectionKinds`, as for node:http's Agent (see that
+ *   adapter): a request fails only with its socket's error (`ECONNREFUSED`,
+ *   `ECONNRESET`, and agentkeepalive's own 'Socket timeout' with code
+ *   `ERR_SOCKET_TIMEOUT`, from `onTimeout` in `installListeners`, when an
+ *   active socket's timer fires), never for a close, an acquire timeout or a
+ *   full queue.
  * - Policies are node:http's Agent's: `scheduling` left at node:http's default
  *   `lifo` (Agent constructor; agentkeepalive does not set it), queued requests
  *   served FIFO by the `free` handler with no overtaking, a failed connect

@@ -25,7 +25,12 @@
  * @module
  */
 import genericPool from "generic-pool";
-import type { Adapter, PoolStats, PoolUnderTest } from "../../src/harness/adapter.ts";
+import type {
+  Adapter,
+  PoolStats,
+  PoolUnderTest,
+  RejectionKind,
+} from "../../src/harness/adapter.ts";
 import type { SimSocket } from "../../src/net/mod.ts";
 import { onlyRoute, wrongRoute } from "./_factory_pool.ts";
 
@@ -70,6 +75,41 @@ function statsOf(pool: GenericPool, route: string): PoolStats {
 }
 
 /**
+ * The kind of an error generic-pool rejects an acquire with, read as a
+ * caller's `catch` block reads it. generic-pool 3.9 exports no error class
+ * (index.js exports Pool, Deque, PriorityQueue, DefaultEvictor and
+ * createPool), so the kind is read from the error's name and message, each
+ * made in one place only (lib/):
+ * - `name === "TimeoutError"`: ResourceRequest.js `_fireTimeout` rejects with
+ *   `new errors.TimeoutError("ResourceRequest timed out")` when the
+ *   request's `acquireTimeoutMillis` runs out (errors.js sets `name` to the
+ *   class name); Queue.js tells a timed-out request apart the same way
+ *   (`reason.name === "TimeoutError"`). → `timeout`
+ * - message "pool is draining and cannot accept work": Pool.js `acquire`
+ *   once `drain()`, the first half of the adapter's `close()`, set
+ *   `_draining`. → `poolClosed`
+ * - message "max waitingClients count exceeded": Pool.js `acquire` when no
+ *   capacity is spare, nothing is available and the queue already holds
+ *   `maxWaitingClients` requests. → `waitQueueFull`
+ *
+ * A failed create never rejects an acquire (Pool.js `_createResource` emits
+ * `factoryCreateError` and dispenses again), so there is no
+ * `connectionError`. Anything else, such as the adapter's own error for a
+ * route the pool does not serve (never drawn: `routes` is `[1, 1]`), is not
+ * a kind the pool makes: `undefined`.
+ *
+ * @param error What an acquire was rejected with.
+ * @returns Its kind, or `undefined`.
+ */
+export function genericPoolRejectionKind(error: unknown): RejectionKind | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === "TimeoutError") return "timeout";
+  if (error.message === "pool is draining and cannot accept work") return "poolClosed";
+  if (error.message === "max waitingClients count exceeded") return "waitQueueFull";
+  return undefined;
+}
+
+/**
  * generic-pool 3.9 judged by the kit.
  *
  * Capabilities and policies, each from the pool's source (lib/):
@@ -83,6 +123,8 @@ function statsOf(pool: GenericPool, route: string): PoolStats {
  *   `factory.validate` before every dispatch from the available list.
  * - `maxIdle`: the evictor (`evictionRunIntervalMillis`, `idleTimeoutMillis`).
  * - `stats`: `borrowed`, `available`, `pending`, `size`.
+ * - `rejectionKinds`: a timeout, a draining pool and a full queue each
+ *   reject with their own error (see {@linkcode genericPoolRejectionKind}).
  * - `rejectsBadRelease`: `release()` of a resource not on loan returns a
  *   rejected promise ("Resource not currently part of this pool"). Loans are
  *   keyed by the resource, so a stale release after the resource was lent
@@ -98,6 +140,13 @@ function statsOf(pool: GenericPool, route: string): PoolStats {
  *   new acquires; the limit `max` counts idle resources (`spareResourceCapacity`).
  * - Not declared: TTL, keep-alive, connect timeout, maxConnecting, routes,
  *   closeIdle (its `clear()` only destroys every available resource).
+ * - Not declared: `events`. Pool.js emits only `factoryCreateError` (a
+ *   create rejected, `_createResource`) and `factoryDestroyError` (a destroy
+ *   rejected, `_destroy`): nothing when a create starts or succeeds, when a
+ *   resource is destroyed, lent, returned or when the pool drains, so no
+ *   CMAP type can be reported for every occurrence of what it names. A
+ *   failed create alone, as `ConnectionClosed`, would leave every other close
+ *   unreported.
  *
  * @example Leasing, reusing and closing
  * ```ts
@@ -135,6 +184,7 @@ export const genericPoolAdapter: Adapter<SimSocket> = {
       "validateAfterInactivity",
       "maxIdle",
       "rejectsBadRelease",
+      "rejectionKinds",
     ],
     ranges: {
       routes: [1, 1],
@@ -188,6 +238,7 @@ export const genericPoolAdapter: Adapter<SimSocket> = {
         await pool.clear();
       },
       stats: () => statsOf(pool, route),
+      rejectionKind: genericPoolRejectionKind,
     };
   },
 };

@@ -3,7 +3,7 @@ import { afterEach, describe, test } from "node:test";
 import { GlobalTimeDriver } from "../../src/clock/mod.ts";
 import { type PoolUnderTest, validateAdapter } from "../../src/harness/adapter.ts";
 import type { SimSocket } from "../../src/net/mod.ts";
-import { EVICTION_RUN_MS, genericPoolAdapter } from "./generic_pool.ts";
+import { EVICTION_RUN_MS, genericPoolAdapter, genericPoolRejectionKind } from "./generic_pool.ts";
 import {
   advance,
   type GlobalWorld,
@@ -170,6 +170,30 @@ describe("generic-pool adapter", () => {
       await advance(world, 10);
       // Socket 4 was started while refusing, so it is refused too; 5 succeeds.
       assert.equal(pool.connectionOf(await acquiring), 5);
+    });
+  });
+
+  test("a timeout, a full queue and a draining pool each reject with their own kind", async () => {
+    await inGlobalWorld(async (world) => {
+      const pool = create(world, { maxTotal: 1, maxPerRoute: 1, maxWaiters: 1 });
+      const socket = await lease(pool, world);
+      const errors: unknown[] = [];
+      pool.acquire("db", { timeoutMs: 10 }).catch((e) => errors.push(e));
+      pool.acquire("db", {}).catch((e) => errors.push(e));
+      await advance(world, 10);
+      const closing = pool.close();
+      pool.acquire("db", {}).catch((e) => errors.push(e));
+      await settle(world);
+      await pool.release(socket, { reusable: true });
+      await settle(world);
+      await closing;
+      assert.deepEqual(errors.map((e) => pool.rejectionKind?.(e)), [
+        "waitQueueFull",
+        "timeout",
+        "poolClosed",
+      ]);
+      assert.equal(genericPoolRejectionKind(new RangeError("Cannot acquire")), undefined);
+      assert.equal(genericPoolRejectionKind({ name: "TimeoutError" }), undefined);
     });
   });
 

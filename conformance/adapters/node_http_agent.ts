@@ -60,6 +60,25 @@ const NO_DEFAULT_KEEP_ALIVE_MS = 2_147_483_647;
  *   not a connect deadline), `keepAliveMax` (`max=` is not read), `ttl`,
  *   `validateAfterInactivity`, `reconnectBackoff`, `maxIdle`,
  *   `rejectsBadRelease`.
+ * - Not declared: `events`. The Agent's only event is `free` (the
+ *   constructor's `this.on('free', …)`, fed by each socket's `free` through
+ *   `installListeners`), and it does not stand for one CMAP type: a socket
+ *   emits it when its response ended on a kept-alive connection, but also
+ *   when `removeSocket` has just created it for a queued request
+ *   (`createSocket(…, (err, socket) => … socket.emit('free'))`), and the
+ *   handler may then destroy it (`!socket.writable`, over a limit,
+ *   `keepSocketAlive` false); a request aborted or destroyed frees nothing.
+ *   Nothing is emitted when a socket is created, connects or closes, when a
+ *   request is queued or fails, or on `destroy()`.
+ * - Not declared yet: `rejectionKinds`. The agent never rejects for a close
+ *   (`destroy()` leaves queued requests queued), a timeout or a full queue; a
+ *   request fails only with its socket's error: `ECONNREFUSED` for a refused
+ *   connect, `ECONNRESET` when the socket is reset or closed before the
+ *   response head (the simulated socket's reset error, or node:http's
+ *   'socket hang up'), so every kind would be `connectionError`, which ERR-5
+ *   accepts after a failed connect or a failure of a connection or request of
+ *   the route. The classification belongs in `agentPool` (src/http), where
+ *   every agent adapter would share it.
  * - Policies: `scheduling: "lifo"` (the default since Node 15.6) pops the most
  *   recently freed socket (`addRequest`); queued requests of a name are served
  *   FIFO by the `free` handler (`requests[name].shift()`), which hands a

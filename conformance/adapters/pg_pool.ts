@@ -33,7 +33,14 @@
  */
 import { EventEmitter } from "node:events";
 import PgPool from "pg-pool";
-import type { Adapter, PoolStats, PoolUnderTest } from "../../src/harness/adapter.ts";
+import type {
+  Adapter,
+  PoolEventNotice,
+  PoolStats,
+  PoolUnderTest,
+  RejectionKind,
+  ReportedEventType,
+} from "../../src/harness/adapter.ts";
 import type { SimNetwork, SimSocket } from "../../src/net/mod.ts";
 import type { Route, SocketId } from "../../src/net/types.ts";
 import { onlyRoute, wrongRoute } from "./_factory_pool.ts";
@@ -48,6 +55,11 @@ interface PgPoolLike {
   connect(callback: Checkout): void;
   end(): Promise<void>;
   on(event: "error", listener: (error: Error) => void): void;
+  on(
+    event: "connect" | "acquire" | "remove",
+    listener: (client: SimPgClient) => void,
+  ): void;
+  on(event: "release", listener: (error: Error | undefined, client: SimPgClient) => void): void;
   readonly options: { connectionTimeoutMillis?: number | undefined };
   readonly totalCount: number;
   readonly idleCount: number;
@@ -235,6 +247,111 @@ function lifetimeSeconds(ms: number): number {
   return near;
 }
 
+/**
+ * The codes of the socket errors a TCP connect fails with (Node's system
+ * errors: refused, reset, aborted, timed out), which pg's `Client` hands to
+ * its connect callback as they are (pg/lib/client.js
+ * `_handleErrorWhileConnecting`) and pg-pool to the checkout that started
+ * the client (index.js `newClient`: `pendingItem.callback(err, …)`). The
+ * simulated network fails connects with `ECONNREFUSED` (refused) and
+ * `ECONNABORTED` (aborted by the client).
+ */
+const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+]);
+
+/**
+ * The kind of an error pg-pool rejects a checkout with, read as a caller's
+ * `catch` block reads it. pg-pool makes plain `Error`s, told apart by their
+ * messages, each made in one place (index.js):
+ * - "Cannot use a pool after calling end on the pool": `connect()` once
+ *   `end()` set `ending`. → `poolClosed`
+ * - "timeout exceeded when trying to connect": the timer `connect()` arms
+ *   for a checkout it queues, at `connectionTimeoutMillis` (the acquire's
+ *   timeout, see the module comment). → `timeout`
+ * - "Connection terminated due to connection timeout": `newClient`, when its
+ *   own `connectionTimeoutMillis` timer ended a client still connecting
+ *   (`timeoutHit`): the connect timed out. → `connectionError`
+ * - a connect error of the client, passed through by `newClient`: a socket
+ *   error with one of the {@linkcode CONNECT_ERROR_CODES}, or pg's
+ *   "Connection terminated unexpectedly" for a stream that ended while
+ *   connecting (pg/lib/client.js `_connect`). → `connectionError`
+ *
+ * pg-pool has no wait-queue bound and no clear. Anything else, such as the
+ * adapter's own errors (a route the pool does not serve, never drawn; a
+ * callback without a client, which index.js never makes), is not a kind the
+ * pool makes: `undefined`.
+ *
+ * @param error What a checkout was rejected with.
+ * @returns Its kind, or `undefined`.
+ */
+export function pgPoolRejectionKind(error: unknown): RejectionKind | undefined {
+  if (!(error instanceof Error)) return undefined;
+  switch (error.message) {
+    case "Cannot use a pool after calling end on the pool":
+      return "poolClosed";
+    case "timeout exceeded when trying to connect":
+      return "timeout";
+    case "Connection terminated due to connection timeout":
+    case "Connection terminated unexpectedly":
+      return "connectionError";
+  }
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && CONNECT_ERROR_CODES.has(code) ? "connectionError" : undefined;
+}
+
+/** The CMAP types pg-pool's events stand for (see {@linkcode subscribePgPoolEvents}). */
+export const PG_POOL_EVENT_TYPES: readonly ReportedEventType[] = [
+  "ConnectionReady",
+  "ConnectionClosed",
+  "ConnectionCheckedOut",
+  "ConnectionCheckedIn",
+];
+
+/**
+ * Report pg-pool's events (README "events"; index.js) as the CMAP events
+ * they stand for, each on the socket of the client it names:
+ * - `connect(client)`: `_acquireClient` emits it for a new client
+ *   (`isNew`), after its connect succeeded ("Fired whenever the pool creates
+ *   a new pg.Client instance and successfully connects it"):
+ *   `ConnectionReady`.
+ * - `acquire(client)`: `_acquireClient` emits it whenever it hands a client
+ *   to a pending checkout ("Fired whenever a client is acquired from the
+ *   pool"): `ConnectionCheckedOut`.
+ * - `release(err, client)`: `_release` emits it whenever a checkout's release
+ *   function gives the client back (a repeated call throws first,
+ *   `_releaseOnce`): `ConnectionCheckedIn`.
+ * - `remove(client)`: `_remove` emits it once `client.end()` has called
+ *   back, i.e. the client's socket is closed: `ConnectionClosed`.
+ *
+ * Not reported, because pg-pool has no event for them: a connect that starts
+ * (`newClient` emits nothing; `connect` comes only once it succeeded) or
+ * fails, a checkout that starts or fails (`connect()` emits nothing), and
+ * the end of the pool (`end()` only calls back). `error` is an idle client's
+ * error, which `remove` follows.
+ *
+ * @param pool The pg-pool.
+ * @param route Its route.
+ * @param listener The kit's listener.
+ */
+export function subscribePgPoolEvents(
+  pool: PgPoolLike,
+  route: Route,
+  listener: (event: PoolEventNotice) => void,
+): void {
+  const on = (type: ReportedEventType, client: SimPgClient) => {
+    const socketId = client.socketId;
+    listener({ type, route, ...(socketId === undefined ? {} : { socketId }) });
+  };
+  pool.on("connect", (client) => on("ConnectionReady", client));
+  pool.on("acquire", (client) => on("ConnectionCheckedOut", client));
+  pool.on("release", (_error, client) => on("ConnectionCheckedIn", client));
+  pool.on("remove", (client) => on("ConnectionClosed", client));
+}
+
 function statsOf(pool: PgPoolLike, clients: Set<SimPgClient>, route: Route): PoolStats {
   // pg-pool reports clients (connecting included), idle ones and waiters; the
   // clients still connecting are counted from the simulated clients.
@@ -267,6 +384,11 @@ function statsOf(pool: PgPoolLike, clients: Set<SimPgClient>, route: Route): Poo
  * - `stats`: `totalCount`, `idleCount`, `waitingCount`.
  * - `rejectsBadRelease`: a checkout's release throws when called twice
  *   (`_releaseOnce`).
+ * - `rejectionKinds`: an ended pool, a queue timeout, a connect timeout and
+ *   a failed connect each reject with their own error (see
+ *   {@linkcode pgPoolRejectionKind}).
+ * - `events`: `connect`, `acquire`, `release` and `remove`, mapped in
+ *   {@linkcode subscribePgPoolEvents}.
  * - Reuse order `lifo`: `_idle.push` on release, `_idle.pop` on checkout.
  * - Waiters `fifo`: `_pendingQueue.push`/`shift`. Overtaking is possible: a
  *   new checkout connects a new client at once when the pool is not full and
@@ -311,6 +433,8 @@ export const pgPoolAdapter: Adapter<PgLease> = {
       "maxIdle",
       "maxUses",
       "rejectsBadRelease",
+      "rejectionKinds",
+      "events",
     ],
     ranges: {
       routes: [1, 1],
@@ -336,6 +460,7 @@ export const pgPoolAdapter: Adapter<PgLease> = {
       closeDetection: "event",
     },
     toleranceMs: 0,
+    eventTypes: PG_POOL_EVENT_TYPES,
   },
   create(config, world): PoolUnderTest<PgLease> {
     const route = onlyRoute("pg-pool", config);
@@ -375,6 +500,8 @@ export const pgPoolAdapter: Adapter<PgLease> = {
       },
       close: () => pool.end(),
       stats: () => statsOf(pool, clients, route),
+      rejectionKind: pgPoolRejectionKind,
+      events: (listener) => subscribePgPoolEvents(pool, route, listener),
     };
   },
 };

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { type PoolUnderTest, validateAdapter } from "../../src/harness/adapter.ts";
-import { type PgLease, pgPoolAdapter } from "./pg_pool.ts";
+import {
+  type PoolEventNotice,
+  type PoolUnderTest,
+  validateAdapter,
+} from "../../src/harness/adapter.ts";
+import { type PgLease, pgPoolAdapter, pgPoolRejectionKind } from "./pg_pool.ts";
 import {
   advance,
   type GlobalWorld,
@@ -211,6 +215,60 @@ describe("pg-pool adapter", () => {
       assert.equal(waiter, "pending");
       assert.deepEqual(world.network.ledger.live(), []);
       assert.equal(world.driver.pendingTimers, 0);
+    });
+  });
+
+  test("each rejection of a checkout is read as its kind", async () => {
+    await inGlobalWorld(async (world) => {
+      const pool = create(world, { maxTotal: 1, maxPerRoute: 1 });
+      const errors: unknown[] = [];
+      world.network.configure("db", { connect: "refuse" });
+      pool.acquire("db", {}).catch((e) => errors.push(e));
+      await settle(world);
+      world.network.configure("db", { connect: "hang" });
+      pool.acquire("db", { timeoutMs: 10 }).catch((e) => errors.push(e));
+      await advance(world, 10);
+      world.network.heal();
+      const held = await lease(pool, world);
+      pool.acquire("db", { timeoutMs: 10 }).catch((e) => errors.push(e));
+      await advance(world, 10);
+      pool.release(held, { reusable: true });
+      await pool.close();
+      pool.acquire("db", {}).catch((e) => errors.push(e));
+      await settle(world);
+      assert.deepEqual(errors.map((e) => pool.rejectionKind?.(e)), [
+        "connectionError",
+        "connectionError",
+        "timeout",
+        "poolClosed",
+      ]);
+      assert.equal(
+        pgPoolRejectionKind(new Error("pg-pool called back without a client")),
+        undefined,
+      );
+      assert.equal(pgPoolRejectionKind({ code: "ECONNREFUSED" }), undefined);
+    });
+  });
+
+  test("connect, acquire, release and remove are reported on the client's socket", async () => {
+    await inGlobalWorld(async (world) => {
+      const pool = create(world);
+      const events: PoolEventNotice[] = [];
+      pool.events?.((event) => events.push(event));
+      const first = await lease(pool, world);
+      pool.release(first, { reusable: true });
+      const again = await lease(pool, world);
+      pool.release(again, { reusable: false });
+      await settle(world);
+      assert.deepEqual(events.map((e) => [e.type, e.socketId]), [
+        ["ConnectionReady", 1],
+        ["ConnectionCheckedOut", 1],
+        ["ConnectionCheckedIn", 1],
+        ["ConnectionCheckedOut", 1],
+        ["ConnectionCheckedIn", 1],
+        ["ConnectionClosed", 1],
+      ]);
+      assert.ok(events.every((e) => e.route === "db"));
     });
   });
 

@@ -29,9 +29,17 @@
  *
  * @module
  */
-import { Pool } from "tarn";
-import type { Adapter, PoolStats, PoolUnderTest } from "../../src/harness/adapter.ts";
+import { Pool, TimeoutError } from "tarn";
+import type {
+  Adapter,
+  PoolEventNotice,
+  PoolStats,
+  PoolUnderTest,
+  RejectionKind,
+  ReportedEventType,
+} from "../../src/harness/adapter.ts";
 import type { SimSocket } from "../../src/net/mod.ts";
+import type { Route } from "../../src/net/types.ts";
 import { NEVER_MS, onlyRoute, wrongRoute } from "./_factory_pool.ts";
 
 /** Interval of tarn's reaper in this adapter, ms; also the timing tolerance. */
@@ -69,6 +77,115 @@ function statsOf(pool: Pool<SimSocket>, route: string): PoolStats {
 }
 
 /**
+ * The kind of an error tarn rejects an acquire with, read as a caller's
+ * `catch` block reads it (dist/):
+ * - `instanceof TimeoutError` (exported by tarn.js; README: "if the acquire
+ *   times out an error of class TimeoutError is thrown"): PendingOperation.js
+ *   races each acquire against `setTimeout(…, acquireTimeoutMillis)` and
+ *   rejects with a new `TimeoutError`, whose message is that of the last
+ *   failed create when there was one (`possibleTimeoutCause`), still the
+ *   caller's own timeout. → `timeout`
+ * - a plain `Error` with the message "aborted": PendingOperation.js `abort()`,
+ *   which Pool.js `destroy()` (the adapter's `close()`) calls on every
+ *   pending acquire ("Abort all pending acquires"); a caller's own
+ *   `acquire.abort()` makes the same error, but the adapter never calls it.
+ *   → `poolClosed`
+ *
+ * A failed or timed-out create never rejects an acquire: with
+ * `propagateCreateError` left `false`, Pool.js `_doCreate` only records the
+ * error as the acquires' `possibleTimeoutCause` and retries, so there is no
+ * `connectionError`. tarn has no wait-queue bound and no clear. Anything
+ * else, such as the adapter's own error for a route the pool does not serve
+ * (never drawn: `routes` is `[1, 1]`), is not a kind the pool makes:
+ * `undefined`.
+ *
+ * @param error What an acquire was rejected with.
+ * @returns Its kind, or `undefined`.
+ */
+export function tarnRejectionKind(error: unknown): RejectionKind | undefined {
+  if (error instanceof TimeoutError) return "timeout";
+  if (error instanceof Error && error.message === "aborted") return "poolClosed";
+  return undefined;
+}
+
+/**
+ * The CMAP types tarn's events stand for (see {@linkcode subscribeTarnEvents}).
+ */
+export const TARN_EVENT_TYPES: readonly ReportedEventType[] = [
+  "ConnectionCreated",
+  "ConnectionReady",
+  "ConnectionClosed",
+  "ConnectionCheckOutStarted",
+  "ConnectionCheckedOut",
+  "ConnectionCheckOutFailed",
+  "ConnectionCheckedIn",
+  "PoolClosed",
+];
+
+/**
+ * Report tarn's events (the `pool.on(…)` handlers its README lists, each
+ * fired by `_executeEventHandlers` in dist/Pool.js) as the CMAP events they
+ * stand for:
+ * - `createRequest`: `_create` fires it right before calling the `create`
+ *   option, which opens the socket: `ConnectionCreated`.
+ * - `createSuccess(eventId, resource)`: `_create` fires it once `create`
+ *   resolved with the connected socket and the resource joined `free`:
+ *   `ConnectionReady`, on that socket. A create its timeout already gave up
+ *   fires none (the late resource goes straight to the `destroy` option).
+ * - `createFail(eventId, err)`: `_create` fires it once per create that
+ *   failed or timed out (`createTimeoutMillis`), when it leaves
+ *   `pendingCreates`. CMAP reports a connection that never got established
+ *   as closed: `ConnectionClosed`, with no socket (tarn gives none).
+ * - `destroySuccess(eventId, resource)`: `_destroy` fires it once the
+ *   `destroy` option, which closes the socket, has returned:
+ *   `ConnectionClosed`, on that socket. (`destroyFail` is for a `destroy`
+ *   that throws or times out, which the adapter's never does.)
+ * - `acquireRequest(eventId)`: `acquire()` fires it first thing:
+ *   `ConnectionCheckOutStarted`.
+ * - `acquireSuccess(eventId, resource)`: fired in the acquire's own promise
+ *   chain when it resolves: `ConnectionCheckedOut`, on the socket it got.
+ * - `acquireFail(eventId, err)`: fired in the same chain when it rejects:
+ *   `ConnectionCheckOutFailed`, its reason the error's kind.
+ * - `release(resource)`: `release()` fires it first thing ("resource
+ *   returned to pool"): `ConnectionCheckedIn`, on that socket.
+ * - `poolDestroySuccess(eventId)`: `destroy()` fires it once everything is
+ *   destroyed, then removes every listener: `PoolClosed`.
+ *
+ * Not reported: `destroyRequest` (the close is reported when it is done),
+ * `startReaping`/`stopReaping` (the reaper's timer) and `poolDestroyRequest`
+ * (fired by every `destroy()` call, before tarn closes anything).
+ *
+ * @param pool The tarn pool.
+ * @param route Its route.
+ * @param listener The kit's listener.
+ */
+export function subscribeTarnEvents(
+  pool: Pool<SimSocket>,
+  route: Route,
+  listener: (event: PoolEventNotice) => void,
+): void {
+  const on = (type: ReportedEventType, socket?: SimSocket, reason?: string) =>
+    listener({
+      type,
+      route,
+      ...(socket === undefined ? {} : { socketId: socket.id }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  pool.on("createRequest", () => on("ConnectionCreated"));
+  pool.on("createSuccess", (_id, socket) => on("ConnectionReady", socket));
+  pool.on("createFail", () => on("ConnectionClosed", undefined, "error"));
+  pool.on("destroySuccess", (_id, socket) => on("ConnectionClosed", socket));
+  pool.on("acquireRequest", () => on("ConnectionCheckOutStarted"));
+  pool.on("acquireSuccess", (_id, socket) => on("ConnectionCheckedOut", socket));
+  pool.on(
+    "acquireFail",
+    (_id, error) => on("ConnectionCheckOutFailed", undefined, tarnRejectionKind(error)),
+  );
+  pool.on("release", (socket) => on("ConnectionCheckedIn", socket));
+  pool.on("poolDestroySuccess", () => on("PoolClosed"));
+}
+
+/**
  * tarn 3.1 judged by the kit.
  *
  * Capabilities and policies, each from dist/Pool.js:
@@ -83,6 +200,10 @@ function statsOf(pool: Pool<SimSocket>, route: string): PoolStats {
  * - `maxIdle`: the reaper (`check()`, `idleTimeoutMillis`, `>=`).
  * - `stats`: `numUsed`, `numFree`, `numPendingAcquires`,
  *   `numPendingValidations`, `numPendingCreates`.
+ * - `rejectionKinds`: a timeout and a destroyed pool each reject with their
+ *   own error (see {@linkcode tarnRejectionKind}).
+ * - `events`: tarn's event handlers, mapped in
+ *   {@linkcode subscribeTarnEvents}.
  * - `rejectsBadRelease`: `release()` returns `false` for a resource not in
  *   `used`; it searches by resource, so a stale release after the resource
  *   was lent again is accepted: the kit judges that.
@@ -139,6 +260,8 @@ export const tarnAdapter: Adapter<SimSocket> = {
       "maxIdle",
       "rejectsBadRelease",
       "validatesOptions",
+      "rejectionKinds",
+      "events",
     ],
     ranges: {
       routes: [1, 1],
@@ -165,6 +288,7 @@ export const tarnAdapter: Adapter<SimSocket> = {
       closeDetection: "check",
     },
     toleranceMs: REAP_INTERVAL_MS,
+    eventTypes: TARN_EVENT_TYPES,
     // The tarn options the adapter passes these through to, unchanged.
     validatedOptions: {
       maxTotal: "max",
@@ -205,6 +329,8 @@ export const tarnAdapter: Adapter<SimSocket> = {
         await pool.destroy();
       },
       stats: () => statsOf(pool, route),
+      rejectionKind: tarnRejectionKind,
+      events: (listener) => subscribeTarnEvents(pool, route, listener),
     };
   },
 };

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { type PoolUnderTest, validateAdapter } from "../../src/harness/adapter.ts";
+import {
+  type PoolEventNotice,
+  type PoolUnderTest,
+  validateAdapter,
+} from "../../src/harness/adapter.ts";
 import type { SimSocket } from "../../src/net/mod.ts";
-import { REAP_INTERVAL_MS, tarnAdapter } from "./tarn.ts";
+import { REAP_INTERVAL_MS, tarnAdapter, tarnRejectionKind } from "./tarn.ts";
 import {
   advance,
   type GlobalWorld,
@@ -164,6 +168,67 @@ describe("tarn adapter", () => {
     await inGlobalWorld(async (world) => {
       assert.throws(() => create(world, { routes: [] }), RangeError);
       await assert.rejects(create(world).acquire("other", {}), RangeError);
+    });
+  });
+
+  test("a timeout and a destroyed pool reject with errors of their own kind", async () => {
+    await inGlobalWorld(async (world) => {
+      const pool = create(world, { maxTotal: 1, maxPerRoute: 1 });
+      const socket = await lease(pool, world);
+      const errors: unknown[] = [];
+      pool.acquire("db", { timeoutMs: 10 }).catch((e) => errors.push(e));
+      await advance(world, 10);
+      pool.acquire("db", {}).catch((e) => errors.push(e));
+      const closing = pool.close();
+      pool.release(socket, { reusable: true });
+      await settle(world);
+      await closing;
+      assert.deepEqual(errors.map((e) => pool.rejectionKind?.(e)), ["timeout", "poolClosed"]);
+      assert.equal(tarnRejectionKind(new Error("Tarn: opt.max must be an integer > 0")), undefined);
+      assert.equal(tarnRejectionKind("aborted"), undefined);
+    });
+  });
+
+  test("tarn's events are reported as CMAP events on the socket they concern", async () => {
+    await inGlobalWorld(async (world) => {
+      const pool = create(world, { maxTotal: 1, maxPerRoute: 1 });
+      const events: PoolEventNotice[] = [];
+      pool.events?.((event) => events.push(event));
+      const socket = await lease(pool, world);
+      pool.acquire("db", { timeoutMs: 5 }).catch(() => {});
+      await advance(world, 5);
+      pool.release(socket, { reusable: true });
+      const closing = pool.close();
+      await settle(world);
+      await closing;
+      assert.deepEqual(events.map((e) => [e.type, e.socketId, e.reason]), [
+        ["ConnectionCheckOutStarted", undefined, undefined],
+        ["ConnectionCreated", undefined, undefined],
+        ["ConnectionReady", 1, undefined],
+        ["ConnectionCheckedOut", 1, undefined],
+        ["ConnectionCheckOutStarted", undefined, undefined],
+        ["ConnectionCheckOutFailed", undefined, "timeout"],
+        ["ConnectionCheckedIn", 1, undefined],
+        ["ConnectionClosed", 1, undefined],
+        ["PoolClosed", undefined, undefined],
+      ]);
+      assert.ok(events.every((e) => e.route === "db"));
+    });
+  });
+
+  test("a failed create is reported closed, with no socket", async () => {
+    await inGlobalWorld(async (world) => {
+      const pool = create(world, { maxTotal: 1, maxPerRoute: 1 });
+      const events: PoolEventNotice[] = [];
+      pool.events?.((event) => events.push(event));
+      world.network.configure("db", { connect: "refuse" });
+      pool.acquire("db", { timeoutMs: 100 }).catch(() => {});
+      await advance(world, 100);
+      assert.deepEqual(events.slice(0, 3).map((e) => [e.type, e.socketId, e.reason]), [
+        ["ConnectionCheckOutStarted", undefined, undefined],
+        ["ConnectionCreated", undefined, undefined],
+        ["ConnectionClosed", undefined, "error"],
+      ]);
     });
   });
 });

@@ -22,6 +22,7 @@ import {
   type UndiciLease,
 } from "./_http_undici.ts";
 import { refuseSecondRequest, type SimHttpSocket } from "../../src/http/mod.ts";
+import { UNDICI_EVENT_TYPES, undiciEvents, undiciRejectionKind } from "./undici_pool.ts";
 
 // A fast timer armed on real time before any run would never see fake time.
 resetUndiciFastTimer();
@@ -39,6 +40,13 @@ resetUndiciFastTimer();
  *   commands thinner (fewer waiters per origin) and make runs slower.
  * - `ttl` is not declared: `clientTtl` is a Pool option, and with
  *   `connections: 1` the Agent builds a `Client`, which has no TTL.
+ * - `rejectionKinds` and `events`: as the Pool's (`undiciRejectionKind`,
+ *   `undiciEvents` in `undici_pool.ts`): the Agent forwards each
+ *   dispatcher's `connect` and `disconnect` as `[agent, …targets]`
+ *   (`dispatcher/agent.js`, `kOnConnect`, `kOnDisconnect`), and a request
+ *   fails with its dispatcher's errors, or with `ClientClosedError` /
+ *   `ClientDestroyedError` from the Agent's own `dispatch` once it is closed
+ *   (`dispatcher/dispatcher-base.js`).
  * - Per origin, the policies are the Pool's (FIFO queue, no overtaking,
  *   reuse "any", drain on close, a failed connect rejects); across origins
  *   nothing is shared, so no idle connection of another route is closed to
@@ -63,6 +71,8 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
       "keepAliveHint",
       "defaultKeepAlive",
       "connectTimeout",
+      "rejectionKinds",
+      "events",
     ],
     ranges: {
       routes: [1, 2],
@@ -88,6 +98,7 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
     // The hint crosses HTTP in whole seconds (up to 999 ms less than the server
     // keeps the connection); keepAliveTimeoutThreshold is 0 here.
     keepAliveLeadMs: 999,
+    eventTypes: UNDICI_EVENT_TYPES,
   },
   create(config, world): PoolUnderTest<UndiciLease> {
     resetUndiciFastTimer();
@@ -95,9 +106,12 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
       config.routes.map((route) => [new URL(originOf(route)).hostname, route]),
     );
     const sockets = new Map<SocketId, SimHttpSocket>();
-    const track = (socket: SimHttpSocket) =>
-      socket.once("connect", () => sockets.set(socket.simSocketId as SocketId, socket));
     const routeOf = (hostname: string) => routeByHost.get(hostname) ?? hostname;
+    const events = undiciEvents(routeOf);
+    const track = (socket: SimHttpSocket) => {
+      events.track(socket);
+      socket.once("connect", () => sockets.set(socket.simSocketId as SocketId, socket));
+    };
     const agent = new undici.Agent({
       connections: config.maxPerRoute,
       ...clientOptions(world.network, routeOf, config, track),
@@ -111,6 +125,8 @@ export const undiciAgentAdapter: Adapter<UndiciLease> = {
         await agent.close();
         resetUndiciFastTimer();
       },
+      rejectionKind: undiciRejectionKind,
+      events: (listener) => events.subscribe(agent as never, listener),
     };
   },
 };

@@ -21,8 +21,14 @@
  *
  * @module
  */
-import type { Adapter, PoolUnderTest } from "../../src/harness/adapter.ts";
-import type { SocketId } from "../../src/net/types.ts";
+import type {
+  Adapter,
+  PoolEventNotice,
+  PoolUnderTest,
+  RejectionKind,
+  ReportedEventType,
+} from "../../src/harness/adapter.ts";
+import type { Route, SocketId } from "../../src/net/types.ts";
 import {
   acquireRequest,
   clientOptions,
@@ -36,6 +42,140 @@ import { refuseSecondRequest, type SimHttpSocket } from "../../src/http/mod.ts";
 
 // A fast timer armed on real time before any run would never see fake time.
 resetUndiciFastTimer();
+
+/**
+ * The `code`s of the errors an undici request can fail with here, and their
+ * kinds. undici's errors carry a stable `code` (lib/core/errors.js, one class
+ * each), which is what a caller's `catch` block reads (undici's docs list the
+ * errors by code); a failed connect passes the socket's own error through.
+ */
+const UNDICI_REJECTION_KINDS: Readonly<Record<string, RejectionKind>> = {
+  // ClientClosedError: DispatcherBase `dispatch` on a dispatcher whose
+  // `close()` was called (lib/dispatcher/dispatcher-base.js).
+  UND_ERR_CLOSED: "poolClosed",
+  // ClientDestroyedError: `dispatch` on a destroyed dispatcher, which
+  // `close()` becomes once it completes (dispatcher-base.js `close`:
+  // `.then(() => this.destroy())`), and what a destroyed Client fails its
+  // queued requests with (lib/dispatcher/client.js `kDestroy`, given
+  // `destroy()`'s default error). A Pool retires a Client with `close()`,
+  // which serves the Client's queue first (pool-base.js `kRetireClient`).
+  UND_ERR_DESTROYED: "poolClosed",
+  // ConnectTimeoutError: the connect timeout destroys the connecting socket
+  // with it (lib/core/util.js `onConnectTimeout`), and the Client fails the
+  // requests waiting for that connect with it (client.js
+  // `handleConnectError` → `onError`).
+  UND_ERR_CONNECT_TIMEOUT: "connectionError",
+  // SocketError: the socket a request was sent on ended or closed before its
+  // response (lib/dispatcher/client-h1.js `onHttpSocketEnd`: 'other side
+  // closed'; `onHttpSocketClose`: 'closed').
+  UND_ERR_SOCKET: "connectionError",
+  // The socket's own errors, passed through as the connector gives them
+  // (client.js `handleConnectError`, client-h1.js `onHttpSocketError`): a
+  // refused connect, a reset connection.
+  ECONNREFUSED: "connectionError",
+  ECONNRESET: "connectionError",
+};
+
+/**
+ * The kind of an error undici rejects a request (an acquire here) with, read
+ * from its `code` (see {@linkcode UNDICI_REJECTION_KINDS}). undici has no
+ * acquire timeout for a queued request, no wait-queue bound and no clear.
+ * The adapter's own error for a response that names no known socket (which
+ * undici cannot cause) is not a kind: `undefined`.
+ *
+ * A lease is a request, so it can also fail because its established
+ * connection failed before the response head (`UND_ERR_SOCKET`,
+ * `ECONNRESET`): a true connection error, which ERR-5 accepts (a failure of a
+ * connection or request of the route while the acquire waited).
+ *
+ * @param error What a request was rejected with.
+ * @returns Its kind, or `undefined`.
+ */
+export function undiciRejectionKind(error: unknown): RejectionKind | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === "string" &&
+      Object.hasOwn(UNDICI_REJECTION_KINDS, code)
+    ? UNDICI_REJECTION_KINDS[code]
+    : undefined;
+}
+
+/** The CMAP types undici's dispatcher events stand for (see {@linkcode undiciEvents}). */
+export const UNDICI_EVENT_TYPES: readonly ReportedEventType[] = [
+  "ConnectionReady",
+  "ConnectionClosed",
+];
+
+/** What {@linkcode undiciEvents} needs of a Pool or an Agent: its events. */
+interface UndiciEmitter {
+  on(event: string, listener: (origin: URL, targets: readonly object[]) => void): unknown;
+}
+
+/**
+ * Report the `connect` and `disconnect` events of an undici Pool or Agent
+ * (documented in docs/docs/api/Pool.md, Agent.md and Client.md) as
+ * `ConnectionReady` and `ConnectionClosed`:
+ * - `connect(origin, targets)`: a Client's socket connected. client.js
+ *   `connect` emits it from the connector's callback, right after the socket
+ *   is set up and before any request is written on it; a Pool forwards it as
+ *   `[pool, client]` (lib/dispatcher/pool-base.js), an Agent as
+ *   `[agent, …]` (lib/dispatcher/agent.js). `ConnectionReady`.
+ * - `disconnect(origin, targets, err)`: that socket closed; client-h1.js
+ *   `onHttpSocketClose` emits it once the socket is closed, only for a socket
+ *   that connected (Client.md: "only emitted if the client had previously
+ *   connected"). `ConnectionClosed`.
+ *
+ * The events name the Client, not the socket. A Client holds one socket at a
+ * time, so the socket is the one that connected last for that Client: the
+ * connector's socket emits `connect`, and `track` listens first (it runs
+ * before `clientOptions` installs the connector's own listener), then the
+ * connector calls undici back, which emits `connect` in the same synchronous
+ * call (client.js `connect`).
+ *
+ * Not reported: `connectionError` (a connect that failed: CMAP reports that
+ * as the close of a connection it announced with `ConnectionCreated`, and
+ * undici announces no connect start on its dispatchers; its
+ * `undici:client:beforeConnect` diagnostics channel is process-wide), check-out
+ * events (a dispatcher emits none per request) and the pool's close (no
+ * event).
+ *
+ * @param routeOf The route of an origin's host name.
+ * @returns `track`, for `clientOptions`, and `subscribe`, for `events`.
+ */
+export function undiciEvents(routeOf: (hostname: string) => Route): {
+  track(socket: SimHttpSocket): void;
+  subscribe(dispatcher: UndiciEmitter, listener: (event: PoolEventNotice) => void): void;
+} {
+  let connected: SimHttpSocket | undefined;
+  const socketOfClient = new WeakMap<object, SocketId>();
+  return {
+    track(socket) {
+      socket.once("connect", () => (connected = socket));
+    },
+    subscribe(dispatcher, listener) {
+      dispatcher.on("connect", (origin, targets) => {
+        const socketId = connected?.simSocketId;
+        connected = undefined;
+        const client = targets.at(-1)!;
+        if (socketId !== undefined) socketOfClient.set(client, socketId);
+        listener({
+          type: "ConnectionReady",
+          route: routeOf(origin.hostname),
+          ...(socketId === undefined ? {} : { socketId }),
+        });
+      });
+      dispatcher.on("disconnect", (origin, targets) => {
+        const client = targets.at(-1)!;
+        const socketId = socketOfClient.get(client);
+        socketOfClient.delete(client);
+        listener({
+          type: "ConnectionClosed",
+          route: routeOf(origin.hostname),
+          ...(socketId === undefined ? {} : { socketId }),
+        });
+      });
+    },
+  };
+}
 
 /**
  * undici 8.12 `Pool` over the simulated network, with global time faked.
@@ -59,6 +199,10 @@ resetUndiciFastTimer();
  *   (`core/util.js`) on undici's fast timer (`util/timers.js`), which ticks
  *   every 499 ms: it may fire up to ~500 ms late (or early), hence
  *   `toleranceMs: 500`.
+ * - `rejectionKinds`: each error a request fails with carries its `code`
+ *   (see {@linkcode undiciRejectionKind}).
+ * - `events`: the Pool's `connect` and `disconnect` (see
+ *   {@linkcode undiciEvents}).
  * - Not declared: `stats` (`pool.stats` has no connecting count and its
  *   `running` counts requests still waiting for their head), `closeIdle`,
  *   `closeExpired`, `clear` (no such API), `acquireTimeout` (a queued request
@@ -90,7 +234,15 @@ export const undiciPoolAdapter: Adapter<UndiciLease> = {
   name: "undici-pool",
   supports: {
     timeMode: "global",
-    capabilities: ["releaseBroken", "ttl", "keepAliveHint", "defaultKeepAlive", "connectTimeout"],
+    capabilities: [
+      "releaseBroken",
+      "ttl",
+      "keepAliveHint",
+      "defaultKeepAlive",
+      "connectTimeout",
+      "rejectionKinds",
+      "events",
+    ],
     ranges: {
       routes: [1, 1],
       maxTotal: [1, 5],
@@ -116,13 +268,17 @@ export const undiciPoolAdapter: Adapter<UndiciLease> = {
     // The hint crosses HTTP in whole seconds (up to 999 ms less than the server
     // keeps the connection); keepAliveTimeoutThreshold is 0 here.
     keepAliveLeadMs: 999,
+    eventTypes: UNDICI_EVENT_TYPES,
   },
   create(config, world): PoolUnderTest<UndiciLease> {
     resetUndiciFastTimer();
     const route = config.routes[0] ?? "r0";
     const sockets = new Map<SocketId, SimHttpSocket>();
-    const track = (socket: SimHttpSocket) =>
+    const events = undiciEvents(() => route);
+    const track = (socket: SimHttpSocket) => {
+      events.track(socket);
       socket.once("connect", () => sockets.set(socket.simSocketId as SocketId, socket));
+    };
     const pool = new undici.Pool(originOf(route), {
       connections: config.maxTotal,
       ...(config.ttlMs === undefined ? {} : { clientTtl: config.ttlMs }),
@@ -137,6 +293,8 @@ export const undiciPoolAdapter: Adapter<UndiciLease> = {
         await pool.close();
         resetUndiciFastTimer();
       },
+      rejectionKind: undiciRejectionKind,
+      events: (listener) => events.subscribe(pool as never, listener),
     };
   },
 };

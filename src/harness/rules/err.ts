@@ -240,7 +240,7 @@ export const err5 = defineRule({
   group: "ERR",
   title: "A rejection says why, and the reason it gives is true",
   rationale:
-    "Callers react to a failure by its kind: they retry after a connection error, back off after a timeout, give up on a closed pool and re-check out after a clear. A pool that reports a timeout when it was closed, or a full queue when it was not full, sends every such handler down the wrong branch. The adapter reads the kind from the error as the pool documents it; the rule checks that something in the caller's history explains it: close() called before the rejection, a clear() while it waited or a pause it started in, its own timeout run out, a wait queue at its bound when it asked, a connect on its route that failed while it waited (for a send, any failure of a connection on its route).",
+    "Callers react to a failure by its kind: they retry after a connection error, back off after a timeout, give up on a closed pool and re-check out after a clear. A pool that reports a timeout when it was closed, or a full queue when it was not full, sends every such handler down the wrong branch. The adapter reads the kind from the error as the pool documents it; the rule checks that something in the caller's history explains it: close() called before the rejection, a clear() while it waited or a pause it started in, its own timeout run out, a wait queue at its bound when it asked, a connect, connection or request on its route that failed while it waited (an HTTP agent's acquire is a request, and a send rides a shared connection).",
   source:
     "CMAP (ConnectionCheckOutFailed reasons poolClosed, timeout, connectionError; PoolClearedError, WaitQueueTimeoutError); Apache HttpCore 5 (lease futures fail with TimeoutException, ConnectException or cancellation on shutdown)",
   needs: ["rejectionKinds"],
@@ -265,7 +265,10 @@ export const err5 = defineRule({
         const event = events[i]!;
         if (event.type === "ConnectionReady") ready.add(event.socketId);
         if (i < from || event.route !== route) continue;
-        if (event.type === "ConnectionClosed" && (anyFailure || !ready.has(event.socketId))) {
+        if (
+          event.type === "ConnectionClosed" &&
+          (!ready.has(event.socketId) || (anyFailure && event.by !== "client"))
+        ) {
           return true;
         }
         if (anyFailure && event.type === "RequestFailed") return true;
@@ -316,7 +319,9 @@ export const err5 = defineRule({
                 case "waitQueueFull":
                   return maxWaiters !== undefined && (queuedAtStart.get(a.id) ?? 0) >= maxWaiters;
                 case "connectionError":
-                  return failedConnect(a.route, a.startSeq, a.settleSeq!, false);
+                  // For an HTTP agent the acquire is the request: the failure of the connection
+                  // it was sent on is its connection error too.
+                  return failedConnect(a.route, a.startSeq, a.settleSeq!, true);
               }
             };
             const breach = kindBreach(what, a.errorCode, a.errorKind, because, explainAcquire(a));
@@ -370,7 +375,7 @@ const KIND_FACTS: Readonly<Record<RejectionKind, string>> = {
   poolCleared: "no clear() had failed it and the pool was not paused when it began",
   timeout: "its own timeout had not run out",
   waitQueueFull: "the wait queue was not at its bound when it began",
-  connectionError: "no connect or connection of its route had failed while it waited",
+  connectionError: "no connect, connection or request of its route had failed while it waited",
 };
 
 function kindBreach(
