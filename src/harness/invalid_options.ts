@@ -10,7 +10,7 @@ import { realTimers } from "../clock/global_time.ts";
 import type { DrivableClock } from "../clock/types.ts";
 import { VirtualClock } from "../clock/virtual_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
-import { seededRandom } from "../pool/random.ts";
+import { seededRandom } from "../random.ts";
 import type {
   Adapter,
   PoolConfig,

@@ -9,7 +9,7 @@ import { GlobalTimeDriver, type GlobalTimeOwner } from "../clock/global_time.ts"
 import type { DrivableClock } from "../clock/types.ts";
 import { EndableClock } from "./_endable_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
-import { seededRandom } from "../pool/random.ts";
+import { seededRandom } from "../random.ts";
 import type { Route, SocketId } from "../net/types.ts";
 import type { Adapter, PoolUnderTest, Supports, World } from "./adapter.ts";
 import { validatePoolUnderTest } from "./adapter_validation.ts";

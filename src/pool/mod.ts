@@ -42,6 +42,6 @@ export {
   kafkaProducerPreset,
   originRouteKey,
 } from "./presets.ts";
-export { seededRandom } from "./random.ts";
+export { seededRandom } from "../random.ts";
 export { type AcquireOptions, ReferencePool } from "./reference_pool.ts";
 export type { PoolStats, RouteStats } from "./stats.ts";

@@ -10,7 +10,7 @@ import {
   checkRecord,
   checkRelation,
 } from "./_validate.ts";
-import { seededRandom } from "./random.ts";
+import { seededRandom } from "../random.ts";
 
 /** How a pool opens a connection: e.g. `network.connect.bind(network)`. */
 export type ConnectFunction = (

@@ -1,6 +1,8 @@
 /**
  * A small deterministic pseudo-random source (mulberry32): the same seed gives
- * the same sequence, so backoff jitter is reproducible run after run.
+ * the same sequence, so backoff jitter and the harness's draws are
+ * reproducible run after run. It lives below both the pool and the harness,
+ * so neither imports the other for it.
  *
  * @param seed Any 32-bit integer.
  * @returns A function returning numbers in [0, 1).
