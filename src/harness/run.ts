@@ -90,6 +90,11 @@ export class Run implements RunView, Settling {
   configProbe: ConfigProbe | undefined;
   checks = 0;
   clockReads = 0;
+
+  /** Timers armed on the run's clock. */
+  get pendingTimers(): number {
+    return this.clock.pendingTimers;
+  }
   restedAt = -1;
   timersRun = 0;
   generation = 0;

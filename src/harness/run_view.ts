@@ -141,6 +141,11 @@ export interface RunView {
    * the clock cannot change its verdict when only time moves.
    */
   readonly clockReads: number;
+  /**
+   * Timers armed on the run's clock: the pool's own (on virtual time) and the
+   * simulated network's.
+   */
+  readonly pendingTimers: number;
 }
 
 /** After heal: acquires up to every limit, and how many were served. */

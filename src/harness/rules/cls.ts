@@ -1,4 +1,5 @@
-import { defineRule, type Rule } from "../rule.ts";
+import type { CallerEvent } from "../observations.ts";
+import { type Breach, defineRule, type Rule } from "../rule.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** CLS-1: close rejects every pending acquire, and later ones. */
@@ -237,4 +238,38 @@ export const cls3 = defineRule({
 });
 
 /** The CLS group. */
-export const CLS_RULES: readonly Rule[] = [cls1, cls2, cls3];
+/** CLS-4: a pool that has closed leaves no timer armed. */
+export const cls4 = defineRule({
+  id: "CLS-4",
+  group: "CLS",
+  title: "A pool that has closed leaves no timer armed",
+  rationale:
+    "A timer a closed pool forgot (an evictor, an idle sweep, a backoff, a connect deadline) keeps a Node.js process alive after the application closed everything, runs pool code against a pool that no longer exists, and in tests shows up as a leak that hangs the test runner. Once close() has resolved and every connection is closed, nothing is left to time. Judged for pools on the injected virtual clock, where every timer is the pool's or the simulated network's, and the network's are gone with its sockets; a pool on global time shares the faked timers with its runtime's own.",
+  source:
+    "Node.js timers (an active timer keeps the event loop alive: unref or clear it); generic-pool and tarn clear their evictor and reaper on drain/destroy; CMAP (close() stops background population and the pool's tasks)",
+  needs: [],
+  when: { text: "the pool takes the virtual clock", test: (s) => s.timeMode === "virtual" },
+  clauses: {
+    a: "once close() has resolved and every socket is closed, no timer is armed",
+  },
+  start(run) {
+    let resolved = false;
+    const judge = (callers: readonly CallerEvent[]): Breach<"a"> | undefined => {
+      if (callers.some((e) => e.kind === "close-resolved")) resolved = true;
+      if (!resolved || run.pendingTimers === 0) return undefined;
+      if (run.network.ledger.live().length > 0) return undefined;
+      return {
+        clause: "a",
+        detail: `close() resolved and every socket is closed, yet ${run.pendingTimers} timer${
+          run.pendingTimers === 1 ? " is" : "s are"
+        } still armed`,
+      };
+    };
+    return {
+      step: ({ callers }) => judge(callers),
+      closed: ({ callers }) => judge(callers),
+    };
+  },
+});
+
+export const CLS_RULES: readonly Rule[] = [cls1, cls2, cls3, cls4];
