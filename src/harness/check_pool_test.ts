@@ -355,8 +355,16 @@ describe("checkPool() counterexamples", () => {
       assert.match(confirmed.rules[0]!.reason!, /recorded reproduction still fails/);
       assert.equal(confirmed.rules[0]!.counterexample?.seed, seed);
       assert.equal(confirmed.ok, true);
-      // A reproduction that does not fail the rule leaves an unexpected pass.
-      const stale = await checkPool(referenceAdapter, {
+      // A reproduction that does not fail the rule leaves an unexpected pass: the same pool,
+      // drawn the same way, declaring the order it really has.
+      const honest = {
+        ...referenceAdapter,
+        supports: {
+          ...broken.adapter.supports,
+          policies: { ...broken.adapter.supports.policies, reuseOrder: "lifo" as const },
+        },
+      };
+      const stale = await checkPool(honest, {
         seed: 3,
         runs: 1,
         rules: ["ORD-4"],
