@@ -13,6 +13,7 @@ import type {
   Supports,
   World,
 } from "../../src/harness/adapter.ts";
+import { POOL_EVENT_TYPES } from "../../src/harness/adapter_validation.ts";
 import { type Lease, ReferencePool, type ReferencePoolOptions } from "../../src/pool/mod.ts";
 
 /**
@@ -20,18 +21,7 @@ import { type Lease, ReferencePool, type ReferencePoolOptions } from "../../src/
  * and the first `PoolReady` come from its constructor, before anyone can
  * listen).
  */
-const REFERENCE_EVENT_TYPES: readonly ReportedEventType[] = [
-  "ConnectionCreated",
-  "ConnectionReady",
-  "ConnectionClosed",
-  "ConnectionCheckOutStarted",
-  "ConnectionCheckedOut",
-  "ConnectionCheckOutFailed",
-  "ConnectionCheckedIn",
-  "PoolCleared",
-  "PoolReady",
-  "PoolClosed",
-];
+const REFERENCE_EVENT_TYPES: readonly ReportedEventType[] = POOL_EVENT_TYPES;
 
 /** What the leasing reference pool declares. */
 export const REFERENCE_SUPPORTS: Supports = {
