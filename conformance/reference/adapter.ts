@@ -6,6 +6,7 @@
  */
 import type {
   Adapter,
+  CloseCause,
   PoolConfig,
   PoolUnderTest,
   RejectionKind,
@@ -13,7 +14,7 @@ import type {
   Supports,
   World,
 } from "../../src/harness/adapter.ts";
-import { POOL_EVENT_TYPES } from "../../src/harness/adapter_validation.ts";
+import { CLOSE_CAUSES, POOL_EVENT_TYPES } from "../../src/harness/adapter_validation.ts";
 import { type Lease, ReferencePool, type ReferencePoolOptions } from "../../src/pool/mod.ts";
 
 /**
@@ -22,6 +23,14 @@ import { type Lease, ReferencePool, type ReferencePoolOptions } from "../../src/
  * listen).
  */
 const REFERENCE_EVENT_TYPES: readonly ReportedEventType[] = POOL_EVENT_TYPES;
+
+/**
+ * The reference pool's `ConnectionClosed` reasons (`ConnectionClosedReason`
+ * in src/pool/events.ts) are the kit's causes under the same names.
+ */
+const REFERENCE_CLOSE_REASONS: Readonly<Record<string, CloseCause>> = Object.fromEntries(
+  CLOSE_CAUSES.map((cause) => [cause, cause]),
+);
 
 /** What the leasing reference pool declares. */
 export const REFERENCE_SUPPORTS: Supports = {
@@ -47,6 +56,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     "reconnectBackoff",
     "rejectsBadRelease",
     "validatesOptions",
+    "validatesArguments",
     "rejectionKinds",
     "events",
   ],
@@ -83,6 +93,14 @@ export const REFERENCE_SUPPORTS: Supports = {
   },
   toleranceMs: 0,
   eventTypes: REFERENCE_EVENT_TYPES,
+  closeReasons: REFERENCE_CLOSE_REASONS,
+  // ReferencePool checks these under its own names (src/pool/reference_pool.ts).
+  validatedArguments: {
+    route: "target",
+    acquireTimeoutMs: "timeoutMs",
+    closeIdleMs: "idleMs",
+    reusable: "reusable",
+  },
   // resolvePoolConfig (src/pool/options.ts) checks each of these under the same name.
   validatedOptions: {
     maxTotal: "maxTotal",
@@ -175,13 +193,15 @@ export function wrapReferencePool(pool: ReferencePool): PoolUnderTest<Lease> {
     // held by disposing of it (what `using lease = await pool.acquire(…)` does at the end of its
     // scope). A repeated release goes through release(), which refuses it.
     release: (lease, options) =>
-      options.reusable && pool.holds(lease) ? lease[Symbol.dispose]() : lease.release(options),
+      options.reusable === true && pool.holds(lease)
+        ? lease[Symbol.dispose]()
+        : lease.release(options),
     connectionOf: (lease) => lease.socket.id,
     close: () => pool.close(),
     stats: () => pool.stats(),
     closeIdle: (ms) => pool.closeIdle(ms),
     closeExpired: () => pool.closeExpired(),
-    clear: () => pool.clear(),
+    clear: (options) => pool.clear(options ?? {}),
     ready: () => pool.ready(),
     send: (route) => pool.send(route),
     rejectionKind: referenceRejectionKind,
@@ -232,6 +252,7 @@ export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
   ],
   // A send emits no check-out event.
   eventTypes: ["ConnectionCreated", "ConnectionReady", "ConnectionClosed", "PoolClosed"],
+  closeReasons: REFERENCE_CLOSE_REASONS,
   ranges: {
     routes: [1, 3],
     maxTotal: [3, 6],

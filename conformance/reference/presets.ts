@@ -5,7 +5,9 @@
  * keep-alive, validation after 2 s; the JDK keep-alive cache: 5 per key,
  * 5 s of keep-alive, `max=M` honoured; Kafka's producer: one connection per
  * broker, 5 requests in flight, backoff from 50 ms to 1 s, a 10 s setup
- * timeout, 9 minutes of idle time). The run then checks the preset against
+ * timeout, 9 minutes of idle time; MongoDB CMAP: one address, 100
+ * connections, 2 connects at a time, no wait queue timeout, no idle limit,
+ * no minimum). The run then checks the preset against
  * those documented values: a preset that drifts from its source fails a rule.
  *
  * A drawn config leaves some behaviours unset in some runs (no default
@@ -17,6 +19,7 @@
 import type { Adapter, PoolConfig, Supports, World } from "../../src/harness/adapter.ts";
 import {
   apacheHttpClient5Preset,
+  cmapPreset,
   jdkKeepAliveCachePreset,
   kafkaProducerPreset,
   type Lease,
@@ -43,9 +46,15 @@ function used<K extends keyof PoolBehaviourOptions>(
   return preset[key] === undefined ? {} : { [key]: preset[key] };
 }
 
-function presetPool(preset: Readonly<PoolBehaviourOptions>, config: PoolConfig, world: World) {
+function presetPool(
+  preset: Readonly<PoolBehaviourOptions>,
+  config: PoolConfig,
+  world: World,
+  extra: Partial<PoolBehaviourOptions> = {},
+) {
   return new ReferencePool({
     ...preset,
+    ...extra,
     clock: world.clock,
     connect: world.network.connect.bind(world.network),
     random: world.random,
@@ -103,6 +112,53 @@ export const apachePresetAdapter: Adapter<Lease> = {
   create(config, world) {
     const { closeIdle: _, ...pool } = wrapReferencePool(
       presetPool(apacheHttpClient5Preset, config, world),
+    );
+    return pool;
+  },
+};
+
+/**
+ * Period of the idle evictor in {@linkcode apacheEvictorPresetAdapter}, and
+ * so the adapter's tolerance: a connection past its idle time waits for the
+ * evictor's next pass.
+ */
+const EVICTOR_PERIOD_MS = 500;
+
+/**
+ * Apache HttpClient 5 with its idle connection evictor
+ * (`HttpClientBuilder.evictIdleConnections(maxIdleTime)`, which starts an
+ * `IdleConnectionEvictor`: every period it calls `closeExpired()` and
+ * `closeIdle(maxIdleTime)` on the connection manager). The builder's evictor
+ * sleeps for `maxIdleTime` between passes; this adapter uses the evictor's
+ * own constructor form with a fixed, shorter period, so that its tolerance
+ * stays small.
+ */
+const APACHE_EVICTOR_SUPPORTS: Supports = {
+  ...APACHE_SUPPORTS,
+  capabilities: [...APACHE_SUPPORTS.capabilities, "maxIdle"],
+  ranges: {
+    ...APACHE_SUPPORTS.ranges,
+    // Idle limits of 2 to 20 evictor periods, so both sides of the limit are reached in a run.
+    maxIdleMs: [1_000, 10_000],
+  },
+  policies: {
+    ...APACHE_SUPPORTS.policies,
+    // The evictor's closeExpired() retires expired idle connections as well as the lease does.
+    expiry: ["lease", "evictor"],
+  },
+  toleranceMs: EVICTOR_PERIOD_MS,
+};
+
+/** The reference pool built from {@linkcode apacheHttpClient5Preset}, with its idle evictor on. */
+export const apacheEvictorPresetAdapter: Adapter<Lease> = {
+  name: "reference-apache-evictor",
+  supports: APACHE_EVICTOR_SUPPORTS,
+  create(config, world) {
+    const { closeIdle: _, ...pool } = wrapReferencePool(
+      presetPool(apacheHttpClient5Preset, config, world, {
+        evictionIntervalMs: EVICTOR_PERIOD_MS,
+        ...(config.maxIdleMs === undefined ? {} : { idleTimeoutMs: config.maxIdleMs }),
+      }),
     );
     return pool;
   },
@@ -177,4 +233,83 @@ export const kafkaPresetAdapter: Adapter<Lease> = {
   name: "reference-kafka-preset",
   supports: KAFKA_SUPPORTS,
   create: (config, world) => wrapReferencePool(presetPool(kafkaProducerPreset, config, world)),
+};
+
+/**
+ * MongoDB CMAP's documented defaults. One route: a CMAP pool serves one
+ * server address. `maxPoolSize` 100 and `maxConnecting` 2 are declared as
+ * they are, so LIM-3 judges the rate limit in every run and the heal phase's
+ * probe fills all 100 connections; LIM-1 is judged too, though a run rarely
+ * gets near 100. `minPoolSize` is CMAP's 0 (the harness does not draw it
+ * yet). No `acquireTimeout` (`waitQueueTimeoutMS` 0 means none) and no
+ * `maxIdle` (`maxIdleTimeMS` 0 means none, and CMAP enforces it at
+ * check-out, which TMO-4, a rule about timers, cannot judge). The driver's
+ * `connectTimeoutMS` of 30 s is the connect timeout, so hanging connects
+ * are exercised.
+ */
+export const CMAP_SUPPORTS: Supports = {
+  ...REFERENCE_SUPPORTS,
+  capabilities: [
+    "stats",
+    "clear",
+    "interruptInUse",
+    "releaseBroken",
+    "maxConnecting",
+    "minPoolSize",
+    "connectTimeout",
+    "rejectsBadRelease",
+    "rejectionKinds",
+    "events",
+  ],
+  ranges: {
+    routes: [1, 1],
+    maxTotal: [100, 100],
+    maxPerRoute: [100, 100],
+    maxConnecting: [2, 2],
+    minPoolSize: [0, 0],
+    connectTimeoutMs: [30_000, 30_000],
+  },
+  policies: {
+    ...REFERENCE_SUPPORTS.policies,
+    closeIdleOfOtherRoutes: false,
+    idleExpiry: "checkout",
+    // See cmapPresetAdapter: the preset's "acquire" is switched to "route" for now.
+    connectOwnership: "route",
+    // The pool starts paused (CMAP), but create() marks it ready at once, as a driver's monitor
+    // does after its first successful check: the harness acquires from the first step on.
+    startsPaused: false,
+  },
+};
+
+/**
+ * The reference pool built from {@linkcode cmapPreset}, marked ready as
+ * soon as it is created (see `startsPaused` above).
+ *
+ * One preset value is switched off: the preset's connects belong to the
+ * acquire that started them (`connectOwnership: "acquire"`), and two rules
+ * do not follow that policy yet. With it, ORD-1.a fails when a younger
+ * acquire's own connect lands before an older one's (CMAP lets each
+ * check-out end with its own connection), and CLS-3.c fails when a plain
+ * clear() leaves an acquire pending on its own connect (CMAP: it has left
+ * the wait queue; the reference pool fails it with PoolClearedError when the
+ * now stale connection lands). The adapter runs with "route" until they do.
+ */
+export const cmapPresetAdapter: Adapter<Lease> = {
+  name: "reference-cmap-preset",
+  supports: CMAP_SUPPORTS,
+  create(config, world) {
+    const pool = presetPool(cmapPreset, config, world, {
+      // The declared ranges hold CMAP's defaults only, so these are the preset's values in a
+      // harness run; passing them on lets a CMAP scenario file set maxPoolSize and maxConnecting.
+      maxTotal: config.maxTotal,
+      maxPerRoute: config.maxPerRoute,
+      maxConnecting: config.maxConnecting ?? cmapPreset.maxConnecting!,
+      minPoolSize: config.minPoolSize ?? 0,
+      // The pool's one address: kept at minPoolSize from ready() on, before any check-out.
+      minPoolRoutes: config.routes,
+      connectOwnership: "route",
+    });
+    pool.ready();
+    return wrapReferencePool(pool);
+  },
 };

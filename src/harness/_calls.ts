@@ -1,4 +1,6 @@
-import type { AcquireRecord, SendRecord } from "./observations.ts";
+import type { PoolStats } from "./adapter.ts";
+import type { InvalidArgument } from "./invalid_arguments.ts";
+import type { AcquireRecord, BadCallRecord, SendRecord } from "./observations.ts";
 import { rejectionFacts } from "./observations.ts";
 import type { Run } from "./run.ts";
 
@@ -156,4 +158,66 @@ export function close(run: Run): void {
       });
     },
   }, true);
+}
+
+/**
+ * Call the pool with one invalid argument (CFG-2) and record how it took
+ * the call; the lease of a bad release stays with its holder either way.
+ *
+ * @param run The run.
+ * @param invalid The argument and its value.
+ * @param acquire The holder of the lease a bad release names.
+ * @returns The call's record.
+ */
+export function badCall(
+  run: Run,
+  invalid: InvalidArgument,
+  acquire?: AcquireRecord,
+): BadCallRecord {
+  const pool = run.pool;
+  let statsBefore: PoolStats | undefined;
+  if (run.supports.capabilities.includes("stats")) {
+    try {
+      statsBefore = pool.stats?.();
+    } catch {
+      // STA-1 reports a stats() that throws; CFG-2 then compares the ledger only.
+    }
+  }
+  const record: BadCallRecord = {
+    invalid,
+    poolName: run.supports.validatedArguments?.[invalid.argument] ?? invalid.argument,
+    ...(acquire === undefined ? {} : { acquire }),
+    t: run.now(),
+    seqBefore: run.network.ledger.length,
+    ...(statsBefore === undefined ? {} : { statsBefore }),
+    outcome: "pending",
+  };
+  run.record({ kind: "bad-call", call: record });
+  const refused = (error: unknown) => {
+    record.outcome = "refused";
+    record.error = error instanceof Error ? error.message : String(error);
+  };
+  const value = invalid.value as never;
+  const call = (): unknown => {
+    switch (invalid.argument) {
+      case "route":
+        return pool.acquire(value, {});
+      case "acquireTimeoutMs":
+        return pool.acquire(run.setup.config.routes[0]!, { timeoutMs: value });
+      case "closeIdleMs":
+        return pool.closeIdle?.(value);
+      case "reusable":
+        return pool.release(acquire!.lease, { reusable: value });
+    }
+  };
+  run.operations.called();
+  try {
+    const result = call();
+    if (result instanceof Promise) {
+      result.then(() => (record.outcome = "accepted"), refused);
+    } else record.outcome = "accepted";
+  } catch (error) {
+    refused(error);
+  }
+  return record;
 }

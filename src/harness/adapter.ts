@@ -71,6 +71,11 @@ export interface Ranges {
   readonly maxIdleMs?: IntRange;
   /** Outstanding requests per connection (capability `multiplexed`). */
   readonly maxInFlight?: IntRange;
+  /**
+   * Connections the pool keeps open by itself (capability `minPoolSize`,
+   * CMAP's `minPoolSize`); its maximum may not exceed that of `maxTotal`.
+   */
+  readonly minPoolSize?: IntRange;
 }
 
 /** The names of the ranges in {@linkcode Ranges}. */
@@ -145,6 +150,27 @@ export interface Policies {
    * end closed (CLS-2). LSE-5 reads it.
    */
   readonly releaseAfterClose?: "accept" | "reject";
+  /**
+   * Whether a new pool starts paused, failing every acquire with a
+   * `poolCleared`-kind error until `ready()` is called (MongoDB CMAP). Needs
+   * capability `clear` (for `ready()`). Optional: left out, `false`.
+   */
+  readonly startsPaused?: boolean;
+  /**
+   * Where the maximum idle time is enforced: by the pool's own timers, closing
+   * a connection as it passes the limit (`timer`), or only when an acquire
+   * meets the idle connection, which is then closed and the next one tried
+   * (`checkout`, CMAP's `maxIdleTimeMS`). Optional: left out, `timer`.
+   */
+  readonly idleExpiry?: "timer" | "checkout";
+  /**
+   * Whose connection a connect started for a waiting acquire is: any waiter
+   * of the route takes it, oldest first (`route`), or it belongs to the
+   * acquire that started it, which ends with that connection or its failure
+   * and is no longer bounded by its acquire timeout (`acquire`, CMAP).
+   * Optional: left out, `route`.
+   */
+  readonly connectOwnership?: "route" | "acquire";
 }
 
 /** Everything an adapter declares about its pool. */
@@ -182,11 +208,59 @@ export interface Supports {
    */
   readonly validatedOptions?: ValidatedOptions;
   /**
+   * The call arguments the pool checks (capability `validatesArguments`,
+   * CFG-2), each under the pool's own name for it, e.g. `{ acquireTimeoutMs:
+   * "timeoutMs" }`. In some steps the harness passes one of them a value
+   * outside its domain, and the adapter must hand that value to the pool
+   * unchanged. An argument is drawn only when its capability is declared
+   * (`acquireTimeoutMs` needs `acquireTimeout`, `closeIdleMs` needs
+   * `closeIdle`, `reusable` needs `releaseBroken`).
+   */
+  readonly validatedArguments?: ValidatedArguments;
+  /**
    * The event types the pool reports (capability `events`): the rules judge
    * these, and only these. A type left out is one the pool does not emit.
    */
   readonly eventTypes?: readonly ReportedEventType[];
+  /**
+   * The reasons the pool gives in its `ConnectionClosed` events (capability
+   * `events`), each mapped onto the kit's {@linkcode CloseCause}: EVT-4
+   * checks that every close gives a listed reason and that the connection's
+   * history explains its cause. Leave it out when the pool gives no reasons.
+   */
+  readonly closeReasons?: Readonly<Record<string, CloseCause>>;
 }
+
+/**
+ * Why a pool closed a connection, in the kit's words (EVT-4), and what must
+ * have happened for the cause to be true:
+ * - `poolClosed`: `close()` was called;
+ * - `stale`: `clear()` was called after the connection's connect started;
+ * - `error`: the connection failed: its holder released it broken, its
+ *   connect failed, the network reset it or a request on it failed;
+ * - `peerClosed`: the server closed or half-closed it;
+ * - `idle`: it sat idle: the pool closes idle connections itself (capability
+ *   `maxIdle`) or `closeIdle()` was called at that instant;
+ * - `expired`: it passed a deadline the pool declares (`ttl`,
+ *   `defaultKeepAlive`, `keepAliveHint`) or `closeExpired()` was called then;
+ * - `maxUses`: it had been leased `maxUses` times (capability `maxUses`);
+ * - `maxRequests`: it served the keep-alive `max=M` requests (capability
+ *   `keepAliveMax`);
+ * - `evicted`: it made room for another route (policy
+ *   `closeIdleOfOtherRoutes`);
+ * - `aborted`: its connect never completed.
+ */
+export type CloseCause =
+  | "poolClosed"
+  | "stale"
+  | "error"
+  | "peerClosed"
+  | "idle"
+  | "expired"
+  | "maxUses"
+  | "maxRequests"
+  | "evicted"
+  | "aborted";
 
 /**
  * The options of a {@linkcode PoolConfig} that CFG-1 can offer an invalid
@@ -209,6 +283,18 @@ export type ValidatedOption =
 
 /** Validated options, each with the pool's own name for it (see {@linkcode Supports.validatedOptions}). */
 export type ValidatedOptions = Readonly<Partial<Record<ValidatedOption, string>>>;
+
+/**
+ * The arguments of the pool's calls that CFG-2 can pass an invalid value:
+ * - `route`: the route (target) of `acquire(route)`;
+ * - `acquireTimeoutMs`: the `timeoutMs` of `acquire(route, { timeoutMs })`;
+ * - `closeIdleMs`: the threshold of `closeIdle(ms)`;
+ * - `reusable`: the `reusable` of `release(lease, { reusable })`.
+ */
+export type ValidatedArgument = "route" | "acquireTimeoutMs" | "closeIdleMs" | "reusable";
+
+/** Validated arguments, each with the pool's own name for it (see {@linkcode Supports.validatedArguments}). */
+export type ValidatedArguments = Readonly<Partial<Record<ValidatedArgument, string>>>;
 
 /**
  * One run's pool configuration, drawn by the harness within
@@ -248,6 +334,11 @@ export interface PoolConfig {
   readonly maxIdleMs: number | undefined;
   /** Outstanding requests per connection (multiplexed pools). */
   readonly maxInFlight: number | undefined;
+  /**
+   * Connections the pool keeps open by itself (capability `minPoolSize`).
+   * Optional: absent or `undefined` means none (the harness does not draw it yet).
+   */
+  readonly minPoolSize?: number | undefined;
 }
 
 /**
@@ -381,9 +472,14 @@ export interface PoolUnderTest<L = unknown> {
   closeIdle?(idleMs: number): void | Promise<void>;
   /** Close idle connections past their deadline (capability `closeExpired`). */
   closeExpired?(): void | Promise<void>;
-  /** Bump the generation, fail waiters, pause (capability `clear`). */
-  clear?(): void | Promise<void>;
-  /** Resume after `clear()` (capability `clear`). */
+  /**
+   * Bump the generation, fail waiters, pause (capability `clear`). With
+   * `interruptInUseConnections: true` (capability `interruptInUse`), also
+   * close the leased and connecting connections from before the clear at
+   * once, as CMAP's clear does when asked to.
+   */
+  clear?(options?: { readonly interruptInUseConnections?: boolean }): void | Promise<void>;
+  /** Resume after `clear()`, or serve for the first time (policy `startsPaused`) (capability `clear`). */
   ready?(): void | Promise<void>;
   /** Send a request on the route's multiplexed connection (capability `multiplexed`). */
   send?(route: Route, request: SendRequest): Promise<SimResponse>;

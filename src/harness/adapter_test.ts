@@ -26,6 +26,24 @@ describe("validateAdapter()", () => {
     assert.doesNotThrow(() => validateAdapter(good));
   });
 
+  test("accepts CMAP's declarations: paused start, minPoolSize, interruption, lazy idle expiry", () => {
+    const cmap = {
+      ...good,
+      supports: {
+        ...supports,
+        capabilities: ["clear", "interruptInUse", "minPoolSize"],
+        ranges: { ...supports.ranges, minPoolSize: [0, 4] },
+        policies: {
+          ...supports.policies,
+          startsPaused: true,
+          idleExpiry: "checkout",
+          connectOwnership: "acquire",
+        },
+      },
+    };
+    assert.doesNotThrow(() => validateAdapter(cmap));
+  });
+
   const cases: [string, unknown, typeof TypeError | typeof RangeError, RegExp][] = [
     ["not an object", 3, TypeError, /'adapter' must be an object: current value is 3/],
     ["empty name", { ...good, name: "" }, TypeError, /'name' must be a non-empty string/],
@@ -107,6 +125,80 @@ describe("validateAdapter()", () => {
       },
       RangeError,
       /'supports.eventTypes\[1\]' must be listed once: current value is "PoolClosed"/,
+    ],
+    [
+      "startsPaused without clear",
+      {
+        ...good,
+        supports: { ...supports, policies: { ...supports.policies, startsPaused: true } },
+      },
+      RangeError,
+      /'supports.policies.startsPaused' must be false or left out unless capability 'clear' \(its ready\(\)\) is declared: current value is true/,
+    ],
+    [
+      "startsPaused not a boolean",
+      {
+        ...good,
+        supports: { ...supports, policies: { ...supports.policies, startsPaused: "yes" } },
+      },
+      TypeError,
+      /'supports.policies.startsPaused' must be a boolean: current value is "yes"/,
+    ],
+    [
+      "an unknown idleExpiry",
+      {
+        ...good,
+        supports: { ...supports, policies: { ...supports.policies, idleExpiry: "evictor" } },
+      },
+      RangeError,
+      /'supports.policies.idleExpiry' must be one of "timer", "checkout": current value is "evictor"/,
+    ],
+    [
+      "an unknown connectOwnership",
+      {
+        ...good,
+        supports: { ...supports, policies: { ...supports.policies, connectOwnership: "waiter" } },
+      },
+      RangeError,
+      /'supports.policies.connectOwnership' must be one of "route", "acquire": current value is "waiter"/,
+    ],
+    [
+      "interruptInUse without clear",
+      { ...good, supports: { ...supports, capabilities: ["stats", "interruptInUse"] } },
+      RangeError,
+      /'supports.capabilities\[1\]' must be declared with capability 'clear': current value is "interruptInUse"/,
+    ],
+    [
+      "minPoolSize without its range",
+      { ...good, supports: { ...supports, capabilities: ["minPoolSize"] } },
+      TypeError,
+      /'supports.ranges.minPoolSize' must be a \[min, max\] pair as capability 'minPoolSize' is declared/,
+    ],
+    [
+      "a minPoolSize range above maxTotal",
+      {
+        ...good,
+        supports: {
+          ...supports,
+          capabilities: ["minPoolSize"],
+          ranges: { ...supports.ranges, minPoolSize: [0, 5] },
+        },
+      },
+      RangeError,
+      /'supports.ranges.minPoolSize' must be a range whose max is at most that of 'supports.ranges.maxTotal' \(4\): current value is \[0, 5\]/,
+    ],
+    [
+      "a negative minPoolSize",
+      {
+        ...good,
+        supports: {
+          ...supports,
+          capabilities: ["minPoolSize"],
+          ranges: { ...supports.ranges, minPoolSize: [-1, 2] },
+        },
+      },
+      RangeError,
+      /'supports.ranges.minPoolSize' must be a range with 0 ≤ min ≤ max: current value is \[-1, 2\]/,
     ],
     [
       "negative tolerance",

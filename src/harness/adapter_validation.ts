@@ -6,6 +6,7 @@
  */
 import type {
   Adapter,
+  CloseCause,
   IntRange,
   PoolUnderTest,
   RangeName,
@@ -14,6 +15,7 @@ import type {
 } from "./adapter.ts";
 import { CAPABILITIES, type Capability, RANGE_CAPABILITY } from "./capabilities.ts";
 import { capabilityOfOption, VALIDATED_OPTIONS } from "./invalid_options.ts";
+import { capabilityOfArgument, VALIDATED_ARGUMENTS } from "./invalid_arguments.ts";
 
 const TIME_MODES = ["virtual", "global"] as const;
 const REUSE_ORDERS = ["lifo", "fifo", "any"] as const;
@@ -23,6 +25,13 @@ const CLOSE_WAITERS = ["reject", "drain", "drop"] as const;
 const CLOSE_DETECTIONS = ["event", "check"] as const;
 const CONNECT_FAILURES = ["reject", "retry"] as const;
 const RELEASES_AFTER_CLOSE = ["accept", "reject"] as const;
+const IDLE_EXPIRIES = ["timer", "checkout"] as const;
+const CONNECT_OWNERSHIPS = ["route", "acquire"] as const;
+
+/** Capabilities that only make sense with another one. */
+const CAPABILITY_NEEDS: Partial<Record<Capability, Capability>> = {
+  interruptInUse: "clear",
+};
 
 /** Pool methods each capability requires. */
 const CAPABILITY_METHODS: Partial<Record<Capability, readonly (keyof PoolUnderTest)[]>> = {
@@ -103,6 +112,17 @@ function validateRanges(name: string, ranges: unknown, capabilities: readonly Ca
       : 0;
     validateRange(name, `supports.ranges.${key}`, ranges[key], floor);
   }
+  const minPoolSize = ranges.minPoolSize as IntRange | undefined;
+  const maxTotal = ranges.maxTotal as IntRange;
+  if (minPoolSize !== undefined && minPoolSize[1] > maxTotal[1]) {
+    fail(
+      RangeError,
+      name,
+      "supports.ranges.minPoolSize",
+      `a range whose max is at most that of 'supports.ranges.maxTotal' (${maxTotal[1]})`,
+      minPoolSize,
+    );
+  }
   for (const capability of capabilities) {
     for (const [range, needs] of Object.entries(RANGE_CAPABILITY)) {
       if (needs === capability && ranges[range] === undefined) {
@@ -118,7 +138,11 @@ function validateRanges(name: string, ranges: unknown, capabilities: readonly Ca
   }
 }
 
-function validatePolicies(name: string, policies: unknown): void {
+function validatePolicies(
+  name: string,
+  policies: unknown,
+  capabilities: readonly Capability[],
+): void {
   const at = (key: string) => `supports.policies.${key}`;
   if (!isRecord(policies)) fail(TypeError, name, "supports.policies", "an object", policies);
   oneOf(name, at("reuseOrder"), policies.reuseOrder, REUSE_ORDERS);
@@ -128,6 +152,25 @@ function validatePolicies(name: string, policies: unknown): void {
   oneOf(name, at("closeDetection"), policies.closeDetection, CLOSE_DETECTIONS);
   if (policies.releaseAfterClose !== undefined) {
     oneOf(name, at("releaseAfterClose"), policies.releaseAfterClose, RELEASES_AFTER_CLOSE);
+  }
+  if (policies.idleExpiry !== undefined) {
+    oneOf(name, at("idleExpiry"), policies.idleExpiry, IDLE_EXPIRIES);
+  }
+  if (policies.connectOwnership !== undefined) {
+    oneOf(name, at("connectOwnership"), policies.connectOwnership, CONNECT_OWNERSHIPS);
+  }
+  const startsPaused = policies.startsPaused;
+  if (startsPaused !== undefined && typeof startsPaused !== "boolean") {
+    fail(TypeError, name, at("startsPaused"), "a boolean", startsPaused);
+  }
+  if (startsPaused === true && !capabilities.includes("clear")) {
+    fail(
+      RangeError,
+      name,
+      at("startsPaused"),
+      "false or left out unless capability 'clear' (its ready()) is declared",
+      startsPaused,
+    );
   }
   for (const key of ["overtaking", "limitsCountIdle", "closeIdleOfOtherRoutes"]) {
     if (typeof policies[key] !== "boolean") {
@@ -148,29 +191,75 @@ function validateValidatedOptions(
   declared: unknown,
   capabilities: readonly Capability[],
 ): void {
-  const field = "supports.validatedOptions";
-  if (!capabilities.includes("validatesOptions")) return;
+  validateNamed(name, declared, capabilities, {
+    field: "supports.validatedOptions",
+    capability: "validatesOptions",
+    what: "option",
+    known: VALIDATED_OPTIONS,
+    needs: (key) => capabilityOfOption(key as (typeof VALIDATED_OPTIONS)[number]),
+  });
+}
+
+/** `validatedArguments`: with capability `validatesArguments`, as `validatedOptions`. */
+function validateValidatedArguments(
+  name: string,
+  declared: unknown,
+  capabilities: readonly Capability[],
+): void {
+  validateNamed(name, declared, capabilities, {
+    field: "supports.validatedArguments",
+    capability: "validatesArguments",
+    what: "argument",
+    known: VALIDATED_ARGUMENTS,
+    needs: (key) => capabilityOfArgument(key as (typeof VALIDATED_ARGUMENTS)[number]),
+  });
+}
+
+/**
+ * A record of the harness's names to the pool's own, required with its
+ * capability: known keys, non-empty names, each key's capability declared.
+ */
+function validateNamed(
+  name: string,
+  declared: unknown,
+  capabilities: readonly Capability[],
+  spec: {
+    field: string;
+    capability: Capability;
+    what: string;
+    known: readonly string[];
+    needs: (key: string) => Capability | undefined;
+  },
+): void {
+  const { field, capability, what, known } = spec;
+  if (!capabilities.includes(capability)) return;
   if (!isRecord(declared) || Array.isArray(declared)) {
     fail(
       TypeError,
       name,
       field,
-      "an object as capability 'validatesOptions' is declared",
+      `an object as capability '${capability}' is declared`,
       declared,
     );
   }
   const keys = Object.keys(declared);
-  if (keys.length === 0) fail(RangeError, name, field, "an object naming at least one option", {});
+  if (keys.length === 0) fail(RangeError, name, field, `an object naming at least one ${what}`, {});
   for (const key of keys) {
     const at = `${field}.${key}`;
-    if (!(VALIDATED_OPTIONS as readonly string[]).includes(key)) {
-      fail(RangeError, name, at, `one of ${VALIDATED_OPTIONS.map(show).join(", ")}`, key);
+    if (!known.includes(key)) {
+      fail(RangeError, name, at, `one of ${known.map(show).join(", ")}`, key);
     }
     const poolName = declared[key];
     if (typeof poolName !== "string" || poolName.length === 0) {
-      fail(TypeError, name, at, "the pool's own name for the option, a non-empty string", poolName);
+      fail(
+        TypeError,
+        name,
+        at,
+        `the pool's own name for the ${what}, a non-empty string`,
+        poolName,
+      );
     }
-    const needs = capabilityOfOption(key as (typeof VALIDATED_OPTIONS)[number]);
+    const needs = spec.needs(key);
     if (needs !== undefined && !capabilities.includes(needs)) {
       fail(RangeError, name, at, `left out, or capability '${needs}' declared`, poolName);
     }
@@ -219,6 +308,45 @@ function validateEventTypes(
   });
 }
 
+/** Every {@linkcode CloseCause}, in declaration order. */
+export const CLOSE_CAUSES: readonly CloseCause[] = Object.freeze([
+  "poolClosed",
+  "stale",
+  "error",
+  "peerClosed",
+  "idle",
+  "expired",
+  "maxUses",
+  "maxRequests",
+  "evicted",
+  "aborted",
+]);
+
+/**
+ * `closeReasons`: optional; with it, capability `events` and
+ * `ConnectionClosed` among the event types, and each reason mapped onto a
+ * known cause.
+ */
+function validateCloseReasons(name: string, supports: Record<string, unknown>): void {
+  const declared = supports.closeReasons;
+  const field = "supports.closeReasons";
+  if (declared === undefined) return;
+  if (!isRecord(declared)) fail(TypeError, name, field, "an object", declared);
+  const types = supports.eventTypes;
+  if (!Array.isArray(types) || !types.includes("ConnectionClosed")) {
+    fail(
+      RangeError,
+      name,
+      field,
+      "left out, or 'ConnectionClosed' listed in supports.eventTypes",
+      declared,
+    );
+  }
+  for (const [reason, cause] of Object.entries(declared)) {
+    oneOf(name, `${field}[${JSON.stringify(reason)}]`, cause, CLOSE_CAUSES);
+  }
+}
+
 function validateSupports(name: string, supports: unknown): void {
   if (!isRecord(supports)) fail(TypeError, name, "supports", "an object", supports);
   oneOf(name, "supports.timeMode", supports.timeMode, TIME_MODES);
@@ -226,11 +354,25 @@ function validateSupports(name: string, supports: unknown): void {
   if (!Array.isArray(capabilities)) {
     fail(TypeError, name, "supports.capabilities", "an array", capabilities);
   }
-  capabilities.forEach((c, i) => oneOf(name, `supports.capabilities[${i}]`, c, CAPABILITIES));
+  capabilities.forEach((c, i) => {
+    oneOf(name, `supports.capabilities[${i}]`, c, CAPABILITIES);
+    const needs = CAPABILITY_NEEDS[c as Capability];
+    if (needs !== undefined && !capabilities.includes(needs)) {
+      fail(
+        RangeError,
+        name,
+        `supports.capabilities[${i}]`,
+        `declared with capability '${needs}'`,
+        c,
+      );
+    }
+  });
   validateRanges(name, supports.ranges, capabilities as Capability[]);
-  validatePolicies(name, supports.policies);
+  validatePolicies(name, supports.policies, capabilities as Capability[]);
   validateValidatedOptions(name, supports.validatedOptions, capabilities as Capability[]);
   validateEventTypes(name, supports.eventTypes, capabilities as Capability[]);
+  validateValidatedArguments(name, supports.validatedArguments, capabilities as Capability[]);
+  validateCloseReasons(name, supports);
   const tolerance = supports.toleranceMs;
   if (typeof tolerance !== "number") {
     fail(TypeError, name, "supports.toleranceMs", "a number", tolerance);

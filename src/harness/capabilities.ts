@@ -59,6 +59,13 @@ export type Capability =
    */
   | "validatesOptions"
   /**
+   * Refuses a call with an invalid argument (a negative or non-numeric
+   * timeout, a route that is not a string, …), naming the argument and its
+   * value, and changes nothing (CFG-2); `supports.validatedArguments` lists
+   * the arguments.
+   */
+  | "validatesArguments"
+  /**
    * Says why each rejection happened: `rejectionKind(error)` names the kind
    * (closed, cleared, timeout, full queue, connection error) of every error
    * the pool rejects an acquire or send with (ERR-5).
@@ -69,7 +76,18 @@ export type Capability =
    * vocabulary) through `events(listener)`; `supports.eventTypes` lists the
    * types it emits (EVT-1 to EVT-3).
    */
-  | "events";
+  | "events"
+  /**
+   * Keeps at least `config.minPoolSize` connections open by itself, opening
+   * them in the background while the pool is ready (CMAP's `minPoolSize`);
+   * needs range `minPoolSize`.
+   */
+  | "minPoolSize"
+  /**
+   * `clear({ interruptInUseConnections: true })` closes, at once, the leased
+   * and connecting connections opened before the clear (CMAP); needs `clear`.
+   */
+  | "interruptInUse";
 
 /** Every {@linkcode Capability}, in declaration order. */
 export const CAPABILITIES: readonly Capability[] = Object.freeze([
@@ -95,8 +113,11 @@ export const CAPABILITIES: readonly Capability[] = Object.freeze([
   "maxIdle",
   "rejectsBadRelease",
   "validatesOptions",
+  "validatesArguments",
   "rejectionKinds",
   "events",
+  "minPoolSize",
+  "interruptInUse",
 ]);
 
 /** Range → capability it needs (ranges of undeclared capabilities are ignored). */
@@ -119,6 +140,7 @@ export const RANGE_CAPABILITY: Readonly<Record<RangeName, Capability | undefined
     reconnectBackoffMaxMs: "reconnectBackoff",
     maxIdleMs: "maxIdle",
     maxInFlight: "multiplexed",
+    minPoolSize: "minPoolSize",
   });
 
 /**

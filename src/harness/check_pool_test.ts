@@ -241,9 +241,10 @@ const staleRelease: Adapter = {
         const current = held.get(socket);
         if (released.has(lease) && current === undefined) return;
         const target = released.has(lease) ? current : lease;
+        // Booked once the pool took it: a release it refuses (a bad argument) changes nothing.
+        pool.release(target as never, options);
         held.delete(socket);
         released.add(lease);
-        pool.release(target as never, options);
       },
     };
   },

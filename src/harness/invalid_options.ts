@@ -82,7 +82,7 @@ export function capabilityOfOption(option: ValidatedOption): Capability | undefi
 }
 
 /** An invalid value for an option, before the config it goes into is known. */
-type Flaw = "zero" | "negative" | "fraction" | "nan" | "aboveMaxTotal";
+type Flaw = "zero" | "negative" | "fraction" | "nan" | "aboveMaxTotal" | "belowBackoff";
 
 const FLAWS: Readonly<Record<Domain, readonly Flaw[]>> = {
   count: ["zero", "negative", "fraction", "nan"],
@@ -96,6 +96,7 @@ const PROBLEMS: Readonly<Record<Flaw, string>> = {
   fraction: "not an integer",
   nan: "not a number",
   aboveMaxTotal: "above maxTotal",
+  belowBackoff: "below reconnectBackoffMs",
 };
 
 function valueOf(flaw: Flaw, config: PoolConfig): number {
@@ -110,6 +111,11 @@ function valueOf(flaw: Flaw, config: PoolConfig): number {
       return NaN;
     case "aboveMaxTotal":
       return config.maxTotal + 1;
+    case "belowBackoff": {
+      // A cap below the base; below a base of 0 (no backoff) only a negative one is.
+      const base = config.reconnectBackoffMs ?? 0;
+      return base > 0 ? base - 1 : -1;
+    }
   }
 }
 
@@ -128,6 +134,7 @@ function flawsOf(supports: Supports): [ValidatedOption, Flaw][] {
     if (needs !== undefined && !supports.capabilities.includes(needs)) continue;
     for (const flaw of FLAWS[domain]) pairs.push([option, flaw]);
     if (option === "maxPerRoute") pairs.push([option, "aboveMaxTotal"]);
+    if (option === "reconnectBackoffMaxMs") pairs.push([option, "belowBackoff"]);
   }
   return pairs;
 }

@@ -55,6 +55,7 @@ export {
 export { RULES } from "./rules/mod.ts";
 export {
   type AcquireRecord,
+  type BadCallRecord,
   type CallerEvent,
   errorCode,
   type LeaseFacts,
@@ -67,4 +68,11 @@ export {
   type InvalidOption,
   VALIDATED_OPTIONS,
 } from "./invalid_options.ts";
+export {
+  type InvalidArgument,
+  invalidArguments,
+  printValue,
+  showsArgument,
+  VALIDATED_ARGUMENTS,
+} from "./invalid_arguments.ts";
 export type { CommandKind } from "./commands/kinds.ts";

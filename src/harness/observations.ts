@@ -6,7 +6,8 @@
  * @module
  */
 import type { KeepAliveHint, Route, SocketId, SocketState } from "../net/types.ts";
-import type { PoolEventNotice, PoolUnderTest, RejectionKind } from "./adapter.ts";
+import type { PoolEventNotice, PoolStats, PoolUnderTest, RejectionKind } from "./adapter.ts";
+import type { InvalidArgument } from "./invalid_arguments.ts";
 
 /** State of the leased socket at the instant a lease reached its caller. */
 export interface LeaseFacts {
@@ -122,6 +123,29 @@ export interface SendRecord {
   errorKind?: RejectionKind | null;
 }
 
+/** A call the harness made with one invalid argument (CFG-2). */
+export interface BadCallRecord {
+  /** The argument and its value. */
+  readonly invalid: InvalidArgument;
+  /** The pool's own name for the argument. */
+  readonly poolName: string;
+  /** The acquire whose lease a bad release named. */
+  readonly acquire?: AcquireRecord;
+  /** Virtual time of the call. */
+  readonly t: number;
+  /** Ledger length when it was made. */
+  readonly seqBefore: number;
+  /** What `stats()` said just before, for a pool with capability `stats`. */
+  readonly statsBefore?: PoolStats;
+  /**
+   * `refused`: the call threw or its promise rejected; `accepted`: it
+   * returned, or its promise resolved; `pending`: its promise has not settled.
+   */
+  outcome: "refused" | "accepted" | "pending";
+  /** The message of what it threw or rejected with (its string form when not an `Error`). */
+  error?: string;
+}
+
 /** One thing a caller saw, in the order it happened. */
 export type CallerEvent =
   | { readonly kind: "acquire-started"; readonly acquire: AcquireRecord }
@@ -154,6 +178,11 @@ export type CallerEvent =
     readonly reusable?: boolean;
     /** The acquire holding the lease's socket when it was made, if another caller did. */
     readonly heldBy?: number;
+  }
+  | {
+    /** A call with an invalid argument (CFG-2), and how the pool took it. */
+    readonly kind: "bad-call";
+    readonly call: BadCallRecord;
   }
   | { readonly kind: "send-started"; readonly send: SendRecord }
   | { readonly kind: "send-resolved"; readonly send: SendRecord }

@@ -14,6 +14,7 @@ import type { Route, SocketId } from "../net/types.ts";
 import type { Adapter, PoolUnderTest, Supports, World } from "./adapter.ts";
 import { validatePoolUnderTest } from "./adapter_validation.ts";
 import { type ConfigProbe, probeInvalidConfig } from "./invalid_options.ts";
+import type { InvalidArgument } from "./invalid_arguments.ts";
 import * as calls from "./_calls.ts";
 import { leaseFacts } from "./_lease_facts.ts";
 import { Operations } from "./_operations.ts";
@@ -25,6 +26,7 @@ import { Watchdog } from "./_watchdog.ts";
 import { outcomeLine } from "./_trace.ts";
 import {
   type AcquireRecord,
+  type BadCallRecord,
   type CallerEvent,
   errorText,
   rejectionFacts,
@@ -115,6 +117,8 @@ export class Run implements RunView, Settling {
   #pendingStale = false;
   #settled = 0;
   #failure: RuleViolation | InconclusiveRun | undefined;
+  /** The call with an invalid argument made in this step, if any. */
+  #badCall: BadCallRecord | undefined;
   /**
    * Ids of the rules checked. LIV-1 among them: a pool the harness cannot
    * drive to rest fails it (else the run is inconclusive). LSE-4: an
@@ -424,6 +428,11 @@ export class Run implements RunView, Settling {
     calls.releaseAgain(this, record, reusable);
   }
 
+  /** Call the pool with one invalid argument (CFG-2). */
+  badCall(invalid: InvalidArgument, acquire?: AcquireRecord): void {
+    this.#badCall = calls.badCall(this, invalid, acquire);
+  }
+
   /** Make one request on a held lease's connection. */
   request(record: AcquireRecord): void {
     calls.request(this, record);
@@ -502,6 +511,21 @@ export class Run implements RunView, Settling {
   async endStep(): Promise<void> {
     await this.settle();
     this.watchdog();
+    const badCall = this.#badCall;
+    this.#badCall = undefined;
+    // A call the pool should have refused and did not may have queued a
+    // waiter or handed out a lease no record tracks: what follows would be
+    // judged on a pool the harness no longer knows.
+    if (
+      badCall !== undefined && badCall.outcome !== "refused" && !this.#judges("CFG-2", "a")
+    ) {
+      throw new RunEndedEarly(
+        this.step,
+        `the pool ${
+          badCall.outcome === "accepted" ? "accepted" : "did not settle"
+        } a call with an invalid ${badCall.invalid.argument} and CFG-2 is not active`,
+      );
+    }
     const accepted = this.#acceptedBadRelease;
     const repeated = this.#repeatedRelease;
     const settled = this.#releaseSettled;
@@ -520,7 +544,13 @@ export class Run implements RunView, Settling {
     }
     this.#check(
       "step",
-      repeated ? (refuses ? "LSE-4" : "LSE-7") : settled ? "LSE-5" : undefined,
+      badCall !== undefined
+        ? "CFG-2"
+        : repeated
+        ? (refuses ? "LSE-4" : "LSE-7")
+        : settled
+        ? "LSE-5"
+        : undefined,
     );
   }
 

@@ -98,3 +98,11 @@ export function checkRecord(name: string, value: unknown): Record<string, unknow
   }
   return value as Record<string, unknown>;
 }
+
+/** An array of strings. */
+export function checkStringList(name: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    fail(TypeError, name, "an array of strings", value, ACTION);
+  }
+  return Object.freeze([...value]);
+}

@@ -3,7 +3,8 @@ import { recordFailure, recordSuccess } from "./backoff.ts";
 import { discard, emit, type Entry, type Failure, markIdle, type Step } from "./core_state.ts";
 import type { ConnectionClosedReason } from "./events.ts";
 import { idleDeadline, reachedKeepAliveMax } from "./expiry.ts";
-import { reject } from "./waiters.ts";
+import { grant, ownerOf, reject } from "./waiters.ts";
+import { clearPool } from "./clearing.ts";
 
 /*
  * What happens to a connection between the network and the pool: its connect
@@ -40,16 +41,34 @@ export function connectionReady(step: Step, connectionId: number, socketId: Sock
   step.out.push({ type: "cancelTimer", timer: { kind: "connect", connectionId } });
   entry.socketId = socketId;
   recordSuccess(step, entry.route);
-  emit(step, { type: "ConnectionReady", route: entry.route, connectionId, socketId });
+  emit(step, {
+    type: "ConnectionReady",
+    route: entry.route,
+    connectionId,
+    socketId,
+    durationMs: step.now - entry.createdAt,
+  });
   markIdle(step, entry);
   entry.expiresAt = step.config.multiplexed ? Infinity : idleDeadline(step, entry, undefined);
-  if (entry.generation !== step.state.generation) discard(step, entry, "stale");
+  const owner = ownerOf(step, entry);
+  if (entry.generation !== step.state.generation) {
+    discard(step, entry, "stale");
+    // CMAP never checks out a stale connection: its owner fails as the clear's other waiters did.
+    if (owner !== undefined) {
+      reject(step, owner, { kind: "poolCleared", generation: step.state.generation });
+    }
+  } else if (owner !== undefined) {
+    step.state.waiters.splice(step.state.waiters.indexOf(owner), 1);
+    grant(step, owner, entry);
+  }
 }
 
 /**
  * A connect failed or timed out: it frees its slot at once, counts towards
  * the route's backoff, and with the "reject" policy fails the route's oldest
- * waiter ("retry" keeps everyone waiting for the next attempt).
+ * waiter, or the acquire that owns the connect ("retry" keeps everyone
+ * waiting for the next attempt). A background connect towards `minPoolSize`
+ * that fails clears the pool, as CMAP's SDAM hand-off does.
  *
  * @param step The current step.
  * @param connectionId The pool's id for the connection.
@@ -60,6 +79,13 @@ export function connectFailed(step: Step, connectionId: number, failure: Failure
   if (entry === undefined || entry.state !== "connecting") return;
   discard(step, entry, "error");
   recordFailure(step, entry.route);
+  if (entry.populating) return clearPool(step, false);
+  const owner = ownerOf(step, entry);
+  if (owner !== undefined) {
+    owner.establishing = undefined;
+    if (step.config.connectFailure === "reject") reject(step, owner, failure);
+    return;
+  }
   if (step.config.connectFailure === "retry") return;
   const queue = step.config.multiplexed ? step.state.sends : step.state.waiters;
   const oldest = queue.find((waiter) => waiter.route === entry.route);

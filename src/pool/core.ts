@@ -18,9 +18,11 @@ import {
   type Step,
   type Waiter,
 } from "./core_state.ts";
+import { clearPool } from "./clearing.ts";
 import { armEvictor, closeExpired, closeIdle, runEvictor, sweepIdle } from "./expiry.ts";
 import { closeDrainedStale, pumpSends, settleRequest } from "./multiplex.ts";
 import type { PoolConfig } from "./options.ts";
+import { populate, schedulePopulation } from "./population.ts";
 import { type PoolStats, poolStats } from "./stats.ts";
 import { grant, reject, rejectAll, serveWaiters, takeIdle } from "./waiters.ts";
 
@@ -35,7 +37,7 @@ export type { ReleaseFacts } from "./connections.ts";
 export class PoolCore {
   readonly #config: PoolConfig;
   readonly #probe: (connectionId: number) => boolean;
-  readonly #state: PoolState = createState();
+  readonly #state: PoolState;
 
   /**
    * @param config The resolved configuration.
@@ -44,13 +46,17 @@ export class PoolCore {
   constructor(config: PoolConfig, probe: (connectionId: number) => boolean) {
     this.#config = config;
     this.#probe = probe;
+    this.#state = createState(config.startPaused ? "paused" : "ready", config.minPoolRoutes);
   }
 
-  /** The pool starts: announce it and arm the evictor. */
-  start(now: number): Command[] {
+  /**
+   * The pool starts: announce it (with the options it was given) and arm the
+   * evictor; a pool that starts paused (CMAP) announces PoolReady on `ready()`.
+   */
+  start(now: number, options: Readonly<Record<string, unknown>> = {}): Command[] {
     return this.#run(now, (step) => {
-      emit(step, { type: "PoolCreated" });
-      emit(step, { type: "PoolReady" });
+      emit(step, { type: "PoolCreated", options });
+      if (step.state.status === "ready") emit(step, { type: "PoolReady" });
       armEvictor(step);
     });
   }
@@ -58,15 +64,27 @@ export class PoolCore {
   /** A caller asks for a connection to `route`. */
   acquire(now: number, waiterId: number, route: Route, timeoutMs?: number): Command[] {
     return this.#run(now, (step) => {
-      emit(step, { type: "ConnectionCheckOutStarted", route });
-      const waiter: Waiter = { id: waiterId, route, timeoutMs };
+      emit(step, { type: "ConnectionCheckOutStarted", route, checkOutId: waiterId });
+      const waiter: Waiter = {
+        id: waiterId,
+        route,
+        timeoutMs,
+        startedAt: now,
+        establishing: undefined,
+      };
+      step.state.populatedRoutes.add(route);
       const refusal = this.#refusal();
       if (refusal !== undefined) return reject(step, waiter, refusal);
       // A newcomer never overtakes an older waiter of its route (ORD-2); an
-      // acquire that must wait beyond maxWaiters fails at once (LIM-4).
-      if (!step.state.waiters.some((queued) => queued.route === route)) {
+      // acquire that must wait beyond maxWaiters fails at once (LIM-4). A
+      // caller establishing its own connection no longer waits for one.
+      if (
+        !step.state.waiters.some((queued) =>
+          queued.route === route && queued.establishing === undefined
+        )
+      ) {
         const idle = takeIdle(step, route);
-        if (idle !== undefined) return grant(step, waiterId, idle);
+        if (idle !== undefined) return grant(step, waiter, idle);
       }
       if (step.state.waiters.length >= this.#config.maxWaiters) {
         return reject(step, waiter, { kind: "waitQueueFull", maxWaiters: this.#config.maxWaiters });
@@ -85,7 +103,14 @@ export class PoolCore {
   /** A caller sends a request on `route` (multiplexed mode). */
   send(now: number, waiterId: number, route: Route): Command[] {
     return this.#run(now, (step) => {
-      const waiter: Waiter = { id: waiterId, route, timeoutMs: undefined };
+      const waiter: Waiter = {
+        id: waiterId,
+        route,
+        timeoutMs: undefined,
+        startedAt: now,
+        establishing: undefined,
+      };
+      step.state.populatedRoutes.add(route);
       const refusal = this.#refusal();
       if (refusal !== undefined) return reject(step, waiter, refusal);
       step.state.sends.push(waiter);
@@ -143,6 +168,8 @@ export class PoolCore {
           return;
         case "backoff":
           return; // serving at the end of the step retries the route
+        case "populate":
+          return populate(step);
       }
     });
   }
@@ -157,19 +184,15 @@ export class PoolCore {
     return this.#run(now, (step) => closeExpired(step));
   }
 
-  /** CMAP clear: new generation, fail every waiter, pause. */
-  clear(now: number): Command[] {
-    return this.#run(now, (step) => {
-      if (step.state.status === "closed") return;
-      step.state.generation++;
-      step.state.status = "paused";
-      rejectAll(step, { kind: "poolCleared", generation: step.state.generation });
-      closeDrainedStale(step);
-      emit(step, { type: "PoolCleared", generation: step.state.generation });
-    });
+  /**
+   * CMAP clear: new generation, fail every waiter, pause; with
+   * `interruptInUse`, close in-use and connecting connections at once.
+   */
+  clear(now: number, interruptInUse = false): Command[] {
+    return this.#run(now, (step) => clearPool(step, interruptInUse));
   }
 
-  /** CMAP ready: a paused pool serves again. */
+  /** CMAP ready: a paused pool serves (and populates) again. */
   ready(now: number): Command[] {
     return this.#run(now, (step) => {
       if (step.state.status !== "paused") return;
@@ -198,6 +221,10 @@ export class PoolCore {
       step.out.push({ type: "cancelTimer", timer: { kind: "evictor" } });
       step.out.push({ type: "cancelTimer", timer: { kind: "idleSweep" } });
       state.sweepAt = undefined;
+      if (state.populateArmed) {
+        state.populateArmed = false;
+        step.out.push({ type: "cancelTimer", timer: { kind: "populate" } });
+      }
       emit(step, { type: "PoolClosed" });
       if (state.entries.size === 0) step.out.push({ type: "drained" });
     });
@@ -220,7 +247,10 @@ export class PoolCore {
     return undefined;
   }
 
-  /** One step: apply the event, then serve whoever can be served, then re-arm the idle sweep. */
+  /**
+   * One step: apply the event, then serve whoever can be served, then re-arm
+   * the idle sweep and the background population.
+   */
   #run(now: number, event: (step: Step) => void): Command[] {
     const step: Step = {
       state: this.#state,
@@ -237,6 +267,7 @@ export class PoolCore {
       serveWaiters(step);
     }
     sweepIdle(step);
+    schedulePopulation(step);
     return step.out;
   }
 }

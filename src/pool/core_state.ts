@@ -29,6 +29,13 @@ export interface Entry {
   uses: number;
   /** Requests written and not yet settled (multiplexed mode). */
   inFlight: number;
+  /**
+   * The acquire whose check-out started this connect, with
+   * `connectOwnership: "acquire"`: the connection is that caller's (CMAP).
+   */
+  ownerId: number | undefined;
+  /** Opened in the background to reach `minPoolSize`, not for a caller. */
+  readonly populating: boolean;
 }
 
 /** A caller waiting for a connection (acquire) or for a slot on one (send). */
@@ -37,6 +44,14 @@ export interface Waiter {
   readonly route: Route;
   /** The acquire's own timeout, when it has one. */
   readonly timeoutMs: number | undefined;
+  /** When the check-out started, for the events' `durationMs`. */
+  readonly startedAt: number;
+  /**
+   * The connect this caller is establishing for itself
+   * (`connectOwnership: "acquire"`): CMAP's check-out has left the wait queue
+   * and ends with that connection, whatever else becomes available.
+   */
+  establishing: number | undefined;
 }
 
 /** Reconnect backoff of a route: failures since the last success, and when a retry may start. */
@@ -45,7 +60,7 @@ export interface RouteBackoff {
   retryAt: number;
 }
 
-/** `ready` serves callers; `paused` (after clear) fails them; `closed` is final. */
+/** `ready` serves callers; `paused` (after clear, or from the start) fails them; `closed` is final. */
 export type PoolStatus = "ready" | "paused" | "closed";
 
 /**
@@ -66,6 +81,10 @@ export interface PoolState {
   readonly backoff: Map<Route, RouteBackoff>;
   /** Deadline the idle-sweep timer is armed for, if any. */
   sweepAt: number | undefined;
+  /** Routes `minPoolSize` keeps populated: `minPoolRoutes`, and those callers asked for. */
+  readonly populatedRoutes: Set<Route>;
+  /** Whether the background population timer is armed. */
+  populateArmed: boolean;
   nextConnectionId: number;
   nextLeaseId: number;
   nextIdleOrder: number;
@@ -85,7 +104,8 @@ export type PoolTimer =
   | { readonly kind: "connect"; readonly connectionId: number }
   | { readonly kind: "backoff"; readonly route: Route }
   | { readonly kind: "evictor" }
-  | { readonly kind: "idleSweep" };
+  | { readonly kind: "idleSweep" }
+  | { readonly kind: "populate" };
 
 /** What the core tells the facade to do, in order. */
 export type Command =
@@ -137,10 +157,16 @@ export function timerKey(timer: PoolTimer): string {
   }
 }
 
-/** A fresh, empty, ready state. */
-export function createState(): PoolState {
+/**
+ * A fresh, empty state: ready, or paused until `ready()` (CMAP's initial
+ * state), with the routes `minPoolSize` keeps from the start.
+ */
+export function createState(
+  status: "ready" | "paused" = "ready",
+  populatedRoutes: readonly Route[] = [],
+): PoolState {
   return {
-    status: "ready",
+    status,
     generation: 0,
     entries: new Map(),
     orphanLeases: new Map(),
@@ -148,15 +174,21 @@ export function createState(): PoolState {
     sends: [],
     backoff: new Map(),
     sweepAt: undefined,
+    populatedRoutes: new Set(populatedRoutes),
+    populateArmed: false,
     nextConnectionId: 1,
     nextLeaseId: 1,
     nextIdleOrder: 1,
   };
 }
 
-/** Record an event (the facade forwards it to listeners). */
-export function emit(step: Step, event: Omit<PoolEvent, "t">): void {
-  step.out.push({ type: "emit", event: { ...event, t: step.now } as PoolEvent });
+/**
+ * Record an event (the facade forwards it to listeners). An event about a
+ * route also carries it as CMAP's `address`.
+ */
+export function emit(step: Step, event: Omit<PoolEvent, "t" | "address">): void {
+  const address = event.route === undefined ? {} : { address: event.route };
+  step.out.push({ type: "emit", event: { ...event, ...address, t: step.now } as PoolEvent });
 }
 
 /** The entries of one route, in creation order. */

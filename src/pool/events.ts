@@ -51,7 +51,15 @@ export type PoolEventType =
 /**
  * One thing the pool did. Fields beyond `type` and `t` are set when they apply
  * to the event: connection events carry `connectionId` (the pool's own id) and,
- * once established, `socketId`; check-out events carry `route`.
+ * once established, `socketId`; connection and check-out events carry `route`
+ * and, under CMAP's name, `address` (the same value). After MongoDB CMAP:
+ * `PoolCreated` carries the `options` the pool was created with;
+ * `ConnectionCheckOutStarted` and the `ConnectionCheckedOut` or
+ * `ConnectionCheckOutFailed` that ends the same check-out share a
+ * `checkOutId`; `ConnectionReady` (since `ConnectionCreated`),
+ * `ConnectionCheckedOut` and `ConnectionCheckOutFailed` (since
+ * `ConnectionCheckOutStarted`) carry `durationMs` in virtual time;
+ * `PoolCleared` says whether the clear interrupted in-use connections.
  */
 export interface PoolEvent {
   /** What happened. */
@@ -70,4 +78,14 @@ export interface PoolEvent {
   readonly reason?: ConnectionClosedReason | CheckOutFailedReason;
   /** The pool's generation after `clear()`. */
   readonly generation?: number;
+  /** CMAP's name for the route of a connection or check-out event (equal to `route`). */
+  readonly address?: Route;
+  /** Links a `ConnectionCheckOutStarted` to the event that ends the same check-out. */
+  readonly checkOutId?: number;
+  /** Virtual ms since the connect started (`ConnectionReady`) or the check-out started. */
+  readonly durationMs?: number;
+  /** `PoolCreated`: the behaviour options the pool was given (defaults not filled in). */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** `PoolCleared`: whether in-use and connecting connections were closed at once. */
+  readonly interruptInUseConnections?: boolean;
 }

@@ -55,7 +55,12 @@ export function perishedReason(step: Step, entry: Entry): ConnectionClosedReason
   if (entry.generation !== step.state.generation) return "stale";
   if (entry.peerClosed) return "peerClosed";
   if (entry.expiresAt < step.now) return "expired";
-  if (step.now - entry.idleSince > step.config.idleTimeoutMs) return "idle";
+  const idleFor = step.now - entry.idleSince;
+  if (idleFor > step.config.idleTimeoutMs) return "idle";
+  // CMAP's maxIdleTimeMS: judged when a check-out meets the connection, never by a timer.
+  if (step.config.idleExpiry === "checkout" && idleFor > step.config.connectionsMaxIdleMs) {
+    return "idle";
+  }
   return undefined;
 }
 
@@ -118,13 +123,15 @@ export function idleByAge(step: Step): Entry[] {
 
 /**
  * Kafka's `connections.max.idle.ms`: close connections idle longer than the
- * limit, least recently active first, and arm the timer for the next one.
+ * limit, least recently active first, and arm the timer for the next one
+ * (nothing with `idleExpiry: "checkout"`, where check-outs enforce it).
  *
  * @param step The current step.
  */
 export function sweepIdle(step: Step): void {
   const maxIdleMs = step.config.connectionsMaxIdleMs;
   if (maxIdleMs === Infinity || step.state.status === "closed") return;
+  if (step.config.idleExpiry === "checkout") return;
   closeIdle(step, maxIdleMs, true);
   const oldest = idleByAge(step)[0];
   // Strict comparison: the first instant it is idle *longer* than the limit.

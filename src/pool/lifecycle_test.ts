@@ -233,9 +233,12 @@ describe("stats() and events", () => {
       type: "ConnectionCheckedOut",
       t: 0,
       route: "a",
+      address: "a",
       connectionId: 1,
       leaseId: 1,
       socketId: 1,
+      checkOutId: 1,
+      durationMs: 0,
     });
   });
 

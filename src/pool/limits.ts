@@ -57,9 +57,15 @@ function makeRoom(step: Step, route: Route): boolean {
  *
  * @param step The current step.
  * @param route The route.
+ * @param origin The acquire that owns it (`connectOwnership: "acquire"`), or
+ * `populating` for a background connect towards `minPoolSize`.
  * @returns The new entry, in state `connecting`.
  */
-export function openConnection(step: Step, route: Route): Entry {
+export function openConnection(
+  step: Step,
+  route: Route,
+  origin: { readonly ownerId?: number; readonly populating?: boolean } = {},
+): Entry {
   const { state, config, now } = step;
   const entry: Entry = {
     id: state.nextConnectionId++,
@@ -75,6 +81,8 @@ export function openConnection(step: Step, route: Route): Entry {
     leaseId: undefined,
     uses: 0,
     inFlight: 0,
+    ownerId: origin.ownerId,
+    populating: origin.populating ?? false,
   };
   state.entries.set(entry.id, entry);
   step.out.push({ type: "connect", connectionId: entry.id, route });

@@ -1,7 +1,8 @@
 /**
  * The reference pool: a readable, complete connection pool with the
- * semantics of Apache HttpClient 5, Kafka's producer client and the JDK
- * keep-alive cache, selected by options or presets. A clock-free core decides;
+ * semantics of Apache HttpClient 5, Kafka's producer client, the JDK
+ * keep-alive cache and MongoDB's connection pool specification (CMAP),
+ * selected by options or presets. A clock-free core decides;
  * {@linkcode ReferencePool} carries its decisions out on the simulated network.
  *
  * @example Two callers, one route, one connection reused
@@ -32,16 +33,19 @@ export type { Lease, ReleaseOptions } from "./lease.ts";
 export type {
   ConnectFailurePolicy,
   ConnectFunction,
+  ConnectOwnership,
+  IdleExpiry,
   PoolBehaviourOptions,
   ReferencePoolOptions,
   ReuseOrder,
 } from "./options.ts";
 export {
   apacheHttpClient5Preset,
+  cmapPreset,
   jdkKeepAliveCachePreset,
   kafkaProducerPreset,
   originRouteKey,
 } from "./presets.ts";
 export { seededRandom } from "../random.ts";
-export { type AcquireOptions, ReferencePool } from "./reference_pool.ts";
+export { type AcquireOptions, type ClearOptions, ReferencePool } from "./reference_pool.ts";
 export type { PoolStats, RouteStats } from "./stats.ts";

@@ -9,8 +9,10 @@ import {
   checkFunction,
   checkRecord,
   checkRelation,
+  checkStringList,
 } from "./_validate.ts";
 import { seededRandom } from "../random.ts";
+import type { PoolEvent } from "./events.ts";
 
 /** How a pool opens a connection: e.g. `network.connect.bind(network)`. */
 export type ConnectFunction = (
@@ -23,6 +25,20 @@ export type ReuseOrder = "lifo" | "fifo";
 
 /** What a failed connect does to the waiters it was opened for. */
 export type ConnectFailurePolicy = "reject" | "retry";
+
+/**
+ * Whose a connect is: any waiter of its route takes the connection it makes
+ * (`route`, Apache), or it belongs to the acquire that started it (`acquire`,
+ * MongoDB CMAP: that check-out completes or fails with that connection).
+ */
+export type ConnectOwnership = "route" | "acquire";
+
+/**
+ * Where `connectionsMaxIdleMs` is enforced: by a timer that closes idle
+ * connections as they pass it (`timer`, Kafka), or only when a check-out
+ * meets the connection (`checkout`, CMAP's `maxIdleTimeMS`).
+ */
+export type IdleExpiry = "timer" | "checkout";
 
 /**
  * Behaviour of a {@linkcode ReferencePool} without its collaborators: what a
@@ -85,8 +101,36 @@ export interface PoolBehaviourOptions {
   multiplexed?: boolean;
   /** Requests outstanding per connection in multiplexed mode. @default {5} */
   maxInFlight?: number;
-  /** Connections idle longer than this are closed by a timer, least recently active first. @default {Infinity} */
+  /**
+   * Connections idle longer than this are closed: by a timer, least recently
+   * active first, or when a check-out meets them (see `idleExpiry`).
+   * @default {Infinity}
+   */
   connectionsMaxIdleMs?: number;
+  /** Where `connectionsMaxIdleMs` is enforced (CMAP: at check-out). @default {"timer"} */
+  idleExpiry?: IdleExpiry;
+  /**
+   * Start paused (CMAP): every acquire fails with PoolClearedError until
+   * `ready()`; nothing is opened in the background before it.
+   * @default {false}
+   */
+  startPaused?: boolean;
+  /**
+   * Connections the pool keeps per route once that route has been asked
+   * for (CMAP's `minPoolSize`), opened in the background while the pool is
+   * ready, within `maxPerRoute`, `maxTotal` and `maxConnecting`.
+   * @default {0}
+   */
+  minPoolSize?: number;
+  /**
+   * Routes kept at `minPoolSize` from the start, before anyone asks for
+   * them (a CMAP pool has one, its server's address); any other route is
+   * kept once a caller has asked for it.
+   * @default {[]}
+   */
+  minPoolRoutes?: readonly Route[];
+  /** Whose a connect is: the route's waiters', or the acquire's that started it. @default {"route"} */
+  connectOwnership?: ConnectOwnership;
 }
 
 /** Options for {@linkcode ReferencePool}: its collaborators and its behaviour. */
@@ -95,6 +139,12 @@ export interface ReferencePoolOptions extends PoolBehaviourOptions {
   clock: Clock;
   /** Opens a socket, e.g. `network.connect.bind(network)`. */
   connect: ConnectFunction;
+  /**
+   * Called with every event, from the first (`PoolCreated`, emitted by the
+   * constructor) on; `on(type, listener)` can only listen from after it.
+   * It must not throw. @default {undefined}
+   */
+  onEvent?: (event: PoolEvent) => void;
 }
 
 /** Every behaviour option resolved and checked: what the core reads. */
@@ -102,6 +152,8 @@ export type PoolConfig = Readonly<Required<PoolBehaviourOptions>>;
 
 const REUSE_ORDERS: readonly ReuseOrder[] = ["lifo", "fifo"];
 const FAILURE_POLICIES: readonly ConnectFailurePolicy[] = ["reject", "retry"];
+const OWNERSHIPS: readonly ConnectOwnership[] = ["route", "acquire"];
+const IDLE_EXPIRIES: readonly IdleExpiry[] = ["timer", "checkout"];
 
 function identity(target: string): Route {
   return target;
@@ -141,6 +193,11 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
     multiplexed = false,
     maxInFlight = 5,
     connectionsMaxIdleMs = Infinity,
+    idleExpiry = "timer",
+    startPaused = false,
+    minPoolSize = 0,
+    minPoolRoutes = [],
+    connectOwnership = "route",
   } = options;
   const config: PoolConfig = {
     random: checkFunction("random", random),
@@ -177,6 +234,11 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
     connectionsMaxIdleMs: checkDuration("connectionsMaxIdleMs", connectionsMaxIdleMs, {
       infinite: true,
     }),
+    idleExpiry: checkChoice("idleExpiry", idleExpiry, IDLE_EXPIRIES),
+    startPaused: checkBoolean("startPaused", startPaused),
+    minPoolSize: checkCount("minPoolSize", minPoolSize, { min: 0, infinite: false }),
+    minPoolRoutes: checkStringList("minPoolRoutes", minPoolRoutes),
+    connectOwnership: checkChoice("connectOwnership", connectOwnership, OWNERSHIPS),
   };
   checkCombinations(config);
   return config;
@@ -212,6 +274,19 @@ function checkCombinations(config: PoolConfig): void {
     "reconnectBackoffMaxMs",
     `at least 'reconnectBackoffMs' (${reconnectBackoffMs})`,
     reconnectBackoffMaxMs,
+  );
+  checkRelation(
+    config.minPoolSize <= maxTotal,
+    "minPoolSize",
+    `at most 'maxTotal' (${maxTotal})`,
+    config.minPoolSize,
+  );
+  // A multiplexed pool has no check-out to meet an idle connection at.
+  checkRelation(
+    !config.multiplexed || config.idleExpiry === "timer",
+    "idleExpiry",
+    `"timer" when 'multiplexed' is true`,
+    config.idleExpiry,
   );
   // Retrying at once against a refusing endpoint would loop forever at one instant.
   checkRelation(

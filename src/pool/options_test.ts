@@ -5,6 +5,7 @@ import { SimNetwork } from "../net/sim_network.ts";
 import { type PoolBehaviourOptions, resolvePoolConfig } from "./options.ts";
 import {
   apacheHttpClient5Preset,
+  cmapPreset,
   jdkKeepAliveCachePreset,
   kafkaProducerPreset,
 } from "./presets.ts";
@@ -136,7 +137,62 @@ const INVALID: [PoolBehaviourOptions, typeof TypeError | typeof RangeError, stri
     RangeError,
     `'maxPerRouteOverrides["a"]' must be a positive integer or Infinity: current value is 0`,
   ],
+  [
+    { minPoolSize: -1 },
+    RangeError,
+    "'minPoolSize' must be a non-negative integer: current value is -1",
+  ],
+  [
+    { minPoolSize: Infinity },
+    RangeError,
+    "'minPoolSize' must be a non-negative integer: current value is Infinity",
+  ],
+  [
+    { minPoolSize: "2" as unknown as number },
+    TypeError,
+    `'minPoolSize' must be a non-negative integer: current value is "2"`,
+  ],
+  [
+    { minPoolRoutes: "db" as unknown as string[] },
+    TypeError,
+    `'minPoolRoutes' must be an array of strings: current value is "db"`,
+  ],
+  [
+    { minPoolRoutes: [1] as unknown as string[] },
+    TypeError,
+    "'minPoolRoutes' must be an array of strings: current value is [1]",
+  ],
+  [
+    { startPaused: "yes" as unknown as boolean },
+    TypeError,
+    `'startPaused' must be a boolean: current value is "yes"`,
+  ],
+  [
+    { idleExpiry: "evictor" as "timer" },
+    RangeError,
+    `'idleExpiry' must be one of "timer", "checkout": current value is "evictor"`,
+  ],
+  [
+    { connectOwnership: "waiter" as "route" },
+    RangeError,
+    `'connectOwnership' must be one of "route", "acquire": current value is "waiter"`,
+  ],
+  [
+    { connectOwnership: 1 as unknown as "route" },
+    TypeError,
+    `'connectOwnership' must be one of "route", "acquire": current value is 1`,
+  ],
   // Invalid combinations.
+  [
+    { maxTotal: 10, minPoolSize: 11 },
+    RangeError,
+    "'minPoolSize' must be at most 'maxTotal' (10): current value is 11",
+  ],
+  [
+    { multiplexed: true, idleExpiry: "checkout" },
+    RangeError,
+    `'idleExpiry' must be "timer" when 'multiplexed' is true: current value is "checkout"`,
+  ],
   [
     { maxTotal: 10, maxPerRoute: 11 },
     RangeError,
@@ -195,6 +251,18 @@ describe("options", () => {
       () => new ReferencePool({ clock, connect: network.connect, maxTotal: 0 }),
       RangeError,
     );
+    assert.throws(
+      () =>
+        new ReferencePool({
+          clock,
+          connect: network.connect,
+          onEvent: "log" as unknown as () => void,
+        }),
+      {
+        name: "TypeError",
+        message: `Cannot create pool as 'onEvent' must be a function: current value is "log"`,
+      },
+    );
   });
 
   test("defaults are Apache HttpClient 5's, applied without turning 0 into a default", () => {
@@ -207,10 +275,20 @@ describe("options", () => {
     assert.equal(config.defaultKeepAliveMs, 180_000);
     assert.equal(config.reconnectBackoffMaxMs, 0);
     assert.equal(resolvePoolConfig({ reconnectBackoffMs: 70 }).reconnectBackoffMaxMs, 70);
+    assert.equal(config.startPaused, false);
+    assert.equal(config.minPoolSize, 0);
+    assert.equal(config.connectOwnership, "route");
+    assert.equal(config.idleExpiry, "timer");
   });
 
   test("every preset is a valid configuration", () => {
-    for (const preset of [apacheHttpClient5Preset, kafkaProducerPreset, jdkKeepAliveCachePreset]) {
+    const presets = [
+      apacheHttpClient5Preset,
+      kafkaProducerPreset,
+      jdkKeepAliveCachePreset,
+      cmapPreset,
+    ];
+    for (const preset of presets) {
       assert.doesNotThrow(() => resolvePoolConfig(preset));
     }
   });

@@ -147,3 +147,61 @@ export const jdkKeepAliveCachePreset: Readonly<PoolBehaviourOptions> = Object.fr
   connectFailure: "reject",
   multiplexed: false,
 });
+
+/**
+ * MongoDB's Connection Monitoring and Pooling specification (CMAP) with its
+ * documented defaults: one pool per server address (the route is the
+ * target), `maxPoolSize` 100, `minPoolSize` 0, `maxConnecting` 2, no wait
+ * queue timeout and no `maxIdleTimeMS` (0 means none in CMAP; `Infinity`
+ * here), the driver's default `connectTimeoutMS` of 30 s. The pool starts
+ * paused until `ready()`; a connect belongs to the check-out that started
+ * it; `maxIdleTimeMS` (`connectionsMaxIdleMs`) is enforced when a check-out
+ * meets an idle connection, never by a timer. Set `minPoolSize` (with the
+ * server's address as `minPoolRoutes`, so it is populated before the first
+ * check-out) and `connectionsMaxIdleMs` to enable them. No keep-alive, TTL or validation:
+ * CMAP has none; a connection the server closed is seen at once.
+ *
+ * @example A CMAP pool serves once it is marked ready
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "../clock/mod.ts";
+ * import { SimNetwork } from "../net/mod.ts";
+ * import { cmapPreset, ReferencePool } from "./mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new SimNetwork({ clock });
+ * const pool = new ReferencePool({ ...cmapPreset, clock, connect: network.connect.bind(network) });
+ * await assert.rejects(pool.acquire("db:27017"), { name: "PoolClearedError" });
+ * pool.ready();
+ * const acquiring = pool.acquire("db:27017");
+ * clock.runDue(); // the connect completes
+ * (await acquiring).release();
+ * await pool.close();
+ * ```
+ */
+export const cmapPreset: Readonly<PoolBehaviourOptions> = Object.freeze({
+  routeKey: (target: string): Route => target,
+  maxTotal: 100,
+  maxPerRoute: 100,
+  minPoolSize: 0,
+  maxConnecting: 2,
+  maxWaiters: Infinity,
+  ttlMs: Infinity,
+  defaultKeepAliveMs: Infinity,
+  honourKeepAliveMax: false,
+  idleTimeoutMs: Infinity,
+  validateAfterInactivityMs: Infinity,
+  observePeerClose: true,
+  evictionIntervalMs: Infinity,
+  // The Node.js and Java drivers hand out the most recently checked-in connection first.
+  reuseOrder: "lifo",
+  closeIdleOfOtherRoutes: false,
+  connectFailure: "reject",
+  connectTimeoutMs: 30_000,
+  reconnectBackoffMs: 0,
+  multiplexed: false,
+  connectionsMaxIdleMs: Infinity,
+  idleExpiry: "checkout",
+  startPaused: true,
+  connectOwnership: "acquire",
+});

@@ -20,11 +20,21 @@ export interface AcquireOptions {
   timeoutMs?: number;
 }
 
+/** Options for {@linkcode ReferencePool.clear}. */
+export interface ClearOptions {
+  /**
+   * Close leased and connecting connections of older generations at once
+   * (CMAP's `interruptInUseConnections`), instead of when they are released
+   * or their connect completes. @default {false}
+   */
+  interruptInUseConnections?: boolean;
+}
+
 /**
  * The reference pool: a readable, complete pool with the semantics of Apache
- * HttpClient 5's route pool, Kafka's multiplexed client and the JDK
- * keep-alive cache, selected by options. It connects only through `connect`
- * and reads time only from `clock`.
+ * HttpClient 5's route pool, Kafka's multiplexed client, the JDK keep-alive
+ * cache and MongoDB's CMAP, selected by options. It connects only through
+ * `connect` and reads time only from `clock`.
  *
  * This class is the thin async facade: every decision is made by the
  * clock-free `PoolCore`; here the core's commands are carried out
@@ -76,7 +86,7 @@ export class ReferencePool {
    * @throws {RangeError} If an option is out of range or two options contradict.
    */
   constructor(options: ReferencePoolOptions) {
-    const { clock, connect, ...behaviour } = options ?? {} as ReferencePoolOptions;
+    const { clock, connect, onEvent, ...behaviour } = options ?? {} as ReferencePoolOptions;
     if (
       typeof clock?.now !== "function" || typeof clock.setTimer !== "function" ||
       typeof clock.clearTimer !== "function"
@@ -94,6 +104,7 @@ export class ReferencePool {
     }
     this.#clock = clock;
     this.#config = resolvePoolConfig(behaviour);
+    if (onEvent !== undefined) this.#events.onAny(onEvent);
     this.#timers = new TimerTable(clock);
     this.#sockets = new SocketTable(connect, {
       connected: (id, socket) => this.#execute(this.#core.connected(this.#now(), id, socket.id)),
@@ -102,7 +113,7 @@ export class ReferencePool {
       closed: (id, by) => this.#execute(this.#core.socketClosed(this.#now(), id, by)),
     }, this.#config.observePeerClose);
     this.#core = new PoolCore(this.#config, (id) => this.#sockets.socket(id)?.isStale() ?? true);
-    this.#execute(this.#core.start(clock.now()));
+    this.#execute(this.#core.start(clock.now(), Object.freeze({ ...behaviour })));
   }
 
   /**
@@ -224,12 +235,29 @@ export class ReferencePool {
     this.#execute(this.#core.closeExpired(this.#clock.now()));
   }
 
-  /** CMAP clear: existing connections become stale, every waiter fails now, the pool pauses. */
-  clear(): void {
-    this.#execute(this.#core.clear(this.#clock.now()));
+  /**
+   * CMAP clear: existing connections become stale, every waiter fails now,
+   * the pool pauses. Stale idle connections close now, leased ones when
+   * released (never leased again), connects in progress when they complete.
+   * With `interruptInUseConnections`, leased and connecting ones close now
+   * too (reason `stale`). Clearing a paused pool emits no second PoolCleared.
+   *
+   * @param options Whether to interrupt in-use connections.
+   * @throws {TypeError} If `interruptInUseConnections` is not a boolean.
+   */
+  clear(options: ClearOptions = {}): void {
+    const { interruptInUseConnections = false } = options;
+    if (typeof interruptInUseConnections !== "boolean") {
+      throw new TypeError(
+        `Cannot clear pool as 'interruptInUseConnections' must be a boolean: current value is ${
+          describeValue(interruptInUseConnections)
+        }`,
+      );
+    }
+    this.#execute(this.#core.clear(this.#clock.now(), interruptInUseConnections));
   }
 
-  /** CMAP ready: a cleared pool serves again. */
+  /** CMAP ready: a cleared pool, or one created with `startPaused`, serves again. */
   ready(): void {
     this.#execute(this.#core.ready(this.#clock.now()));
   }
@@ -260,7 +288,9 @@ export class ReferencePool {
   }
 
   /**
-   * Listen for one kind of pool event.
+   * Listen for one kind of pool event. The constructor's events (`PoolCreated`,
+   * and `PoolReady` unless the pool starts paused) come before anyone can
+   * call this; the `onEvent` option sees them.
    *
    * @param type The event type, e.g. `"ConnectionCheckedOut"`.
    * @param listener Called with each such event; it must not throw.

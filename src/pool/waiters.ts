@@ -42,10 +42,15 @@ export function takeIdle(step: Step, route: Route): Entry | undefined {
  * Lease a connection to a caller (who may never have queued).
  *
  * @param step The current step.
- * @param waiterId The caller.
+ * @param waiter The caller's id and when its check-out started.
  * @param entry The connection.
  */
-export function grant(step: Step, waiterId: number, entry: Entry): void {
+export function grant(
+  step: Step,
+  waiter: Pick<Waiter, "id" | "startedAt">,
+  entry: Entry,
+): void {
+  const waiterId = waiter.id;
   const leaseId = step.state.nextLeaseId++;
   entry.state = "leased";
   entry.leaseId = leaseId;
@@ -57,6 +62,8 @@ export function grant(step: Step, waiterId: number, entry: Entry): void {
     connectionId: entry.id,
     leaseId,
     ...(entry.socketId === undefined ? {} : { socketId: entry.socketId }),
+    checkOutId: waiterId,
+    durationMs: step.now - waiter.startedAt,
   });
 }
 
@@ -86,6 +93,8 @@ export function reject(step: Step, waiter: Waiter, failure: Failure): void {
     type: "ConnectionCheckOutFailed",
     route: waiter.route,
     reason: FAILURE_REASONS[failure.kind],
+    checkOutId: waiter.id,
+    durationMs: step.now - waiter.startedAt,
   });
 }
 
@@ -94,9 +103,14 @@ export function reject(step: Step, waiter: Waiter, failure: Failure): void {
  *
  * @param step The current step.
  * @param failure Why.
+ * @param spareEstablishing Leave callers establishing their own connection
+ * alone (a CMAP clear without interruption: they left the wait queue).
  */
-export function rejectAll(step: Step, failure: Failure): void {
-  for (const waiter of [...step.state.waiters, ...step.state.sends]) reject(step, waiter, failure);
+export function rejectAll(step: Step, failure: Failure, spareEstablishing = false): void {
+  for (const waiter of [...step.state.waiters, ...step.state.sends]) {
+    if (spareEstablishing && waiter.establishing !== undefined) continue;
+    reject(step, waiter, failure);
+  }
 }
 
 /**
@@ -107,6 +121,7 @@ export function rejectAll(step: Step, failure: Failure): void {
  * @param step The current step.
  */
 export function serveWaiters(step: Step): void {
+  if (step.config.connectOwnership === "acquire") return serveOwners(step);
   const blocked = new Set<Route>();
   const covered = new Map<Route, number>();
   for (const waiter of [...step.state.waiters]) {
@@ -116,7 +131,7 @@ export function serveWaiters(step: Step): void {
     if (idle !== undefined) {
       step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);
       cancelAcquireTimer(step, waiter);
-      grant(step, waiter.id, idle);
+      grant(step, waiter, idle);
       continue;
     }
     const ahead = covered.get(route) ?? 0;
@@ -129,6 +144,43 @@ export function serveWaiters(step: Step): void {
       blocked.add(route);
     }
   }
+}
+
+/**
+ * CMAP's check-out: the oldest waiter of a route takes an idle connection,
+ * or, capacity allowing, starts a connect of its own and leaves the queue of
+ * those waiting for one; it then ends with that connection (or its failure),
+ * and its acquire timeout no longer applies (the connect timeout does).
+ */
+function serveOwners(step: Step): void {
+  const blocked = new Set<Route>();
+  for (const waiter of [...step.state.waiters]) {
+    const { route } = waiter;
+    if (waiter.establishing !== undefined || blocked.has(route)) continue;
+    const idle = takeIdle(step, route);
+    if (idle !== undefined) {
+      step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);
+      cancelAcquireTimer(step, waiter);
+      grant(step, waiter, idle);
+    } else if (claimCapacity(step, route)) {
+      waiter.establishing = openConnection(step, route, { ownerId: waiter.id }).id;
+      cancelAcquireTimer(step, waiter);
+    } else {
+      blocked.add(route);
+    }
+  }
+}
+
+/**
+ * The caller that owns a connect (`connectOwnership: "acquire"`), if it still waits.
+ *
+ * @param step The current step.
+ * @param entry The connection.
+ * @returns The waiting owner, or `undefined`.
+ */
+export function ownerOf(step: Step, entry: Entry): Waiter | undefined {
+  if (entry.ownerId === undefined) return undefined;
+  return step.state.waiters.find((waiter) => waiter.id === entry.ownerId);
 }
 
 function cancelAcquireTimer(step: Step, waiter: Waiter): void {

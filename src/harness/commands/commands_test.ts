@@ -86,6 +86,7 @@ describe("the kinds of command a run draws", () => {
       "hang",
       "serverClose",
       "reset",
+      "badCall",
     ]);
   });
 

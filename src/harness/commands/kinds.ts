@@ -7,6 +7,7 @@
  * @module
  */
 import type { Supports } from "../adapter.ts";
+import { invalidArguments } from "../invalid_arguments.ts";
 
 /**
  * A kind of command a run may leave out. Acquires, releases in every form
@@ -19,7 +20,9 @@ import type { Supports } from "../adapter.ts";
  * - `hint`: a server starts sending another keep-alive hint;
  * - `closeIdle`, `closeExpired`, `clear`, `close`: the pool's maintenance calls and `close()`;
  * - `refuse`, `hang`: connects to a route are refused, or hang;
- * - `serverClose`, `reset`: the server closes a socket, or the network resets one.
+ * - `serverClose`, `reset`: the server closes a socket, or the network resets one;
+ * - `badCall`: a call with an invalid argument, for a pool that declares the
+ *   arguments it checks (CFG-2).
  */
 export type CommandKind =
   | "timed"
@@ -32,7 +35,8 @@ export type CommandKind =
   | "refuse"
   | "hang"
   | "serverClose"
-  | "reset";
+  | "reset"
+  | "badCall";
 
 /** Kinds that inject faults or disturb the pool from outside (the setup's `faults`). */
 export const FAULT_KINDS: readonly CommandKind[] = Object.freeze([
@@ -56,6 +60,7 @@ export const FAULT_KINDS: readonly CommandKind[] = Object.freeze([
  * import assert from "node:assert/strict";
  * import { optionalKinds } from "./kinds.ts";
  * import type { Supports } from "../adapter.ts";
+import { invalidArguments } from "../invalid_arguments.ts";
  *
  * const supports = { capabilities: [] } as unknown as Supports;
  * assert.deepEqual(optionalKinds(supports), [
@@ -78,6 +83,7 @@ export function optionalKinds(supports: Supports): CommandKind[] {
     ["hang", has("connectTimeout")],
     ["serverClose", true],
     ["reset", true],
+    ["badCall", invalidArguments(supports).length > 0],
   ];
   return kinds.filter(([, applies]) => applies).map(([kind]) => kind);
 }

@@ -9,10 +9,12 @@ import type { Route } from "../../net/types.ts";
 import type { Run } from "../run.ts";
 import type { RunSetup } from "../run_view.ts";
 import { deadlineSteps } from "../setup.ts";
+import { invalidArgumentArbitrary } from "../invalid_arguments.ts";
 import { AcquireCommand } from "./acquire.ts";
 import { AdvanceCommand } from "./advance.ts";
 import { AdvanceToDeadlineCommand } from "./advance_to_deadline.ts";
 import { AtTimerCommand, type InstantAction } from "./at_timer.ts";
+import { BadCallCommand } from "./bad_call.ts";
 import { ClearCommand } from "./clear.ts";
 import { CloseCommand } from "./close.ts";
 import { CloseExpiredCommand } from "./close_expired.ts";
@@ -215,6 +217,19 @@ function faultCommands(setup: RunSetup): Template[] {
   ];
 }
 
+/** Calls with an invalid argument (CFG-2), for pools that declare the arguments they check. */
+function badCallCommands(supports: Supports): Template[] {
+  const invalid = invalidArgumentArbitrary(supports);
+  if (invalid === undefined) return [];
+  return [{
+    arbitrary: fc.tuple(invalid, fc.nat({ max: 3 })).map(([i, index]) =>
+      new BadCallCommand(i, index)
+    ),
+    weight: 1,
+    when: drawing("badCall"),
+  }];
+}
+
 /** Calm runs evict too (eviction is a reuse path, not a fault), less often. */
 function evictionCommands(supports: Supports): Template[] {
   const list: Template[] = [];
@@ -366,7 +381,15 @@ export function commandArbitraries(
   const time = timeStep(setup);
   const timed: Record<TimedKind, fc.Arbitrary<RunCommand>> = {
     advance: time.map((ms) => new AdvanceCommand(ms)),
-    closeIdle: time.map((ms) => new CloseIdleCommand(ms)),
+    // Half the thresholds are an idle connection's own idle time, give or take 1 ms.
+    closeIdle: fc.oneof(
+      time.map((ms) => new CloseIdleCommand(ms)),
+      fc.tuple(
+        time,
+        fc.nat({ max: 3 }),
+        fc.constantFrom(0, -1, 1) as fc.Arbitrary<-1 | 0 | 1>,
+      ).map(([ms, index, offset]) => new CloseIdleCommand(ms, { index, offset })),
+    ),
   };
   const list: fc.Arbitrary<RunCommand>[] = [];
   for (const { arbitrary, weight } of untimedCommands(supports, setup)) {
@@ -438,9 +461,10 @@ function untimedCommands(supports: Supports, setup: RunSetup): Template[] {
     `races|${routes}|${setup.kinds !== undefined || setup.faults}`,
     () => raceCommands(supports, setup),
   );
+  const badCalls = cached(supports, "badCalls", () => badCallCommands(supports));
   const kinds = allowed(setup);
   const list: Template[] = [...CLOCK_COMMANDS];
-  for (const part of [hints, faults, load, races]) {
+  for (const part of [hints, faults, load, races, badCalls]) {
     for (const template of part) {
       if (template.when === undefined || template.when(kinds)) list.push(template);
     }

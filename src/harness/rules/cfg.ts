@@ -4,7 +4,11 @@
  *
  * @module
  */
+import type { PoolStats } from "../adapter.ts";
 import type { ConfigProbe } from "../invalid_options.ts";
+import { printValue, showsArgument } from "../invalid_arguments.ts";
+import type { BadCallRecord, CallerEvent } from "../observations.ts";
+import type { RunView } from "../run_view.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 
 function escape(text: string): string {
@@ -107,7 +111,7 @@ export const CFG_1: Rule<"a" | "b" | "c"> = defineRule({
   group: "CFG",
   title: "An invalid option is refused at creation, by name and value, leaving nothing behind",
   rationale:
-    "A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in some runs, one option the adapter declares validated with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; a per-route limit above the total), in a world of its own, then creates the run's pool with the valid config. The option is looked for under the pool's own name, and the value as JavaScript prints it.",
+    "A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in some runs, one option the adapter declares validated with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; a per-route limit above the total, a backoff cap below its base), in a world of its own, then creates the run's pool with the valid config. The option is looked for under the pool's own name, and the value as JavaScript prints it.",
   source:
     "Node.js argument validation (ERR_OUT_OF_RANGE names the argument and the value received); the constructor checks of tarn and undici",
   needs: ["validatesOptions"],
@@ -127,5 +131,107 @@ export const CFG_1: Rule<"a" | "b" | "c"> = defineRule({
   },
 });
 
+/** The counts of two `stats()` answers that differ, as `leased 1 → 2`, or `undefined`. */
+function statsChange(before: PoolStats, after: PoolStats): string | undefined {
+  const changes: string[] = [];
+  for (const key of ["leased", "available", "pending", "connecting"] as const) {
+    if (before.total[key] !== after.total[key]) {
+      changes.push(`${key} ${before.total[key]} → ${after.total[key]}`);
+    }
+  }
+  return changes.length === 0 ? undefined : changes.join(", ");
+}
+
+function called(call: BadCallRecord): string {
+  const { argument, value, problem } = call.invalid;
+  const name = call.poolName === argument
+    ? `'${argument}'`
+    : `'${argument}' (the pool's '${call.poolName}')`;
+  return `a call with ${name} = ${printValue(value)} (${problem}) at t=${call.t}`;
+}
+
+/** The first clause a call with an invalid argument broke, if any. */
+function breachOf(call: BadCallRecord, run: RunView): Breach<"a" | "b" | "c"> | undefined {
+  const what = called(call);
+  if (call.outcome !== "refused") {
+    return {
+      clause: "a",
+      detail: `${what} was ${
+        call.outcome === "accepted"
+          ? "accepted"
+          : "neither accepted nor refused: its promise did not settle"
+      } instead of refused`,
+    };
+  }
+  const message = call.error ?? "";
+  const missing = [
+    namesOption(message, call.poolName) ? undefined : `the argument '${call.poolName}'`,
+    showsArgument(message, call.invalid.value)
+      ? undefined
+      : `the value ${printValue(call.invalid.value)}`,
+  ].filter((part) => part !== undefined);
+  if (missing.length > 0) {
+    return {
+      clause: "b",
+      detail: `${what}: the error does not name ${missing.join(" or ")}: ${
+        JSON.stringify(message)
+      }`,
+    };
+  }
+  const ledger = run.network.ledger.length - call.seqBefore;
+  if (ledger > 0) {
+    return {
+      clause: "c",
+      detail: `${what} was refused, but the network saw ${ledger} event${
+        ledger === 1 ? "" : "s"
+      } after it`,
+    };
+  }
+  if (call.statsBefore !== undefined) {
+    let after: PoolStats | undefined;
+    try {
+      after = run.pool.stats?.();
+    } catch {
+      return undefined; // STA-1 reports a stats() that throws.
+    }
+    const change = after === undefined ? undefined : statsChange(call.statsBefore, after);
+    if (change !== undefined) {
+      return { clause: "c", detail: `${what} was refused, but stats() changed: ${change}` };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * CFG-2: a call with an invalid argument is refused, by an error that names
+ * the argument and the value, and the refusal changes nothing.
+ */
+export const CFG_2: Rule<"a" | "b" | "c"> = defineRule({
+  id: "CFG-2",
+  group: "CFG",
+  title: "A call with an invalid argument is refused, by name and value, and changes nothing",
+  rationale:
+    'A negative acquire timeout taken as no timeout, or a timeout read from the environment as the string "10" and ignored, leaves a caller waiting forever where it asked to wait ten milliseconds; a release whose `reusable` is a truthy non-boolean puts a broken connection back in the pool. Refusing the call, in words that name the argument and the value, shows the mistake where it is made; a refusal that still queues a waiter, opens a connection or takes the lease back leaks what the caller believes it never got. The harness makes, in some steps, one call with an argument the adapter declares validated given a value outside its domain (a duration of -1, NaN or a string; a route that is not a string; a `reusable` that is not a boolean), then compares the network and `stats()` with what they were before the call. The argument is looked for under the pool\'s own name, a string value in quotes.',
+  source:
+    "Node.js argument validation (ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE name the argument and the value received); undici's InvalidArgumentError",
+  needs: ["validatesArguments"],
+  clauses: {
+    a: "a call with an invalid argument throws or rejects, instead of running with the value clamped, replaced or ignored",
+    b: "the error names the argument, under the pool's own name, and the value passed (a string in quotes)",
+    c: "the refused call changed nothing: no event on the network, the counts of stats() as before, a refused release's lease still held",
+  },
+  start(run) {
+    const judge = ({ callers }: { callers: readonly CallerEvent[] }) => {
+      for (const caller of callers) {
+        if (caller.kind !== "bad-call") continue;
+        const breach = breachOf(caller.call, run);
+        if (breach !== undefined) return breach;
+      }
+      return undefined;
+    };
+    return { step: judge, healed: judge, closed: judge };
+  },
+});
+
 /** The CFG rules, in id order. */
-export const CFG_RULES: readonly Rule[] = [CFG_1];
+export const CFG_RULES: readonly Rule[] = [CFG_1, CFG_2];

@@ -1,5 +1,5 @@
-import type { Route, SocketId } from "../../net/types.ts";
-import type { ReportedEventType, Supports } from "../adapter.ts";
+import type { LedgerEvent as LedgerFact, Route, SocketId } from "../../net/types.ts";
+import type { CloseCause, ReportedEventType, Supports } from "../adapter.ts";
 import type { CallerEvent } from "../observations.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
@@ -425,5 +425,221 @@ export const evt3 = defineRule({
   },
 });
 
+/** What the run showed about one socket, for explaining why it closed. */
+interface SocketHistory {
+  /** Ledger position of its `ConnectionCreated`. */
+  createdSeq: number;
+  established: boolean;
+  /** The server closed or half-closed it. */
+  byServer: boolean;
+  /** It failed: refused or reset by the network, a request on it failed, or it was released broken. */
+  failed: boolean;
+  /** Acquires served on it. */
+  leases: number;
+}
+
+/** A `ConnectionClosed` event waiting for the end of its step to be judged. */
+interface ClosedNotice {
+  readonly reason: string | undefined;
+  readonly socketId: SocketId | undefined;
+  readonly t: number;
+}
+
+/** The capabilities whose deadlines can make a connection expire. */
+const EXPIRY_CAPABILITIES = ["ttl", "defaultKeepAlive", "keepAliveHint"] as const;
+
+/** EVT-4: the reason of a ConnectionClosed event is one its connection's history explains. */
+export const evt4 = defineRule({
+  id: "EVT-4",
+  group: "EVT",
+  title: "A ConnectionClosed event gives a reason the connection's history explains",
+  rationale:
+    "The reason of a closed connection is what an operator reads to tell a server dropping connections from an idle timeout, a clear after a failover or a bug in the application's release path. A pool that blames the server for its own broken releases, or reports connections stale without a clear, sends them after the wrong cause. The adapter maps each reason the pool gives onto the kit's causes (`supports.closeReasons`); each cause needs its event in the run: close() for poolClosed, a clear() after the connect started for stale, a broken release, failed connect, reset or failed request for error, the server closing the socket for peerClosed, a declared idle limit or a closeIdle() at that instant for idle, a declared deadline or a closeExpired() then for expired, maxUses leases for maxUses, a connect that never completed for aborted.",
+  source:
+    "CMAP (ConnectionClosed reasons stale, idle, error and poolClosed, each with the condition that produces it); Apache HttpCore 5 CloseMode and the keep-alive and TTL expiry causes",
+  needs: ["events"],
+  when: {
+    text:
+      "the pool reports ConnectionClosed and the adapter maps its reasons (supports.closeReasons)",
+    test: (s) => reports(s, ["ConnectionClosed"]) && s.closeReasons !== undefined,
+  },
+  clauses: {
+    a: "every ConnectionClosed event gives one of the reasons the adapter lists",
+    b: "the cause of each reason is explained by what happened to the pool and to that connection before the event",
+  },
+  start(run) {
+    const reasons = run.supports.closeReasons ?? {};
+    const capabilities = run.supports.capabilities;
+    const sockets = new Map<SocketId, SocketHistory>();
+    const pending: ClosedNotice[] = [];
+    const closeIdleAt = new Set<number>();
+    const closeExpiredAt = new Set<number>();
+    let closeCalled = false;
+    let lastClearSeq = -1;
+    let anyFailure = false;
+    const history = (socketId: SocketId) => {
+      let found = sockets.get(socketId);
+      if (found === undefined) {
+        found = { createdSeq: 0, established: false, byServer: false, failed: false, leases: 0 };
+        sockets.set(socketId, found);
+      }
+      return found;
+    };
+    const unexplained = (cause: CloseCause, notice: ClosedNotice): string | undefined => {
+      const socket = notice.socketId === undefined ? undefined : sockets.get(notice.socketId);
+      switch (cause) {
+        case "poolClosed":
+          return closeCalled ? undefined : "close() was not called";
+        case "stale":
+          if (lastClearSeq < 0) return "clear() was never called";
+          if (socket !== undefined && socket.createdSeq > lastClearSeq) {
+            return "its connect started after the last clear()";
+          }
+          return undefined;
+        case "error":
+          if (socket === undefined) {
+            const connectUnfinished = [...sockets.values()].some((other) => !other.established);
+            return anyFailure || connectUnfinished
+              ? undefined
+              : "nothing failed in the run and every connect completed";
+          }
+          return socket.failed || !socket.established
+            ? undefined
+            : "it was never released broken, reset or failed, and its connect succeeded";
+        case "peerClosed":
+          if (socket === undefined) return "it names no socket the server could have closed";
+          return socket.byServer ? undefined : "the server neither closed nor half-closed it";
+        case "idle":
+          return capabilities.includes("maxIdle") || closeIdleAt.has(notice.t)
+            ? undefined
+            : "the pool declares no idle limit (capability maxIdle) and closeIdle() was not called then";
+        case "expired":
+          return EXPIRY_CAPABILITIES.some((c) => capabilities.includes(c)) ||
+              closeExpiredAt.has(notice.t)
+            ? undefined
+            : "the pool declares no deadline (ttl, defaultKeepAlive, keepAliveHint) and closeExpired() was not called then";
+        case "maxUses": {
+          const limit = run.setup.config.maxUses;
+          if (!capabilities.includes("maxUses") || limit === undefined) {
+            return "the pool declares no maxUses";
+          }
+          const leases = socket?.leases ?? 0;
+          return leases >= limit ? undefined : `it was leased ${leases} time(s) of ${limit}`;
+        }
+        case "maxRequests":
+          return capabilities.includes("keepAliveMax")
+            ? undefined
+            : "the pool declares no keep-alive max (capability keepAliveMax)";
+        case "evicted":
+          return run.supports.policies.closeIdleOfOtherRoutes
+            ? undefined
+            : "the pool declares it never closes another route's idle connections (closeIdleOfOtherRoutes)";
+        case "aborted":
+          return socket === undefined || !socket.established
+            ? undefined
+            : "its connect had completed";
+      }
+    };
+    const judge = (
+      ledger: readonly LedgerFact[],
+      callers: readonly CallerEvent[],
+    ): Breach<"a" | "b"> | undefined => {
+      for (const event of ledger) {
+        const socket = history(event.socketId);
+        switch (event.type) {
+          case "ConnectionCreated":
+            socket.createdSeq = event.seq;
+            break;
+          case "ConnectionReady":
+            socket.established = true;
+            break;
+          case "ConnectionHalfClosed":
+            socket.byServer = true;
+            break;
+          case "ConnectionClosed":
+            if (event.by === "server") socket.byServer = true;
+            if (event.by === "network") socket.failed = anyFailure = true;
+            break;
+          case "RequestFailed":
+            socket.failed = anyFailure = true;
+            break;
+        }
+      }
+      for (const caller of callers) {
+        switch (caller.kind) {
+          case "close-started":
+            closeCalled = true;
+            break;
+          case "maintenance":
+            if (caller.op === "clear") lastClearSeq = caller.seq;
+            if (caller.op === "closeIdle") closeIdleAt.add(caller.t);
+            if (caller.op === "closeExpired") closeExpiredAt.add(caller.t);
+            break;
+          case "acquire-resolved":
+            history(caller.acquire.facts!.socketId).leases++;
+            break;
+          case "acquire-rejected":
+            if (caller.acquire.errorKind === "connectionError") anyFailure = true;
+            break;
+          case "released":
+            if (!caller.reusable) {
+              history(caller.acquire.facts!.socketId).failed = anyFailure = true;
+            }
+            break;
+          case "bad-release":
+            if (caller.reusable === false) {
+              history(caller.acquire.facts!.socketId).failed = anyFailure = true;
+            }
+            break;
+          case "send-rejected":
+            anyFailure = true;
+            if (caller.send.socketId !== undefined) history(caller.send.socketId).failed = true;
+            break;
+          case "pool-event":
+            if (caller.event.type === "ConnectionClosed") {
+              const { reason, socketId } = caller.event;
+              pending.push({ reason, socketId, t: caller.t });
+            }
+            break;
+        }
+      }
+      // Judged once the whole step is seen: a pool may report the close
+      // before the harness records the release or the call that caused it.
+      while (pending.length > 0) {
+        const notice = pending.shift()!;
+        const which = notice.socketId === undefined ? "" : ` for socket #${notice.socketId}`;
+        const cause = notice.reason === undefined ? undefined : reasons[notice.reason];
+        if (cause === undefined) {
+          return {
+            clause: "a",
+            detail: `a ConnectionClosed event${which} at t=${notice.t} gives ${
+              notice.reason === undefined
+                ? "no reason"
+                : `the reason ${JSON.stringify(notice.reason)}`
+            }, which the adapter does not list (it lists ${
+              Object.keys(reasons).map((r) => JSON.stringify(r)).join(", ")
+            })`,
+          };
+        }
+        const why = unexplained(cause, notice);
+        if (why !== undefined) {
+          return {
+            clause: "b",
+            detail: `a ConnectionClosed event${which} at t=${notice.t} gives the reason ${
+              JSON.stringify(notice.reason)
+            } (${cause}), but ${why}`,
+          };
+        }
+      }
+      return undefined;
+    };
+    return {
+      step: ({ ledger, callers }) => judge(ledger, callers),
+      healed: ({ ledger, callers }) => judge(ledger, callers),
+      closed: ({ ledger, callers }) => judge(ledger, callers),
+    };
+  },
+});
+
 /** The EVT group. */
-export const EVT_RULES: readonly Rule[] = [evt1, evt2, evt3];
+export const EVT_RULES: readonly Rule[] = [evt1, evt2, evt3, evt4];

@@ -156,9 +156,9 @@ export const exp4 = defineRule({
   id: "EXP-4",
   group: "EXP",
   title:
-    "A connection idle longer than validateAfterInactivity is validated before lease; one the server closed is discarded, never handed out",
+    "A connection idle longer than validateAfterInactivity is validated before lease, and only then; one the server closed is discarded, never handed out",
   rationale:
-    "Servers close idle connections without telling the client; a cheap staleness probe after a period of inactivity keeps those half-closed sockets from reaching callers.",
+    "Servers close idle connections without telling the client; a cheap staleness probe after a period of inactivity keeps those half-closed sockets from reaching callers. The threshold is also a promise the other way: a connection reused within it goes out without the probe's round trip, which is the point of setting it above 0.",
   source:
     "Apache HttpClient 5 PoolingHttpClientConnectionManager (validateAfterInactivity, default 2 s)",
   needs: ["validateAfterInactivity"],
@@ -166,6 +166,7 @@ export const exp4 = defineRule({
   clauses: {
     a: "a connection idle past validateAfterInactivity is validated before lease",
     b: "a connection validation found closed is not handed out",
+    c: "a connection idle for less than validateAfterInactivity (less the tolerance) is handed out without a probe",
   },
   start(run) {
     const threshold = run.setup.config.validateAfterInactivityMs;
@@ -184,10 +185,19 @@ export const exp4 = defineRule({
           if (event.kind !== "acquire-resolved") continue;
           const { facts, settledAt, settleSeq, id } = event.acquire;
           if (facts!.idleSince === undefined) continue;
-          if (settledAt! - facts!.idleSince <= threshold + tolerance) continue;
+          const idleFor = settledAt! - facts!.idleSince;
           const validated = (checks.get(facts!.socketId) ?? []).some((seq) =>
             seq > facts!.idleSinceSeq && seq <= settleSeq!
           );
+          if (idleFor < threshold - tolerance && validated) {
+            return {
+              clause: "c",
+              detail: `acquire #${id} got socket #${facts!.socketId} idle since t=${
+                facts!.idleSince
+              } at t=${settledAt} (${idleFor} ms, under ${threshold} ms), and the pool probed it first`,
+            };
+          }
+          if (idleFor <= threshold + tolerance) continue;
           if (!validated) {
             return {
               clause: "a",
@@ -341,7 +351,8 @@ export const exp5 = defineRule({
             const idle = event.t - use.idleSince;
             let due: number | undefined;
             if (event.op === "closeIdle") {
-              due = event.idleMs! + tolerance < idle ? event.idleMs : undefined;
+              // "Idle for at least d" (the capability's promise): idle exactly d is due.
+              due = event.idleMs! + tolerance <= idle ? event.idleMs : undefined;
             } else {
               const keepAlive = use.idleHint?.timeoutMs ?? defaultKeepAliveMs;
               const deadlines = [

@@ -633,16 +633,21 @@ describe("the other side of expiry and backoff (EXP-5, TMO-3, LIM-5)", () => {
       reason: "idle",
     }) as LedgerEvent;
 
-  test("EXP-5: closeIdle(d) may close a connection idle for d ms, not one idle for less", () => {
-    const at = (t: number) => {
-      const run = runOf([], [{ state: "open" }], { capabilities: ["closeIdle"] });
+  test("EXP-5: closeIdle(d) closes a connection idle for d ms, and not one idle for less", () => {
+    const at = (t: number, closes = true) => {
+      const run = runOf([], [{ state: closes ? "closed" : "open" }], {
+        capabilities: ["closeIdle"],
+      });
       return exp5.start(run).step?.({
         run,
-        ledger: [closedBy(2, t)],
+        ledger: closes ? [closedBy(2, t)] : [],
         callers: [{ kind: "maintenance", op: "closeIdle", idleMs: 10, t, seq: 1 }],
       });
     };
     assert.equal(at(10), undefined);
+    assert.equal(at(10, false)?.clause, "d");
+    assert.match(at(10, false)!.detail, /left socket #1 open \(idle 10 ms ≥ 10 ms\)/);
+    assert.equal(at(9, false), undefined);
     assert.equal(at(9)?.clause, "b");
     assert.match(
       at(9)!.detail,

@@ -1,0 +1,69 @@
+import type { InvalidArgument } from "../invalid_arguments.ts";
+import { printValue } from "../invalid_arguments.ts";
+import type { Run } from "../run.ts";
+import { pick, StepCommand } from "./_command.ts";
+
+/**
+ * Call the pool with one invalid argument (CFG-2): `acquire` with a bad
+ * route or timeout, `closeIdle` with a bad threshold, or the release of a
+ * held lease with a `reusable` that is not a boolean. The pool must refuse
+ * the call and change nothing; a refused release leaves the lease held.
+ */
+export class BadCallCommand extends StepCommand {
+  readonly invalid: InvalidArgument;
+  /** The held lease a bad release names, `index mod held` (releases only). */
+  readonly index: number;
+
+  constructor(invalid: InvalidArgument, index = 0) {
+    super();
+    this.invalid = invalid;
+    this.index = index;
+    Object.freeze(this);
+  }
+
+  apply(run: Run): void {
+    const { argument, value } = this.invalid;
+    const shown = printValue(value);
+    if (argument === "reusable") {
+      const record = pick(run.held(), this.index);
+      if (record === undefined) {
+        return run.describeNothing(() => `${run.step}. bad release: nothing held`);
+      }
+      run.describe(() =>
+        `${run.step}. t=${run.now()} release #${record.id} with reusable ${shown} (${this.invalid.problem})`
+      );
+      return run.badCall(this.invalid, record);
+    }
+    run.describe(() =>
+      `${run.step}. t=${run.now()} ${
+        this.#call(shown, run.setup.config.routes[0]!)
+      } (${this.invalid.problem})`
+    );
+    run.badCall(this.invalid);
+  }
+
+  #call(shown: string, route: string): string {
+    switch (this.invalid.argument) {
+      case "route":
+        return `acquire(${shown})`;
+      case "acquireTimeoutMs":
+        return `acquire(${JSON.stringify(route)}, { timeoutMs: ${shown} })`;
+      default:
+        return `closeIdle(${shown})`;
+    }
+  }
+
+  override toString(): string {
+    const shown = printValue(this.invalid.value);
+    switch (this.invalid.argument) {
+      case "reusable":
+        return `release(held[${this.index}], { reusable: ${shown} })`;
+      case "route":
+        return `acquire(${shown})`;
+      case "acquireTimeoutMs":
+        return `acquire(routes[0], { timeoutMs: ${shown} })`;
+      default:
+        return `closeIdle(${shown})`;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Invalid call arguments for pools that validate theirs (CFG-2): which
+ * values are drawn for which argument, and how a message shows them.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import type { Supports, ValidatedArgument } from "./adapter.ts";
+import type { Capability } from "./capabilities.ts";
+
+/** One argument of one call given a value the pool must refuse. */
+export interface InvalidArgument {
+  /** The argument, by the harness's name. */
+  readonly argument: ValidatedArgument;
+  /** The value passed. */
+  readonly value: unknown;
+  /** Why it is invalid, in a few words (`"negative"`, `"a string"`, …). */
+  readonly problem: string;
+}
+
+/** What kind of value an argument takes, which decides the invalid values drawn for it. */
+type Domain = "duration" | "route" | "boolean";
+
+/**
+ * Every argument CFG-2 can pass an invalid value, with the capability that
+ * must be declared for it to be drawn and its domain.
+ */
+const ARGUMENTS: Readonly<
+  Record<ValidatedArgument, { readonly needs: Capability | undefined; readonly domain: Domain }>
+> = {
+  route: { needs: undefined, domain: "route" },
+  acquireTimeoutMs: { needs: "acquireTimeout", domain: "duration" },
+  closeIdleMs: { needs: "closeIdle", domain: "duration" },
+  reusable: { needs: "releaseBroken", domain: "boolean" },
+};
+
+/** The arguments CFG-2 knows, in the order they are drawn. */
+export const VALIDATED_ARGUMENTS: readonly ValidatedArgument[] = Object.freeze(
+  Object.keys(ARGUMENTS) as ValidatedArgument[],
+);
+
+/**
+ * The capability an argument needs to be drawn (`undefined` for `route`).
+ *
+ * @param argument The argument.
+ * @returns The capability, if any.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { capabilityOfArgument } from "./invalid_arguments.ts";
+ *
+ * assert.equal(capabilityOfArgument("closeIdleMs"), "closeIdle");
+ * assert.equal(capabilityOfArgument("route"), undefined);
+ * ```
+ */
+export function capabilityOfArgument(argument: ValidatedArgument): Capability | undefined {
+  return ARGUMENTS[argument].needs;
+}
+
+/**
+ * The invalid values of each domain, with their problem: the mistakes
+ * callers make (a negative or NaN timeout, a number read from the
+ * environment as a string, a truthy value where a boolean belongs).
+ */
+const FLAWS: Readonly<Record<Domain, readonly (readonly [unknown, string])[]>> = {
+  duration: [[-1, "negative"], [NaN, "not a number"], ["10", "a string"]],
+  route: [[42, "a number"], [null, "null"]],
+  boolean: [["yes", "a string"], [1, "a number"]],
+};
+
+/**
+ * The invalid arguments a declaration allows: each declared argument whose
+ * capability is declared, with every invalid value of its domain.
+ *
+ * @param supports The adapter's declaration.
+ * @returns The invalid arguments, empty without capability `validatesArguments`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { invalidArguments } from "./invalid_arguments.ts";
+ * import type { Supports } from "./adapter.ts";
+ *
+ * const supports = {
+ *   capabilities: ["validatesArguments"],
+ *   validatedArguments: { route: "target" },
+ * } as unknown as Supports;
+ * assert.deepEqual(invalidArguments(supports).map((a) => a.value), [42, null]);
+ * ```
+ */
+export function invalidArguments(supports: Supports): InvalidArgument[] {
+  if (!supports.capabilities.includes("validatesArguments")) return [];
+  const declared = supports.validatedArguments ?? {};
+  const found: InvalidArgument[] = [];
+  for (const argument of VALIDATED_ARGUMENTS) {
+    if (declared[argument] === undefined) continue;
+    const { needs, domain } = ARGUMENTS[argument];
+    if (needs !== undefined && !supports.capabilities.includes(needs)) continue;
+    for (const [value, problem] of FLAWS[domain]) found.push({ argument, value, problem });
+  }
+  return found;
+}
+
+/**
+ * The arbitrary of one invalid argument the declaration allows, or
+ * `undefined` when it allows none.
+ *
+ * @param supports The adapter's declaration.
+ * @returns The arbitrary, or `undefined`.
+ */
+export function invalidArgumentArbitrary(
+  supports: Supports,
+): fc.Arbitrary<InvalidArgument> | undefined {
+  const all = invalidArguments(supports);
+  return all.length === 0 ? undefined : fc.constantFrom(...all);
+}
+
+/**
+ * A value as the harness prints it: strings quoted, everything else as
+ * JavaScript prints it.
+ *
+ * @param value The value.
+ * @returns Its printed form.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { printValue } from "./invalid_arguments.ts";
+ *
+ * assert.equal(printValue("10"), '"10"');
+ * assert.equal(printValue(NaN), "NaN");
+ * ```
+ */
+export function printValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Whether a message shows a value so that its type can be told: a string in
+ * quotes (`"10"`, `'10'` or `` `10` ``), since `10` alone reads as the
+ * number; anything else as JavaScript prints it, as a token of its own.
+ *
+ * @param message The error's message.
+ * @param value The value passed.
+ * @returns `true` when shown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { showsArgument } from "./invalid_arguments.ts";
+ *
+ * assert.equal(showsArgument(`'timeoutMs' must be a number: current value is "10"`, "10"), true);
+ * assert.equal(showsArgument("'timeoutMs' must be a number: current value is 10", "10"), false);
+ * assert.equal(showsArgument("'target' must be a string: got null", null), true);
+ * ```
+ */
+export function showsArgument(message: string, value: unknown): boolean {
+  if (typeof value === "string") {
+    return [`"${value}"`, `'${value}'`, `\`${value}\``].some((form) => message.includes(form));
+  }
+  return new RegExp(`(?<![\\w.])${escape(String(value))}(?!\\w|\\.\\d)`).test(message);
+}

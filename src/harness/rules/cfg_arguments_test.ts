@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { REFERENCE_SUPPORTS, referenceAdapter } from "../../../conformance/reference/adapter.ts";
+import { OPTION_BUGS } from "../../../fixtures/broken/options.ts";
+import { setupOf } from "../_test_setup.ts";
+import type { Adapter, Supports } from "../adapter.ts";
+import { validateAdapter } from "../adapter_validation.ts";
+import { AcquireCommand } from "../commands/acquire.ts";
+import { BadCallCommand } from "../commands/bad_call.ts";
+import { optionalKinds } from "../commands/kinds.ts";
+import type { RunCommand } from "../commands/mod.ts";
+import { type InvalidArgument, invalidArguments, showsArgument } from "../invalid_arguments.ts";
+import { RuleViolation } from "../rule.ts";
+import { runCase } from "../run_case.ts";
+import { CFG_2 } from "./cfg.ts";
+
+/** The violation of CFG-2 the commands lead to, or `undefined`. */
+async function violationOf(
+  adapter: Adapter,
+  commands: RunCommand[],
+): Promise<RuleViolation | undefined> {
+  try {
+    await runCase(adapter, { setup: setupOf(), commands }, { rules: [CFG_2] });
+    return undefined;
+  } catch (error) {
+    if (error instanceof RuleViolation) return error;
+    throw error;
+  }
+}
+
+const bug = (name: string) => OPTION_BUGS.find((b) => b.adapter.name === name)!.adapter;
+
+describe("CFG-2: the arguments drawn", () => {
+  test("only the declared arguments whose capabilities are declared", () => {
+    const supports = {
+      capabilities: ["validatesArguments", "closeIdle"],
+      validatedArguments: { route: "target", closeIdleMs: "ms", acquireTimeoutMs: "timeout" },
+    } as unknown as Supports;
+    const drawn = invalidArguments(supports);
+    assert.deepEqual([...new Set(drawn.map((a) => a.argument))], ["route", "closeIdleMs"]);
+    assert.deepEqual(
+      drawn.filter((a) => a.argument === "closeIdleMs").map((a) => a.problem),
+      ["negative", "not a number", "a string"],
+    );
+  });
+
+  test("no capability, no argument and no badCall kind", () => {
+    const supports = {
+      ...REFERENCE_SUPPORTS,
+      capabilities: REFERENCE_SUPPORTS.capabilities.filter((c) => c !== "validatesArguments"),
+    };
+    assert.deepEqual(invalidArguments(supports), []);
+    assert.equal(optionalKinds(supports).includes("badCall"), false);
+    assert.equal(optionalKinds(REFERENCE_SUPPORTS).includes("badCall"), true);
+  });
+
+  test("a string value must be shown in quotes, other values as tokens", () => {
+    const cases: [string, unknown, boolean][] = [
+      ['current value is "10"', "10", true],
+      ["got '10'", "10", true],
+      ["current value is 10", "10", false],
+      ["current value is null", null, true],
+      ["current value is nullish", null, false],
+      ["current value is 42", 42, true],
+      ["current value is 420", 42, false],
+    ];
+    for (const [message, value, shown] of cases) {
+      assert.equal(showsArgument(message, value), shown, `${String(value)} in ${message}`);
+    }
+  });
+
+  test("a declaration must name known arguments with declared capabilities", () => {
+    const declare = (validatedArguments: unknown): Adapter => ({
+      ...referenceAdapter,
+      supports: { ...REFERENCE_SUPPORTS, validatedArguments } as Supports,
+    });
+    assert.throws(
+      () => validateAdapter(declare({ timeout: "timeoutMs" })),
+      /supports\.validatedArguments\.timeout/,
+    );
+    assert.throws(() => validateAdapter(declare({ route: "" })), /non-empty string/);
+    assert.throws(() => validateAdapter(declare(undefined)), /supports\.validatedArguments/);
+    const withoutClose: Adapter = {
+      ...referenceAdapter,
+      supports: {
+        ...REFERENCE_SUPPORTS,
+        capabilities: REFERENCE_SUPPORTS.capabilities.filter((c) => c !== "closeIdle"),
+      },
+    };
+    assert.throws(() => validateAdapter(withoutClose), /capability 'closeIdle' declared/);
+  });
+});
+
+describe("CFG-2: calls with an invalid argument", () => {
+  const every: InvalidArgument[] = invalidArguments(REFERENCE_SUPPORTS);
+
+  test("the reference pool refuses each one, by name and value, changing nothing", async () => {
+    assert.equal(new Set(every.map((a) => a.argument)).size, 4);
+    for (const invalid of every) {
+      // A lease is held first, so that a bad release has one to name.
+      const commands = [new AcquireCommand("r0", false), new BadCallCommand(invalid)];
+      assert.equal(await violationOf(referenceAdapter, commands), undefined, invalid.problem);
+    }
+  });
+
+  test("a pool that ignores a bad timeout breaks CFG-2.a", async () => {
+    const violation = await violationOf(bug("broken-ignores-bad-timeout"), [
+      new BadCallCommand({ argument: "acquireTimeoutMs", value: -1, problem: "negative" }),
+    ]);
+    assert.equal(violation?.clause, "CFG-2.a");
+    assert.match(violation!.message, /'acquireTimeoutMs' \(the pool's 'timeoutMs'\) = -1/);
+  });
+
+  test("a vague error breaks CFG-2.b and quotes what the pool said", async () => {
+    const violation = await violationOf(bug("broken-vague-argument-error"), [
+      new BadCallCommand({ argument: "closeIdleMs", value: "10", problem: "a string" }),
+    ]);
+    assert.equal(violation?.clause, "CFG-2.b");
+    assert.match(violation!.message, /does not name the argument 'idleMs' or the value "10"/);
+  });
+
+  test("a refusal that starts an acquire anyway breaks CFG-2.c", async () => {
+    const violation = await violationOf(bug("broken-bad-call-queues-waiter"), [
+      new BadCallCommand({ argument: "acquireTimeoutMs", value: NaN, problem: "not a number" }),
+    ]);
+    assert.equal(violation?.clause, "CFG-2.c");
+    assert.match(violation!.message, /refused, but the network saw 2 events after it/);
+  });
+
+  test("a bad release with nothing held is a step that does nothing", async () => {
+    const invalid = every.find((a) => a.argument === "reusable")!;
+    assert.equal(await violationOf(referenceAdapter, [new BadCallCommand(invalid)]), undefined);
+  });
+
+  test("the command prints as a script line", () => {
+    const invalid = every.find((a) => a.argument === "reusable" && a.value === "yes")!;
+    assert.equal(String(new BadCallCommand(invalid, 2)), 'release(held[2], { reusable: "yes" })');
+    assert.equal(
+      String(new BadCallCommand({ argument: "route", value: 42, problem: "a number" })),
+      "acquire(42)",
+    );
+  });
+});
