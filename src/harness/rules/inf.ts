@@ -1,24 +1,42 @@
 import type { Route, SocketId } from "../../net/types.ts";
 import { defineRule, type Rule } from "../rule.ts";
+import { LiveCount } from "./_live.ts";
 
 /** INF-1: outstanding requests per connection never exceed maxInFlight. */
 export const inf1 = defineRule({
   id: "INF-1",
   group: "INF",
-  title: "Outstanding requests per connection never exceed maxInFlight",
+  title:
+    "Outstanding requests per connection never exceed maxInFlight, on one connection per route",
   rationale:
-    "The in-flight limit bounds the memory and the reordering window a broker must handle; requests beyond it must queue in the client, not on the wire.",
-  source: "Kafka NetworkClient (max.in.flight.requests.per.connection, default 5)",
+    "The in-flight limit bounds the memory and the reordering window a broker must handle; requests beyond it must queue in the client, not on the wire. It bounds them only if the client keeps to its connection per destination: a second connection opened while the first is still connecting, or beside a full one, doubles what the broker receives and splits the order the caller relies on.",
+  source:
+    "Kafka NetworkClient (max.in.flight.requests.per.connection, default 5; one connection per node, ClusterConnectionStates)",
   needs: ["multiplexed"],
   clauses: {
     a: "outstanding requests per connection never exceed maxInFlight",
+    b: "a route has at most one live connection (connecting or open), or its declared maxPerRoute",
   },
   start(run) {
     const max = run.setup.config.maxInFlight ?? Infinity;
     const inFlight = new Map<SocketId, number>();
+    const live = new LiveCount();
+    const perRoute = (route: Route) =>
+      run.supports.capabilities.includes("maxPerRoute") ? run.limitOf(route) : 1;
     return {
       step({ ledger }) {
         for (const event of ledger) {
+          live.apply(event);
+          if (live.of(event.route) > perRoute(event.route)) {
+            return {
+              clause: "b",
+              detail: `${
+                live.of(event.route)
+              } live connections to ${event.route} after socket #${event.socketId} (${event.type}) at t=${event.t}; a multiplexed pool keeps ${
+                perRoute(event.route)
+              }`,
+            };
+          }
           const n = inFlight.get(event.socketId) ?? 0;
           if (event.type === "RequestSent") inFlight.set(event.socketId, n + 1);
           else if (event.type === "ResponseReceived" || event.type === "RequestFailed") {
