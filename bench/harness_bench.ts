@@ -17,11 +17,17 @@ import { RULES } from "../src/harness/rules/mod.ts";
 import { type Rule, ruleApplies } from "../src/harness/rule.ts";
 import { runCase } from "../src/harness/run_case.ts";
 import { InconclusiveRun } from "../src/harness/_run_end.ts";
+import { RuleViolation } from "../src/harness/rule.ts";
+import type { Adapter } from "../src/harness/adapter.ts";
+import { BUNDLED_ADAPTERS } from "../conformance/adapters/mod.ts";
+import { readExpectations } from "../src/cli/expectations_file.ts";
 
 /** Seeds per broken pool for the detection rate (target: caught for ≥ 99 of 100). */
 const DETECTION_SEEDS = 100;
 /** Runs per seed before a broken pool counts as missed: those of the default check. */
 const DETECTION_RUNS = 300;
+/** Seeds per known deviation of a bundled adapter, for the time to find it. */
+const DEVIATION_SEEDS = 3;
 /** Seeds per broken pool whose counterexample is shrunk by `checkPool` and measured. */
 const SHRINK_SEEDS = 3;
 
@@ -153,31 +159,60 @@ async function counterexampleLength(broken: (typeof BROKEN_POOLS)[number]): Prom
   } commands (${lengths.length}/${SHRINK_SEEDS} shrunk${through})`;
 }
 
-/** Runs to the first failing run per seed, for one broken pool and one way of drawing cases. */
-async function runsToDetection(
-  broken: (typeof BROKEN_POOLS)[number],
-  swarm: boolean,
-): Promise<number[]> {
-  const rules = RULES.filter((r) => r.id === broken.rule);
+/** Per seed, the runs up to the first failing one and the wall time they took. */
+interface Detection {
+  /** Runs up to and including the first failing one ({@linkcode MISSED} when none failed). */
+  readonly runs: number[];
+  /** Real time to that run's end, ms (to the last run's end when none failed). */
+  readonly ms: number[];
+}
+
+/**
+ * Runs to the first failing run per seed, and the wall time to it, for one
+ * adapter and rule, one way of drawing cases. A failure counts when it is of
+ * `clause`, or of any clause of the rule when `clause` is the rule's id.
+ */
+async function firstFailures(
+  adapter: Adapter,
+  rule: string,
+  clause: string,
+  options: { swarm: boolean; seeds: number },
+): Promise<Detection> {
+  const rules = RULES.filter((r) => r.id === rule);
   // The arbitrary checkPool uses (swarm on), or the draw without swarm.
-  const arbitrary = caseArbitrary(broken.adapter, 60, { swarm });
-  const runs: number[] = [];
-  for (let seed = 1; seed <= DETECTION_SEEDS; seed++) {
+  const arbitrary = caseArbitrary(adapter, 60, { swarm: options.swarm });
+  const found: Detection = { runs: [], ms: [] };
+  for (let seed = 1; seed <= options.seeds; seed++) {
+    const started = performance.now();
     // Detection only: the first failing run ends the check, nothing is shrunk.
     const result = await fc.check(
       fc.asyncProperty(arbitrary, async (value) => {
         try {
-          await runCase(broken.adapter, value, { rules });
+          await runCase(adapter, value, { rules });
         } catch (error) {
-          // As in checkPool: a run without a verdict is no detection.
-          if (!(error instanceof InconclusiveRun)) throw error;
+          // As in checkPool: a run without a verdict is no detection, nor another clause's failure.
+          if (error instanceof InconclusiveRun) return;
+          if (error instanceof RuleViolation && clause !== rule && error.clause !== clause) return;
+          throw error;
         }
       }),
       { seed, numRuns: DETECTION_RUNS, endOnFailure: true },
     );
-    runs.push(result.failed ? result.numRuns : MISSED);
+    found.runs.push(result.failed ? result.numRuns : MISSED);
+    found.ms.push(performance.now() - started);
   }
-  return runs;
+  return found;
+}
+
+/** Runs to the first failing run per seed, for one broken pool and one way of drawing cases. */
+function runsToDetection(
+  broken: (typeof BROKEN_POOLS)[number],
+  swarm: boolean,
+): Promise<Detection> {
+  return firstFailures(broken.adapter, broken.rule, broken.rule, {
+    swarm,
+    seeds: DETECTION_SEEDS,
+  });
 }
 
 /** Width of the broken pools' names in the table. */
@@ -197,35 +232,72 @@ function caught(runs: readonly number[]): string {
  */
 async function detection(): Promise<string[]> {
   const lines = [
-    `runs to detection per broken pool: seeds 1 to ${DETECTION_SEEDS}, the number of runs up to the first failing one (a seed that finds nothing in ${DETECTION_RUNS} runs counts ${MISSED}), median; with swarm testing and without`,
+    `runs to detection per broken pool: seeds 1 to ${DETECTION_SEEDS}, the number of runs up to the first failing one (a seed that finds nothing in ${DETECTION_RUNS} runs counts ${MISSED}), median; with swarm testing and without; median wall time to the first failing run, with swarm`,
     `${"clause".padEnd(8)} ${"broken pool".padEnd(NAME_WIDTH)} ${"swarm".padStart(14)} ${
       "without swarm".padStart(14)
-    }  shrunk (default check)`,
+    } ${"ms".padStart(8)}  shrunk (default check)`,
   ];
-  const all = { swarm: [] as number[], classic: [] as number[] };
+  const all = { swarm: [] as number[], classic: [] as number[], ms: [] as number[] };
   let logRatios = 0;
   for (const broken of BROKEN_POOLS) {
     const swarm = await runsToDetection(broken, true);
-    const classic = await runsToDetection(broken, false);
-    all.swarm.push(...swarm);
+    const classic = (await runsToDetection(broken, false)).runs;
+    all.swarm.push(...swarm.runs);
     all.classic.push(...classic);
-    logRatios += Math.log(median(swarm) / median(classic));
+    all.ms.push(...swarm.ms);
+    logRatios += Math.log(median(swarm.runs) / median(classic));
     const cell = (runs: number[]) => `${median(runs)} (${caught(runs)})`.padStart(14);
     lines.push(
-      `${broken.clause.padEnd(8)} ${broken.adapter.name.padEnd(NAME_WIDTH)} ${cell(swarm)} ${
+      `${broken.clause.padEnd(8)} ${broken.adapter.name.padEnd(NAME_WIDTH)} ${cell(swarm.runs)} ${
         cell(classic)
-      }  ${await counterexampleLength(broken)}`,
+      } ${median(swarm.ms).toFixed(1).padStart(8)}  ${await counterexampleLength(broken)}`,
     );
   }
   lines.push(
     `all broken pools: median ${median(all.swarm)} runs with swarm (${
       caught(all.swarm)
-    } seeds caught), ${median(all.classic)} without (${
-      caught(all.classic)
-    }); per pool, swarm needs ${
+    } seeds caught, median ${median(all.ms).toFixed(1)} ms to the first failure), ${
+      median(all.classic)
+    } without (${caught(all.classic)}); per pool, swarm needs ${
       (Math.exp(logRatios / BROKEN_POOLS.length) * 100).toFixed(0)
     }% of the runs without it (geometric mean of the ratios of medians)`,
   );
+  return lines;
+}
+
+/**
+ * How soon the default check finds each known deviation of the bundled
+ * adapters (the entries of their expectation files): runs to the first run
+ * failing the listed clause (any clause for an entry that names a rule), and
+ * the wall time to it, median over {@linkcode DEVIATION_SEEDS} seeds.
+ */
+async function knownDeviations(): Promise<string[]> {
+  const lines = [
+    `known deviations of the bundled adapters: seeds 1 to ${DEVIATION_SEEDS}, runs up to the first run failing the listed clause (a seed that finds nothing in ${DETECTION_RUNS} runs counts ${MISSED}), median, and median wall time to it`,
+  ];
+  const width = Math.max(...BUNDLED_ADAPTERS.map((a) => a.name.length));
+  const all: number[] = [];
+  for (const adapter of BUNDLED_ADAPTERS) {
+    const expectations = await readExpectations(
+      new URL(`../conformance/expectations/${adapter.name}.json`, import.meta.url),
+      { missing: "empty" },
+    );
+    for (const key of Object.keys(expectations)) {
+      const rule = key.split(".")[0]!;
+      if (!RULES.some((r) => r.id === rule)) continue;
+      const found = await firstFailures(adapter as Adapter, rule, key, {
+        swarm: true,
+        seeds: DEVIATION_SEEDS,
+      });
+      all.push(...found.ms);
+      lines.push(
+        `${key.padEnd(8)} ${adapter.name.padEnd(width)} ${
+          `${median(found.runs)} (${caught(found.runs)})`.padStart(12)
+        } ${median(found.ms).toFixed(0).padStart(7)} ms`,
+      );
+    }
+  }
+  lines.push(`all known deviations: median ${median(all).toFixed(0)} ms to the first failure`);
   return lines;
 }
 
@@ -243,6 +315,7 @@ console.log(
       figures.defaultMs.toFixed(0)
     } ms (target < 10000); quick: ${figures.quickMs.toFixed(0)} ms (target < 2000)`,
     ...(await detection()),
+    ...(await knownDeviations()),
   ].join("\n"),
 );
 
