@@ -150,6 +150,10 @@ export function referenceOptions(config: PoolConfig, world: World): ReferencePoo
       ? {}
       : { reconnectBackoffMaxMs: config.reconnectBackoffMaxMs }),
     connectionsMaxIdleMs: never(config.maxIdleMs),
+    // CMAP's minimum, drawn only for a declaration with capability minPoolSize: kept on every route.
+    ...(config.minPoolSize === undefined
+      ? {}
+      : { minPoolSize: config.minPoolSize, minPoolRoutes: [...config.routes] }),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * The reference pool built from the CMAP preset as CMAP creates pools:
  * paused until `ready()`. For CMAP's scenario files (`poolcheck cmap`),
- * which mark the pool ready themselves; the property-based harness cannot
- * drive a pool that starts paused yet (see `cmapPresetAdapter`).
+ * which mark the pool ready themselves; the property-based harness runs
+ * the same preset as `cmapPresetAdapter`.
  *
  * @module
  */

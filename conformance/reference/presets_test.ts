@@ -7,6 +7,7 @@ import { SimNetwork } from "../../src/net/sim_network.ts";
 import {
   apachePresetAdapter,
   cmapPresetAdapter,
+  cmapReferenceAdapter,
   jdkPresetAdapter,
   kafkaPresetAdapter,
 } from "./presets.ts";
@@ -21,6 +22,9 @@ const JUDGED = [
   [jdkPresetAdapter, 30],
   [kafkaPresetAdapter, 12],
   [cmapPresetAdapter, 30],
+  // The CMAP declarations the harness draws (paused start, minimum, interrupting clear, idle
+  // expiry at check-out, connects owned by their acquire) on the reference pool's small limits.
+  [cmapReferenceAdapter, 38],
 ] as const;
 
 for (const [adapter, judged] of JUDGED) {
@@ -34,11 +38,14 @@ for (const [adapter, judged] of JUDGED) {
   });
 }
 
-test("reference-cmap-preset hands the harness a ready pool built from CMAP's defaults", async () => {
+test("reference-cmap-preset hands the harness a paused pool built from CMAP's defaults, ready() makes it serve", async () => {
   const clock = new VirtualClock();
   const network = new SimNetwork({ clock });
   const config = poolConfigOf({ maxTotal: 100, maxPerRoute: 100, maxConnecting: 2 });
   const pool = await cmapPresetAdapter.create(config, { clock, network, random: () => 0.5 });
+  await assert.rejects(pool.acquire("r0", {}), { name: "PoolClearedError" });
+  assert.equal(network.ledger.length, 0);
+  await pool.ready!();
   const acquiring = pool.acquire("r0", {});
   clock.runDue();
   const lease = await acquiring;

@@ -106,13 +106,15 @@ export type Maintenance = "closeIdle" | "closeExpired" | "clear" | "ready";
  * @param run The run.
  * @param op Which one.
  * @param idleMs The threshold of `closeIdle`.
+ * @param interrupt For `clear`: pass `{ interruptInUseConnections: true }`.
  */
-export function maintain(run: Run, op: Maintenance, idleMs?: number): void {
+export function maintain(run: Run, op: Maintenance, idleMs?: number, interrupt = false): void {
   const event = {
     kind: "maintenance",
     op,
     t: run.now(),
     seq: run.network.ledger.length,
+    ...(interrupt ? { interruptInUse: true as const } : {}),
   } as const;
   run.record(idleMs === undefined ? event : { ...event, idleMs });
   if (op === "clear") {
@@ -126,7 +128,7 @@ export function maintain(run: Run, op: Maintenance, idleMs?: number): void {
     : op === "closeExpired"
     ? () => pool.closeExpired?.()
     : op === "clear"
-    ? () => pool.clear?.()
+    ? () => (interrupt ? pool.clear?.({ interruptInUseConnections: true }) : pool.clear?.())
     : () => pool.ready?.();
   run.operations.track(op, call, {});
 }

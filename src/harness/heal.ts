@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { keepsMinimum } from "./rules/_population.ts";
 import type { Route } from "../net/types.ts";
 import type { AcquireRecord } from "./observations.ts";
 import type { Run } from "./run.ts";
@@ -53,7 +54,8 @@ export async function heal(run: Run): Promise<void> {
     `${run.step}. heal: faults stop, every lease released, time passes every deadline`
   );
   run.network.heal();
-  if (run.paused && run.pool.ready !== undefined) run.maintain("ready");
+  // A pool that keeps a minimum may have paused itself after a failed background connect (CMAP).
+  if ((run.paused || keepsMinimum(run)) && run.pool.ready !== undefined) run.maintain("ready");
   const horizon = horizonOf(run.setup) + run.supports.toleranceMs;
   // Leases granted to waiters meanwhile are released too, until nothing is held or waiting.
   for (let round = 0; round < 200; round++) {
@@ -62,6 +64,11 @@ export async function heal(run: Run): Promise<void> {
     const busy = run.acquires.some((a) => a.status === "pending" || a.status === "leased") ||
       run.sends.some((s) => s.status === "pending");
     if (!busy) break;
+  }
+  // A connect that was hanging before the heal may fail during it and pause such a pool again.
+  if (keepsMinimum(run) && run.pool.ready !== undefined && run.closeSeq === undefined) {
+    run.maintain("ready");
+    await run.settle();
   }
   await run.endStep();
   if (run.closeSeq === undefined && !run.supports.capabilities.includes("multiplexed")) {
@@ -88,6 +95,13 @@ function probePlan(run: Run): [Route, number][] {
   return [[busiest, Math.max(0, Math.min(run.limitOf(busiest), maxTotal - others))]];
 }
 
+/** Let time pass until no connect is in progress (bounded: a hanging one ends at its timeout). */
+async function connectsDone(run: Run): Promise<void> {
+  for (let i = 0; i < 100 && run.ledger.count({ state: "connecting" }) > 0; i++) {
+    await run.advanceTo(run.now() + run.setup.connectLatencyMs + 1);
+  }
+}
+
 async function probeCapacity(run: Run, horizon: number): Promise<void> {
   // A connect that failed late in the heal (at its connect timeout) armed a
   // reconnect backoff that may outlast the heal's last horizon; capacity is
@@ -100,6 +114,10 @@ async function probeCapacity(run: Run, horizon: number): Promise<void> {
     run.maintain("closeIdle", 0);
     await run.settle();
   }
+  // A pool that keeps a minimum refills what closeIdle emptied: let its background connects
+  // finish first, so they do not hold maxConnecting while the probe's acquires queue.
+  const minimum = keepsMinimum(run);
+  if (minimum) await connectsDone(run);
   const plan = probePlan(run);
   const records: AcquireRecord[] = [];
   // One at a time, each given time to connect, so maxWaiters never refuses the probe.
@@ -107,6 +125,7 @@ async function probeCapacity(run: Run, horizon: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       records.push(run.acquire(route, undefined));
       await run.advanceTo(run.now() + run.setup.connectLatencyMs + 1);
+      if (minimum) await connectsDone(run);
     }
   }
   await run.advanceTo(run.now() + horizon);

@@ -191,6 +191,8 @@ export type CallerEvent =
     readonly kind: "maintenance";
     readonly op: "closeIdle" | "closeExpired" | "clear" | "ready";
     readonly idleMs?: number;
+    /** A `clear({ interruptInUseConnections: true })` (capability `interruptInUse`). */
+    readonly interruptInUse?: true;
     readonly t: number;
     readonly seq: number;
   }

@@ -154,6 +154,7 @@ export class Run implements RunView, Settling {
     this.supports = adapter.supports;
     this.toleranceMs = adapter.supports.toleranceMs;
     this.global = adapter.supports.timeMode === "global";
+    this.paused = adapter.supports.policies.startsPaused === true;
     if (this.global) {
       this.#driver = GlobalTimeDriver.install(
         options.timeOwner === undefined ? {} : { owner: options.timeOwner },
@@ -223,6 +224,7 @@ export class Run implements RunView, Settling {
       }
     }
     this.#checks = new RuleChecks(this.#rules, this, this.callerEvents, this.#judgeEveryStep);
+    if (this.setup.readyAtStart === true) this.maintain("ready");
     await this.settle();
   }
 
@@ -444,8 +446,8 @@ export class Run implements RunView, Settling {
   }
 
   /** Call a maintenance operation. */
-  maintain(op: calls.Maintenance, idleMs?: number): void {
-    calls.maintain(this, op, idleMs);
+  maintain(op: calls.Maintenance, idleMs?: number, interrupt = false): void {
+    calls.maintain(this, op, idleMs, interrupt);
   }
 
   /** Call `close()`. */

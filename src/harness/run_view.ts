@@ -57,6 +57,11 @@ export interface RunSetup {
    * drawn in some runs of a pool that declares `validatesOptions`.
    */
   readonly invalidOption?: InvalidOption;
+  /**
+   * Whether the harness calls `ready()` right after creating the pool;
+   * drawn only for a pool that declares the policy `startsPaused`.
+   */
+  readonly readyAtStart?: boolean;
 }
 
 /** What the harness knows about a socket beyond the ledger: how callers used it. */

@@ -64,6 +64,10 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
     maxIdleMs: optional(supports, r.maxIdleMs, "maxIdle"),
     maxInFlight: required(supports, r.maxInFlight, "multiplexed"),
     maxUses: optional(supports, r.maxUses, "maxUses"),
+    // Drawn only for a pool that keeps a minimum, so others draw the configs they always did.
+    ...(has("minPoolSize") && r.minPoolSize !== undefined
+      ? { minPoolSize: int(r.minPoolSize) }
+      : {}),
   }).map((d) => {
     const routes = ROUTE_NAMES.slice(0, d.routeCount);
     const perRoute = has("maxPerRoute") ? Math.min(d.maxPerRoute, d.maxTotal) : d.maxTotal;
@@ -91,8 +95,15 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
       reconnectBackoffMaxMs: backoffMax,
       maxIdleMs: d.maxIdleMs,
       maxInFlight: d.maxInFlight,
+      ...drawnMinimum(d, d.maxTotal),
     };
   });
+}
+
+/** The drawn minPoolSize, if any, clamped to the total limit. */
+function drawnMinimum(drawn: object, maxTotal: number): { minPoolSize?: number } {
+  if (!("minPoolSize" in drawn) || typeof drawn.minPoolSize !== "number") return {};
+  return { minPoolSize: Math.min(drawn.minPoolSize, maxTotal) };
 }
 
 /** Options of {@linkcode setupArbitrary}. */
@@ -171,6 +182,10 @@ export function setupArbitrary(
     randomSeed: fc.integer({ min: 0, max: 0x7fffffff }),
     // Drawn only for a pool that validates its options, so others draw the cases they always did.
     ...invalidDraw(supports),
+    // Drawn only for a pool that starts paused: most runs call ready() first, some stay paused.
+    ...(supports.policies.startsPaused === true
+      ? { readyAtStart: fc.integer({ min: 0, max: 3 }).map((n) => n > 0) }
+      : {}),
   };
   const drawn: fc.Arbitrary<Drawn> = options.swarm === false
     ? fc.record({ ...common, faults: fc.boolean(), heavy: fc.boolean(), hinted: fc.boolean() })

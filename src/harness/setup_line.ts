@@ -60,6 +60,11 @@ export function setupLine(setup: RunSetup): string {
         ? undefined
         : `${setup.invalidOption.option}=${setup.invalidOption.value}`,
     ],
+    ["minPoolSize", config.minPoolSize],
+    [
+      "readyAtStart",
+      setup.readyAtStart === undefined ? undefined : setup.readyAtStart ? "yes" : "no",
+    ],
     ["connectLatency", ms(setup.connectLatencyMs)],
     ["responseLatency", ms(setup.responseLatencyMs)],
     ["faults", setup.faults === undefined ? undefined : setup.faults ? "yes" : "no"],

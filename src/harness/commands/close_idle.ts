@@ -3,9 +3,11 @@ import { StepCommand } from "./_command.ts";
 
 /**
  * Which idle connection's idle time a `closeIdle` takes as its threshold:
- * the `index mod n`-th shortest of the open idle connections, plus `offset`
+ * the `index mod n`-th longest of the open idle connections, plus `offset`
  * ms, so that the threshold lands on the boundary (`offset` 0: idle exactly
- * the threshold, which "at least" must close) and on either side of it.
+ * the threshold, which "at least" must close) and on either side of it. The
+ * longest first: a threshold taken from the shortest would empty the idle
+ * set, which the other rules need kept.
  */
 export interface IdlePick {
   readonly index: number;
@@ -40,7 +42,7 @@ export class CloseIdleCommand extends StepCommand {
         (use.socket.state === "open" || use.socket.state === "half-closed")
       )
       .map((use) => now - use.idleSince!)
-      .sort((a, b) => a - b);
+      .sort((a, b) => b - a);
     if (idle.length === 0) return this.idleMs;
     return Math.max(0, idle[this.at.index % idle.length]! + this.at.offset);
   }

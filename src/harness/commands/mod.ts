@@ -58,7 +58,7 @@ export {
 export type RunCommand = fc.AsyncCommand<Run, Run>;
 
 /** Commands whose arbitrary depends on the run's deadlines, filled in per case. */
-type TimedKind = "advance" | "closeIdle";
+type TimedKind = "advance" | "closeIdle" | "closeIdleAt";
 
 /**
  * One kind of command with its weight. `when` says which runs draw it, from
@@ -329,7 +329,7 @@ function maintenanceCommands(supports: Supports): Template[] {
     { arbitrary: fc.constant(new CloseCommand()), weight: 1, when: drawing("close") },
   ];
   if (has("closeIdle")) {
-    list.push({ arbitrary: "closeIdle", weight: 2, when: drawing("closeIdle") });
+    list.push({ arbitrary: "closeIdleAt", weight: 2, when: drawing("closeIdle") });
   }
   if (has("closeExpired")) {
     list.push({
@@ -339,9 +339,15 @@ function maintenanceCommands(supports: Supports): Template[] {
     });
   }
   if (has("clear")) {
+    // Interrupting clears only for a pool that declares them, so others draw what they always did.
+    const ops = has("interruptInUse")
+      ? fc.constantFrom("clear", "interrupt", "interrupt", "ready", "ready", "ready")
+      : fc.constantFrom("clear", "ready", "ready");
     list.push({
-      arbitrary: fc.constantFrom("clear", "ready", "ready").map((op) =>
-        new ClearCommand(op as "clear" | "ready")
+      arbitrary: ops.map((op) =>
+        op === "interrupt"
+          ? new ClearCommand("clear", true)
+          : new ClearCommand(op as "clear" | "ready")
       ),
       weight: 2,
       when: drawing("clear"),
@@ -381,14 +387,18 @@ export function commandArbitraries(
   const time = timeStep(setup);
   const timed: Record<TimedKind, fc.Arbitrary<RunCommand>> = {
     advance: time.map((ms) => new AdvanceCommand(ms)),
-    // Half the thresholds are an idle connection's own idle time, give or take 1 ms.
-    closeIdle: fc.oneof(
-      time.map((ms) => new CloseIdleCommand(ms)),
-      fc.tuple(
-        time,
-        fc.nat({ max: 3 }),
-        fc.constantFrom(0, -1, 1) as fc.Arbitrary<-1 | 0 | 1>,
-      ).map(([ms, index, offset]) => new CloseIdleCommand(ms, { index, offset })),
+    closeIdle: time.map((ms) => new CloseIdleCommand(ms)),
+    // In runs with faults, a third of the thresholds are an idle connection's own idle time.
+    closeIdleAt: fc.oneof(
+      { arbitrary: time.map((ms) => new CloseIdleCommand(ms)), weight: 2 },
+      {
+        arbitrary: fc.tuple(
+          time,
+          fc.nat({ max: 3 }),
+          fc.constant(0) as fc.Arbitrary<0>,
+        ).map(([ms, index, offset]) => new CloseIdleCommand(ms, { index, offset })),
+        weight: 1,
+      },
     ),
   };
   const list: fc.Arbitrary<RunCommand>[] = [];

@@ -1,4 +1,5 @@
 import type { CallerEvent } from "../observations.ts";
+import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
@@ -166,7 +167,7 @@ export const cls3 = defineRule({
   title:
     "clear() retires every connection opened before it and fails the waiters; the pool serves no acquire until ready()",
   rationale:
-    "A driver clears its pool when it learns that the server behind it failed or stepped down: every connection opened before that moment may lead to the wrong server or to a dead one. Handing one out after the clear sends the caller's operation there; keeping one that comes back from its holder keeps a socket to a server the pool has given up on. A cleared pool is paused until the application (a driver's monitor) says the server is usable again with ready(): waiters that were queued for the old server fail at once rather than wait for a timeout, and acquires made meanwhile fail too instead of dialling a server known to be down. A connection whose connect was in progress at the clear is from before it as well. Idle connections of the old generation may be closed at once or when the pool next meets them; only handing them out is judged.",
+    "A driver clears its pool when it learns that the server behind it failed or stepped down: every connection opened before that moment may lead to the wrong server or to a dead one. Handing one out after the clear sends the caller's operation there; keeping one that comes back from its holder keeps a socket to a server the pool has given up on. A cleared pool is paused until the application (a driver's monitor) says the server is usable again with ready(): waiters that were queued for the old server fail at once rather than wait for a timeout, and acquires made meanwhile fail too instead of dialling a server known to be down. A connection whose connect was in progress at the clear is from before it as well. Idle connections of the old generation may be closed at once or when the pool next meets them; only handing them out is judged. A pool whose connects belong to the acquire that started them (policy connectOwnership \"acquire\", CMAP) has taken such an acquire out of its wait queue: a plain clear() leaves it pending until its own connect ends, with a stale connection it must not hand out.",
   source:
     "MongoDB CMAP specification (clear() increments the generation and pauses the pool; a perished connection, one of an older generation, is never checked out and is closed when checked in; checkOut on a paused pool and the waiters queued at the clear fail with PoolClearedError; ready() resumes)",
   needs: ["clear"],
@@ -178,7 +179,8 @@ export const cls3 = defineRule({
   },
   start(run) {
     let generation = 0;
-    let paused = false;
+    // A pool that starts paused (CMAP) is paused as if cleared until its first ready().
+    let paused = run.supports.policies.startsPaused === true;
     return {
       step({ callers }) {
         if (run.closeSeq !== undefined) return undefined;
@@ -194,9 +196,9 @@ export const cls3 = defineRule({
             if (paused) {
               return {
                 clause: "c",
-                detail: `acquire #${id} got socket #${
-                  facts!.socketId
-                } while the pool was paused by clear()`,
+                detail: `acquire #${id} got socket #${facts!.socketId} while the pool was paused${
+                  generation === 0 ? "" : " by clear()"
+                }`,
               };
             }
             if (use !== undefined && use.generation < generation) {
@@ -223,12 +225,17 @@ export const cls3 = defineRule({
             }
           }
         }
-        const waiting = paused ? run.pending()[0] : undefined;
+        // A plain clear leaves an acquire on a connect of its own to end with it (connectOwnership
+        // "acquire"): it fails as cleared when the now stale connection lands.
+        const now = run.network.ledger.length;
+        const waiting = paused ? run.pending().find((a) => !mayOwnConnect(run, a, now)) : undefined;
         if (waiting !== undefined) {
           return {
             clause: "c",
             detail:
-              `acquire #${waiting.id} (${waiting.route}) is still pending while the pool is paused by clear()`,
+              `acquire #${waiting.id} (${waiting.route}) is still pending while the pool is paused${
+                generation === 0 ? "" : " by clear()"
+              }`,
           };
         }
         return undefined;

@@ -1,4 +1,5 @@
 import type { LedgerEvent, Route } from "../../net/types.ts";
+import { mayHaveClearedItself } from "./_population.ts";
 import type { RejectionKind } from "../adapter.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
@@ -253,8 +254,12 @@ export const err5 = defineRule({
     const pending = new Set<number>();
     const queuedAtStart = new Map<number, number>();
     const pausedAtStart = new Set<number>();
+    // Ledger seq of the last ready() before each acquire started: a pool that keeps a minimum may
+    // have cleared itself since (a failed background connect), which explains poolCleared too.
+    const readyBefore = new Map<number, number>();
+    let lastReadySeq = 0;
     let closed = false;
-    let paused = false;
+    let paused = run.supports.policies.startsPaused === true;
     const clearedWhileWaiting = new Set<number>();
     const clearedSends = new Set<number>();
     const pendingSends = new Set<number>();
@@ -282,6 +287,7 @@ export const err5 = defineRule({
             queuedAtStart.set(event.acquire.id, pending.size);
             pending.add(event.acquire.id);
             if (paused) pausedAtStart.add(event.acquire.id);
+            readyBefore.set(event.acquire.id, lastReadySeq);
             continue;
           case "acquire-resolved":
             pending.delete(event.acquire.id);
@@ -297,7 +303,7 @@ export const err5 = defineRule({
             closed = true;
             continue;
           case "maintenance":
-            if (event.op === "ready") paused = false;
+            if (event.op === "ready") [paused, lastReadySeq] = [false, event.seq];
             if (event.op !== "clear") continue;
             paused = true;
             for (const id of pending) clearedWhileWaiting.add(id);
@@ -312,7 +318,8 @@ export const err5 = defineRule({
                 case "poolClosed":
                   return closed;
                 case "poolCleared":
-                  return pausedAtStart.has(a.id) || clearedWhileWaiting.has(a.id);
+                  return pausedAtStart.has(a.id) || clearedWhileWaiting.has(a.id) ||
+                    mayHaveClearedItself(run, readyBefore.get(a.id) ?? 0, a.settleSeq);
                 case "timeout":
                   return a.timeoutMs !== undefined &&
                     a.settledAt! - a.startedAt >= a.timeoutMs - run.supports.toleranceMs;

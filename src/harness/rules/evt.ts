@@ -1,4 +1,5 @@
 import type { LedgerEvent as LedgerFact, Route, SocketId } from "../../net/types.ts";
+import { mayHaveClearedItself, selfClearsUpTo } from "./_population.ts";
 import type { CloseCause, ReportedEventType, Supports } from "../adapter.ts";
 import type { CallerEvent } from "../observations.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
@@ -357,8 +358,10 @@ export const evt3 = defineRule({
   start(run) {
     const declared = new Set(run.supports.eventTypes ?? []);
     let closeCalled = false;
-    let paused = false;
+    // A pool that starts paused (CMAP) owes a PoolReady for its first ready().
+    let paused = run.supports.policies.startsPaused === true;
     let closedEvents = 0;
+    let lastReadySeq = 0;
     const clears = { calls: 0, due: 0, events: 0 };
     const readies = { calls: 0, due: 0, events: 0 };
     const judge = (callers: readonly CallerEvent[]): Breach<"a" | "b" | "c"> | undefined => {
@@ -366,13 +369,17 @@ export const evt3 = defineRule({
         if (caller.kind === "close-started") closeCalled = true;
         if (caller.kind === "maintenance" && caller.op === "clear") {
           clears.calls++;
-          if (!paused && !closeCalled) clears.due++;
+          // A pool that keeps a minimum may have paused itself since the last ready().
+          if (!paused && !closeCalled && !mayHaveClearedItself(run, lastReadySeq, caller.seq)) {
+            clears.due++;
+          }
           paused = true;
         }
         if (caller.kind === "maintenance" && caller.op === "ready") {
           readies.calls++;
           if (paused && !closeCalled) readies.due++;
           paused = false;
+          lastReadySeq = caller.seq;
         }
         if (caller.kind !== "pool-event") continue;
         const { type } = caller.event;
@@ -404,7 +411,9 @@ export const evt3 = defineRule({
         ] as const
       ) {
         if (!declared.has(type)) continue;
-        if (count.events > count.calls || count.events < count.due) {
+        // A failed connect of a pool that keeps a minimum is a clear it may make by itself (CMAP).
+        const allowed = count.calls + (type === "PoolCleared" ? selfClearsUpTo(run) : 0);
+        if (count.events > allowed || count.events < count.due) {
           return {
             clause,
             detail: `${call} was called ${count.calls} time${
@@ -491,6 +500,10 @@ export const evt4 = defineRule({
         case "poolClosed":
           return closeCalled ? undefined : "close() was not called";
         case "stale":
+          // A pool that keeps a minimum clears itself when a background connect fails (CMAP).
+          if (socket !== undefined && mayHaveClearedItself(run, socket.createdSeq)) {
+            return undefined;
+          }
           if (lastClearSeq < 0) return "clear() was never called";
           if (socket !== undefined && socket.createdSeq > lastClearSeq) {
             return "its connect started after the last clear()";

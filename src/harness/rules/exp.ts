@@ -1,4 +1,5 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
+import { mayHaveClearedSince } from "./_population.ts";
 import { defineRule, type Rule } from "../rule.ts";
 import type { RunView, SocketUse } from "../run_view.ts";
 import { HalfCloses } from "./_live.ts";
@@ -166,7 +167,7 @@ export const exp4 = defineRule({
   clauses: {
     a: "a connection idle past validateAfterInactivity is validated before lease",
     b: "a connection validation found closed is not handed out",
-    c: "a connection idle for less than validateAfterInactivity (less the tolerance) is handed out without a probe",
+    c: "a connection idle for no longer than validateAfterInactivity (less the tolerance, and above 0) is handed out without a probe",
   },
   start(run) {
     const threshold = run.setup.config.validateAfterInactivityMs;
@@ -189,12 +190,14 @@ export const exp4 = defineRule({
           const validated = (checks.get(facts!.socketId) ?? []).some((seq) =>
             seq > facts!.idleSinceSeq && seq <= settleSeq!
           );
-          if (idleFor < threshold - tolerance && validated) {
+          // Idle exactly the threshold is not past it (Apache validates once now > last use +
+          // threshold); a threshold of 0 means every lease is validated.
+          if (threshold > 0 && idleFor <= threshold - tolerance && validated) {
             return {
               clause: "c",
               detail: `acquire #${id} got socket #${facts!.socketId} idle since t=${
                 facts!.idleSince
-              } at t=${settledAt} (${idleFor} ms, under ${threshold} ms), and the pool probed it first`,
+              } at t=${settledAt} (${idleFor} ms, not over ${threshold} ms), and the pool probed it first`,
             };
           }
           if (idleFor <= threshold + tolerance) continue;
@@ -239,6 +242,8 @@ function closeExcused(
   if (use.idleSince === undefined || use.idleSinceSeq >= closed.seq) return true;
   if (use.holder !== undefined && use.holder.status === "leased") return true;
   if (use.generation !== run.generation || use.brokenSeq !== undefined) return true;
+  // A pool that keeps a minimum clears itself when a background connect fails (CMAP).
+  if (mayHaveClearedSince(run, use.socket.id, closed.seq)) return true;
   if (use.observedDeadSeq !== undefined && use.observedDeadSeq < closed.seq) return true;
   if (halfClosed.before(use.socket.id, closed.seq)) return true;
   if (run.closeSeq !== undefined && closed.seq > run.closeSeq) return true;

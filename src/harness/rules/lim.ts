@@ -1,4 +1,5 @@
 import type { Route } from "../../net/types.ts";
+import { mayPopulate } from "./_population.ts";
 import { defineRule, type Rule, type StepContext } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { ids, LiveCount } from "./_live.ts";
@@ -182,6 +183,8 @@ export const lim5 = defineRule({
             connecting.delete(event.socketId);
             continue;
           }
+          // A pool that keeps a minimum opens connections no caller asked for while below it.
+          if (mayPopulate(run, event)) continue;
           const generation = run.use(event.socketId)?.generation ?? run.generation;
           connecting.set(event.socketId, { route: event.route, generation });
           let inProgress = 0;

@@ -1,4 +1,5 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
+import { mayPopulate } from "./_population.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
 import { certainlyUsable, type RunView } from "../run_view.ts";
@@ -110,6 +111,8 @@ export const lse3 = defineRule({
         if (run.closeSeq !== undefined || run.paused) return undefined;
         for (const event of ledger) {
           if (event.type !== "ConnectionCreated") continue;
+          // A pool that keeps a minimum tops a route up while idle connections wait.
+          if (mayPopulate(run, event)) continue;
           for (const use of run.uses()) {
             if (use.socket.route !== event.route || use.idleSince === undefined) continue;
             if (use.idleSinceSeq < event.seq && certainlyUsable(run, use)) {

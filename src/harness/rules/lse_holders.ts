@@ -24,9 +24,9 @@ export const lse6 = defineRule({
   id: "LSE-6",
   group: "LSE",
   title:
-    "A connection on loan is not closed under its holder: only the holder's release, the pool's close() or the server may end it",
+    "A connection on loan is not closed under its holder: only the holder's release, the pool's close(), an interrupting clear() or the server may end it",
   rationale:
-    "The holder of a lease is using the connection: a request may be half written or a response half read. A pool that closes it underneath, because the server half-closed it, because its TTL or keep-alive ran out, or to make room, breaks that request for a reason the caller cannot see, and hands it a socket error instead of a response the server may still be sending. A half-closed connection can still deliver what the server wrote before its FIN; the holder learns of the close by reading, and releases the connection broken. The pool may retire the connection when it is released (EXP-1, EXP-6 and ERR-2 say when it must), and it may close every connection once close() is called. Closes by the server or the network are not the pool's doing and are not judged, and neither is a socket's own answer to the server's FIN (Node sockets close their side when the server closes its own, `allowHalfOpen: false`), which adapters record with the reason `peer-closed`.",
+    "The holder of a lease is using the connection: a request may be half written or a response half read. A pool that closes it underneath, because the server half-closed it, because its TTL or keep-alive ran out, or to make room, breaks that request for a reason the caller cannot see, and hands it a socket error instead of a response the server may still be sending. A half-closed connection can still deliver what the server wrote before its FIN; the holder learns of the close by reading, and releases the connection broken. The pool may retire the connection when it is released (EXP-1, EXP-6 and ERR-2 say when it must), and it may close every connection once close() is called, or every connection from before a clear({ interruptInUseConnections: true }) (capability interruptInUse) when that call is made. Closes by the server or the network are not the pool's doing and are not judged, and neither is a socket's own answer to the server's FIN (Node sockets close their side when the server closes its own, `allowHalfOpen: false`), which adapters record with the reason `peer-closed`.",
   source:
     "Apache HttpCore 5 StrictConnPool (leased entries are closed only on release or shutdown); CMAP (a checked-out connection is closed at check-in when stale, unless the pool is cleared with interruptInUseConnections)",
   needs: [],
@@ -39,9 +39,14 @@ export const lse6 = defineRule({
     // Leases per socket, in the order callers received them.
     const leases = new Map<SocketId, AcquireRecord[]>();
     const halfClosed = new HalfCloses();
+    // Ledger positions of each clear({ interruptInUseConnections: true }) (capability interruptInUse).
+    const interrupts: number[] = [];
     return {
       step({ ledger, callers }) {
         for (const event of callers) {
+          if (event.kind === "maintenance" && event.interruptInUse === true) {
+            interrupts.push(event.seq);
+          }
           if (event.kind !== "acquire-resolved") continue;
           const id = event.acquire.facts!.socketId;
           const list = leases.get(id) ?? [];
@@ -56,6 +61,8 @@ export const lse6 = defineRule({
           if (run.closeSeq !== undefined && event.seq > run.closeSeq) continue;
           const holder = holderAt(leases.get(event.socketId) ?? [], event.seq);
           if (holder === undefined) continue;
+          // An interrupting clear closes the connections on loan from before it, at once (CMAP).
+          if (interrupts.some((seq) => seq >= holder.settleSeq! && seq < event.seq)) continue;
           return closedUnder(event, holder, halfClosed.before(event.socketId, event.seq));
         }
         return undefined;

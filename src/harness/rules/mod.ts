@@ -6,11 +6,13 @@
 import type { Rule } from "../rule.ts";
 import { CFG_RULES } from "./cfg.ts";
 import { CLS_RULES } from "./cls.ts";
+import { CLS_CMAP_RULES } from "./cls_cmap.ts";
 import { ERR_RULES } from "./err.ts";
 import { EVT_RULES } from "./evt.ts";
 import { EXP_RULES } from "./exp.ts";
 import { INF_RULES } from "./inf.ts";
 import { LIM_RULES } from "./lim.ts";
+import { LIM_MINIMUM_RULES } from "./lim_minimum.ts";
 import { LIV_RULES } from "./liv.ts";
 import { LSE_REPEAT_RULES, LSE_RULES } from "./lse.ts";
 import { LSE_HOLDER_RULES } from "./lse_holders.ts";
@@ -31,6 +33,7 @@ import { TMO_RULES } from "./tmo.ts";
  */
 export const RULES: readonly Rule[] = Object.freeze([
   ...LIM_RULES,
+  ...LIM_MINIMUM_RULES,
   ...LSE_RULES,
   ...LSE_HOLDER_RULES,
   ...LSE_REPEAT_RULES,
@@ -41,6 +44,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   ...ERR_RULES,
   ...LIV_RULES,
   ...CLS_RULES,
+  ...CLS_CMAP_RULES,
   ...STA_RULES,
   ...EVT_RULES,
   ...CFG_RULES,

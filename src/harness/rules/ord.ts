@@ -1,4 +1,5 @@
 import type { Route, SocketState } from "../../net/types.ts";
+import { mayOwnConnect } from "./_population.ts";
 import type { AcquireRecord } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
@@ -26,6 +27,8 @@ function olderWaiter(
       (candidate.settleSeq !== undefined && candidate.settleStep === record.settleStep &&
         candidate.settleOrder! > record.settleOrder!);
     if (!stillWaiting || candidate.startStep === record.settleStep) continue;
+    // An acquire on a connect of its own (connectOwnership "acquire") has left the wait queue.
+    if (mayOwnConnect(run, candidate, record.settleSeq!)) continue;
     if (
       candidate.timeoutMs !== undefined &&
       candidate.startedAt + candidate.timeoutMs <= record.settledAt! + margin
@@ -52,7 +55,7 @@ export const ord1 = defineRule({
   group: "ORD",
   title: "Waiters of one route are served in arrival order",
   rationale:
-    "FIFO service bounds every waiter's latency; serving a newer waiter first starves old ones under sustained load, which shows up as timeouts at the tail. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in LIM-4): a pool may let it wait for its own connect while a connection freed meanwhile serves a newer acquire. So, per route, only the pending acquires beyond the connects in progress are waiters: the rule fails when a newer acquire is served while more older ones of its route are pending than it had connects in progress.",
+    'FIFO service bounds every waiter\'s latency; serving a newer waiter first starves old ones under sustained load, which shows up as timeouts at the tail. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in LIM-4): a pool may let it wait for its own connect while a connection freed meanwhile serves a newer acquire. So, per route, only the pending acquires beyond the connects in progress are waiters: the rule fails when a newer acquire is served while more older ones of its route are pending than it had connects in progress. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) lets each such acquire end with its own connection, whichever lands first: an older acquire is then not counted while a connect of its route that started after it, and went to no other caller, is still live.',
   source:
     "Apache HttpCore 5 StrictConnPool (pending queue FIFO); CMAP (older waiters first; a pending connection is not in the wait queue)",
   needs: [],

@@ -1,6 +1,8 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
+import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
+import type { CallerEvent } from "../observations.ts";
 import { HalfCloses } from "./_live.ts";
 import { hasCapacity } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
@@ -13,7 +15,7 @@ export const tmo1 = defineRule({
   title:
     "An acquire with a timeout settles by its deadline (within the declared tolerance), not before",
   rationale:
-    "The acquire timeout is the caller's only bound on waiting for a connection; one that never fires hangs a request, and one that fires early fails requests that would have been served.",
+    'The acquire timeout is the caller\'s only bound on waiting for a connection; one that never fires hangs a request, and one that fires early fails requests that would have been served. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) stops timing the acquire once its own connect has started, the connect timeout bounding it from then on: such an acquire is not held to its deadline while a connect of its route that started after it, and went to no other caller, is live.',
   source: "Apache HttpCore 5 (connectionRequestTimeout); CMAP waitQueueTimeoutMS",
   needs: ["acquireTimeout"],
   when: NOT_MULTIPLEXED,
@@ -42,7 +44,10 @@ export const tmo1 = defineRule({
         for (const record of run.pending()) {
           if (record.timeoutMs === undefined) continue;
           const deadline = record.startedAt + record.timeoutMs;
-          if (now > deadline + tolerance) {
+          // CMAP stops timing an acquire once its own connect has started: the connect timeout bounds it.
+          if (
+            now > deadline + tolerance && !mayOwnConnect(run, record, run.network.ledger.length)
+          ) {
             return {
               clause: "b",
               detail:
@@ -239,18 +244,22 @@ export const tmo4 = defineRule({
   clauses: {
     a: "a connection idle past the max-idle time is closed",
     b: "a multiplexed connection is closed as idle only once idle for the max-idle time, with nothing in flight",
+    c: 'with idleExpiry "checkout", no connection idle longer than the max-idle time is handed out',
   },
   start(run) {
     const maxIdle = run.setup.config.maxIdleMs;
     const tolerance = run.supports.toleranceMs;
     const multiplexed = run.supports.capabilities.includes("multiplexed");
+    // CMAP's maxIdleTimeMS is met at check-out: the pool owes no timer, only never to hand one out.
+    const atCheckout = run.supports.policies.idleExpiry === "checkout" && !multiplexed;
     const halfClosed = new HalfCloses();
     // Per socket: last request or response, and requests failed by the client's own close.
     const lastActive = new Map<SocketId, number>();
     const failedByClose = new Map<SocketId, number>();
     return {
-      step({ ledger }) {
+      step({ ledger, callers }) {
         if (maxIdle === undefined) return undefined;
+        if (atCheckout) return idleCheckout(callers, maxIdle, tolerance);
         halfClosed.fold(ledger);
         if (multiplexed) {
           for (const event of ledger) {
@@ -279,6 +288,27 @@ export const tmo4 = defineRule({
     };
   },
 });
+
+/** TMO-4.c: the first lease in `callers` of a connection idle past the max-idle time, if any. */
+function idleCheckout(
+  callers: readonly CallerEvent[],
+  maxIdle: number,
+  tolerance: number,
+): Breach<"c"> | undefined {
+  for (const event of callers) {
+    if (event.kind !== "acquire-resolved") continue;
+    const { id, facts, settledAt } = event.acquire;
+    if (facts?.idleSince === undefined || settledAt === undefined) continue;
+    if (settledAt - facts.idleSince > maxIdle + tolerance) {
+      return {
+        clause: "c",
+        detail:
+          `acquire #${id} got socket #${facts.socketId} at t=${settledAt}, idle since t=${facts.idleSince}; max idle ${maxIdle} ms`,
+      };
+    }
+  }
+  return undefined;
+}
 
 /**
  * Fold one ledger event of a multiplexed pool; for a close the pool made on
