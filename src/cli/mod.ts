@@ -40,6 +40,7 @@ import {
 import { corpusOf, saveCorpus } from "./corpus.ts";
 import { readExpectations } from "./expectations_file.ts";
 import { mergeUsage, runMerge } from "./merge.ts";
+import { runCmapCli } from "../cmap/cli.ts";
 import { jsonShard, parseShard, type Shard, shardLine, shardUnits } from "./shard.ts";
 import { emit } from "./_emit.ts";
 import { UsageError } from "./usage_error.ts";
@@ -140,7 +141,11 @@ export function usage(program = "poolcheck"): string {
 Flags take their value as the next argument or after '=' (--seed 7, --seed=7).
 Exit code: 0 when every rule matches its expectation, 1 when one does not, 2 for bad usage.
 
-${mergeUsage(program)}`;
+${mergeUsage(program)}
+
+CMAP scenario files (the JSON format of MongoDB's CMAP tests), on virtual time:
+  ${program} cmap <file|dir>... --adapter <module|name>
+and '${program} cmap --help' for its flags.`;
 }
 
 function fail(flag: string, must: string, value: unknown): never {
@@ -423,6 +428,14 @@ async function expectationsOf(
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<number> {
   const { program = "poolcheck", stdout = process.stdout, stderr = process.stderr } = options;
   if (args[0] === "merge") return await runMerge(args.slice(1), { program, stdout, stderr });
+  if (args[0] === "cmap") {
+    return await runCmapCli(args.slice(1), {
+      program,
+      bundled: options.bundled ?? [],
+      stdout,
+      stderr,
+    });
+  }
   try {
     return await run(parseCli(args), options, program, stdout, stderr);
   } catch (error) {
