@@ -199,6 +199,9 @@ export async function advanceUntil(run: Settling, target: number): Promise<void>
  */
 export async function advanceTo(run: Settling, target: number): Promise<void> {
   const { clock } = run;
+  // What the last action set going (a lease handed over at once, say) happens at its own instant,
+  // before time moves: a caller that acts and then advances must not see it later.
+  await settle(run);
   for (let crossed = 0; crossed < MAX_DEADLINES; crossed++) {
     const next = clock.nextDeadline();
     if (next === undefined || next > target) {
