@@ -21,7 +21,7 @@ import undici from "undici/index.js";
 import fastTimersModule from "undici/lib/util/timers.js";
 import undiciUtilModule from "undici/lib/core/util.js";
 import { SIM_SOCKET_HEADER, SimHttpSocket } from "../../src/http/mod.ts";
-import type { SimNetwork } from "../../src/net/mod.ts";
+import { framelessError, type SimNetwork } from "../../src/net/mod.ts";
 import type { Route, SocketId } from "../../src/net/types.ts";
 
 export { undici };
@@ -178,6 +178,6 @@ export function releaseRequest(lease: UndiciLease, reusable: boolean): void {
     lease.socket.finishResponse();
     lease.body.resume();
   } else {
-    lease.body.destroy(new Error("released as broken"));
+    lease.body.destroy(framelessError("released as broken"));
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import http from "node:http";
-import type { Route, SocketId } from "../net/mod.ts";
+import { framelessError, type Route, type SocketId } from "../net/mod.ts";
 import { SIM_SOCKET_HEADER, SimHttpSocket } from "./sim_http_socket.ts";
 
 /** One request through an agent whose response head is in; what an HTTP-agent adapter hands out. */
@@ -168,6 +168,6 @@ export function releaseAgentLease(
     lease.socket.finishResponse();
     lease.response.resume();
   } else {
-    lease.response.destroy(new Error("released as broken"));
+    lease.response.destroy(framelessError("released as broken"));
   }
 }

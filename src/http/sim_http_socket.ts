@@ -29,13 +29,14 @@
  * @module
  */
 import { Duplex } from "node:stream";
-import type {
-  KeepAliveHint,
-  Route,
-  SimNetwork,
-  SimResponse,
-  SimSocket,
-  SocketId,
+import {
+  framelessError,
+  type KeepAliveHint,
+  type Route,
+  type SimNetwork,
+  type SimResponse,
+  type SimSocket,
+  type SocketId,
 } from "../net/mod.ts";
 
 /**
@@ -54,10 +55,17 @@ import type {
  */
 export const SIM_SOCKET_HEADER = "x-sim-socket";
 
-/** Error of a stream whose simulated socket was reset or closed by the peer. */
+/**
+ * Error of a stream whose simulated socket was reset or closed by the peer;
+ * without stack frames, as the network's own errors (the stream's `destroy`
+ * formats the stack of the error it is given).
+ */
 function resetError(message: string): Error {
-  return Object.assign(new Error(message), { code: "ECONNRESET" });
+  return Object.assign(framelessError(message), { code: "ECONNRESET" });
 }
+
+/** Request bytes are decoded with one decoder, never in streaming mode (each chunk on its own). */
+const decoder = new TextDecoder();
 
 /**
  * Why a client-side destroy closed the simulated socket, for the ledger.
@@ -305,7 +313,7 @@ export class SimHttpSocket extends Duplex {
       return;
     }
     this.#activity();
-    this.#inbound += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+    this.#inbound += typeof chunk === "string" ? chunk : decoder.decode(chunk);
     try {
       this.#parseRequests();
     } catch (error) {
@@ -328,7 +336,7 @@ export class SimHttpSocket extends Duplex {
     this.#clearIdle();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     const reason = closeReason(error, this.#timedOut);
-    if (this.#sim === undefined) this.#abort.abort(new Error(reason));
+    if (this.#sim === undefined) this.#abort.abort(framelessError(reason));
     else this.#sim.close(reason);
     callback(error);
   }

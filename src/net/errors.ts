@@ -1,7 +1,41 @@
+import { resumeFrames, suspendFrames } from "./_frameless.ts";
 import type { Route, SocketId } from "./types.ts";
 
 /**
- * A connect the server refused.
+ * A plain `Error` built without stack frames, as the simulated network builds
+ * its own errors: for an adapter that destroys a client's stream or aborts a
+ * request with an error of its own (`released as broken`), since node:stream's
+ * `destroy` formats the stack of the error it is given, which is costly under
+ * Deno. Its `stack` is its first line alone (where the engine allows it; under
+ * Bun the frames are kept).
+ *
+ * @param message Its message.
+ * @returns The error.
+ *
+ * @example Destroying a response body with a frameless error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Readable } from "node:stream";
+ * import { framelessError } from "./errors.ts";
+ *
+ * const body = new Readable({ read() {} });
+ * body.on("error", () => {});
+ * const error = framelessError("released as broken");
+ * body.destroy(error);
+ * assert.equal(body.errored, error);
+ * assert.equal(error.message, "released as broken");
+ * ```
+ */
+export function framelessError(message: string): Error {
+  const limit = suspendFrames();
+  const error = new Error(message);
+  resumeFrames(limit);
+  return error;
+}
+
+/**
+ * A connect the server refused. Like every error of the simulated network, it
+ * carries no stack frames: its `stack` is its first line alone.
  *
  * @example Telling a refused connect apart
  * ```ts
@@ -28,7 +62,10 @@ export class ConnectRefusedError extends Error {
    * @param socketId Socket that was being connected.
    */
   constructor(route: Route, socketId: SocketId) {
-    super(`Connect to '${route}' refused (socket ${socketId})`);
+    const message = `Connect to '${route}' refused (socket ${socketId})`;
+    const limit = suspendFrames();
+    super(message);
+    resumeFrames(limit);
     this.name = "ConnectRefusedError";
     this.route = route;
     this.socketId = socketId;
@@ -37,7 +74,7 @@ export class ConnectRefusedError extends Error {
 
 /**
  * A connect the client gave up (its abort signal fired, or it closed the
- * socket before it was established).
+ * socket before it was established). It carries no stack frames.
  *
  * @example Inspecting an aborted connect
  * ```ts
@@ -64,7 +101,10 @@ export class ConnectAbortedError extends Error {
    * @param cause Why the client aborted, if known.
    */
   constructor(route: Route, socketId: SocketId, cause?: unknown) {
-    super(`Connect to '${route}' aborted by the client (socket ${socketId})`, { cause });
+    const message = `Connect to '${route}' aborted by the client (socket ${socketId})`;
+    const limit = suspendFrames();
+    super(message, { cause });
+    resumeFrames(limit);
     this.name = "ConnectAbortedError";
     this.route = route;
     this.socketId = socketId;
@@ -76,7 +116,7 @@ export type SocketClosedReason = "reset" | "peer-closed" | "client-closed";
 
 /**
  * A request failed because its socket was reset, closed by the server, or
- * closed by the client.
+ * closed by the client. It carries no stack frames.
  *
  * @example Reading why a request failed
  * ```ts
@@ -103,7 +143,10 @@ export class SocketClosedError extends Error {
    * @param reason What ended the socket.
    */
   constructor(socketId: SocketId, reason: SocketClosedReason) {
-    super(`Socket ${socketId} is closed (${reason})`);
+    const message = `Socket ${socketId} is closed (${reason})`;
+    const limit = suspendFrames();
+    super(message);
+    resumeFrames(limit);
     this.name = "SocketClosedError";
     this.socketId = socketId;
     this.reason = reason;
