@@ -1,7 +1,8 @@
 /**
  * The adapters bundled with the kit: the reference pool (leasing and
  * multiplexed) and the pools people run: generic-pool, tarn, pg-pool,
- * undici's Pool and Agent, node:http's Agent and agentkeepalive.
+ * undici's Pool and Agent, node:http's Agent, agentkeepalive, the MongoDB
+ * Node.js driver's connection pool and kafkajs's broker connections.
  *
  * @module
  */
@@ -9,6 +10,8 @@ import type { Adapter } from "../../src/harness/adapter.ts";
 import { referenceAdapter, referenceMultiplexedAdapter } from "../reference/adapter.ts";
 import { agentkeepaliveAdapter } from "./agentkeepalive.ts";
 import { genericPoolAdapter } from "./generic_pool.ts";
+import { mongodbAdapter } from "./mongodb.ts";
+import { kafkajsAdapter } from "./kafkajs.ts";
 import { nodeHttpAgentAdapter } from "./node_http_agent.ts";
 import { pgPoolAdapter } from "./pg_pool.ts";
 import { tarnAdapter } from "./tarn.ts";
@@ -18,6 +21,8 @@ import { undiciPoolAdapter } from "./undici_pool.ts";
 export {
   agentkeepaliveAdapter,
   genericPoolAdapter,
+  kafkajsAdapter,
+  mongodbAdapter,
   nodeHttpAgentAdapter,
   pgPoolAdapter,
   referenceAdapter,
@@ -38,6 +43,8 @@ export const BUNDLED_ADAPTERS: readonly Adapter<unknown>[] = Object.freeze([
   undiciAgentAdapter,
   nodeHttpAgentAdapter,
   agentkeepaliveAdapter,
+  mongodbAdapter,
+  kafkajsAdapter,
 ] as Adapter<unknown>[]);
 
 /**

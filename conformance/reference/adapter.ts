@@ -211,13 +211,21 @@ export function wrapReferencePool(pool: ReferencePool): PoolUnderTest<Lease> {
     rejectionKind: referenceRejectionKind,
     events(listener) {
       for (const type of REFERENCE_EVENT_TYPES) {
-        pool.on(type, ({ route, socketId, reason }) =>
+        pool.on(type, (event) => {
+          const { route, socketId, reason, connectionId, checkOutId, durationMs } = event;
+          // CMAP's PoolCleared says whether the clear interrupted in-use connections.
+          const { interruptInUseConnections } = event;
           listener({
             type,
             ...(route === undefined ? {} : { route }),
             ...(socketId === undefined ? {} : { socketId }),
             ...(reason === undefined ? {} : { reason }),
-          }));
+            ...(connectionId === undefined ? {} : { connectionId }),
+            ...(checkOutId === undefined ? {} : { checkOutId }),
+            ...(durationMs === undefined ? {} : { durationMs }),
+            ...(interruptInUseConnections === undefined ? {} : { interruptInUseConnections }),
+          });
+        });
       }
     },
   };

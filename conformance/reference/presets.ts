@@ -351,3 +351,53 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
       }),
     ),
 };
+
+/**
+ * The reference pool reusing its idle connections oldest first, as Apache
+ * HttpClient 5 does with `PoolReusePolicy.FIFO` (and as pools that spread
+ * load over their connections do), on the reference pool's drawn limits
+ * narrowed to those where two connections of a route can be idle together.
+ * ORD-4 then judges FIFO reuse, and the other rules the paths it takes.
+ */
+export const referenceFifoAdapter: Adapter<Lease> = {
+  name: "reference-fifo",
+  supports: {
+    ...REFERENCE_SUPPORTS,
+    // Reuse order shows only among two or more idle connections of one route: at most two
+    // routes, each allowed two connections or more.
+    ranges: { ...REFERENCE_SUPPORTS.ranges, routes: [1, 2], maxTotal: [2, 6], maxPerRoute: [2, 4] },
+    policies: { ...REFERENCE_SUPPORTS.policies, reuseOrder: "fifo" },
+  },
+  create: (config, world) =>
+    wrapReferencePool(
+      new ReferencePool({ ...referenceOptions(config, world), reuseOrder: "fifo" }),
+    ),
+};
+
+/** The least reconnect backoff reference-retry runs with: its pool requires more than 0 ms. */
+const RETRY_MIN_BACKOFF_MS = 1;
+
+/**
+ * The reference pool that keeps its waiters through a failed connect and
+ * dials again once the route's backoff has passed (policy `connectFailure:
+ * "retry"`, as Kafka's `NetworkClient` keeps a request through reconnects),
+ * on the reference pool's drawn limits. The pool requires a backoff above
+ * 0 ms when it retries, so the declared backoff starts at 1 ms.
+ */
+export const referenceRetryAdapter: Adapter<Lease> = {
+  name: "reference-retry",
+  supports: {
+    ...REFERENCE_SUPPORTS,
+    ranges: { ...REFERENCE_SUPPORTS.ranges, reconnectBackoffMs: [RETRY_MIN_BACKOFF_MS, 40] },
+    policies: { ...REFERENCE_SUPPORTS.policies, connectFailure: "retry" },
+  },
+  create: (config, world) =>
+    wrapReferencePool(
+      new ReferencePool({
+        ...referenceOptions(config, world),
+        connectFailure: "retry",
+        // A config that sets no backoff (a CMAP scenario's) gets the least the range allows.
+        reconnectBackoffMs: config.reconnectBackoffMs ?? RETRY_MIN_BACKOFF_MS,
+      }),
+    ),
+};

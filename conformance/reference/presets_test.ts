@@ -10,6 +10,8 @@ import {
   cmapReferenceAdapter,
   jdkPresetAdapter,
   kafkaPresetAdapter,
+  referenceFifoAdapter,
+  referenceRetryAdapter,
 } from "./presets.ts";
 
 /** A whole default check: a timeout of its own, so no runner's default cuts it off on a busy machine. */
@@ -25,6 +27,9 @@ const JUDGED = [
   // The CMAP declarations the harness draws (paused start, minimum, interrupting clear, idle
   // expiry at check-out, connects owned by their acquire) on the reference pool's small limits.
   [cmapReferenceAdapter, 38],
+  // The reference pool's other reuse order and its other connect failure policy.
+  [referenceFifoAdapter, 38],
+  [referenceRetryAdapter, 38],
 ] as const;
 
 for (const [adapter, judged] of JUDGED) {
@@ -52,4 +57,71 @@ test("reference-cmap-preset hands the harness a paused pool built from CMAP's de
   assert.equal(pool.stats?.().total.max, 100);
   await pool.release(lease, { reusable: true });
   await pool.close();
+});
+
+/** Let the pool's promise callbacks run, then every timer due now, until nothing more happens. */
+async function settle(clock: VirtualClock): Promise<void> {
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 40; i++) await Promise.resolve();
+    clock.runDue();
+  }
+}
+
+/** Move time forward by `ms`, settling on the way. */
+async function advance(clock: VirtualClock, ms: number): Promise<void> {
+  const end = clock.now() + ms;
+  for (
+    let next = clock.nextDeadline();
+    next !== undefined && next <= end;
+    next = clock.nextDeadline()
+  ) {
+    clock.advanceTo(next);
+    await settle(clock);
+  }
+  clock.advanceTo(end);
+  await settle(clock);
+}
+
+test("reference-fifo hands out the idle connection released first", async () => {
+  const clock = new VirtualClock();
+  const network = new SimNetwork({ clock });
+  const config = poolConfigOf({ maxTotal: 2, maxPerRoute: 2 });
+  const pool = await referenceFifoAdapter.create(config, { clock, network, random: () => 0.5 });
+  const first = pool.acquire("r0", {});
+  const second = pool.acquire("r0", {});
+  await settle(clock);
+  const [a, b] = [await first, await second];
+  await pool.release(a, { reusable: true });
+  await pool.release(b, { reusable: true });
+  const again = pool.acquire("r0", {});
+  await settle(clock);
+  const reused = await again;
+  assert.equal(pool.connectionOf(reused), pool.connectionOf(a));
+  await pool.release(reused, { reusable: true });
+  const closing = pool.close();
+  await settle(clock);
+  await closing;
+});
+
+test("reference-retry keeps an acquire through a refused connect and serves it after the backoff", async () => {
+  const clock = new VirtualClock();
+  const network = new SimNetwork({ clock, defaults: { connectLatencyMs: 1 } });
+  const config = poolConfigOf({ reconnectBackoffMs: 10, reconnectBackoffMaxMs: 10 });
+  const pool = await referenceRetryAdapter.create(config, { clock, network, random: () => 0.5 });
+  network.configure("r0", { connect: "refuse" });
+  let settled = false;
+  const acquiring = pool.acquire("r0", {}).finally(() => settled = true);
+  await advance(clock, 1);
+  assert.equal(network.ledger.closure(1)?.reason, "refused");
+  network.configure("r0", { connect: "ok" });
+  await advance(clock, 8);
+  assert.equal(settled, false);
+  assert.equal(network.ledger.closure(2), undefined, "no second connect before the backoff ends");
+  await advance(clock, 4);
+  const lease = await acquiring;
+  assert.equal(pool.connectionOf(lease), 2);
+  await pool.release(lease, { reusable: true });
+  const closing = pool.close();
+  await settle(clock);
+  await closing;
 });

@@ -90,6 +90,8 @@ export interface CliArguments {
   inProcess: boolean;
   /** Real-time budget of one run, ms. */
   watchdogMs?: number;
+  /** Real-time budget of each adapter's check, ms. */
+  budgetMs?: number;
   help: boolean;
 }
 
@@ -127,6 +129,8 @@ export function usage(program = "poolcheck"): string {
   --watchdog-ms <n>        real-time budget of one run (default 10000); a run stuck in
                            synchronous code for this plus half of it (at least 3000 ms
                            more) fails LIV-1
+  --budget-ms <n>          real-time budget of each adapter's check (default 60000); a check
+                           cut short by it is not ok and names the rules it left unverified
   --in-process             check in this thread, not in a worker: starts faster, but a pool
                            stuck in synchronous code hangs the command
   --quiet                  no progress lines (by default: one line in place on a terminal,
@@ -201,6 +205,7 @@ export function parseCli(args: readonly string[]): CliArguments {
         determinism: { type: "boolean" },
         "fail-fast": { type: "boolean" },
         "watchdog-ms": { type: "string" },
+        "budget-ms": { type: "string" },
         "in-process": { type: "boolean" },
         json: { type: "string" },
         html: { type: "string" },
@@ -242,8 +247,10 @@ export function parseCli(args: readonly string[]): CliArguments {
   const maxCommands = integer("--max-commands", text("max-commands"), 1);
   const seed = integer("--seed", text("seed"), 0);
   const watchdogMs = integer("--watchdog-ms", text("watchdog-ms"), 1);
+  const budgetMs = integer("--budget-ms", text("budget-ms"), 1);
   if (runs !== undefined) parsed.runs = runs;
   if (watchdogMs !== undefined) parsed.watchdogMs = watchdogMs;
+  if (budgetMs !== undefined) parsed.budgetMs = budgetMs;
   if (maxCommands !== undefined) parsed.maxCommands = maxCommands;
   if (seed !== undefined) parsed.seed = seed;
   if (path !== undefined) {
@@ -508,6 +515,7 @@ async function run(
         cli.expectations === undefined ? "" : ` --expectations ${cli.expectations}`
       }`,
       ...(cli.watchdogMs === undefined ? {} : { watchdogMs: cli.watchdogMs }),
+      ...(cli.budgetMs === undefined ? {} : { budgetMs: cli.budgetMs }),
       ...(reporter === undefined ? {} : { onProgress: reporter.onProgress }),
     };
     // A worker loads the adapter again, from its module: a module path, or the bundled adapters' module.

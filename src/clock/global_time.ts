@@ -1,4 +1,8 @@
 import FakeTimers from "@sinonjs/fake-timers";
+import timersModule from "node:timers";
+import timersPromisesModule from "node:timers/promises";
+import { performance as perfHooksPerformance } from "node:perf_hooks";
+import process from "node:process";
 import type { DrivableClock, TimerId } from "./types.ts";
 
 /**
@@ -77,6 +81,73 @@ interface FakeTimer {
 
 let installed: GlobalTimeDriver | undefined;
 
+/**
+ * A property fake-timers replaces: where it lives, and its real and faked
+ * descriptors and values. The value matters on its own where the property is
+ * an accessor whose setter keeps what was assigned (Node's
+ * `globalThis.performance`): the descriptor stays the same, the value read
+ * through it changes.
+ */
+interface Slot {
+  readonly target: object;
+  readonly key: string;
+  readonly real: PropertyDescriptor | undefined;
+  readonly realValue: unknown;
+  readonly fake: PropertyDescriptor | undefined;
+  readonly fakeValue: unknown;
+}
+
+/**
+ * Every property installing the fake may replace: the globals, `process.hrtime`,
+ * the exports of `node:timers` and `node:timers/promises` (fake-timers patches
+ * those objects too on Deno, Bun and Node), and `performance.now` of
+ * `node:perf_hooks`.
+ */
+function slotsToWatch(): [object, string][] {
+  const slots: [object, string][] = [];
+  const add = (target: unknown, keys: readonly string[]) => {
+    if ((typeof target !== "object" && typeof target !== "function") || target === null) return;
+    for (const key of keys) slots.push([target, key]);
+  };
+  const timerNames = [
+    "setTimeout",
+    "clearTimeout",
+    "setInterval",
+    "clearInterval",
+    "setImmediate",
+    "clearImmediate",
+  ];
+  add(globalThis, [...timerNames, "Date", "performance"]);
+  add(process, ["hrtime"]);
+  add(timersModule, timerNames);
+  add(timersPromisesModule, ["setTimeout", "setImmediate", "setInterval", "scheduler"]);
+  add(perfHooksPerformance, ["now"]);
+  return slots;
+}
+
+function sameDescriptor(a: PropertyDescriptor | undefined, b: PropertyDescriptor | undefined) {
+  if (a === undefined || b === undefined) return a === b;
+  return a.value === b.value && a.get === b.get && a.set === b.set &&
+    a.writable === b.writable && a.enumerable === b.enumerable &&
+    a.configurable === b.configurable;
+}
+
+/** Put back one side of a slot: its descriptor, and its value through a setter that keeps it. */
+function put(
+  { target, key }: Slot,
+  descriptor: PropertyDescriptor | undefined,
+  value: unknown,
+): void {
+  if (descriptor === undefined) {
+    Reflect.deleteProperty(target, key);
+    return;
+  }
+  Reflect.defineProperty(target, key, descriptor);
+  if (descriptor.set !== undefined && Reflect.get(target, key) !== value) {
+    Reflect.set(target, key, value);
+  }
+}
+
 /** Default faked epoch: 2023-11-14T22:13:20Z. */
 const DEFAULT_EPOCH = 1_700_000_000_000;
 
@@ -109,10 +180,19 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
   /** Who installed this driver, if anyone said. */
   readonly owner: GlobalTimeOwner | undefined;
 
-  private constructor(fake: FakeClock, start: number, owner: GlobalTimeOwner | undefined) {
+  #slots: readonly Slot[];
+  #suspended = false;
+
+  private constructor(
+    fake: FakeClock,
+    start: number,
+    owner: GlobalTimeOwner | undefined,
+    slots: readonly Slot[],
+  ) {
     this.#fake = fake;
     this.#start = start;
     this.owner = owner;
+    this.#slots = slots;
   }
 
   /**
@@ -145,12 +225,22 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
       previous.uninstall();
       holder.takenOver(owner);
     }
+    const watched = slotsToWatch();
+    const real = watched.map(([target, key]) => Reflect.getOwnPropertyDescriptor(target, key));
+    const realValues = watched.map(([target, key]) => Reflect.get(target, key));
     const fake = FakeTimers.install({
       now: start,
       toFake: [...FAKED_GLOBALS],
       ignoreMissingTimers: true,
     });
-    installed = new GlobalTimeDriver(fake, start, owner);
+    const slots: Slot[] = [];
+    watched.forEach(([target, key], i) => {
+      const faked = Reflect.getOwnPropertyDescriptor(target, key);
+      const fakeValue = Reflect.get(target, key);
+      if (sameDescriptor(real[i], faked) && fakeValue === realValues[i]) return;
+      slots.push({ target, key, real: real[i], realValue: realValues[i], fake: faked, fakeValue });
+    });
+    installed = new GlobalTimeDriver(fake, start, owner, slots);
     return installed;
   }
 
@@ -172,14 +262,78 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
     return true;
   }
 
+  /**
+   * The installed driver, if `owner` installed it and it is suspended: an
+   * owner that runs many runs installs once, suspends between runs, and
+   * each run resumes it (see {@linkcode GlobalTimeDriver.suspend}).
+   *
+   * @param owner The owner.
+   * @returns The suspended driver of `owner`, if any.
+   */
+  static suspendedFor(owner: GlobalTimeOwner): GlobalTimeDriver | undefined {
+    return installed !== undefined && installed.owner === owner && installed.#suspended
+      ? installed
+      : undefined;
+  }
+
   /** The installed driver's owner, if a driver is installed and has one. */
   static get owner(): GlobalTimeOwner | undefined {
     return installed?.owner;
   }
 
-  /** Whether this driver is still installed. */
+  /** Whether this driver is still installed (suspended or not). */
   get installed(): boolean {
     return this.#fake !== undefined;
+  }
+
+  /** Whether real time is back while this driver stays installed (see {@linkcode GlobalTimeDriver.suspend}). */
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
+  /**
+   * Put the real timers, `Date`, `performance` and `hrtime` back, as
+   * {@linkcode GlobalTimeDriver.uninstall} does, but keep the fake for
+   * {@linkcode GlobalTimeDriver.resume}, which is far cheaper than
+   * installing anew. Timers armed meanwhile are real ones. No-op when
+   * suspended or uninstalled already.
+   *
+   * @example Real time between two runs on one fake
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { GlobalTimeDriver } from "./global_time.ts";
+   *
+   * using driver = GlobalTimeDriver.install({ start: 1_000 });
+   * driver.advance(50);
+   * driver.suspend();
+   * assert.ok(Date.now() > 1_000_000_000_000);
+   * driver.resume();
+   * assert.equal(driver.now(), 0);
+   * assert.equal(Date.now(), 1_000);
+   * ```
+   */
+  suspend(): void {
+    if (this.#fake === undefined || this.#suspended) return;
+    this.#suspended = true;
+    for (const slot of this.#slots) put(slot, slot.real, slot.realValue);
+  }
+
+  /**
+   * Fake global time again after {@linkcode GlobalTimeDriver.suspend}, as a
+   * fresh install would: time back at the start, no timer armed (those armed
+   * before are dropped unrun), timer ids from 1 again. No-op unless suspended.
+   *
+   * @throws {Error} If the driver was uninstalled.
+   */
+  resume(): void {
+    const fake = this.#clock() as FakeClock & { duringTick?: boolean };
+    if (!this.#suspended) return;
+    fake.reset();
+    fake.duringTick = false;
+    this.#handles.clear();
+    this.#nextId = 1;
+    for (const slot of this.#slots) put(slot, slot.fake, slot.fakeValue);
+    this.#suspended = false;
   }
 
   /** Faked time, in milliseconds since the driver's start. */
@@ -348,6 +502,9 @@ export class GlobalTimeDriver implements DrivableClock, Disposable {
   uninstall(): void {
     if (!this.#fake) return;
     const fake = this.#fake;
+    // fake-timers puts back what it replaced from the faked state.
+    if (this.#suspended) { for (const slot of this.#slots) put(slot, slot.fake, slot.fakeValue); }
+    this.#suspended = false;
     this.#fake = undefined;
     this.#handles.clear();
     if (installed === this) installed = undefined;

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import timers from "node:timers";
+import timersPromises from "node:timers/promises";
+import { performance as perfHooksPerformance } from "node:perf_hooks";
+import process from "node:process";
 import { GlobalTimeDriver, realTimers, withGlobalTime } from "./global_time.ts";
 
 const REAL_EPOCH_FLOOR = Date.UTC(2020, 0, 1);
@@ -174,6 +178,56 @@ describe("GlobalTimeDriver", () => {
       held.uninstall();
     }
     assert.equal(GlobalTimeDriver.active, false);
+  });
+
+  test("suspend puts back every real function fake-timers replaced; resume fakes again as a fresh install", () => {
+    const g = globalThis as Record<string, unknown>;
+    const names = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "setImmediate"];
+    const snapshot = () => [
+      ...names.map((n) => g[n]),
+      g.Date,
+      g.performance,
+      Object.getOwnPropertyDescriptor(globalThis, "performance")?.get,
+      process.hrtime,
+      ...names.map((n) => (timers as unknown as Record<string, unknown>)[n]),
+      timersPromises.setTimeout,
+      timersPromises.setImmediate,
+      perfHooksPerformance.now,
+    ];
+    const real = snapshot();
+    const owner = { label: "suspending owner", takenOver: () => {} };
+    const driver = GlobalTimeDriver.install({ owner });
+    try {
+      const fake = snapshot();
+      assert.notDeepEqual(fake, real);
+      const firstId = driver.setTimer(10, () => {});
+      setTimeout(() => {}, 5);
+      driver.advance(3);
+      driver.suspend();
+      assert.deepEqual(snapshot(), real);
+      assert.ok(Date.now() > REAL_EPOCH_FLOOR);
+      assert.equal(driver.installed, true);
+      assert.equal(GlobalTimeDriver.suspendedFor(owner), driver);
+      assert.equal(
+        GlobalTimeDriver.suspendedFor({ label: "another", takenOver: () => {} }),
+        undefined,
+      );
+      driver.resume();
+      assert.deepEqual(snapshot(), fake);
+      assert.equal(GlobalTimeDriver.suspendedFor(owner), undefined);
+      // As a fresh install: time at the start, no timer left, ids from 1 again.
+      assert.equal(driver.now(), 0);
+      assert.equal(Date.now(), 1_700_000_000_000);
+      assert.equal(performance.now(), 0);
+      assert.equal(driver.nextDeadline(), undefined);
+      assert.equal(driver.setTimer(1, () => {}), firstId);
+      driver.suspend();
+    } finally {
+      driver.uninstall();
+    }
+    assert.deepEqual(snapshot(), real);
+    assert.equal(GlobalTimeDriver.active, false);
+    assert.throws(() => driver.resume(), /after it was uninstalled/);
   });
 
   test("bad input gets a RangeError naming the value", () => {

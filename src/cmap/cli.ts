@@ -111,22 +111,53 @@ export async function scenarioFiles(path: string): Promise<string[]> {
   return names.map((name) => join(path, name));
 }
 
+/** A file found in a folder that does not follow the format, and why. */
+export interface UnreadableScenario {
+  /** The file's path. */
+  readonly file: string;
+  /** The reason, naming the field and the value found there. */
+  readonly message: string;
+}
+
+/** Options of {@linkcode readScenarios}. */
+export interface ReadScenariosOptions {
+  /**
+   * Called for each file found in a folder that does not follow the format;
+   * the file is then left out and reading goes on. Without it, such a file
+   * throws like a file named directly.
+   */
+  readonly onUnreadable?: (unreadable: UnreadableScenario) => void;
+}
+
 /**
  * Read the scenarios of files and folders.
  *
  * @param paths Files and folders.
+ * @param options What to do with a malformed file found in a folder.
  * @returns The scenarios, in order.
- * @throws {UsageError} For a missing path or a malformed file (the message
- * names the file, the field and its value).
+ * @throws {UsageError} For a missing path, a malformed file named directly,
+ * or a malformed file in a folder when `onUnreadable` is not given (the
+ * message names the file, the field and its value).
  */
-export async function readScenarios(paths: readonly string[]): Promise<CmapScenario[]> {
+export async function readScenarios(
+  paths: readonly string[],
+  options: ReadScenariosOptions = {},
+): Promise<CmapScenario[]> {
+  const { onUnreadable } = options;
   const scenarios: CmapScenario[] = [];
   for (const path of paths) {
-    for (const file of await scenarioFiles(path)) {
+    const files = await scenarioFiles(path);
+    const inFolder = files.length !== 1 || files[0] !== path;
+    for (const file of files) {
       try {
         scenarios.push(parseScenario(await readFile(file, "utf8"), file));
       } catch (error) {
-        throw new UsageError((error as Error).message, { cause: error });
+        const message = (error as Error).message;
+        if (inFolder && onUnreadable !== undefined) {
+          onUnreadable({ file, message });
+          continue;
+        }
+        throw new UsageError(message, { cause: error });
       }
     }
   }
@@ -186,7 +217,22 @@ export async function runCmapCli(
       throw new UsageError("Cannot run poolcheck cmap as '--adapter' is required");
     }
     if (cli.json === "") throw new UsageError("Cannot run poolcheck cmap as '--json' needs a path");
-    const scenarios = await readScenarios(cli.paths);
+    // A file of another format in a folder (the specification keeps some beside the CMAP ones)
+    // is named on standard error and left out; a file named on the command line stops the run.
+    const skipped: UnreadableScenario[] = [];
+    const scenarios = await readScenarios(cli.paths, {
+      onUnreadable: (unreadable) => skipped.push(unreadable),
+    });
+    for (const { file, message } of skipped) {
+      stderr.write(`skipped ${file}, which does not follow the format: ${message}\n`);
+    }
+    if (scenarios.length === 0) {
+      throw new UsageError(
+        `Cannot run poolcheck cmap as no file under ${
+          cli.paths.join(", ")
+        } follows the format (${skipped.length} skipped)`,
+      );
+    }
     const adapters = await adaptersOf(cli.adapters, bundled);
     const reports: CmapReport[] = [];
     for (const adapter of adapters) {

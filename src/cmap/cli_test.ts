@@ -84,7 +84,7 @@ describe("poolcheck cmap", () => {
     );
     assert.match(
       stdout,
-      /\n {6}event 1 of 1 expected: expected ConnectionCheckedOut \{"connectionId":2\}, observed ConnectionCheckedOut \{"address":"r0","connectionId":1\} at t=0 ms \('connectionId': expected 2, observed 1\)\n {6}events compared \(1\):\n {8}1\. ConnectionCheckedOut/,
+      /\n {6}event 1 of 1 expected: expected ConnectionCheckedOut \{"connectionId":2\}, observed ConnectionCheckedOut \{"address":"r0","connectionId":1,"duration":0\} at t=0 ms \('connectionId': expected 2, observed 1\)\n {6}events compared \(1\):\n {8}1\. ConnectionCheckedOut/,
     );
   });
 
@@ -134,6 +134,34 @@ describe("poolcheck cmap", () => {
       stderr.split("\n")[0],
       `Cannot read CMAP scenario ${file} as 'operations[0].ms' must be an integer of at least 0: current value is "soon"`,
     );
+  });
+
+  test("in a folder, names a malformed file on standard error and runs the others", async () => {
+    const file = await scenarioFile({ operations: [{ name: "wait", ms: "soon" }] });
+    const folder = join(file, "..");
+    await writeFile(
+      join(folder, "t.json"),
+      await readFile(join(FILES, "checkin-then-reuse.json"), "utf8"),
+    );
+    const { code, stdout, stderr } = await cli([folder, "--adapter", "reference"]);
+    assert.equal(code, 0);
+    assert.equal(
+      stderr,
+      `skipped ${file}, which does not follow the format: Cannot read CMAP scenario ${file} as 'operations[0].ms' must be an integer of at least 0: current value is "soon"\n`,
+    );
+    assert.equal(
+      stdout.split("\n")[0],
+      "reference: ok — 1 scenario: 1 pass, 0 fail, 0 not applicable",
+    );
+  });
+
+  test("exits 2 when no file of a folder follows the format", async () => {
+    const file = await scenarioFile({ operations: [{ name: "wait", ms: -1 }] });
+    const folder = join(file, "..");
+    const { code, stderr } = await cli([folder, "--adapter", "reference"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /^skipped .*s\.json, which does not follow the format: /);
+    assert.match(stderr, /no file under .* follows the format \(1 skipped\)\n/);
   });
 
   test("prints its usage with --help", async () => {

@@ -69,4 +69,12 @@ export {
   WAIT_FOR_EVENT_MS,
 } from "./runner.ts";
 export { cmapCounts, renderCmapJson, renderCmapText } from "./report.ts";
-export { type CmapCliOptions, cmapUsage, readScenarios, runCmapCli, scenarioFiles } from "./cli.ts";
+export {
+  type CmapCliOptions,
+  cmapUsage,
+  readScenarios,
+  type ReadScenariosOptions,
+  runCmapCli,
+  scenarioFiles,
+  type UnreadableScenario,
+} from "./cli.ts";

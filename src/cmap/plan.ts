@@ -263,6 +263,12 @@ function mapFailPoint(
   if (!blocks && !fails) {
     throw new Skip("fail point neither blocks nor fails the handshake");
   }
+  if (fails && p.adapter.supports.policies.connectFailure === "retry") {
+    // As ERR-1 follows the declaration: CMAP fails the check-out whose connect failed.
+    throw new Skip(
+      'fail point refuses connects: CMAP fails the check-out whose connect failed, and the adapter declares connectFailure "retry" (its pool keeps the check-out waiting and connects again)',
+    );
+  }
   p.notes.push(
     `fail point: ${blocks ? `connects take ${blockMs} ms` : ""}${blocks && fails ? " and " : ""}${
       fails ? "connects are refused" : ""
@@ -275,6 +281,27 @@ function mapFailPoint(
     },
     times,
   };
+}
+
+/**
+ * CMAP's default maxConnecting (2) binds a pool whose file sets none: where a
+ * fail point holds connects open and more than two may overlap, a pool
+ * without the limit would be judged on a behaviour it never declared, as a
+ * file that sets `maxConnecting` is not applicable to it.
+ */
+function checkDefaultMaxConnecting(
+  p: Planning,
+  scenario: CmapScenario,
+  fault: EndpointBehaviour | undefined,
+): void {
+  if (p.has("maxConnecting") || (fault?.connectLatencyMs ?? 0) === 0) return;
+  const checkOuts = scenario.operations.filter((op) => op.name === "checkOut").length;
+  const minPoolSize = (scenario.poolOptions.minPoolSize as number | undefined) ?? 0;
+  if (checkOuts + minPoolSize > 2) {
+    throw new Skip(
+      "connects held open by the fail point may overlap beyond CMAP's default maxConnecting 2, which needs capability 'maxConnecting'",
+    );
+  }
 }
 
 function checkEvents(p: Planning, scenario: CmapScenario): void {
@@ -380,6 +407,7 @@ export function planScenario(
     }
     const { config, acquireTimeoutMs } = mapOptions(p, scenario);
     const { fault, times } = mapFailPoint(p, scenario);
+    checkDefaultMaxConnecting(p, scenario, fault);
     checkEvents(p, scenario);
     const { startPaused, skipLeadingReady } = checkOperations(p, scenario);
     return {

@@ -21,7 +21,7 @@ import {
   OPERATION_LIMIT_MS,
   operationText,
 } from "./_execution.ts";
-import type { CmapScenario } from "./format.ts";
+import type { CmapExpectedEvent, CmapScenario } from "./format.ts";
 import { compareEvents, type ObservedEvent, observedEvent } from "./match.ts";
 import { CMAP_ROUTE, ERROR_KINDS, planScenario, type ScenarioPlan, startsPaused } from "./plan.ts";
 
@@ -185,11 +185,38 @@ function listen(adapter: Adapter, pool: PoolUnderTest, run: Execution, before: n
   });
 }
 
+/**
+ * The expected events as the adapter can show them: a pool whose adapter
+ * maps no close reasons (`supports.closeReasons`) cannot be held to the
+ * reason of a `ConnectionClosed`, which is then left out, as a field no
+ * event carries is (see `compareEvents`).
+ */
+function withComparableReasons(
+  expected: readonly CmapExpectedEvent[],
+  closeReasons: boolean,
+): { events: readonly CmapExpectedEvent[]; reasonsLeftOut: boolean } {
+  if (closeReasons) return { events: expected, reasonsLeftOut: false };
+  let reasonsLeftOut = false;
+  const events = expected.map((event) => {
+    if (event.type !== "ConnectionClosed" || !("reason" in event)) return event;
+    reasonsLeftOut = true;
+    const { reason: _, ...rest } = event as CmapExpectedEvent & { reason?: unknown };
+    return rest as CmapExpectedEvent;
+  });
+  return { events, reasonsLeftOut };
+}
+
 /** The verdict on a run: its error and its events against the scenario's. */
 function verdict(
   scenario: CmapScenario,
   plan: ScenarioPlan,
-  outcome: { failure: MainFailure | undefined; observed: ObservedEvent[]; pool: PoolUnderTest },
+  outcome: {
+    failure: MainFailure | undefined;
+    observed: ObservedEvent[];
+    pool: PoolUnderTest;
+    /** Whether the adapter maps the reasons of its closes (`supports.closeReasons`). */
+    closeReasons: boolean;
+  },
   options: CmapRunOptions,
 ): ScenarioResult {
   const { file, description } = scenario;
@@ -199,9 +226,16 @@ function verdict(
   if (errorDifference !== undefined) reasons.push(errorDifference);
   let unreported: readonly string[] = [];
   if (scenario.events !== undefined) {
-    const comparison = compareEvents(scenario.events, outcome.observed, scenario.ignore, options);
+    const { events, reasonsLeftOut } = withComparableReasons(
+      scenario.events,
+      outcome.closeReasons,
+    );
+    const comparison = compareEvents(events, outcome.observed, scenario.ignore, options);
     if (comparison.kind === "difference") reasons.push(comparison.text);
     if (comparison.kind === "unreported") unreported = comparison.fields;
+    if (reasonsLeftOut && comparison.kind !== "difference") {
+      unreported = [...new Set([...unreported, "reason"])].sort();
+    }
   }
   if (reasons.length > 0) {
     const observed = outcome.observed.filter((event) => !scenario.ignore.includes(event.type));
@@ -270,7 +304,8 @@ export async function runScenario(
     run.end();
     const observed = withConnectIds(run.observed, network, start, before);
     await closeQuietly(pool, driver);
-    return verdict(scenario, plan, { failure, observed, pool }, options);
+    const closeReasons = adapter.supports.closeReasons !== undefined;
+    return verdict(scenario, plan, { failure, observed, pool, closeReasons }, options);
   } catch (error) {
     const reasons = [`the run could not go on: ${errorText(error)}`];
     return { file, description, status: "fail", reasons, notes: plan.notes };

@@ -122,7 +122,7 @@ describe("CMAP runner", () => {
     const result = await runScenario(scenario(CHECK_IN_REUSE), leaky);
     assert.equal(result.status, "fail");
     assert.deepEqual(result.reasons, [
-      `event 2 of 3 expected: expected ConnectionCheckedIn {"connectionId":1}, observed ConnectionCheckedOut {"address":"r0","connectionId":2} at t=0 ms (type: expected ConnectionCheckedIn, observed ConnectionCheckedOut)`,
+      `event 2 of 3 expected: expected ConnectionCheckedIn {"connectionId":1}, observed ConnectionCheckedOut {"address":"r0","connectionId":2,"duration":0} at t=0 ms (type: expected ConnectionCheckedIn, observed ConnectionCheckedOut)`,
     ]);
     assert.deepEqual(result.observed?.map((e) => e.type), [
       "ConnectionCheckedOut",
@@ -148,7 +148,7 @@ describe("CMAP runner", () => {
     const strict = await runScenario(cleared, twice);
     assert.equal(strict.status, "fail");
     assert.deepEqual(strict.reasons, [
-      `extra event 3 (2 expected): observed ConnectionPoolCleared {"address":"r0"} at t=0 ms`,
+      `extra event 3 (2 expected): observed ConnectionPoolCleared {"address":"r0","interruptInUseConnections":false} at t=0 ms`,
     ]);
     assert.equal((await runScenario(cleared, twice, { allowExtraEvents: true })).status, "pass");
   });
@@ -287,14 +287,89 @@ describe("CMAP runner", () => {
     const result = await runScenario(
       scenario({
         ...CHECK_IN_REUSE,
-        events: CHECK_IN_REUSE.events.map((e) => ({ ...e, duration: 42 })),
+        events: CHECK_IN_REUSE.events.map((e) => ({ ...e, serviceId: 42 })),
       }),
       referenceAdapter,
     );
     assert.equal(result.status, "not applicable");
     assert.deepEqual(result.reasons, [
-      "expects event field 'duration', which no event of the adapter carries (everything else matched)",
+      "expects event field 'serviceId', which no event of the adapter carries (everything else matched)",
     ]);
+  });
+
+  test("the specification's 'duration': 42 is judged against the kit's durationMs", async () => {
+    const checkedOut = (e: { type: string }) => e.type === "ConnectionCheckedOut";
+    const withDuration = await runScenario(
+      scenario({
+        ...CHECK_IN_REUSE,
+        events: CHECK_IN_REUSE.events.map((e) => checkedOut(e) ? { ...e, duration: 42 } : e),
+      }),
+      referenceAdapter,
+    );
+    assert.equal(withDuration.status, "pass");
+    // CMAP's ConnectionCheckedIn carries no duration: expecting one there is a difference.
+    const onCheckIn = await runScenario(
+      scenario({
+        ...CHECK_IN_REUSE,
+        events: CHECK_IN_REUSE.events.map((e) => checkedOut(e) ? e : { ...e, duration: 42 }),
+      }),
+      referenceAdapter,
+    );
+    assert.equal(onCheckIn.status, "fail");
+  });
+
+  test("a close reason the adapter maps none of is left out, and named if all else matched", async () => {
+    const closes = {
+      operations: [{ name: "ready" }, { name: "checkOut", label: "a" }, { name: "close" }, {
+        name: "checkIn",
+        connection: "a",
+      }],
+      events: [{ type: "ConnectionClosed", connectionId: 1, reason: "poolClosed" }],
+      ignore: CMAP_EVENT_TYPES.filter((type) => type !== "ConnectionClosed"),
+    };
+    const { closeReasons: _, ...unmapped } = referenceAdapter.supports;
+    const silent: Adapter = {
+      name: "no-reasons",
+      supports: unmapped,
+      create: async (config, world) => {
+        const pool = await referenceAdapter.create(config, world) as PoolUnderTest;
+        return {
+          ...pool,
+          events: (listener) =>
+            pool.events!((event) => {
+              const { reason: _reason, ...rest } = event;
+              listener(event.type === "ConnectionClosed" ? rest : event);
+            }),
+        };
+      },
+    };
+    const result = await runScenario(scenario(closes), silent);
+    assert.equal(result.status, "not applicable", result.reasons.join("\n"));
+    assert.deepEqual(result.reasons, [
+      "expects event field 'reason', which no event of the adapter carries (everything else matched)",
+    ]);
+    assert.equal((await runScenario(scenario(closes), referenceAdapter)).status, "pass");
+  });
+
+  test("a refused connect is not applicable to a pool that declares it retries", async () => {
+    const retries = variant("retries", (pool) => pool, {
+      policies: { ...referenceAdapter.supports.policies, connectFailure: "retry" },
+    });
+    const result = await runScenario(
+      scenario({
+        style: "integration",
+        failPoint: {
+          configureFailPoint: "failCommand",
+          mode: { times: 1 },
+          data: { failCommands: ["hello"], closeConnection: true },
+        },
+        operations: [{ name: "ready" }, { name: "checkOut" }],
+        error: { type: "ConnectionError" },
+      }),
+      retries,
+    );
+    assert.equal(result.status, "not applicable");
+    assert.match(result.reasons[0]!, /declares connectFailure "retry"/);
   });
 
   test("a pool without clear() runs a scenario that only opens with ready", async () => {

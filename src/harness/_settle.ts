@@ -3,18 +3,15 @@ import type { DrivableClock } from "../clock/types.ts";
 import type { Ledger } from "../net/mod.ts";
 import type { Operations } from "./_operations.ts";
 
-/** Microtask hops per settle round. */
+/** Microtask hops per settle round on virtual time. */
 const HOPS = 12;
 /**
- * Consecutive quiet rounds that end a settle on global time. Each such round
- * also yields one real macrotask, so a third-party pool's `nextTick` and
- * long promise chains get to run.
- */
-const QUIET_GLOBAL = 2;
-/**
- * Consecutive quiet rounds that end a settle while a `close()` is pending:
- * a pool may take dozens of promise hops to destroy its connections with
- * nothing reaching the ledger meanwhile (tarn's destroy takes some 30).
+ * Consecutive quiet rounds that end a settle on virtual time while a
+ * `close()` is pending: a pool may take dozens of promise hops to destroy its
+ * connections with nothing reaching the ledger meanwhile (tarn's destroy
+ * takes some 30). On global time one round runs them all (its real
+ * macrotask); there the count only paces the watchdog (see
+ * {@linkcode QUIET_GLOBAL}).
  */
 const QUIET_CLOSING = 8;
 /** Rounds per settle before the pool is declared busy forever. */
@@ -58,7 +55,19 @@ function entries(run: Settling): number {
   return operations.calls + operations.activity + run.ledger.length + run.timersRun;
 }
 
-function yieldMacrotask(): Promise<void> {
+/**
+ * Wait for one real macrotask. Every runtime (Deno, Bun, Node) runs it only
+ * once the microtask queue and the `nextTick` queue are both empty, each
+ * drained again after the other until neither refills: every promise
+ * callback and `nextTick` callback queued before it, and all those they
+ * queue in turn, have run by then, however long their chains (node:stream
+ * hands data and `end`/`close` over on `nextTick`, pg-pool hands idle clients
+ * over on one). Only work queued on the real event loop itself may wait for
+ * a later round: a runtime's internal `setImmediate` (node:http closes a
+ * parser on one) or real I/O. The pool's own `setImmediate` is faked, a
+ * timer like any other.
+ */
+function drainQueues(): Promise<void> {
   return new Promise<void>((resolve) => realTimers.setImmediate(resolve));
 }
 
@@ -71,34 +80,35 @@ interface Rounds {
   readonly fireTimers: boolean;
 }
 
+/**
+ * Consecutive quiet rounds that ended a settle on global time when each
+ * quiet round waited for a macrotask of its own: 2, or
+ * {@linkcode QUIET_CLOSING} while a `close()` is pending. The watchdog and
+ * the busy limit still count rounds so (see {@linkcode untilQuietGlobal}).
+ */
+const QUIET_GLOBAL = 2;
+
 /** Consecutive quiet rounds that end a settle in the run's present state. */
 function quietNeeded(run: Settling): number {
   return run.operations.closing > 0 ? QUIET_CLOSING : run.global ? QUIET_GLOBAL : 1;
 }
 
 /**
- * Run rounds of microtask hops (and, on global time, one real macrotask
- * each) until enough of them in a row bring nothing new.
+ * Run rounds of microtask hops until enough of them in a row bring nothing
+ * new (virtual time).
  *
  * @param run What to drive.
  * @param rounds Whether the rounds fire timers.
  * @throws {Error} `run.stuck(…)` if the pool never quiets down.
  */
-async function untilQuiet(run: Settling, { fireTimers }: Rounds): Promise<void> {
-  const { ledger, operations, clock, global } = run;
-  // fake-timers moves a 0 ms timer armed inside a running timer to now+1:
-  // on global time, while operations are pending, follow-up work due within
-  // the tolerance (at least 1 ms) of the settle's start still belongs to it.
-  const reach = global ? run.now() + Math.max(1, run.toleranceMs) : -Infinity;
+async function untilQuietVirtual(run: Settling, { fireTimers }: Rounds): Promise<void> {
+  const { ledger, operations, clock } = run;
   // With no timer fired, the quiet rounds needed are those of the start: a
   // close() that settles meanwhile does not shorten the wait.
   const neededAtStart = quietNeeded(run);
   for (let round = 0, quiet = 0; round < MAX_ROUNDS; round++) {
     const before = operations.activity + ledger.length;
     for (let i = 0; i < HOPS; i++) await Promise.resolve();
-    // One real macrotask: `process.nextTick` callbacks (pg-pool hands idle
-    // clients over on one) run only once the microtask queue drains.
-    if (global) await yieldMacrotask();
     // A pool busy without end in one settle still meets the watchdog and the connect-storm guard.
     if (round % 64 === 63) run.watchdog();
     // One due timer per round, so the promise callbacks a timer causes run
@@ -112,8 +122,60 @@ async function untilQuiet(run: Settling, { fireTimers }: Rounds): Promise<void> 
     }
     quiet++;
     if (quiet < (fireTimers ? quietNeeded(run) : neededAtStart)) continue;
+    if (fireTimers) run.restedAt = entries(run);
+    return;
+  }
+  throw run.stuck("the pool never settled (busy without end)");
+}
+
+/**
+ * Run rounds of one real macrotask each until a round fires no timer (global
+ * time). The macrotask runs everything the pool has queued (see
+ * {@linkcode drainQueues}): once a round fired no timer, another would run
+ * nothing and bring nothing new, so that round ends the settle, or time
+ * moves on to follow-up work due within the tolerance.
+ *
+ * The watchdog (with its connect-storm guard) and the busy limit count
+ * rounds as when each quiet round took a macrotask of its own: a round that
+ * fires no timer counts as the quiet rounds that ended a settle then
+ * ({@linkcode quietNeeded}), plus one if it brought something new. Where a
+ * storm is cut short is part of a run's trace, so it must not move.
+ *
+ * @param run What to drive.
+ * @param rounds Whether the rounds fire timers.
+ * @throws {Error} `run.stuck(…)` if the pool never quiets down.
+ */
+async function untilQuietGlobal(run: Settling, { fireTimers }: Rounds): Promise<void> {
+  const { ledger, operations, clock } = run;
+  // fake-timers moves a 0 ms timer armed inside a running timer to now+1:
+  // while operations are pending, follow-up work due within the tolerance
+  // (at least 1 ms) of the settle's start still belongs to it.
+  const reach = run.now() + Math.max(1, run.toleranceMs);
+  const neededAtStart = quietNeeded(run);
+  // Rounds counted as above; the watchdog runs at every 64th.
+  let counted = 0;
+  const count = (rounds: number) => {
+    const from = counted;
+    counted += rounds;
+    if (Math.floor(counted / 64) > Math.floor(from / 64)) run.watchdog();
+  };
+  while (counted < MAX_ROUNDS) {
+    const before = operations.activity + ledger.length;
+    await drainQueues();
+    // The watchdog of this round's own count comes before its timer, as in any round.
+    count(1);
+    const ran = fireTimers && clock.runNext();
+    if (ran) {
+      run.timersRun++;
+      continue;
+    }
+    const changed = operations.activity + ledger.length !== before;
+    const needed = fireTimers ? quietNeeded(run) : neededAtStart;
+    // The quiet rounds (the first of them already counted when nothing changed).
+    count(changed ? needed : needed - 1);
+    if (counted > MAX_ROUNDS) break;
     if (!fireTimers) return;
-    const next = global && operations.size > 0 ? clock.nextDeadline() : undefined;
+    const next = operations.size > 0 ? clock.nextDeadline() : undefined;
     if (next === undefined || next > reach) {
       run.restedAt = entries(run);
       return;
@@ -125,7 +187,6 @@ async function untilQuiet(run: Settling, { fireTimers }: Rounds): Promise<void> 
         Math.max(1, run.toleranceMs)
       } ms tolerance)`
     );
-    quiet = 0;
   }
   throw run.stuck("the pool never settled (busy without end)");
 }
@@ -139,16 +200,22 @@ async function untilQuiet(run: Settling, { fireTimers }: Rounds): Promise<void> 
  * is not active) if the pool never quiets down.
  */
 export function settle(run: Settling): Promise<void> {
-  // On virtual time a pool's code runs only when called, when a promise of
-  // its settles, when the network tells it something or when a timer fires:
-  // with none of those since it came to rest and no timer due, there is
-  // nothing to settle. On global time a pool may have work queued beyond the
-  // harness's sight (nextTick, real I/O).
-  if (!run.global && run.restedAt === entries(run)) {
+  // A pool's code runs only when called, when a promise of its settles, when
+  // the network tells it something or when a timer fires: with none of those
+  // since it came to rest and no timer due, there is nothing to settle. On
+  // global time it came to rest after a real macrotask that ran everything
+  // it had queued (nextTick included), and time moves on to a timer due
+  // within the tolerance while operations are pending, as the loop would.
+  if (run.restedAt === entries(run)) {
     const due = run.clock.nextDeadline();
-    if (due === undefined || due > run.now()) return Promise.resolve();
+    const horizon = run.global && run.operations.size > 0
+      ? run.now() + Math.max(1, run.toleranceMs)
+      : run.now();
+    if (due === undefined || due > horizon) return Promise.resolve();
   }
-  return untilQuiet(run, { fireTimers: true });
+  return run.global
+    ? untilQuietGlobal(run, { fireTimers: true })
+    : untilQuietVirtual(run, { fireTimers: true });
 }
 
 /**
@@ -162,7 +229,9 @@ export function settle(run: Settling): Promise<void> {
  * @throws {Error} `run.stuck(…)` if the pool never quiets down.
  */
 export function drainPromises(run: Settling): Promise<void> {
-  return untilQuiet(run, { fireTimers: false });
+  return run.global
+    ? untilQuietGlobal(run, { fireTimers: false })
+    : untilQuietVirtual(run, { fireTimers: false });
 }
 
 /**

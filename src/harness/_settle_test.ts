@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import process from "node:process";
 import { VirtualClock } from "../clock/virtual_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
 import { Operations } from "./_operations.ts";
@@ -86,4 +87,50 @@ describe("drainPromises()", () => {
       assert.equal(run.clock.nextDeadline(), undefined);
     });
   }
+});
+
+describe("settle() on global time", () => {
+  test("one round runs a chain of promise and nextTick callbacks of any length before the next timer", async () => {
+    const run = target(true);
+    const log: string[] = [];
+    run.clock.setTimer(0, () => log.push("timer"));
+    let depth = 0;
+    const step = () => {
+      if (++depth === 200) {
+        log.push("chain done");
+        run.operations.touch();
+        return;
+      }
+      if (depth % 2 === 0) process.nextTick(step);
+      else void Promise.resolve().then(step);
+    };
+    step();
+    await drainPromises(run);
+    assert.deepEqual(log, ["chain done"]);
+    depth = 0;
+    step();
+    await settle(run);
+    assert.deepEqual(log, ["chain done", "chain done", "timer"]);
+    // The round that fired the timer, then one that brought nothing new.
+    assert.equal(run.looks, 2);
+  });
+
+  test("returns at once at rest, unless a timer is due within the tolerance while operations are pending", async () => {
+    const run = target(true);
+    await settle(run);
+    const looks = run.looks;
+    await settle(run);
+    assert.equal(run.looks, looks);
+    // A pending operation and a timer due 1 ms on: the settle moves time on to it.
+    let resolve = () => {};
+    run.operations.track("pending", () => new Promise<void>((r) => (resolve = r)), {});
+    await settle(run);
+    const fired: number[] = [];
+    run.clock.setTimer(1, () => fired.push(run.now()));
+    assert.equal(run.restedAt, run.operations.calls + run.operations.activity + run.ledger.length);
+    await settle(run);
+    assert.deepEqual(fired, [1]);
+    resolve();
+    await settle(run);
+  });
 });

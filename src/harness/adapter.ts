@@ -171,6 +171,29 @@ export interface Policies {
    * Optional: left out, `route`.
    */
   readonly connectOwnership?: "route" | "acquire";
+  /**
+   * How the reconnect backoff grows and how much it jitters (capability
+   * `reconnectBackoff`, whose ranges give the initial delay,
+   * `reconnectBackoffMs`, and the cap, `reconnectBackoffMaxMs`): after
+   * `failures` consecutive failures of a route the delay is
+   * `initial × multiplier^(failures−1)`, capped, times a factor drawn in
+   * `[1 − jitter, 1 + jitter)`. TMO-3 judges the delays against it on both
+   * sides. Optional: left out, Kafka's reconnect backoff, multiplier 2 and
+   * jitter 0.2.
+   */
+  readonly backoff?: BackoffPolicy;
+}
+
+/**
+ * The growth and jitter of a reconnect backoff ({@linkcode Policies.backoff}),
+ * e.g. `{ multiplier: 2, jitter: 0.2 }` for Kafka's `reconnect.backoff.ms`
+ * and for kafkajs's retrier (`multiplier`, `factor`).
+ */
+export interface BackoffPolicy {
+  /** Growth per consecutive failure, ≥ 1 (1: a constant delay). */
+  readonly multiplier: number;
+  /** Jitter factor in [0, 1): each delay is the term times a factor in `[1 − jitter, 1 + jitter)`. */
+  readonly jitter: number;
 }
 
 /** Everything an adapter declares about its pool. */
@@ -198,6 +221,23 @@ export interface Supports {
    * reads it; nothing else may be early. @default {0}
    */
   readonly keepAliveLeadMs?: number;
+  /**
+   * How many live connections (connecting or open) a multiplexed pool keeps
+   * per route when it does not declare capability `maxPerRoute`: kafkajs's
+   * `ConnectionPool` has two per broker, one for Fetch and one for every other
+   * request. INF-1.b allows that many. @default {1}
+   */
+  readonly connectionsPerRoute?: number;
+  /**
+   * With capability `minPoolSize`: the period of the background task that
+   * keeps the minimum, in ms (CMAP's background thread runs every
+   * `backgroundThreadIntervalMS`; the MongoDB Node.js driver checks every
+   * `minPoolSizeCheckFrequencyMS`, 100 ms). LIM-6.a lets a ready pool stay
+   * below its minimum, with no connect in progress, that long (plus the
+   * tolerance) before it starts one. Left out, the pool must start one as soon
+   * as it has settled.
+   */
+  readonly populationIntervalMs?: number;
   /**
    * The options the pool checks when it is created (capability
    * `validatesOptions`, CFG-1), each under the pool's own name for it: the
@@ -433,6 +473,32 @@ export interface PoolEventNotice {
   readonly socketId?: SocketId;
   /** Why a connection closed or a check-out failed, as the pool names it. */
   readonly reason?: string;
+  /**
+   * The pool's own id for the connection an event is about (CMAP's
+   * `connectionId`), known from `ConnectionCreated` on, before any socket
+   * exists. Optional: EVT-5 judges the ids where events carry them.
+   */
+  readonly connectionId?: number;
+  /**
+   * Links a `ConnectionCheckOutStarted` to the `ConnectionCheckedOut` or
+   * `ConnectionCheckOutFailed` that ends the same check-out. Optional: without
+   * it, EVT-5 pairs a check-out's events by route, in their order.
+   */
+  readonly checkOutId?: number | string;
+  /**
+   * Virtual ms since the start of what the event ends (CMAP's `durationMS`):
+   * since the connection's `ConnectionCreated` for `ConnectionReady`, since
+   * the check-out's `ConnectionCheckOutStarted` for `ConnectionCheckedOut`
+   * and `ConnectionCheckOutFailed`. Optional: EVT-5 judges it where given.
+   */
+  readonly durationMs?: number;
+  /**
+   * `PoolCleared`: whether the clear closed in-use and connecting
+   * connections at once (CMAP's `interruptInUseConnections`). Optional: a
+   * CMAP scenario that expects it is not applicable to an adapter that
+   * never reports it.
+   */
+  readonly interruptInUseConnections?: boolean;
 }
 
 /** The request the harness sends through a multiplexed pool. */

@@ -180,6 +180,87 @@ function validatePolicies(
   const expiry = policies.expiry;
   if (!Array.isArray(expiry)) fail(TypeError, name, at("expiry"), "an array", expiry);
   expiry.forEach((place, i) => oneOf(name, `${at("expiry")}[${i}]`, place, EXPIRY_PLACES));
+  validateBackoff(name, policies.backoff, capabilities);
+}
+
+/**
+ * `policies.backoff`: optional; with it, capability `reconnectBackoff`, a
+ * finite multiplier ≥ 1 and a jitter in [0, 1).
+ */
+function validateBackoff(
+  name: string,
+  backoff: unknown,
+  capabilities: readonly Capability[],
+): void {
+  const field = "supports.policies.backoff";
+  if (backoff === undefined) return;
+  if (!isRecord(backoff) || Array.isArray(backoff)) {
+    fail(TypeError, name, field, "an object { multiplier, jitter }", backoff);
+  }
+  if (!capabilities.includes("reconnectBackoff")) {
+    fail(
+      RangeError,
+      name,
+      field,
+      "left out unless capability 'reconnectBackoff' is declared",
+      backoff,
+    );
+  }
+  const { multiplier, jitter } = backoff;
+  if (typeof multiplier !== "number") {
+    fail(TypeError, name, `${field}.multiplier`, "a number", multiplier);
+  }
+  if (!Number.isFinite(multiplier) || multiplier < 1) {
+    fail(RangeError, name, `${field}.multiplier`, "a finite number ≥ 1", multiplier);
+  }
+  if (typeof jitter !== "number") fail(TypeError, name, `${field}.jitter`, "a number", jitter);
+  if (!(jitter >= 0 && jitter < 1)) {
+    fail(RangeError, name, `${field}.jitter`, "a number in [0, 1)", jitter);
+  }
+}
+
+/**
+ * `connectionsPerRoute`: optional; with it, capability `multiplexed` and not
+ * `maxPerRoute` (whose drawn limit INF-1.b reads instead), a positive integer.
+ */
+function validateConnectionsPerRoute(
+  name: string,
+  declared: unknown,
+  capabilities: readonly Capability[],
+): void {
+  const field = "supports.connectionsPerRoute";
+  if (declared === undefined) return;
+  if (!Number.isSafeInteger(declared)) fail(TypeError, name, field, "an integer", declared);
+  if ((declared as number) < 1) fail(RangeError, name, field, "at least 1", declared);
+  if (!capabilities.includes("multiplexed") || capabilities.includes("maxPerRoute")) {
+    fail(
+      RangeError,
+      name,
+      field,
+      "left out unless capability 'multiplexed' is declared without 'maxPerRoute'",
+      declared,
+    );
+  }
+}
+
+/**
+ * `populationIntervalMs`: optional; with it, capability `minPoolSize`, a
+ * finite number ≥ 0.
+ */
+function validatePopulationInterval(
+  name: string,
+  declared: unknown,
+  capabilities: readonly Capability[],
+): void {
+  const field = "supports.populationIntervalMs";
+  if (declared === undefined) return;
+  if (typeof declared !== "number") fail(TypeError, name, field, "a number", declared);
+  if (!Number.isFinite(declared) || declared < 0) {
+    fail(RangeError, name, field, "a finite number ≥ 0", declared);
+  }
+  if (!capabilities.includes("minPoolSize")) {
+    fail(RangeError, name, field, "left out unless capability 'minPoolSize' is declared", declared);
+  }
 }
 
 /**
@@ -373,6 +454,8 @@ function validateSupports(name: string, supports: unknown): void {
   validateEventTypes(name, supports.eventTypes, capabilities as Capability[]);
   validateValidatedArguments(name, supports.validatedArguments, capabilities as Capability[]);
   validateCloseReasons(name, supports);
+  validateConnectionsPerRoute(name, supports.connectionsPerRoute, capabilities as Capability[]);
+  validatePopulationInterval(name, supports.populationIntervalMs, capabilities as Capability[]);
   const tolerance = supports.toleranceMs;
   if (typeof tolerance !== "number") {
     fail(TypeError, name, "supports.toleranceMs", "a number", tolerance);

@@ -61,10 +61,11 @@ export function capabilityOfArgument(argument: ValidatedArgument): Capability | 
 /**
  * The invalid values of each domain, with their problem: the mistakes
  * callers make (a negative or NaN timeout, a number read from the
- * environment as a string, a truthy value where a boolean belongs).
+ * environment as a string, a flag where a timeout belongs, a truthy value
+ * where a boolean belongs).
  */
 const FLAWS: Readonly<Record<Domain, readonly (readonly [unknown, string])[]>> = {
-  duration: [[-1, "negative"], [NaN, "not a number"], ["10", "a string"]],
+  duration: [[-1, "negative"], [NaN, "not a number"], ["10", "a string"], [true, "a boolean"]],
   route: [[42, "a number"], [null, "null"]],
   boolean: [["yes", "a string"], [1, "a number"]],
 };
@@ -116,9 +117,18 @@ export function invalidArgumentArbitrary(
   return all.length === 0 ? undefined : fc.constantFrom(...all);
 }
 
+/** An object's JSON form, or `undefined` when it has none (a cycle, a BigInt). */
+function jsonOf(value: object): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A value as the harness prints it: strings quoted, everything else as
- * JavaScript prints it.
+ * A value as the harness prints it: strings quoted, objects in JSON,
+ * everything else as JavaScript prints it.
  *
  * @param value The value.
  * @returns Its printed form.
@@ -130,10 +140,18 @@ export function invalidArgumentArbitrary(
  *
  * assert.equal(printValue("10"), '"10"');
  * assert.equal(printValue(NaN), "NaN");
+ * assert.equal(printValue({ value: 5 }), '{"value":5}');
  * ```
  */
 export function printValue(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "object" && value !== null) return jsonOf(value) ?? String(value);
+  return String(value);
+}
+
+/** Text without white space and quote marks: `{ value: 5 }` and `{"value":5}` alike. */
+function compact(text: string): string {
+  return text.replace(/[\s"'`]/g, "");
 }
 
 function escape(text: string): string {
@@ -143,7 +161,9 @@ function escape(text: string): string {
 /**
  * Whether a message shows a value so that its type can be told: a string in
  * quotes (`"10"`, `'10'` or `` `10` ``), since `10` alone reads as the
- * number; anything else as JavaScript prints it, as a token of its own.
+ * number; an object by its content, in JSON or as `util.inspect` prints it
+ * (`{"value":5}`, `{ value: 5 }`), since `[object Object]` shows no value;
+ * anything else as JavaScript prints it, as a token of its own.
  *
  * @param message The error's message.
  * @param value The value passed.
@@ -157,11 +177,17 @@ function escape(text: string): string {
  * assert.equal(showsArgument(`'timeoutMs' must be a number: current value is "10"`, "10"), true);
  * assert.equal(showsArgument("'timeoutMs' must be a number: current value is 10", "10"), false);
  * assert.equal(showsArgument("'target' must be a string: got null", null), true);
+ * assert.equal(showsArgument("'max' must be a number: got { value: 5 }", { value: 5 }), true);
+ * assert.equal(showsArgument("'max' must be a number: got [object Object]", { value: 5 }), false);
  * ```
  */
 export function showsArgument(message: string, value: unknown): boolean {
   if (typeof value === "string") {
     return [`"${value}"`, `'${value}'`, `\`${value}\``].some((form) => message.includes(form));
+  }
+  if (typeof value === "object" && value !== null) {
+    const json = jsonOf(value);
+    return json !== undefined && compact(message).includes(compact(json));
   }
   return new RegExp(`(?<![\\w.])${escape(String(value))}(?!\\w|\\.\\d)`).test(message);
 }

@@ -25,9 +25,12 @@ import type { Capability } from "./capabilities.ts";
 export interface InvalidOption {
   /** The option, by the harness's name. */
   readonly option: ValidatedOption;
-  /** The value offered. */
-  readonly value: number;
-  /** Why it is invalid, in a few words (`"zero"`, `"not a number"`, …). */
+  /**
+   * The value offered: a number outside the option's domain, or a value of
+   * another type (a numeric string, a boolean, an object).
+   */
+  readonly value: unknown;
+  /** Why it is invalid, in a few words (`"zero"`, `"not a number"`, `"a string"`, …). */
   readonly problem: string;
 }
 
@@ -82,12 +85,30 @@ export function capabilityOfOption(option: ValidatedOption): Capability | undefi
 }
 
 /** An invalid value for an option, before the config it goes into is known. */
-type Flaw = "zero" | "negative" | "fraction" | "nan" | "aboveMaxTotal" | "belowBackoff";
+type Flaw =
+  | "zero"
+  | "negative"
+  | "fraction"
+  | "nan"
+  | "aboveMaxTotal"
+  | "belowBackoff"
+  | "numericString"
+  | "boolean"
+  | "object";
+
+/**
+ * The values of the wrong type every numeric option is offered: the mistakes
+ * of configuration read from the environment or a file (`"5"` where 5
+ * belongs), of a flag or a settings object passed where one of its numbers
+ * belongs. A pool that converts them with `Number()` or compares them with
+ * `<` runs with a value its user never wrote as a number, or with `NaN`.
+ */
+const WRONG_TYPES: readonly Flaw[] = ["numericString", "boolean", "object"];
 
 const FLAWS: Readonly<Record<Domain, readonly Flaw[]>> = {
-  count: ["zero", "negative", "fraction", "nan"],
-  countFromZero: ["negative", "fraction", "nan"],
-  duration: ["negative", "nan"],
+  count: ["zero", "negative", "fraction", "nan", ...WRONG_TYPES],
+  countFromZero: ["negative", "fraction", "nan", ...WRONG_TYPES],
+  duration: ["negative", "nan", ...WRONG_TYPES],
 };
 
 const PROBLEMS: Readonly<Record<Flaw, string>> = {
@@ -97,10 +118,32 @@ const PROBLEMS: Readonly<Record<Flaw, string>> = {
   nan: "not a number",
   aboveMaxTotal: "above maxTotal",
   belowBackoff: "below reconnectBackoffMs",
+  numericString: "a string",
+  boolean: "a boolean",
+  object: "an object",
 };
 
-function valueOf(flaw: Flaw, config: PoolConfig): number {
+/**
+ * A valid number for the option in this config: its own value when the run
+ * sets one, else the smallest of its domain (a backoff cap: the base), so
+ * that a pool which converts a value of the wrong type gets a valid number
+ * and accepts it.
+ */
+function validNumber(option: ValidatedOption, config: PoolConfig): number {
+  const own = config[option];
+  if (typeof own === "number" && Number.isFinite(own)) return own;
+  if (option === "reconnectBackoffMaxMs") return config.reconnectBackoffMs ?? 0;
+  return OPTIONS[option].domain === "duration" ? 0 : 1;
+}
+
+function valueOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): unknown {
   switch (flaw) {
+    case "numericString":
+      return String(validNumber(option, config));
+    case "boolean":
+      return true;
+    case "object":
+      return { value: validNumber(option, config) };
     case "zero":
       return 0;
     case "negative":
@@ -122,7 +165,8 @@ function valueOf(flaw: Flaw, config: PoolConfig): number {
 /**
  * The option and flaw pairs a declaration allows: each declared option whose
  * capability is declared, with every invalid value of its domain, and a
- * per-route limit above the total limit for a pool that declares `maxPerRoute`.
+ * per-route limit above the total limit for a pool that declares `maxPerRoute`
+ * and a backoff cap below its base.
  */
 function flawsOf(supports: Supports): [ValidatedOption, Flaw][] {
   if (!supports.capabilities.includes("validatesOptions")) return [];
@@ -156,7 +200,7 @@ export function invalidOptionArbitrary(
   if (pairs.length === 0) return undefined;
   const drawn = fc.constantFrom(...pairs).map(([option, flaw]) => (config: PoolConfig) => ({
     option,
-    value: valueOf(flaw, config),
+    value: valueOf(flaw, option, config),
     problem: PROBLEMS[flaw],
   }));
   return fc.oneof(
@@ -183,7 +227,8 @@ export function invalidOptionArbitrary(
  * ```
  */
 export function invalidConfig(config: PoolConfig, invalid: InvalidOption): PoolConfig {
-  return { ...config, [invalid.option]: invalid.value };
+  // Typed as a config on purpose: the adapter passes the value on as it would a valid one.
+  return { ...config, [invalid.option]: invalid.value } as PoolConfig;
 }
 
 /**

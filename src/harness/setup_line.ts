@@ -1,3 +1,4 @@
+import { printValue } from "./invalid_arguments.ts";
 import type { RunSetup } from "./run_view.ts";
 
 function ms(value: number | undefined): string | undefined {
@@ -58,7 +59,7 @@ export function setupLine(setup: RunSetup): string {
       "invalidOption",
       setup.invalidOption === undefined
         ? undefined
-        : `${setup.invalidOption.option}=${setup.invalidOption.value}`,
+        : `${setup.invalidOption.option}=${printValue(setup.invalidOption.value)}`,
     ],
     ["minPoolSize", config.minPoolSize],
     [

@@ -40,11 +40,14 @@ export function clearPool(step: Step, interruptInUse: boolean): void {
     });
   }
   // A caller establishing its own connection (connectOwnership "acquire") has left CMAP's wait
-  // queue: a plain clear leaves it to end with that connection, an interrupting one fails it.
-  rejectAll(step, { kind: "poolCleared", generation: state.generation }, !interruptInUse);
+  // queue: a plain clear leaves it to end with that connection, an interrupting one fails it,
+  // after that connection closed (CMAP: ConnectionClosed, then ConnectionCheckOutFailed).
+  const failure = { kind: "poolCleared", generation: state.generation } as const;
+  rejectAll(step, failure, true);
   closeDrainedStale(step);
   if (!interruptInUse) return;
   for (const entry of [...state.entries.values()]) {
     if (entry.generation < state.generation) discard(step, entry, "stale");
   }
+  rejectAll(step, failure);
 }

@@ -208,6 +208,49 @@ describe('connectOwnership: "acquire" (CMAP: a connect belongs to its check-out)
     await w.pool.close();
   });
 
+  test("an interrupting clear closes an acquire's own connect before failing the acquire", async () => {
+    const w = world({ connectOwnership: "acquire", network: { connectLatencyMs: 5 } });
+    const owner = track(w.pool.acquire("a"));
+    await w.settle();
+    w.events.length = 0;
+    w.pool.clear({ interruptInUseConnections: true });
+    await w.settle();
+    assert.ok(owner.error() instanceof PoolClearedError);
+    // CMAP (pool-clear-interrupting-pending-connections): the connection closes, then the
+    // check-out that was establishing it fails.
+    assert.deepEqual(kinds(w.events), [
+      "PoolCleared",
+      "ConnectionClosed:stale",
+      "ConnectionCheckOutFailed:poolCleared",
+    ]);
+    await w.pool.close();
+  });
+
+  test("an acquire blocked by maxConnecting waits for a population connect, opening none", async () => {
+    // CMAP (pool-checkout-minPoolSize-connection-maxConnecting): two checkouts blocked while
+    // minPoolSize's two connects run get those two connections; no third connection opens.
+    const w = world({
+      connectOwnership: "acquire",
+      startPaused: true,
+      minPoolSize: 2,
+      minPoolRoutes: ["a"],
+      maxPerRoute: 3,
+      maxConnecting: 2,
+      network: { connectLatencyMs: 500 },
+    });
+    w.pool.ready();
+    await w.advance(200);
+    const first = track(w.pool.acquire("a"));
+    const second = track(w.pool.acquire("a"));
+    await w.advance(300);
+    assert.equal(first.value().socket.id, 1);
+    assert.equal(second.value().socket.id, 2);
+    assert.equal(w.network.sockets().length, 2);
+    first.value().release();
+    second.value().release();
+    await w.pool.close();
+  });
+
   test("close() fails an acquire on its own connect at once and aborts the connect", async () => {
     const w = world({ connectOwnership: "acquire", network: { connectLatencyMs: 5 } });
     const owner = track(w.pool.acquire("a"));

@@ -154,14 +154,21 @@ export function serveWaiters(step: Step): void {
  */
 function serveOwners(step: Step): void {
   const blocked = new Set<Route>();
+  // Connects nobody owns (minPoolSize population) serve the first waiters that find no idle
+  // connection, as CMAP's "threads blocked by maxConnecting check out minPoolSize connections"
+  // expects: such a waiter waits for them instead of opening a connection of its own.
+  const unowned = new Map<Route, number>();
   for (const waiter of [...step.state.waiters]) {
     const { route } = waiter;
     if (waiter.establishing !== undefined || blocked.has(route)) continue;
     const idle = takeIdle(step, route);
+    if (!unowned.has(route)) unowned.set(route, unownedConnectingCount(step, route));
     if (idle !== undefined) {
       step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);
       cancelAcquireTimer(step, waiter);
       grant(step, waiter, idle);
+    } else if (unowned.get(route)! > 0) {
+      unowned.set(route, unowned.get(route)! - 1); // a population connect in progress will serve it
     } else if (claimCapacity(step, route)) {
       waiter.establishing = openConnection(step, route, { ownerId: waiter.id }).id;
       cancelAcquireTimer(step, waiter);
@@ -169,6 +176,17 @@ function serveOwners(step: Step): void {
       blocked.add(route);
     }
   }
+}
+
+/** Connects in progress to `route` that no caller owns (the pool's own, for `minPoolSize`). */
+function unownedConnectingCount(step: Step, route: Route): number {
+  let count = 0;
+  for (const entry of step.state.entries.values()) {
+    if (entry.state === "connecting" && entry.route === route && entry.ownerId === undefined) {
+      count++;
+    }
+  }
+  return count;
 }
 
 /**

@@ -11,6 +11,28 @@ export interface DeadlinePick {
 
 /**
  * Start an acquire on a route (not awaited), with or without the run's
+ * acquire timeout, and describe it: after an advance in the same step, the
+ * acquire continues the step's line.
+ *
+ * @param run The run.
+ * @param route The route.
+ * @param timed Whether the acquire has the run's acquire timeout.
+ * @param advanced Whether the step has already advanced the clock.
+ */
+export function startAcquire(run: Run, route: Route, timed: boolean, advanced: boolean): void {
+  const timeoutMs = timed ? run.setup.acquireTimeoutMs : undefined;
+  const record = run.acquire(route, timeoutMs);
+  run.describe(() =>
+    `${
+      advanced ? "   then " : `${run.step}. `
+    }t=${record.startedAt} acquire #${record.id} ${route}${
+      timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms)`
+    }`
+  );
+}
+
+/**
+ * Start an acquire on a route (not awaited), with or without the run's
  * acquire timeout; optionally first let time run to just before, on or just
  * after one of the route's armed deadlines (so leases land on boundaries).
  */
@@ -40,16 +62,7 @@ export class AcquireCommand extends StepCommand {
         advanced = true;
       }
     }
-    const timeoutMs = this.timed ? run.setup.acquireTimeoutMs : undefined;
-    const record = run.acquire(this.route, timeoutMs);
-    // One number per step: after an advance, the acquire continues the step's line.
-    run.describe(() =>
-      `${
-        advanced ? "   then " : `${run.step}. `
-      }t=${record.startedAt} acquire #${record.id} ${this.route}${
-        timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms)`
-      }`
-    );
+    startAcquire(run, this.route, this.timed, advanced);
   }
 
   #offset(): string {

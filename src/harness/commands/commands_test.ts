@@ -7,6 +7,7 @@ import { poolConfigOf } from "../pool_config.ts";
 import type { RunSetup } from "../run_view.ts";
 import {
   AcquireCommand,
+  AcquireWhenIdleCommand,
   ClearCommand,
   CloseCommand,
   CloseExpiredCommand,
@@ -51,7 +52,9 @@ function draw(supports: Supports, setup: RunSetup): Map<string, string[]> {
 }
 
 function kindOf(command: unknown): string {
-  if (command instanceof AcquireCommand) return command.timed ? "timed" : "acquire";
+  if (command instanceof AcquireCommand || command instanceof AcquireWhenIdleCommand) {
+    return command.timed ? "timed" : "acquire";
+  }
   if (command instanceof ReleaseCommand) return command.reusable ? "release" : "broken";
   if (command instanceof ReleaseTwiceCommand) {
     return command.reusable ? "releaseAgain" : "releaseAgain broken";

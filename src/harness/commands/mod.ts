@@ -11,6 +11,7 @@ import type { RunSetup } from "../run_view.ts";
 import { deadlineSteps } from "../setup.ts";
 import { invalidArgumentArbitrary } from "../invalid_arguments.ts";
 import { AcquireCommand } from "./acquire.ts";
+import { AcquireWhenIdleCommand } from "./acquire_when_idle.ts";
 import { AdvanceCommand } from "./advance.ts";
 import { AdvanceToDeadlineCommand } from "./advance_to_deadline.ts";
 import { AtTimerCommand, type InstantAction } from "./at_timer.ts";
@@ -35,6 +36,7 @@ export { type CommandKind, FAULT_KINDS, optionalKinds } from "./kinds.ts";
 export type { InstantAction, InstantSide } from "./at_timer.ts";
 export {
   AcquireCommand,
+  AcquireWhenIdleCommand,
   AdvanceCommand,
   AdvanceToDeadlineCommand,
   AtTimerCommand,
@@ -129,9 +131,19 @@ function leaseCommands(supports: Supports, setup: RunSetup): Template[] {
   const acquires = (timed: fc.Arbitrary<boolean>, when: (kinds: Allowed) => boolean) => [
     {
       arbitrary: fc.tuple(route, timed).map(([r, t]) => new AcquireCommand(r, t)),
-      weight: setup.heavy ? 12 : 10,
+      weight: (setup.heavy ? 12 : 10) - (keepAlive(setup) ? WHEN_IDLE_WEIGHT : 0),
       when,
     },
+    // Where connections have a keep-alive, a few of those acquires first wait for an idle
+    // connection's: drawn as they are and in their place, so every other command a seed and path
+    // draw is the same whether a run's acquires may wait or not.
+    ...(keepAlive(setup)
+      ? [{
+        arbitrary: fc.tuple(route, timed).map(([r, t]) => new AcquireWhenIdleCommand(r, t)),
+        weight: WHEN_IDLE_WEIGHT,
+        when,
+      }]
+      : []),
     {
       arbitrary: fc.tuple(
         route,
@@ -160,6 +172,17 @@ function leaseCommands(supports: Supports, setup: RunSetup): Template[] {
     { arbitrary: index.map((i) => new RequestCommand(i)), weight: 5, when: drawing("request") },
     repeatedReleases(index, broken),
   ];
+}
+
+/** Weight of the acquires that wait for an idle connection's keep-alive, taken from plain acquires. */
+const WHEN_IDLE_WEIGHT = 3;
+
+/**
+ * Whether connections of the run may have a keep-alive: a default one, or a
+ * hint the server may send.
+ */
+function keepAlive(setup: RunSetup): boolean {
+  return setup.config.defaultKeepAliveMs !== undefined || setup.keepAliveHintMs !== undefined;
 }
 
 function hintCommands(setup: RunSetup): Template[] {
@@ -463,7 +486,7 @@ function untimedCommands(supports: Supports, setup: RunSetup): Template[] {
     : cached(supports, "calm", () => evictionCommands(supports));
   const load = cached(
     supports,
-    `load|${routes}|${setup.heavy}`,
+    `load|${routes}|${setup.heavy}|${keepAlive(setup)}`,
     () => loadCommands(supports, setup),
   );
   const races = cached(
@@ -533,6 +556,10 @@ export function fitsSetup(commands: readonly RunCommand[], setup: RunSetup): boo
     }
     if (command instanceof AcquireCommand) {
       return routes.includes(command.route) && (!command.timed || may("timed"));
+    }
+    if (command instanceof AcquireWhenIdleCommand) {
+      return routes.includes(command.route) && (!command.timed || may("timed")) &&
+        keepAlive(setup);
     }
     if (command instanceof SendCommand) return routes.includes(command.route);
     if (command instanceof KeepAliveHintCommand) {

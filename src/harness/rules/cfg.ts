@@ -37,8 +37,11 @@ export function namesOption(message: string, name: string): boolean {
 }
 
 /**
- * Whether a message shows a value as JavaScript prints it, as a token of its
- * own (`-1` is not shown by `-10`, `1.5` not by `11.5`, `NaN` not by `NaNs`).
+ * Whether a message shows a value so that its type can be told: a number or
+ * a boolean as JavaScript prints it, as a token of its own (`-1` is not shown
+ * by `-10`, `1.5` not by `11.5`, `NaN` not by `NaNs`); a string in quotes,
+ * since `5` alone reads as the number; an object by its content, in JSON or
+ * as `util.inspect` prints it, not as `[object Object]`.
  *
  * @param message The error's message.
  * @param value The value offered.
@@ -52,10 +55,12 @@ export function namesOption(message: string, name: string): boolean {
  * assert.equal(showsValue("current value is NaN", NaN), true);
  * assert.equal(showsValue("invalid opt.idleTimeoutMillis null", NaN), false);
  * assert.equal(showsValue("got -10", -1), false);
+ * assert.equal(showsValue('current value is "5"', "5"), true);
+ * assert.equal(showsValue("current value is 5", "5"), false);
  * ```
  */
-export function showsValue(message: string, value: number): boolean {
-  return new RegExp(`(?<![\\w.])${escape(String(value))}(?!\\w|\\.\\d)`).test(message);
+export function showsValue(message: string, value: unknown): boolean {
+  return showsArgument(message, value);
 }
 
 function offered(probe: ConfigProbe): string {
@@ -63,7 +68,7 @@ function offered(probe: ConfigProbe): string {
   const name = probe.poolName === option
     ? `'${option}'`
     : `'${option}' (the pool's '${probe.poolName}')`;
-  return `${name} = ${value} (${problem})`;
+  return `${name} = ${printValue(value)} (${problem})`;
 }
 
 /** Every clause the attempt broke, in clause order. */
@@ -79,7 +84,9 @@ function breachesOf(probe: ConfigProbe): Breach<"a" | "b" | "c">[] {
   const message = probe.error ?? "";
   const missing = [
     namesOption(message, probe.poolName) ? undefined : `the option '${probe.poolName}'`,
-    showsValue(message, probe.invalid.value) ? undefined : `the value ${probe.invalid.value}`,
+    showsValue(message, probe.invalid.value)
+      ? undefined
+      : `the value ${printValue(probe.invalid.value)}`,
   ].filter((part) => part !== undefined);
   if (missing.length > 0) {
     found.push({
@@ -111,7 +118,7 @@ export const CFG_1: Rule<"a" | "b" | "c"> = defineRule({
   group: "CFG",
   title: "An invalid option is refused at creation, by name and value, leaving nothing behind",
   rationale:
-    "A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in some runs, one option the adapter declares validated with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; a per-route limit above the total, a backoff cap below its base), in a world of its own, then creates the run's pool with the valid config. The option is looked for under the pool's own name, and the value as JavaScript prints it.",
+    'A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in some runs, one option the adapter declares validated with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; a per-route limit above the total, a backoff cap below its base), or a value of the wrong type (a numeric string such as "5", as configuration read from the environment has it, `true`, or an object `{ value: 5 }`), in a world of its own, then creates the run\'s pool with the valid config. A pool that converts "5" or `true` with Number() runs with a number its user never wrote. The option is looked for under the pool\'s own name, the value as JavaScript prints it, a string in quotes, an object by its content (in JSON or as util.inspect prints it).',
   source:
     "Node.js argument validation (ERR_OUT_OF_RANGE names the argument and the value received); the constructor checks of tarn and undici",
   needs: ["validatesOptions"],
@@ -211,7 +218,7 @@ export const CFG_2: Rule<"a" | "b" | "c"> = defineRule({
   group: "CFG",
   title: "A call with an invalid argument is refused, by name and value, and changes nothing",
   rationale:
-    'A negative acquire timeout taken as no timeout, or a timeout read from the environment as the string "10" and ignored, leaves a caller waiting forever where it asked to wait ten milliseconds; a release whose `reusable` is a truthy non-boolean puts a broken connection back in the pool. Refusing the call, in words that name the argument and the value, shows the mistake where it is made; a refusal that still queues a waiter, opens a connection or takes the lease back leaks what the caller believes it never got. The harness makes, in some steps, one call with an argument the adapter declares validated given a value outside its domain (a duration of -1, NaN or a string; a route that is not a string; a `reusable` that is not a boolean), then compares the network and `stats()` with what they were before the call. The argument is looked for under the pool\'s own name, a string value in quotes.',
+    'A negative acquire timeout taken as no timeout, or a timeout read from the environment as the string "10" and ignored, leaves a caller waiting forever where it asked to wait ten milliseconds; a release whose `reusable` is a truthy non-boolean puts a broken connection back in the pool. Refusing the call, in words that name the argument and the value, shows the mistake where it is made; a refusal that still queues a waiter, opens a connection or takes the lease back leaks what the caller believes it never got. The harness makes, in some steps, one call with an argument the adapter declares validated given a value outside its domain (a duration of -1, NaN, a string or a boolean; a route that is not a string; a `reusable` that is not a boolean), then compares the network and `stats()` with what they were before the call. The argument is looked for under the pool\'s own name, a string value in quotes.',
   source:
     "Node.js argument validation (ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE name the argument and the value received); undici's InvalidArgumentError",
   needs: ["validatesArguments"],

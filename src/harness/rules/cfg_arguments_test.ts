@@ -40,7 +40,7 @@ describe("CFG-2: the arguments drawn", () => {
     assert.deepEqual([...new Set(drawn.map((a) => a.argument))], ["route", "closeIdleMs"]);
     assert.deepEqual(
       drawn.filter((a) => a.argument === "closeIdleMs").map((a) => a.problem),
-      ["negative", "not a number", "a string"],
+      ["negative", "not a number", "a string", "a boolean"],
     );
   });
 
@@ -63,6 +63,12 @@ describe("CFG-2: the arguments drawn", () => {
       ["current value is nullish", null, false],
       ["current value is 42", 42, true],
       ["current value is 420", 42, false],
+      ["current value is true", true, true],
+      ["current value is trueish", true, false],
+      ['current value is {"value":5}', { value: 5 }, true],
+      ["got { value: 5 }", { value: 5 }, true],
+      ["got [object Object]", { value: 5 }, false],
+      ["got { value: 50 }", { value: 5 }, false],
     ];
     for (const [message, value, shown] of cases) {
       assert.equal(showsArgument(message, value), shown, `${String(value)} in ${message}`);
@@ -109,6 +115,19 @@ describe("CFG-2: calls with an invalid argument", () => {
     ]);
     assert.equal(violation?.clause, "CFG-2.a");
     assert.match(violation!.message, /'acquireTimeoutMs' \(the pool's 'timeoutMs'\) = -1/);
+  });
+
+  test("a pool that converts a string or boolean timeout with Number() breaks CFG-2.a", async () => {
+    for (const [value, shown] of [["10", '"10"'], [true, "true"]] as const) {
+      const violation = await violationOf(bug("broken-coerces-timeout"), [
+        new BadCallCommand({ argument: "acquireTimeoutMs", value, problem: typeof value }),
+      ]);
+      assert.equal(violation?.clause, "CFG-2.a");
+      assert.ok(
+        violation!.message.includes(`(the pool's 'timeoutMs') = ${shown}`),
+        violation!.message,
+      );
+    }
   });
 
   test("a vague error breaks CFG-2.b and quotes what the pool said", async () => {

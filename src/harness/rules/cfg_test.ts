@@ -52,7 +52,7 @@ describe("CFG-1: reading the error", () => {
   });
 
   test("a value is shown as JavaScript prints it, as a token of its own", () => {
-    const cases: [string, number, boolean][] = [
+    const cases: [string, unknown, boolean][] = [
       ["current value is -1", -1, true],
       ["current value is -10", -1, false],
       ["current value is 1.5", 1.5, true],
@@ -66,6 +66,22 @@ describe("CFG-1: reading the error", () => {
       assert.equal(showsValue(message, value), shown, `${value} in ${message}`);
     }
   });
+
+  test("a value of the wrong type is shown so that its type can be told", () => {
+    const cases: [string, unknown, boolean][] = [
+      ['current value is "5"', "5", true],
+      ["Tarn: invalid opt.createTimeoutMillis '5'", "5", true],
+      ["current value is 5", "5", false],
+      ["current value is true", true, true],
+      ['current value is {"value":5}', { value: 5 }, true],
+      ["current value is { value: 5 }", { value: 5 }, true],
+      ["current value is [object Object]", { value: 5 }, false],
+      ["current value is {}", { value: 5 }, false],
+    ];
+    for (const [message, value, shown] of cases) {
+      assert.equal(showsValue(message, value), shown, `${JSON.stringify(value)} in ${message}`);
+    }
+  });
 });
 
 describe("CFG-1: creating the pool with an invalid option", () => {
@@ -77,6 +93,9 @@ describe("CFG-1: creating the pool with an invalid option", () => {
       { option: "maxWaiters", value: 0.5, problem: "not an integer" },
       { option: "ttlMs", value: -1, problem: "negative" },
       { option: "reconnectBackoffMaxMs", value: NaN, problem: "not a number" },
+      { option: "maxTotal", value: "2", problem: "a string" },
+      { option: "maxWaiters", value: true, problem: "a boolean" },
+      { option: "connectTimeoutMs", value: { value: 10 }, problem: "an object" },
     ];
     for (const invalid of offered) {
       let probe: unknown;
@@ -95,17 +114,50 @@ describe("CFG-1: creating the pool with an invalid option", () => {
   });
 
   test("each broken pool is reported under its clause, with the option and value", async () => {
-    const invalid: InvalidOption = { option: "maxTotal", value: -1, problem: "negative" };
+    const negative: InvalidOption = { option: "maxTotal", value: -1, problem: "negative" };
+    // The run's own maxTotal (2), as the harness draws it: converted, it is valid.
+    const string: InvalidOption = { option: "maxTotal", value: "2", problem: "a string" };
+    const object: InvalidOption = { option: "ttlMs", value: { value: 5 }, problem: "an object" };
+    const offered: Readonly<Record<string, readonly [InvalidOption, RegExp]>> = {
+      "broken-coerces-options": [string, /'maxTotal' = "2" \(a string\)/],
+      "broken-stringified-option-value": [object, /'ttlMs' = \{"value":5\} \(an object\)/],
+    };
     for (const broken of OPTION_BUGS.filter((b) => b.rule === "CFG-1")) {
+      const [invalid, detail] = offered[broken.adapter.name] ??
+        [negative, /'maxTotal' = -1 \(negative\)/];
       const violation = await violationOf(broken.adapter, invalid);
       assert.equal(violation?.clause, broken.clause, broken.bug);
-      assert.match(violation.detail, /'maxTotal' = -1 \(negative\)/);
+      assert.match(violation.detail, detail);
     }
+  });
+
+  test("a pool that converts a string or a boolean with Number() accepts it", async () => {
+    const coerces = OPTION_BUGS.find((b) => b.adapter.name === "broken-coerces-options")!.adapter;
+    for (const value of ["3", true]) {
+      const invalid: InvalidOption = { option: "maxConnecting", value, problem: typeof value };
+      const violation = await violationOf(coerces, invalid);
+      assert.equal(violation?.clause, "CFG-1.a");
+      assert.match(violation.detail, /create\(\) returned a pool instead of refusing it/);
+    }
+    // A number out of range is still refused, by name and value.
+    const zero: InvalidOption = { option: "maxConnecting", value: 0, problem: "zero" };
+    assert.equal(await violationOf(coerces, zero), undefined);
+  });
+
+  test("an error that prints the value with String() shows neither a string nor an object", async () => {
+    const stringified =
+      OPTION_BUGS.find((b) => b.adapter.name === "broken-stringified-option-value")!.adapter;
+    const string: InvalidOption = { option: "maxUses", value: "2", problem: "a string" };
+    const violation = await violationOf(stringified, string);
+    assert.equal(violation?.clause, "CFG-1.b");
+    assert.match(violation.detail, /does not name the value "2": .*current value is 2"$/);
+    const nan: InvalidOption = { option: "maxUses", value: NaN, problem: "not a number" };
+    assert.equal(await violationOf(stringified, nan), undefined);
   });
 
   test("a known clause does not hide the next one", async () => {
     // Vague and leaking at once: with CFG-1.b excused, CFG-1.c is still judged.
-    const vague = OPTION_BUGS.find((b) => b.clause === "CFG-1.b")!.adapter;
+    const vague = OPTION_BUGS.find((b) => b.adapter.name === "broken-vague-option-error")!.adapter;
     const adapter: Adapter = {
       ...vague,
       create(config, world) {
@@ -124,6 +176,17 @@ describe("CFG-1: creating the pool with an invalid option", () => {
     const violation = await violationOf(tarnAdapter, invalid);
     assert.equal(violation?.clause, "CFG-1.b");
     assert.match(violation.detail, /the pool's 'max'/);
+  });
+
+  test("tarn refuses a timeout of the wrong type and shows it in JSON", LONG, async () => {
+    const offered: InvalidOption[] = [
+      { option: "connectTimeoutMs", value: "50", problem: "a string" },
+      { option: "connectTimeoutMs", value: true, problem: "a boolean" },
+      { option: "maxIdleMs", value: { value: 50 }, problem: "an object" },
+    ];
+    for (const invalid of offered) {
+      assert.equal(await violationOf(tarnAdapter, invalid), undefined, invalid.problem);
+    }
   });
 });
 
@@ -146,8 +209,19 @@ describe("CFG-1: drawing invalid options", () => {
     assert.ok(drawn.length > 50 && drawn.length < 200, `${drawn.length} of 300 runs`);
     assert.deepEqual(new Set(drawn.map((i) => i.option)), new Set(["maxTotal", "ttlMs"]));
     for (const { option, value } of drawn) {
+      if (typeof value !== "number") continue;
       if (option === "ttlMs") assert.ok(Number.isNaN(value) || value < 0);
       else assert.ok(Number.isNaN(value) || value < 1 || !Number.isInteger(value));
+    }
+    // Values of the wrong type carry a valid number, which a pool that converts them accepts.
+    const wrongTypes = drawn.filter((i) => typeof i.value !== "number");
+    assert.deepEqual(
+      new Set(wrongTypes.map((i) => i.problem)),
+      new Set(["a string", "a boolean", "an object"]),
+    );
+    for (const { value } of wrongTypes) {
+      const number = typeof value === "object" ? (value as { value: number }).value : Number(value);
+      assert.ok(Number.isInteger(number) && number >= 0, JSON.stringify(value));
     }
   });
 

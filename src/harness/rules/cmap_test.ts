@@ -68,6 +68,43 @@ describe("LIM-6.a: a ready pool tops every route up to its minimum", () => {
   ]);
 });
 
+describe("LIM-6.a with a population interval: the minimum is owed within the interval", () => {
+  /** The pool that never populates, declaring a background task every 50 ms. */
+  const every50: Adapter = (() => {
+    const broken = brokenFor("LIM-6.a");
+    return { ...broken, supports: { ...broken.supports, populationIntervalMs: 50 } } as Adapter;
+  })();
+  const rules = RULES.filter((rule) => rule.id === "LIM-6");
+  const setup = setupOf({ maxTotal: 2, minPoolSize: 1 });
+  test("below the minimum for the interval is not judged", LONG, async () => {
+    await runCase(every50, { setup, commands: [new AdvanceCommand(50)] }, { rules });
+  });
+  test("below the minimum past the interval is caught", LONG, async () => {
+    await assert.rejects(
+      runCase(every50, { setup, commands: [new AdvanceCommand(30), new AdvanceCommand(30)] }, {
+        rules,
+      }),
+      (error) =>
+        error instanceof RuleViolation && error.clause === "LIM-6.a" &&
+        /population interval of 50 ms/.test(error.detail),
+    );
+  });
+  test(
+    "the reference pool, populating at once, keeps it with the interval declared",
+    LONG,
+    async () => {
+      const adapter = {
+        ...cmapReferenceAdapter,
+        supports: { ...cmapReferenceAdapter.supports, populationIntervalMs: 50 },
+      } as Adapter;
+      await runCase(adapter, {
+        setup,
+        commands: [new AdvanceCommand(2), new AcquireCommand("r0", false), new AdvanceCommand(80)],
+      }, { rules });
+    },
+  );
+});
+
 describe("LIM-6.b: a cleared pool opens nothing until ready()", () => {
   both("LIM-6.b", setupOf({ minPoolSize: 1 }), [
     new AdvanceCommand(2),

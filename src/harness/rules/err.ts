@@ -1,8 +1,10 @@
 import type { LedgerEvent, Route } from "../../net/types.ts";
-import { mayHaveClearedItself } from "./_population.ts";
+import { ConnectOwners } from "./_connect_owners.ts";
+import { mayHaveClearedItself, ownsConnects } from "./_population.ts";
 import type { RejectionKind } from "../adapter.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
+import type { RunView } from "../run_view.ts";
 import { HalfCloses } from "./_live.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
@@ -12,9 +14,9 @@ export const err1 = defineRule({
   group: "ERR",
   title: "A failed connect rejects or retries per policy and never leaks capacity",
   rationale:
-    "When a server refuses connections, the waiter that caused the connect must learn it (or the pool must retry, as declared) rather than wait for a connection that will never come; capacity leaks are caught by LIV-2.",
+    'When a server refuses connections, the waiter that caused the connect must learn it (or the pool must retry, as declared) rather than wait for a connection that will never come; capacity leaks are caught by LIV-2. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) owes the failure to that acquire and to no one else: failing the route\'s oldest waiter instead leaves the owner waiting on a connect that is gone, and fails a caller whose own connect may still succeed. Which acquire started a connect is not witnessed; the clause judges the connects whose owner the ledger leaves no doubt about (the only acquire of the route pending when the connect began, other than those already bound to a connect of their own), and reads the kind of a rejection where the adapter can tell it.',
   source:
-    "CMAP (ConnectionCheckOutFailed reason connectionError); Apache HttpCore 5 (failed lease)",
+    "CMAP (a check-out that creates a connection waits for that connection; if establishing it fails, that check-out fails with ConnectionCheckOutFailed reason connectionError); Apache HttpCore 5 (failed lease)",
   needs: [],
   when: {
     text: "connectFailure is reject and not multiplexed",
@@ -22,47 +24,97 @@ export const err1 = defineRule({
   },
   clauses: {
     a: "a refused connect rejects a waiter of its route or is retried, and frees its slot",
+    b: 'with connectOwnership "acquire": a refused connect rejects the acquire that started it, and a connection error fails no acquire whose own connect has not failed',
   },
   start(run) {
+    const owners = ownsConnects(run) ? new ConnectOwners(run) : undefined;
     return {
       step({ ledger, callers }) {
-        const refused = new Map<Route, LedgerEvent>();
-        for (const event of ledger) {
-          if (
-            event.type === "ConnectionClosed" && event.reason === "refused" &&
-            !refused.has(event.route)
-          ) {
-            refused.set(event.route, event);
-          }
-        }
-        for (const [route, failure] of refused) {
-          const rejected = callers.some((e) =>
-            e.kind === "acquire-rejected" && e.acquire.route === route
-          );
-          if (rejected) continue;
-          // The connect was made for one of the waiters already waiting when it started. If one
-          // of them has left since (timed out, say), the failure may be that waiter's alone
-          // (CMAP ties a connect to the check-out that started it), and no one else is owed it.
-          const created = createdSeq(run.network.ledger.events, failure);
-          const owners = run.acquires.filter((a) =>
-            a.route === route && a.startSeq < created &&
-            (a.settleSeq === undefined || a.settleSeq >= created)
-          );
-          if (owners.length > 0 && owners.every((a) => a.settleSeq === undefined)) {
-            return {
-              clause: "a",
-              detail:
-                `a connect to ${route} was refused, yet no waiter of ${route} was rejected and the ${
-                  owners.length === 1 ? "one" : owners.length
-                } waiting since before it started still ${owners.length === 1 ? "waits" : "wait"}`,
-            };
-          }
-        }
-        return undefined;
+        return refusedUnanswered(run, ledger, callers) ??
+          (owners === undefined ? undefined : ownerBreach(owners, ledger, callers));
       },
     };
   },
 });
+
+/** ERR-1.a: a refused connect of a route whose waiters all still wait. */
+function refusedUnanswered(
+  run: RunView,
+  ledger: readonly LedgerEvent[],
+  callers: readonly CallerEvent[],
+): Breach<"a"> | undefined {
+  const refused = new Map<Route, LedgerEvent>();
+  for (const event of ledger) {
+    if (
+      event.type === "ConnectionClosed" && event.reason === "refused" &&
+      !refused.has(event.route)
+    ) {
+      refused.set(event.route, event);
+    }
+  }
+  for (const [route, failure] of refused) {
+    const rejected = callers.some((e) =>
+      e.kind === "acquire-rejected" && e.acquire.route === route
+    );
+    if (rejected) continue;
+    // The connect was made for one of the waiters already waiting when it started. If one
+    // of them has left since (timed out, say), the failure may be that waiter's alone
+    // (CMAP ties a connect to the check-out that started it), and no one else is owed it.
+    const created = createdSeq(run.network.ledger.events, failure);
+    const owners = run.acquires.filter((a) =>
+      a.route === route && a.startSeq < created &&
+      (a.settleSeq === undefined || a.settleSeq >= created)
+    );
+    if (owners.length > 0 && owners.every((a) => a.settleSeq === undefined)) {
+      return {
+        clause: "a",
+        detail:
+          `a connect to ${route} was refused, yet no waiter of ${route} was rejected and the ${
+            owners.length === 1 ? "one" : owners.length
+          } waiting since before it started still ${owners.length === 1 ? "waits" : "wait"}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** ERR-1.b: a refused connect fails its owner, and a connection error only an owner whose connect failed. */
+function ownerBreach(
+  owners: ConnectOwners,
+  ledger: readonly LedgerEvent[],
+  callers: readonly CallerEvent[],
+): Breach<"b"> | undefined {
+  for (const { owner, socketId, failedSeq } of owners.fold(ledger)) {
+    if (
+      owner.status === "pending" || (owner.facts !== undefined && owner.settleSeq! > failedSeq!)
+    ) {
+      return {
+        clause: "b",
+        detail:
+          `the connect of socket #${socketId}, which acquire #${owner.id} (${owner.route}) started, was refused, but acquire #${owner.id} ${
+            owner.status === "pending" ? "still waits" : `then got socket #${owner.facts!.socketId}`
+          }`,
+      };
+    }
+  }
+  for (const event of callers) {
+    if (event.kind !== "acquire-rejected" || event.acquire.errorKind !== "connectionError") {
+      continue;
+    }
+    const { id, route, settleSeq } = event.acquire;
+    if (owners.mayOwnFailed(event.acquire, settleSeq!)) continue;
+    const own = owners.of(event.acquire);
+    return {
+      clause: "b",
+      detail: `acquire #${id} (${route}) was failed with a connection error, but ${
+        own === undefined
+          ? "no connect it may have started had failed"
+          : `the connect it started, of socket #${own.socketId}, had not failed`
+      }`,
+    };
+  }
+  return undefined;
+}
 
 /** Sequence number of the ConnectionCreated event of the socket `event` is about. */
 function createdSeq(events: readonly LedgerEvent[], event: LedgerEvent): number {

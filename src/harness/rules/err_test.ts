@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { pgPoolAdapter } from "../../../conformance/adapters/pg_pool.ts";
 import { BROKEN_POOLS } from "../../../fixtures/broken/mod.ts";
+import { cmapReferenceAdapter } from "../../../conformance/reference/presets.ts";
+import { setupOf } from "../_test_setup.ts";
+import type { Adapter } from "../adapter.ts";
 import { checkPool } from "../check_pool.ts";
+import type { StepCommand } from "../commands/_command.ts";
 import {
   AcquireCommand,
   AdvanceCommand,
@@ -105,5 +109,84 @@ describe("ERR-3.c", () => {
       runCase(broken.adapter, { setup: SETUP, commands }, { rules }),
       (error) => error instanceof RuleViolation && error.clause === "ERR-3.c",
     );
+  });
+});
+
+/** The violation of ERR-1 a scripted run of `adapter` reports, if any. */
+async function ownerViolation(
+  adapter: Adapter,
+  setup: RunSetup,
+  commands: StepCommand[],
+): Promise<RuleViolation | undefined> {
+  try {
+    await runCase(adapter, { setup, commands }, { rules: RULES.filter((r) => r.id === "ERR-1") });
+    return undefined;
+  } catch (error) {
+    if (error instanceof RuleViolation) return error;
+    throw error;
+  }
+}
+
+describe("ERR-1.b: a failed connect fails the acquire that started it, and no other", () => {
+  const setup = {
+    ...setupOf({ config: { maxTotal: 2, maxPerRoute: 2, maxConnecting: 2, connectTimeoutMs: 50 } }),
+    connectLatencyMs: 1,
+    acquireTimeoutMs: 10,
+    faults: true,
+    readyAtStart: true,
+  };
+  const commands = [
+    new ConnectFaultCommand("r0", "hang"),
+    new AcquireCommand("r0", true), // #1 starts a connect that hangs
+    new ConnectFaultCommand("r0", "refuse"),
+    new AcquireCommand("r0", false), // #2 starts a connect that is refused
+    new AdvanceCommand(2),
+  ];
+
+  test("the reference pool in CMAP mode fails the owner of the refused connect", LONG, async () => {
+    assert.equal(await ownerViolation(cmapReferenceAdapter, setup, commands), undefined);
+  });
+
+  test("a pool that fails the oldest waiter instead breaks ERR-1.b", LONG, async () => {
+    const violation = await ownerViolation(
+      BROKEN_POOLS.find((b) => b.clause === "ERR-1.b")!.adapter,
+      setup,
+      commands,
+    );
+    assert.equal(violation?.clause, "ERR-1.b", violation?.message);
+    // Its owner, #2, is left waiting (and #1, whose own connect still hangs, was failed).
+    assert.match(
+      violation!.message,
+      /socket #2, which acquire #2 \(r0\) started, was refused, but acquire #2 still waits/,
+    );
+  });
+
+  test(
+    "a connection error for a waiter that started no failed connect breaks ERR-1.b",
+    LONG,
+    async () => {
+      const oneAtATime = {
+        ...setup,
+        config: { ...setup.config, maxConnecting: 1 },
+      };
+      const timedOut = [
+        new ConnectFaultCommand("r0", "hang"),
+        new AcquireCommand("r0", true), // #1's connect hangs until the connect timeout
+        new AcquireCommand("r0", false), // #2 waits for the connecting slot
+        new AdvanceCommand(60), // #1 times out in the broken pool; then its connect times out
+      ];
+      assert.equal(await ownerViolation(cmapReferenceAdapter, oneAtATime, timedOut), undefined);
+      const broken = BROKEN_POOLS.find((b) => b.clause === "ERR-1.b")!.adapter;
+      const violation = await ownerViolation(broken, oneAtATime, timedOut);
+      assert.equal(violation?.clause, "ERR-1.b", violation?.message);
+      assert.match(
+        violation!.message,
+        /acquire #2 \(r0\) .* no connect it may have started had failed/,
+      );
+    },
+  );
+
+  test("a pool that declares no ownership is not judged on it", LONG, async () => {
+    assert.equal(await ownerViolation(referenceAdapter, setup, commands), undefined);
   });
 });

@@ -463,7 +463,7 @@ export const evt4 = defineRule({
   group: "EVT",
   title: "A ConnectionClosed event gives a reason the connection's history explains",
   rationale:
-    "The reason of a closed connection is what an operator reads to tell a server dropping connections from an idle timeout, a clear after a failover or a bug in the application's release path. A pool that blames the server for its own broken releases, or reports connections stale without a clear, sends them after the wrong cause. The adapter maps each reason the pool gives onto the kit's causes (`supports.closeReasons`); each cause needs its event in the run: close() for poolClosed, a clear() after the connect started for stale, a broken release, failed connect, reset or failed request for error, the server closing the socket for peerClosed, a declared idle limit or a closeIdle() at that instant for idle, a declared deadline or a closeExpired() then for expired, maxUses leases for maxUses, a connect that never completed for aborted.",
+    "The reason of a closed connection is what an operator reads to tell a server dropping connections from an idle timeout, a clear after a failover or a bug in the application's release path. A pool that blames the server for its own broken releases, or reports connections stale without a clear, sends them after the wrong cause. The adapter maps each reason the pool gives onto the kit's causes (`supports.closeReasons`); each cause needs its event in the run: close() for poolClosed, a clear() after the connect started for stale, a broken release, failed connect, reset or failed request for error (and the server closing the socket too, for a pool that has no reason of its own for that: CMAP's reasons count a peer close as an error), the server closing the socket for peerClosed, a declared idle limit or a closeIdle() at that instant for idle, a declared deadline or a closeExpired() then for expired, maxUses leases for maxUses, a connect that never completed for aborted.",
   source:
     "CMAP (ConnectionClosed reasons stale, idle, error and poolClosed, each with the condition that produces it); Apache HttpCore 5 CloseMode and the keep-alive and TTL expiry causes",
   needs: ["events"],
@@ -478,6 +478,7 @@ export const evt4 = defineRule({
   },
   start(run) {
     const reasons = run.supports.closeReasons ?? {};
+    const namesPeerClose = Object.values(reasons).includes("peerClosed");
     const capabilities = run.supports.capabilities;
     const sockets = new Map<SocketId, SocketHistory>();
     const pending: ClosedNotice[] = [];
@@ -516,9 +517,13 @@ export const evt4 = defineRule({
               ? undefined
               : "nothing failed in the run and every connect completed";
           }
+          // A pool with no reason of its own for a peer close reports one as an error (CMAP).
+          if (socket.byServer && !namesPeerClose) return undefined;
           return socket.failed || !socket.established
             ? undefined
-            : "it was never released broken, reset or failed, and its connect succeeded";
+            : `it was never released broken, reset or failed${
+              namesPeerClose ? "" : ", nor closed by the server"
+            }, and its connect succeeded`;
         case "peerClosed":
           if (socket === undefined) return "it names no socket the server could have closed";
           return socket.byServer ? undefined : "the server neither closed nor half-closed it";

@@ -3,13 +3,14 @@ import { describe, test } from "node:test";
 import { REFERENCE_SUPPORTS, referenceAdapter } from "../../../conformance/reference/adapter.ts";
 import { EVENT_BUGS } from "../../../fixtures/broken/events.ts";
 import { setupOf } from "../_test_setup.ts";
-import type { Adapter, PoolEventNotice, PoolUnderTest, Supports } from "../adapter.ts";
+import type { Adapter, CloseCause, PoolEventNotice, PoolUnderTest, Supports } from "../adapter.ts";
 import { validateAdapter } from "../adapter_validation.ts";
 import { AcquireCommand } from "../commands/acquire.ts";
 import { ClearCommand } from "../commands/clear.ts";
 import { CloseCommand } from "../commands/close.ts";
 import type { RunCommand } from "../commands/mod.ts";
 import { ReleaseCommand } from "../commands/release.ts";
+import { ServerCloseCommand } from "../commands/server_close.ts";
 import { RuleViolation } from "../rule.ts";
 import { runCase } from "../run_case.ts";
 import { evt4 } from "./evt.ts";
@@ -94,6 +95,49 @@ describe("EVT-4: the reasons of closed connections", () => {
     ]);
     assert.equal(violation?.clause, "EVT-4.a");
     assert.match(violation!.message, /the reason "gone", which the adapter does not list/);
+  });
+
+  test("a server close reported as an error is explained for a pool with no reason for it (CMAP)", async () => {
+    /** Reports a peer close as "error" (as CMAP's pools do), and `peerClosed` as listed or not. */
+    const asError = (listsPeerClosed: boolean): Adapter => {
+      const { peerClosed: _, ...others } = REFERENCE_SUPPORTS.closeReasons!;
+      const reasons: Record<string, CloseCause> = listsPeerClosed
+        ? { ...others, peerClosed: "peerClosed" }
+        : others;
+      return {
+        ...referenceAdapter,
+        supports: { ...REFERENCE_SUPPORTS, closeReasons: reasons } as Supports,
+        create(config, world) {
+          const pool = referenceAdapter.create(config, world) as PoolUnderTest;
+          return {
+            ...pool,
+            events(listener: (event: PoolEventNotice) => void) {
+              pool.events!((event) =>
+                listener(
+                  event.type === "ConnectionClosed" && event.reason === "peerClosed"
+                    ? { ...event, reason: "error" }
+                    : event,
+                )
+              );
+            },
+          };
+        },
+      } as Adapter;
+    };
+    const commands = [
+      new AcquireCommand("r0", false),
+      new ReleaseCommand(0, true),
+      new ServerCloseCommand(0),
+      new AcquireCommand("r0", false),
+    ];
+    assert.equal(await violationOf(asError(false), commands), undefined);
+    // A pool with a reason of its own for a peer close must give that one.
+    const violation = await violationOf(
+      asError(true),
+      commands,
+    );
+    assert.equal(violation?.clause, "EVT-4.b");
+    assert.match(violation!.message, /reason "error" \(error\), but it was never released broken/);
   });
 
   test("each EVT-4 broken pool is one of the fixtures", () => {

@@ -7,22 +7,25 @@ export const inf1 = defineRule({
   id: "INF-1",
   group: "INF",
   title:
-    "Outstanding requests per connection never exceed maxInFlight, on one connection per route",
+    "Outstanding requests per connection never exceed maxInFlight, on one connection per route or as many as declared",
   rationale:
-    "The in-flight limit bounds the memory and the reordering window a broker must handle; requests beyond it must queue in the client, not on the wire. It bounds them only if the client keeps to its connection per destination: a second connection opened while the first is still connecting, or beside a full one, doubles what the broker receives and splits the order the caller relies on.",
+    "The in-flight limit bounds the memory and the reordering window a broker must handle; requests beyond it must queue in the client, not on the wire. It bounds them only if the client keeps to its connections per destination: one for Kafka's Java client, or as many as the pool declares (kafkajs keeps a second per broker for Fetch); one more, opened while another is still connecting or beside a full one, adds a window the broker receives and splits the order the caller relies on.",
   source:
-    "Kafka NetworkClient (max.in.flight.requests.per.connection, default 5; one connection per node, ClusterConnectionStates)",
+    "Kafka NetworkClient (max.in.flight.requests.per.connection, default 5; one connection per node, ClusterConnectionStates); kafkajs ConnectionPool (two connections per broker, Fetch on the second)",
   needs: ["multiplexed"],
   clauses: {
     a: "outstanding requests per connection never exceed maxInFlight",
-    b: "a route has at most one live connection (connecting or open), or its declared maxPerRoute",
+    b: "a route has at most one live connection (connecting or open), or the pool's declared connectionsPerRoute, or its drawn maxPerRoute",
   },
   start(run) {
     const max = run.setup.config.maxInFlight ?? Infinity;
     const inFlight = new Map<SocketId, number>();
     const live = new LiveCount();
+    // One per route, as Kafka's NetworkClient keeps, unless the pool declares more
+    // (kafkajs: one for Fetch, one for everything else) or draws a per-route limit.
+    const declared = run.supports.connectionsPerRoute ?? 1;
     const perRoute = (route: Route) =>
-      run.supports.capabilities.includes("maxPerRoute") ? run.limitOf(route) : 1;
+      run.supports.capabilities.includes("maxPerRoute") ? run.limitOf(route) : declared;
     return {
       step({ ledger }) {
         for (const event of ledger) {

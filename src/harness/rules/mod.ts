@@ -9,6 +9,7 @@ import { CLS_RULES } from "./cls.ts";
 import { CLS_CMAP_RULES } from "./cls_cmap.ts";
 import { ERR_RULES } from "./err.ts";
 import { EVT_RULES } from "./evt.ts";
+import { EVT_ORDER_RULES } from "./evt_order.ts";
 import { EXP_RULES } from "./exp.ts";
 import { INF_RULES } from "./inf.ts";
 import { LIM_RULES } from "./lim.ts";
@@ -16,6 +17,7 @@ import { LIM_MINIMUM_RULES } from "./lim_minimum.ts";
 import { LIV_RULES } from "./liv.ts";
 import { LSE_REPEAT_RULES, LSE_RULES } from "./lse.ts";
 import { LSE_HOLDER_RULES } from "./lse_holders.ts";
+import { err6 } from "./err_retry.ts";
 import { ORD_RULES } from "./ord.ts";
 import { STA_RULES } from "./sta.ts";
 import { TMO_RULES } from "./tmo.ts";
@@ -42,10 +44,12 @@ export const RULES: readonly Rule[] = Object.freeze([
   ...INF_RULES,
   ...TMO_RULES,
   ...ERR_RULES,
+  err6,
   ...LIV_RULES,
   ...CLS_RULES,
   ...CLS_CMAP_RULES,
   ...STA_RULES,
   ...EVT_RULES,
+  ...EVT_ORDER_RULES,
   ...CFG_RULES,
 ]);

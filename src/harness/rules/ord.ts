@@ -1,5 +1,5 @@
 import type { Route, SocketState } from "../../net/types.ts";
-import { mayOwnConnect } from "./_population.ts";
+import { mayOwnConnect, ownsConnects } from "./_population.ts";
 import type { AcquireRecord } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
@@ -23,12 +23,19 @@ function olderWaiter(
   for (let i = record.id - 2; i >= 0; i--) {
     const candidate = run.acquires[i]!;
     if (candidate.route !== record.route) continue;
+    // Served in the same instant is served together: the order in which promises settle
+    // within one instant is the order of their callbacks' hops, not of the pool's service.
     const stillWaiting = candidate.status === "pending" ||
       (candidate.settleSeq !== undefined && candidate.settleStep === record.settleStep &&
+        candidate.settledAt! > record.settledAt!) ||
+      (candidate.status === "rejected" && candidate.settleStep === record.settleStep &&
         candidate.settleOrder! > record.settleOrder!);
     if (!stillWaiting || candidate.startStep === record.settleStep) continue;
-    // An acquire on a connect of its own (connectOwnership "acquire") has left the wait queue.
-    if (mayOwnConnect(run, candidate, record.settleSeq!)) continue;
+    // An acquire on a connect of its own (connectOwnership "acquire") has left the wait queue,
+    // and does not come back to it when that connect fails: it is rejected.
+    if (mayOwnConnect(run, candidate, record.settleSeq!) || lostOwnConnect(run, candidate)) {
+      continue;
+    }
     if (
       candidate.timeoutMs !== undefined &&
       candidate.startedAt + candidate.timeoutMs <= record.settledAt! + margin
@@ -43,6 +50,35 @@ function olderWaiter(
   return { older: older[0]!, pending: older.length, connecting };
 }
 
+/**
+ * Whether `record`, rejected, may have been failed by a connect of its own
+ * (policy `connectOwnership: "acquire"`): a connect of its route that started
+ * after it and closed before it was established, by the time the acquire
+ * was rejected, with the kind of a connection error where the adapter reads
+ * kinds. Such an acquire left the wait queue for its connect and ended with
+ * that connect's failure; it was no waiter a newer acquire could overtake.
+ */
+function lostOwnConnect(run: RunView, record: AcquireRecord): boolean {
+  if (!ownsConnects(run) || record.status !== "rejected" || record.settleSeq === undefined) {
+    return false;
+  }
+  if (record.errorKind != null && record.errorKind !== "connectionError") return false;
+  const events = run.network.ledger.events;
+  const started = new Set<number>();
+  const ready = new Set<number>();
+  // Event seq k sits at index k − 1: those after the start, up to the settling.
+  for (let i = record.startSeq; i < record.settleSeq && i < events.length; i++) {
+    const event = events[i]!;
+    if (event.route !== record.route) continue;
+    if (event.type === "ConnectionCreated") started.add(event.socketId);
+    else if (event.type === "ConnectionReady") ready.add(event.socketId);
+    else if (
+      event.type === "ConnectionClosed" && started.has(event.socketId) && !ready.has(event.socketId)
+    ) return true;
+  }
+  return false;
+}
+
 /** The message's note on connects in progress, when there were any. */
 function beyondConnects(found: { pending: number; connecting: number }, route: Route): string {
   if (found.connecting === 0) return "";
@@ -55,7 +91,7 @@ export const ord1 = defineRule({
   group: "ORD",
   title: "Waiters of one route are served in arrival order",
   rationale:
-    'FIFO service bounds every waiter\'s latency; serving a newer waiter first starves old ones under sustained load, which shows up as timeouts at the tail. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in LIM-4): a pool may let it wait for its own connect while a connection freed meanwhile serves a newer acquire. So, per route, only the pending acquires beyond the connects in progress are waiters: the rule fails when a newer acquire is served while more older ones of its route are pending than it had connects in progress. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) lets each such acquire end with its own connection, whichever lands first: an older acquire is then not counted while a connect of its route that started after it, and went to no other caller, is still live.',
+    'FIFO service bounds every waiter\'s latency; serving a newer waiter first starves old ones under sustained load, which shows up as timeouts at the tail. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in LIM-4): a pool may let it wait for its own connect while a connection freed meanwhile serves a newer acquire. So, per route, only the pending acquires beyond the connects in progress are waiters: the rule fails when a newer acquire is served while more older ones of its route are pending than it had connects in progress. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) lets each such acquire end with its own connection, whichever lands first: an older acquire is then not counted while a connect of its route that started after it, and went to no other caller, is still live. Acquires served at the same virtual instant are served together: the order in which their promises settle within that instant is the order of the callbacks between the pool and the caller (one more hop for an acquire raced against its timeout), not the order of service.',
   source:
     "Apache HttpCore 5 StrictConnPool (pending queue FIFO); CMAP (older waiters first; a pending connection is not in the wait queue)",
   needs: [],
@@ -97,7 +133,7 @@ export const ord2 = defineRule({
   group: "ORD",
   title: "A new acquire does not overtake an older waiter of the same route (when declared)",
   rationale:
-    "Letting fresh acquires take connections that free up while others wait (barging) improves throughput but can starve waiters indefinitely; a pool that declares no overtaking must hand freed connections to the queue first. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in ORD-1 and LIM-4): per route, only the pending acquires beyond the connects in progress are waiters a new acquire must not overtake.",
+    'Letting fresh acquires take connections that free up while others wait (barging) improves throughput but can starve waiters indefinitely; a pool that declares no overtaking must hand freed connections to the queue first. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (as in ORD-1 and LIM-4): per route, only the pending acquires beyond the connects in progress are waiters a new acquire must not overtake. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) takes the acquire out of the queue for its connect and rejects it when that connect fails: an older acquire rejected by then, after a connect of its route that started after it failed, was no waiter.',
   source:
     "CMAP (wait queue fairness; a pending connection is not in the wait queue); generic-pool fifo",
   needs: [],

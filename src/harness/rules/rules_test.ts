@@ -14,7 +14,7 @@ import { lse4, lse5 } from "./lse.ts";
 import { liv1, liv3 } from "./liv.ts";
 import { ord1, ord2, ord3 } from "./ord.ts";
 import { sta1 } from "./sta.ts";
-import { tmo3 } from "./tmo.ts";
+import { tmo1, tmo3 } from "./tmo.ts";
 
 function acquire(
   id: number,
@@ -469,6 +469,29 @@ describe("a connection being handed over (LSE-3, LIV-3, ORD-3)", () => {
   });
 });
 
+describe("TMO-1.a: a timeout is what the adapter reads as one", () => {
+  const early = (errorCode: string, errorKind?: "timeout" | "connectionError" | null) => {
+    const record = acquire(1, "rejected", {
+      startedAt: 0,
+      timeoutMs: 10,
+      settledAt: 5,
+      errorCode,
+      ...(errorKind === undefined ? {} : { errorKind }),
+    });
+    return check(tmo1, runOf([record], []), [{ kind: "acquire-rejected", acquire: record }]);
+  };
+
+  test("an early rejection the adapter reads as a connection error is not an acquire timeout", () => {
+    assert.equal(early("MongoNetworkTimeoutError", "connectionError"), undefined);
+  });
+
+  test("an early rejection read as a timeout, or named one where no kind is read, is", () => {
+    assert.match(early("PoolError", "timeout")!, /acquire #1 timed out at t=5/);
+    assert.match(early("ACQUIRE_TIMEOUT")!, /acquire #1 timed out at t=5/);
+    assert.match(early("TimeoutError", null)!, /acquire #1 timed out at t=5/);
+  });
+});
+
 describe("an acquire bound to a connect in progress is not a waiter (ORD-1, ORD-2, ORD-3, LIV-3)", () => {
   /** #2 resolved in step 3 on socket #2 while #1 (and #0 more older ones) are pending. */
   const overtaking = (olderPending: number, connecting: number, sameStep = false) => {
@@ -515,6 +538,7 @@ describe("an acquire bound to a connect in progress is not a waiter (ORD-1, ORD-
     const judge = (order: [1 | 2, 1 | 2], settleSeq: number) => {
       const first = acquire(1, "leased", {
         startedAt: 0,
+        settledAt: 3,
         settleStep: 3,
         settleSeq: 5,
         settleOrder: 2,
@@ -544,6 +568,71 @@ describe("an acquire bound to a connect in progress is not a waiter (ORD-1, ORD-
     assert.equal(judge([2, 1], 3), undefined);
     // Socket #1 was ready before #2 was served: #1 was a waiter then.
     assert.match(judge([1, 2], 4)!, /waiter #2 .* before the older waiter #1/);
+  });
+
+  test("ORD-1: waiters served at the same instant are served together, whichever settles first", () => {
+    const judge = (firstSettledAt: number) => {
+      const first = acquire(1, "leased", {
+        startedAt: 0,
+        settledAt: firstSettledAt,
+        settleStep: 3,
+        settleSeq: 10,
+        settleOrder: 2,
+      });
+      const second = acquire(2, "leased", {
+        startedAt: 1,
+        settledAt: 2,
+        settleStep: 3,
+        settleSeq: 10,
+        settleOrder: 1,
+      });
+      const sockets: SocketSpec[] = [
+        { state: "open", holder: first },
+        { state: "open", holder: second },
+      ];
+      const callers: CallerEvent[] = [{ kind: "acquire-resolved", acquire: second }];
+      return check(ord1, runOf([first, second], sockets), callers);
+    };
+    // One pass served both at t=2; the older acquire's promise took one more hop.
+    assert.equal(judge(2), undefined);
+    // The older one was served only at t=3.
+    assert.match(judge(3)!, /waiter #2 .* before the older waiter #1/);
+  });
+
+  test("ORD-2: an older acquire rejected when a connect of its own failed was no waiter (connectOwnership acquire)", () => {
+    const judge = (ownership: "acquire" | "route", kind: "connectionError" | "timeout") => {
+      // #1 waits; a connect of its route starts after it and fails; #2 is served at once;
+      // then, later in the same step, #1 is rejected.
+      const older = acquire(1, "rejected", {
+        startedAt: 0,
+        startSeq: 0,
+        settledAt: 2,
+        settleStep: 3,
+        settleSeq: 2,
+        settleOrder: 2,
+        errorKind: kind,
+      });
+      const served = acquire(2, "leased", {
+        startedAt: 2,
+        startStep: 3,
+        settledAt: 2,
+        settleStep: 3,
+        settleSeq: 2,
+        settleOrder: 1,
+      });
+      const events = [
+        { type: "ConnectionCreated", seq: 1, t: 0, socketId: 1, route: "r0" },
+        { type: "ConnectionClosed", seq: 2, t: 2, socketId: 1, route: "r0", by: "client" },
+      ] as LedgerEvent[];
+      const run = runOf([older, served], [{ state: "closed" }, { state: "open", holder: served }], {
+        events,
+        policies: { connectOwnership: ownership },
+      });
+      return check(ord2, run, [{ kind: "acquire-resolved", acquire: served }]);
+    };
+    assert.equal(judge("acquire", "connectionError"), undefined);
+    assert.match(judge("acquire", "timeout")!, /new acquire #2 \(r0\) was served at once/);
+    assert.match(judge("route", "connectionError")!, /new acquire #2 \(r0\) was served at once/);
   });
 
   test("ORD-2: a new acquire served at once does not overtake an acquire waiting for its connect", () => {

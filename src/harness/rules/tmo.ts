@@ -2,11 +2,12 @@ import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
-import type { CallerEvent } from "../observations.ts";
+import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { HalfCloses } from "./_live.ts";
 import { hasCapacity } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
+import { backoffPolicy, longestBackoff, shortestBackoff } from "./_backoff.ts";
 
 /** TMO-1: an acquire with a timeout settles by its deadline. */
 export const tmo1 = defineRule({
@@ -15,7 +16,7 @@ export const tmo1 = defineRule({
   title:
     "An acquire with a timeout settles by its deadline (within the declared tolerance), not before",
   rationale:
-    'The acquire timeout is the caller\'s only bound on waiting for a connection; one that never fires hangs a request, and one that fires early fails requests that would have been served. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) stops timing the acquire once its own connect has started, the connect timeout bounding it from then on: such an acquire is not held to its deadline while a connect of its route that started after it, and went to no other caller, is live.',
+    "The acquire timeout is the caller's only bound on waiting for a connection; one that never fires hangs a request, and one that fires early fails requests that would have been served. A pool whose connects belong to the acquire that started them (policy connectOwnership \"acquire\", CMAP) stops timing the acquire once its own connect has started, the connect timeout bounding it from then on: such an acquire is not held to its deadline while a connect of its route that started after it, and went to no other caller, is live. A rejection is the acquire timing out when the adapter reads it as kind timeout (capability rejectionKinds); where the adapter reads no kind, when its code or name says so: a check-out failed by its own connect's timeout (CMAP) is a connection error, not an acquire timeout.",
   source: "Apache HttpCore 5 (connectionRequestTimeout); CMAP waitQueueTimeoutMS",
   needs: ["acquireTimeout"],
   when: NOT_MULTIPLEXED,
@@ -29,8 +30,8 @@ export const tmo1 = defineRule({
       step({ callers }) {
         for (const event of callers) {
           if (event.kind !== "acquire-rejected") continue;
-          const { timeoutMs, startedAt, settledAt, errorCode, id } = event.acquire;
-          if (timeoutMs === undefined || !/TIMEOUT|TIMED?_?OUT/i.test(errorCode ?? "")) continue;
+          const { timeoutMs, startedAt, settledAt, id } = event.acquire;
+          if (timeoutMs === undefined || !timedOut(event.acquire)) continue;
           if (settledAt! < startedAt + timeoutMs) {
             return {
               clause: "a",
@@ -60,6 +61,20 @@ export const tmo1 = defineRule({
     };
   },
 });
+
+/**
+ * Whether an acquire was rejected for its acquire timeout: by the kind the
+ * adapter reads from the error (capability `rejectionKinds`), else, or when
+ * the adapter did not recognise the error, by its code or name. A pool may
+ * reject an acquire with an error of its own connect's timeout (CMAP: a
+ * check-out whose connect times out fails with that connect's error), which
+ * its name alone would pass for an acquire timeout.
+ */
+function timedOut(acquire: AcquireRecord): boolean {
+  const { errorKind, errorCode } = acquire;
+  if (errorKind !== undefined && errorKind !== null) return errorKind === "timeout";
+  return /TIMEOUT|TIMED?_?OUT/i.test(errorCode ?? "");
+}
 
 /** TMO-2: a connect that does not complete within the connect timeout fails. */
 export const tmo2 = defineRule({
@@ -98,30 +113,6 @@ export const tmo2 = defineRule({
   },
 });
 
-/**
- * The shortest delay Kafka's reconnect backoff allows after `failures`
- * consecutive failures: `min(base × 2^(failures−1), max)` with the lowest
- * jitter factor 0.8, floored to whole ms; no jitter when `max ≤ base`.
- */
-function shortestBackoff(base: number, max: number, failures: number): number {
-  if (base === 0) return 0;
-  if (max <= base) return base;
-  const term = base * 2 ** Math.min(failures - 1, Math.log2(max / base));
-  return Math.min(Math.floor(term * 0.8), max);
-}
-
-/**
- * The longest delay Kafka's reconnect backoff allows after `failures`
- * consecutive failures: `min(base × 2^(failures−1) × 1.2, max)`, floored to
- * whole ms (the jitter factor is below 1.2); `base` when `max ≤ base`.
- */
-function longestBackoff(base: number, max: number, failures: number): number {
-  if (base === 0) return 0;
-  if (max <= base) return base;
-  const term = base * 2 ** Math.min(failures - 1, Math.log2(max / base));
-  return Math.min(Math.floor(term * 1.2), max);
-}
-
 /** A route whose backoff ends at `bound` while acquires wait on it with spare capacity. */
 interface Owed {
   readonly route: string;
@@ -136,11 +127,11 @@ export const tmo3 = defineRule({
   id: "TMO-3",
   group: "TMO",
   title:
-    "Reconnect backoff follows base × 2^(failures−1) × jitter (capped), neither shorter nor longer, and resets only after success",
+    "Reconnect backoff follows the declared policy, initial × multiplier^(failures−1) × jitter (capped), neither shorter nor longer, and resets only after success",
   rationale:
-    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. Both sides are judged. Not too early: a connect after a refusal waits at least the shortest delay (jitter 0.8), counting only refusals strictly earlier than the last one, plus one, since refusals at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1.2, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose.",
+    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. The policy is the pool's declared one: the initial delay and the cap drawn from its ranges, its multiplier and its jitter factor j (policies.backoff; left out, Kafka's: multiplier 2, j = 0.2). Both sides are judged. Not too early: a connect after a refusal waits at least the shortest delay (jitter 1 − j), counting only refusals strictly earlier than the last one, plus one, since refusals at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1 + j, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose.",
   source:
-    "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms)",
+    "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms); kafkajs retry (initialRetryTime, multiplier, factor, maxRetryTime)",
   needs: ["reconnectBackoff"],
   clauses: {
     a: "not too early: a connect after a refusal waits at least the shortest backoff",
@@ -149,6 +140,7 @@ export const tmo3 = defineRule({
   start(run) {
     const { reconnectBackoffMs: base, reconnectBackoffMaxMs: max } = run.setup.config;
     const tolerance = run.supports.toleranceMs;
+    const policy = backoffPolicy(run.supports);
     const cap = max ?? base ?? 0;
     // Consecutive failures per route since its last success, with their times.
     const failures = new Map<string, number[]>();
@@ -187,7 +179,7 @@ export const tmo3 = defineRule({
             // first of them, so only those strictly earlier count, plus one.
             const last = failed.at(-1)!;
             const count = failed.filter((t) => t < last).length + 1;
-            const wait = shortestBackoff(base, max ?? base, count);
+            const wait = shortestBackoff(base, max ?? base, count, policy);
             if (event.t - last + tolerance < wait) {
               return {
                 clause: "a",
@@ -208,7 +200,7 @@ export const tmo3 = defineRule({
           if (!hasCapacity(run, route) || beingServed(run, route)) continue;
           if (queued.some((o) => o.id < mine[0]!.id && !hasCapacity(run, o.route))) continue;
           const last = times.at(-1)!;
-          const bound = last + longestBackoff(base, cap, times.length) + tolerance;
+          const bound = last + longestBackoff(base, cap, times.length, policy) + tolerance;
           const o = { route, bound, failures: times.length, last, waiters: mine.map((r) => r.id) };
           const now = run.now();
           if (bound < now) return tooLate(o, mine[0]!.id, now);
