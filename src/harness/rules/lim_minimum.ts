@@ -5,34 +5,12 @@
  * @module
  */
 import type { LedgerEvent, Route } from "../../net/types.ts";
-import type { Supports } from "../adapter.ts";
 import type { CallerEvent } from "../observations.ts";
 import type { Breach, Rule } from "../rule.ts";
 import { defineRule } from "../rule.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 import { mayHaveClearedItself, minimumOf } from "./_population.ts";
 import { heldOnClosed } from "./_waiters.ts";
-
-/**
- * The population interval a pool declares (`supports.populationIntervalMs`),
- * or `undefined` when it declares none.
- *
- * @param supports The adapter's declarations.
- * @returns The interval in ms, or `undefined`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { populationIntervalOf } from "./lim_minimum.ts";
- * import { REFERENCE_SUPPORTS } from "../../../conformance/reference/adapter.ts";
- *
- * assert.equal(populationIntervalOf(REFERENCE_SUPPORTS), undefined);
- * assert.equal(populationIntervalOf({ ...REFERENCE_SUPPORTS, populationIntervalMs: 100 }), 100);
- * ```
- */
-export function populationIntervalOf(supports: Supports): number | undefined {
-  return supports.populationIntervalMs;
-}
 
 /**
  * The virtual time of the last connect that began or ended among `ledger`'s
@@ -106,7 +84,7 @@ export const lim6 = defineRule({
     // Callers that pass every rule (runCase with RULES) get nothing judged on a pool declared otherwise.
     if (!run.supports.capabilities.includes("minPoolSize")) return {};
     const { config } = run.setup;
-    const interval = populationIntervalOf(run.supports);
+    const interval = run.supports.populationIntervalMs;
     const tolerance = run.supports.toleranceMs;
     /** Ledger positions of each clear() and of the ready() that ended its pause (if it did). */
     const pauses: { from: number; to: number }[] = [];
