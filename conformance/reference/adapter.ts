@@ -15,7 +15,15 @@ import type {
   World,
 } from "../../src/harness/adapter.ts";
 import { CLOSE_CAUSES, POOL_EVENT_TYPES } from "../../src/harness/adapter_validation.ts";
-import { type Lease, ReferencePool, type ReferencePoolOptions } from "../../src/pool/mod.ts";
+import {
+  type ConnectFailurePolicy,
+  type ConnectOwnership,
+  type IdleExpiry,
+  type Lease,
+  ReferencePool,
+  type ReferencePoolOptions,
+  type ReuseOrder,
+} from "../../src/pool/mod.ts";
 
 /**
  * The events the reference pool emits after it is created (`PoolCreated`
@@ -103,6 +111,10 @@ export const REFERENCE_SUPPORTS: Supports = {
   },
   // resolvePoolConfig (src/pool/options.ts) checks each of these under the same name.
   validatedOptions: {
+    reuseOrder: "reuseOrder",
+    connectFailure: "connectFailure",
+    idleExpiry: "idleExpiry",
+    connectOwnership: "connectOwnership",
     maxTotal: "maxTotal",
     maxPerRoute: "maxPerRoute",
     maxConnecting: "maxConnecting",
@@ -150,6 +162,15 @@ export function referenceOptions(config: PoolConfig, world: World): ReferencePoo
       ? {}
       : { reconnectBackoffMaxMs: config.reconnectBackoffMaxMs }),
     connectionsMaxIdleMs: never(config.maxIdleMs),
+    // Set only by CFG-1, to a choice the pool must refuse.
+    ...(config.reuseOrder === undefined ? {} : { reuseOrder: config.reuseOrder as ReuseOrder }),
+    ...(config.connectFailure === undefined
+      ? {}
+      : { connectFailure: config.connectFailure as ConnectFailurePolicy }),
+    ...(config.idleExpiry === undefined ? {} : { idleExpiry: config.idleExpiry as IdleExpiry }),
+    ...(config.connectOwnership === undefined
+      ? {}
+      : { connectOwnership: config.connectOwnership as ConnectOwnership }),
     // CMAP's minimum, drawn only for a declaration with capability minPoolSize: kept on every route.
     ...(config.minPoolSize === undefined
       ? {}

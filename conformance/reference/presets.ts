@@ -344,10 +344,11 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
   create: (config, world) =>
     wrapReferencePool(
       new ReferencePool({
-        ...referenceOptions(config, world),
         startPaused: true,
+        // Before the drawn config's options: CFG-1 offers invalid policies through them.
         idleExpiry: "checkout",
         connectOwnership: "acquire",
+        ...referenceOptions(config, world),
       }),
     ),
 };
@@ -370,7 +371,8 @@ export const referenceFifoAdapter: Adapter<Lease> = {
   },
   create: (config, world) =>
     wrapReferencePool(
-      new ReferencePool({ ...referenceOptions(config, world), reuseOrder: "fifo" }),
+      // The drawn config's options last: CFG-1 offers an invalid reuseOrder through them.
+      new ReferencePool({ reuseOrder: "fifo", ...referenceOptions(config, world) }),
     ),
 };
 
@@ -394,8 +396,9 @@ export const referenceRetryAdapter: Adapter<Lease> = {
   create: (config, world) =>
     wrapReferencePool(
       new ReferencePool({
-        ...referenceOptions(config, world),
+        // Before the drawn config's options: CFG-1 offers an invalid connectFailure through them.
         connectFailure: "retry",
+        ...referenceOptions(config, world),
         // A config that sets no backoff (a CMAP scenario's) gets the least the range allows.
         reconnectBackoffMs: config.reconnectBackoffMs ?? RETRY_MIN_BACKOFF_MS,
       }),

@@ -304,9 +304,15 @@ export type CloseCause =
 
 /**
  * The options of a {@linkcode PoolConfig} that CFG-1 can offer an invalid
- * value: its counts and its durations.
+ * value: its counts and its durations, and the choices among strings that
+ * the pool takes as options where the adapter declares a policy
+ * (`reuseOrder`, `connectFailure`, `idleExpiry`, `connectOwnership`).
  */
 export type ValidatedOption =
+  | "reuseOrder"
+  | "connectFailure"
+  | "idleExpiry"
+  | "connectOwnership"
   | "maxTotal"
   | "maxPerRoute"
   | "maxConnecting"
@@ -379,6 +385,18 @@ export interface PoolConfig {
    * Optional: absent or `undefined` means none (the harness does not draw it yet).
    */
   readonly minPoolSize?: number | undefined;
+  /**
+   * Absent in every run: set only in the config CFG-1 offers a pool that
+   * declares `reuseOrder` validated, to a choice outside every pool's list
+   * (`"random"`). The adapter passes it to the pool in place of its policy.
+   */
+  readonly reuseOrder?: string;
+  /** As `reuseOrder`, for the policy `connectFailure` (`"sometimes"`). */
+  readonly connectFailure?: string;
+  /** As `reuseOrder`, for the policy `idleExpiry` (`"never"`). */
+  readonly idleExpiry?: string;
+  /** As `reuseOrder`, for the policy `connectOwnership` (`"nobody"`). */
+  readonly connectOwnership?: string;
 }
 
 /**

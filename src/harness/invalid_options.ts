@@ -35,7 +35,7 @@ export interface InvalidOption {
 }
 
 /** How an option is judged valid, which decides the invalid values drawn for it. */
-type Domain = "count" | "countFromZero" | "duration";
+type Domain = "count" | "countFromZero" | "duration" | "choice";
 
 /**
  * Every option CFG-1 can offer an invalid value, with the capability that
@@ -45,6 +45,10 @@ type Domain = "count" | "countFromZero" | "duration";
 const OPTIONS: Readonly<
   Record<ValidatedOption, { readonly needs: Capability | undefined; readonly domain: Domain }>
 > = {
+  reuseOrder: { needs: undefined, domain: "choice" },
+  connectFailure: { needs: undefined, domain: "choice" },
+  idleExpiry: { needs: undefined, domain: "choice" },
+  connectOwnership: { needs: undefined, domain: "choice" },
   maxTotal: { needs: undefined, domain: "count" },
   maxPerRoute: { needs: "maxPerRoute", domain: "count" },
   maxConnecting: { needs: "maxConnecting", domain: "count" },
@@ -94,7 +98,16 @@ type Flaw =
   | "belowBackoff"
   | "numericString"
   | "boolean"
-  | "object";
+  | "object"
+  | "unknownChoice";
+
+/** A choice no pool offers, for each option that is a choice among strings. */
+const UNKNOWN_CHOICES: Readonly<Partial<Record<ValidatedOption, string>>> = {
+  reuseOrder: "random",
+  connectFailure: "sometimes",
+  idleExpiry: "never",
+  connectOwnership: "nobody",
+};
 
 /**
  * The values of the wrong type every numeric option is offered: the mistakes
@@ -109,6 +122,7 @@ const FLAWS: Readonly<Record<Domain, readonly Flaw[]>> = {
   count: ["zero", "negative", "fraction", "nan", ...WRONG_TYPES],
   countFromZero: ["negative", "fraction", "nan", ...WRONG_TYPES],
   duration: ["negative", "nan", ...WRONG_TYPES],
+  choice: ["unknownChoice"],
 };
 
 const PROBLEMS: Readonly<Record<Flaw, string>> = {
@@ -121,6 +135,7 @@ const PROBLEMS: Readonly<Record<Flaw, string>> = {
   numericString: "a string",
   boolean: "a boolean",
   object: "an object",
+  unknownChoice: "not one of the choices",
 };
 
 /**
@@ -144,6 +159,8 @@ function valueOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): unkno
       return true;
     case "object":
       return { value: validNumber(option, config) };
+    case "unknownChoice":
+      return UNKNOWN_CHOICES[option];
     case "zero":
       return 0;
     case "negative":

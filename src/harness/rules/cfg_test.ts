@@ -118,8 +118,17 @@ describe("CFG-1: creating the pool with an invalid option", () => {
     // The run's own maxTotal (2), as the harness draws it: converted, it is valid.
     const string: InvalidOption = { option: "maxTotal", value: "2", problem: "a string" };
     const object: InvalidOption = { option: "ttlMs", value: { value: 5 }, problem: "an object" };
+    const choice: InvalidOption = {
+      option: "connectFailure",
+      value: "sometimes",
+      problem: "not one of the choices",
+    };
     const offered: Readonly<Record<string, readonly [InvalidOption, RegExp]>> = {
       "broken-coerces-options": [string, /'maxTotal' = "2" \(a string\)/],
+      "broken-accepts-unknown-choice": [
+        choice,
+        /'connectFailure' = "sometimes" \(not one of the choices\)/,
+      ],
       "broken-stringified-option-value": [object, /'ttlMs' = \{"value":5\} \(an object\)/],
     };
     for (const broken of OPTION_BUGS.filter((b) => b.rule === "CFG-1")) {
