@@ -19,7 +19,7 @@ import { BROKEN_POOLS } from "../fixtures/broken/mod.ts";
 import { caseArbitrary, checkPool } from "../src/harness/check_pool.ts";
 import { RULES } from "../src/harness/rules/mod.ts";
 import { type Rule, ruleApplies } from "../src/harness/rule.ts";
-import { runCase } from "../src/harness/run_case.ts";
+import { type RunCase, runCase } from "../src/harness/run_case.ts";
 import { InconclusiveRun } from "../src/harness/_run_end.ts";
 import { RuleViolation } from "../src/harness/rule.ts";
 import type { Adapter } from "../src/harness/adapter.ts";
@@ -244,6 +244,86 @@ async function breakdown(): Promise<string> {
   } µs`;
 }
 
+/** The reference adapter drawing one pool size: `routes` routes, `maxTotal` in all, `maxPerRoute` each. */
+function sizedReference(routes: number, maxTotal: number, maxPerRoute: number): Adapter {
+  const { ranges } = referenceAdapter.supports;
+  return {
+    ...referenceAdapter,
+    supports: {
+      ...referenceAdapter.supports,
+      ranges: {
+        ...ranges,
+        routes: [routes, routes],
+        maxTotal: [maxTotal, maxTotal],
+        maxPerRoute: [maxPerRoute, maxPerRoute],
+      },
+    },
+  };
+}
+
+/** Microseconds per command of running `cases` with every applicable rule, heal and close included. */
+async function microsPerCommand(adapter: Adapter, cases: readonly RunCase[]): Promise<number> {
+  const rules = RULES.filter((rule) => ruleApplies(rule, adapter.supports));
+  let commands = 0;
+  for (const value of cases) commands += [...value.commands].length;
+  const started = performance.now();
+  for (const value of cases) {
+    try {
+      await runCase(adapter, value, { rules });
+    } catch (error) {
+      if (!(error instanceof InconclusiveRun)) throw error;
+    }
+  }
+  return (performance.now() - started) * 1000 / commands;
+}
+
+/**
+ * How the cost of a command grows with the pool and with the run: 300 runs
+ * of up to 60 commands at maxTotal 256 over 10 routes next to maxTotal 4 on
+ * one route, and 4 runs of up to 10,000 commands next to 200 of up to 100,
+ * each pair measured in the same round, the median of the rounds' ratios.
+ */
+async function scale(): Promise<string> {
+  const small = sizedReference(1, 4, 4);
+  const large = sizedReference(10, 256, 64);
+  const cases = (adapter: Adapter, max: number, runs: number) =>
+    fc.sample(caseArbitrary(adapter, max), { seed: 1, numRuns: runs });
+  const sized = { small: cases(small, 60, 300), large: cases(large, 60, 300) };
+  const long = {
+    short: cases(referenceAdapter, 100, 200),
+    long: cases(referenceAdapter, 10_000, 4),
+  };
+  const bySize: number[] = [];
+  const byLength: number[] = [];
+  const micros = {
+    small: [] as number[],
+    large: [] as number[],
+    short: [] as number[],
+    long: [] as number[],
+  };
+  await microsPerCommand(small, sized.small.slice(0, 30));
+  for (let round = 0; round < ROUNDS; round++) {
+    const s = await microsPerCommand(small, sized.small);
+    const l = await microsPerCommand(large, sized.large);
+    const a = await microsPerCommand(referenceAdapter, long.short);
+    const b = await microsPerCommand(referenceAdapter, long.long);
+    bySize.push(l / s);
+    byLength.push(b / a);
+    micros.small.push(s);
+    micros.large.push(l);
+    micros.short.push(a);
+    micros.long.push(b);
+  }
+  const us = (values: number[]) => `${median(values).toFixed(1)} µs`;
+  return `scale, reference pool, every rule: per command ${
+    us(micros.large)
+  } at maxTotal 256 over 10 routes, ${us(micros.small)} at maxTotal 4 on 1 route, ratio ${
+    median(bySize).toFixed(2)
+  } (target ≤ 1.5); runs of up to 10,000 commands ${us(micros.long)}, of up to 100 ${
+    us(micros.short)
+  }, ratio ${median(byLength).toFixed(2)} (target ≤ 1.0); median of ${ROUNDS} rounds`;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
@@ -419,6 +499,7 @@ console.log(
       figures.high.toFixed(0)
     }; ${(figures.harness / figures.raw * 100).toFixed(1)}% of raw; target: 100000/s)`,
     await breakdown(),
+    await scale(),
     `default run of the reference adapter (slowest of ${THROUGHPUT_SEEDS.length * ROUNDS} runs): ${
       figures.defaultMs.toFixed(0)
     } ms (target < 10000); quick (slowest of ${QUICK_SEEDS.length * ROUNDS}): ${

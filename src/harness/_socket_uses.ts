@@ -9,6 +9,10 @@ import type { SocketUse } from "./run_view.ts";
  */
 export class SocketUses {
   #uses: SocketUse[] = [];
+  /** The uses of sockets not closed when last looked at, in id order. */
+  #live: SocketUse[] = [];
+  /** The uses of sockets found closed, in the order they were found so, oldest first. */
+  #closed: SocketUse[] = [];
   #network: SimNetwork;
 
   constructor(network: SimNetwork) {
@@ -31,8 +35,46 @@ export class SocketUses {
         brokenSeq: undefined,
         observedDeadSeq: undefined,
       });
+      this.#live.push(this.#uses[i]!);
     }
     return this.#uses;
+  }
+
+  /**
+   * The uses of the sockets that are not closed, in id order: what most
+   * questions about the pool's connections need, at a cost that follows the
+   * open connections, not every socket the run ever opened.
+   */
+  live(generation: number): readonly SocketUse[] {
+    this.sync(generation);
+    if (this.#live.some((use) => use.socket.state === "closed")) {
+      const live: SocketUse[] = [];
+      for (const use of this.#live) {
+        if (use.socket.state === "closed") this.#closed.push(use);
+        else live.push(use);
+      }
+      this.#live = live;
+    }
+    return this.#live;
+  }
+
+  /**
+   * The uses of the sockets that closed at or after `t` (and possibly a few
+   * that closed shortly before), for deadlines that follow a close, such as
+   * a reconnect backoff. `t` must not decrease from one call to the next:
+   * the uses of sockets closed earlier are dropped for good.
+   */
+  closedSince(generation: number, t: number): readonly SocketUse[] {
+    this.live(generation);
+    const ledger = this.#network.ledger;
+    let first = 0;
+    while (first < this.#closed.length) {
+      const closure = ledger.closure(this.#closed[first]!.socket.id);
+      if (closure === undefined || closure.t >= t) break;
+      first++;
+    }
+    if (first > 0) this.#closed = this.#closed.slice(first);
+    return this.#closed;
   }
 
   /** The use of a socket (after `sync`), or `undefined`. */

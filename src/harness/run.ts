@@ -71,6 +71,8 @@ export class Run implements RunView, Settling {
   readonly global: boolean;
   readonly toleranceMs: number;
   readonly acquires: AcquireRecord[] = [];
+  /** The acquires not yet over (pending or leased), in start order; see `held()`. */
+  #open: AcquireRecord[] = [];
   readonly sends: SendRecord[] = [];
   readonly callerEvents: CallerEvent[] = [];
   /** Operations started on the pool and not yet settled. */
@@ -279,6 +281,18 @@ export class Run implements RunView, Settling {
     return this.#uses.sync(this.generation);
   }
 
+  liveUses(): readonly SocketUse[] {
+    return this.#uses.live(this.generation);
+  }
+
+  /**
+   * Uses of the sockets that closed at `t` or later (some closed shortly
+   * before may remain); `t` must not decrease from one call to the next.
+   */
+  closedSince(t: number): readonly SocketUse[] {
+    return this.#uses.closedSince(this.generation, t);
+  }
+
   pending(): readonly AcquireRecord[] {
     if (this.#pendingStale) {
       this.#pending = this.#pending.filter((a) => a.status === "pending");
@@ -287,9 +301,14 @@ export class Run implements RunView, Settling {
     return this.#pending;
   }
 
-  /** Acquires holding a lease now, in the order they got it. */
+  /** Acquires holding a lease now, in start order. */
   held(): AcquireRecord[] {
-    return this.acquires.filter((a) => a.status === "leased");
+    // Statuses only move forward (pending, then leased or rejected, then released): an acquire
+    // that is over stays over, so the open ones are a list that only shrinks between starts.
+    if (this.#open.some((a) => a.status === "released" || a.status === "rejected")) {
+      this.#open = this.#open.filter((a) => a.status === "pending" || a.status === "leased");
+    }
+    return this.#open.filter((a) => a.status === "leased");
   }
 
   /** Record a caller event. */
@@ -335,6 +354,7 @@ export class Run implements RunView, Settling {
       status: "pending",
     };
     this.acquires.push(record);
+    this.#open.push(record);
     this.#pending.push(record);
     this.record({ kind: "acquire-started", acquire: record });
     const options = timeoutMs === undefined ? {} : { timeoutMs };

@@ -11,7 +11,7 @@ import { startAcquire } from "./acquire.ts";
  */
 function idleWithKeepAlive(run: Run, route: Route): { use: SocketUse; keepAliveMs: number }[] {
   const found: { use: SocketUse; keepAliveMs: number }[] = [];
-  for (const use of run.uses()) {
+  for (const use of run.liveUses()) {
     if (use.socket.route !== route || use.socket.state !== "open") continue;
     if (use.idleSince === undefined) continue;
     const keepAliveMs = use.idleHint?.timeoutMs ?? run.setup.config.defaultKeepAliveMs;

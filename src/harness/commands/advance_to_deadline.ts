@@ -15,18 +15,21 @@ export function upcomingDeadlines(run: Run, route?: string): number[] {
     if (span !== undefined && Number.isFinite(span)) found.add(base + span);
   };
   const ledger = run.network.ledger;
-  for (const use of run.uses()) {
+  // A failed connect arms the route's reconnect backoff (base and cap): only sockets closed
+  // within the longer of the two can still have one ahead.
+  const span = Math.max(config.reconnectBackoffMs ?? 0, config.reconnectBackoffMaxMs ?? 0);
+  for (const use of run.closedSince(now - span - 1)) {
     const { socket } = use;
     if (route !== undefined && socket.route !== route) continue;
-    if (socket.state === "closed") {
-      // A failed connect arms the route's reconnect backoff (base and cap).
-      const closure = ledger.closure(socket.id);
-      if (closure?.reason === "refused" || closure?.reason === "aborted") {
-        add(closure.t, config.reconnectBackoffMs);
-        add(closure.t, config.reconnectBackoffMaxMs);
-      }
-      continue;
+    const closure = ledger.closure(socket.id);
+    if (closure?.reason === "refused" || closure?.reason === "aborted") {
+      add(closure.t, config.reconnectBackoffMs);
+      add(closure.t, config.reconnectBackoffMaxMs);
     }
+  }
+  for (const use of run.liveUses()) {
+    const { socket } = use;
+    if (route !== undefined && socket.route !== route) continue;
     if (socket.state === "connecting") add(socket.createdAt, config.connectTimeoutMs);
     add(socket.createdAt, config.ttlMs);
     if (use.idleSince !== undefined) {
@@ -35,9 +38,9 @@ export function upcomingDeadlines(run: Run, route?: string): number[] {
       add(use.idleSince, config.maxIdleMs);
     } else if (socket.inFlight === 0) add(socket.lastActiveAt, config.maxIdleMs);
   }
-  for (const record of run.acquires) {
+  for (const record of run.pending()) {
     if (route !== undefined && record.route !== route) continue;
-    if (record.status === "pending") add(record.startedAt, record.timeoutMs);
+    add(record.startedAt, record.timeoutMs);
   }
   return [...found].filter((t) => t + 1 > now).sort((a, b) => a - b);
 }

@@ -92,7 +92,10 @@ export class AtTimerCommand extends StepCommand {
     }
     if (target === undefined) {
       // No timer to meet: the caller acts all the same, so the step is not lost to the run.
-      return this.#act(run, `${run.step}. t=${run.now()} no timer armed within ${reach - from} ms:`);
+      return this.#act(
+        run,
+        `${run.step}. t=${run.now()} no timer armed within ${reach - from} ms:`,
+      );
     }
     target = Math.max(target, run.now());
     await advanceUntil(run, target);

@@ -36,7 +36,7 @@ export class CloseIdleCommand extends StepCommand {
   #threshold(run: Run): number {
     if (this.at === undefined) return this.idleMs;
     const now = run.now();
-    const idle = run.uses()
+    const idle = run.liveUses()
       .filter((use) =>
         use.idleSince !== undefined &&
         (use.socket.state === "open" || use.socket.state === "half-closed")

@@ -66,7 +66,7 @@ export function handOvers(run: RunView, route: Route): number {
   const cache = derived(run);
   if (cache.handOvers === undefined) {
     const counts = new Map<Route, number>();
-    for (const use of run.uses()) {
+    for (const use of run.liveUses()) {
       if (handingOver(use)) counts.set(use.socket.route, (counts.get(use.socket.route) ?? 0) + 1);
     }
     cache.handOvers = counts;
@@ -83,8 +83,8 @@ export function heldOnClosed(run: RunView, route: Route | undefined): number {
   if (cache.heldClosed === undefined) {
     const counts = new Map<Route | undefined, number>();
     let total = 0;
-    for (const use of run.uses()) {
-      if (use.socket.state !== "closed" || use.holder?.status !== "leased") continue;
+    // A closed socket still leased is one a held acquire got.
+    for (const use of closedHeld(run)) {
       total++;
       counts.set(use.socket.route, (counts.get(use.socket.route) ?? 0) + 1);
     }
@@ -154,4 +154,15 @@ function findWaiters(run: RunView): AcquireRecord[] {
     }
   }
   return result;
+}
+
+/** The uses of closed sockets whose holder still holds its lease, in socket id order. */
+export function closedHeld(run: RunView): SocketUse[] {
+  const found = new Set<SocketUse>();
+  for (const record of run.held()) {
+    const id = record.facts?.socketId;
+    const use = id === undefined ? undefined : run.use(id);
+    if (use?.socket.state === "closed" && use.holder?.status === "leased") found.add(use);
+  }
+  return [...found].sort((a, b) => a.socket.id - b.socket.id);
 }

@@ -122,7 +122,7 @@ export const cls2 = defineRule({
             }
           }
         }
-        for (const use of run.uses()) {
+        for (const use of run.liveUses()) {
           if (use.idleSince === undefined || use.socket.state === "closed") continue;
           if (use.socket.state === "connecting") continue;
           return {

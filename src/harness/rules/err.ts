@@ -317,14 +317,15 @@ export const err5 = defineRule({
     const pendingSends = new Set<number>();
     const failedConnect = (route: Route, from: number, to: number, anyFailure: boolean) => {
       const events = run.network.ledger.events;
-      const ready = new Set<number>();
-      for (let i = 0; i < to && i < events.length; i++) {
+      for (let i = from; i < to && i < events.length; i++) {
         const event = events[i]!;
-        if (event.type === "ConnectionReady") ready.add(event.socketId);
-        if (i < from || event.route !== route) continue;
+        if (event.route !== route) continue;
+        // A socket is established before it closes, if ever: one never established by now
+        // was not established when it closed.
+        const established = run.network.socket(event.socketId)?.readyAt !== undefined;
         if (
           event.type === "ConnectionClosed" &&
-          (!ready.has(event.socketId) || (anyFailure && event.by !== "client"))
+          (!established || (anyFailure && event.by !== "client"))
         ) {
           return true;
         }

@@ -15,9 +15,14 @@ function reports(supports: Supports, types: readonly ReportedEventType[]): boole
 /** Counts by key, for comparing what the pool said with what happened. */
 class Tally<K> {
   readonly #counts = new Map<K, number>();
+  /** Every key added, in the order of the additions: comparisons read only what is new. */
+  readonly #log: K[] = [];
+  /** Per tally compared with: how far each log was read, and the keys that differed then. */
+  readonly #against = new WeakMap<Tally<K>, { mine: number; theirs: number; open: Set<K> }>();
 
   add(key: K, by = 1): void {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + by);
+    this.#log.push(key);
   }
 
   get(key: K): number {
@@ -28,10 +33,29 @@ class Tally<K> {
     return this.#counts.keys();
   }
 
-  /** The first key whose count differs from `other`'s, if any. */
+  /**
+   * The first key whose count differs from `other`'s, if any: first in this
+   * tally's key order, then in `other`'s. Only keys added to either since the
+   * last comparison with `other`, and those that differed then, can differ
+   * now, so a comparison costs what changed, not every key ever counted.
+   */
   differs(other: Tally<K>): K | undefined {
+    let state = this.#against.get(other);
+    if (state === undefined) {
+      state = { mine: 0, theirs: 0, open: new Set() };
+      this.#against.set(other, state);
+    }
+    for (; state.mine < this.#log.length; state.mine++) state.open.add(this.#log[state.mine]!);
+    for (; state.theirs < other.#log.length; state.theirs++) {
+      state.open.add(other.#log[state.theirs]!);
+    }
+    for (const key of state.open) {
+      if (this.get(key) === other.get(key)) state.open.delete(key);
+    }
+    if (state.open.size === 0) return undefined;
+    // The same key the full scan finds: the first differing key of this tally, else of `other`.
     for (const key of [...this.keys(), ...other.keys()]) {
-      if (this.get(key) !== other.get(key)) return key;
+      if (state.open.has(key)) return key;
     }
     return undefined;
   }
@@ -76,6 +100,8 @@ export const evt1 = defineRule({
     const established = new Set<SocketId>();
     const ready = new Set<SocketId>();
     const closed = new Set<SocketId>();
+    // Sockets reported closed that the network had not yet shown closed when last judged.
+    const unconfirmed = new Set<SocketId>();
     const served: { socketId: SocketId; what: string }[] = [];
     const judge = (
       ledger: readonly { type: string; route: Route; socketId: SocketId }[],
@@ -145,6 +171,7 @@ export const evt1 = defineRule({
             };
           }
           closed.add(socketId);
+          unconfirmed.add(socketId);
         }
       }
       if (declared.has("ConnectionCreated")) {
@@ -172,15 +199,18 @@ export const evt1 = defineRule({
       }
       served.length = 0;
       if (declared.has("ConnectionClosed")) {
-        for (const socketId of closed) {
-          if (run.network.socket(socketId)?.state !== "closed") {
-            return {
-              clause: "c",
-              detail: `the pool reported socket #${socketId} closed, but it is still ${
-                run.network.socket(socketId)?.state
-              }`,
-            };
+        for (const socketId of unconfirmed) {
+          if (run.network.socket(socketId)?.state === "closed") {
+            // Closed for good: it cannot breach this clause again.
+            unconfirmed.delete(socketId);
+            continue;
           }
+          return {
+            clause: "c",
+            detail: `the pool reported socket #${socketId} closed, but it is still ${
+              run.network.socket(socketId)?.state
+            }`,
+          };
         }
         if (end) {
           const missing = [...ready].find((socketId) => !closed.has(socketId));

@@ -350,7 +350,7 @@ export const exp5 = defineRule({
               };
             }
           }
-          for (const use of run.uses()) {
+          for (const use of run.liveUses()) {
             if (use.idleSince === undefined || use.idleSinceSeq > event.seq) continue;
             if (use.socket.state !== "open" && use.socket.state !== "half-closed") continue;
             const idle = event.t - use.idleSince;

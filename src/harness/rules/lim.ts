@@ -1,4 +1,5 @@
 import type { Route } from "../../net/types.ts";
+import type { AcquireRecord } from "../observations.ts";
 import { mayPopulate } from "./_population.ts";
 import { defineRule, type Rule, type StepContext } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
@@ -176,6 +177,16 @@ export const lim5 = defineRule({
   start(run) {
     // Connects in progress, with the route and the clear() generation each was started in.
     const connecting = new Map<number, { route: Route; generation: number }>();
+    // The acquires not settled before the last connect judged, in start order, and how many of
+    // the run's acquires have been taken in: ledger order only moves forward, so an acquire
+    // settled before one connect started was settled before every later one too.
+    let open: AcquireRecord[] = [];
+    let taken = 0;
+    const pendingAt = (route: Route, seq: number): AcquireRecord[] => {
+      for (; taken < run.acquires.length; taken++) open.push(run.acquires[taken]!);
+      open = open.filter((a) => a.settleSeq === undefined || a.settleSeq >= seq);
+      return open.filter((a) => a.route === route && a.startSeq < seq);
+    };
     return {
       step({ ledger }) {
         for (const event of ledger) {
@@ -191,10 +202,7 @@ export const lim5 = defineRule({
           for (const c of connecting.values()) {
             if (c.route === event.route && c.generation === generation) inProgress++;
           }
-          const pending = run.acquires.filter((a) =>
-            a.route === event.route && a.startSeq < event.seq &&
-            (a.settleSeq === undefined || a.settleSeq >= event.seq)
-          );
+          const pending = pendingAt(event.route, event.seq);
           if (inProgress > pending.length) {
             return {
               clause: "a",

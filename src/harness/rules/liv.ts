@@ -97,7 +97,7 @@ export const liv3 = defineRule({
         if (run.closeSeq !== undefined || run.paused) return undefined;
         const queued = waiters(run);
         for (const record of queued) {
-          const idle = run.uses().find((u) =>
+          const idle = run.liveUses().find((u) =>
             u.socket.route === record.route && u.holder === undefined && certainlyUsable(run, u)
           );
           if (idle !== undefined) {

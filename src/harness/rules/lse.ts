@@ -113,7 +113,8 @@ export const lse3 = defineRule({
           if (event.type !== "ConnectionCreated") continue;
           // A pool that keeps a minimum tops a route up while idle connections wait.
           if (mayPopulate(run, event)) continue;
-          for (const use of run.uses()) {
+          // certainlyUsable holds only for an open socket.
+          for (const use of run.liveUses()) {
             if (use.socket.route !== event.route || use.idleSince === undefined) continue;
             if (use.idleSinceSeq < event.seq && certainlyUsable(run, use)) {
               return {

@@ -20,6 +20,8 @@ function runWith(policies: Partial<Policies> = {}, uses: unknown[] = []): RunVie
     supports: { capabilities: [], policies, toleranceMs: 0 },
     setup: { config: { defaultKeepAliveMs: 10 } },
     uses: () => uses,
+    liveUses: () =>
+      (uses as { socket: { state: string } }[]).filter((u) => u.socket.state !== "closed"),
   } as unknown as RunView;
 }
 

@@ -17,10 +17,11 @@ import { beingServed, connectsAt, derived, heldOnClosed, waiters } from "./_wait
 function olderWaiter(
   run: RunView,
   record: AcquireRecord,
+  oldest: number,
 ): { older: AcquireRecord; pending: number; connecting: number } | undefined {
   const margin = run.supports.toleranceMs;
   const older: AcquireRecord[] = [];
-  for (let i = record.id - 2; i >= 0; i--) {
+  for (let i = record.id - 2; i >= oldest - 1; i--) {
     const candidate = run.acquires[i]!;
     if (candidate.route !== record.route) continue;
     // Served in the same instant is served together: the order in which promises settle
@@ -48,6 +49,29 @@ function olderWaiter(
   const connecting = connectsAt(run, record.route, record.settleSeq!);
   if (older.length <= connecting) return undefined;
   return { older: older[0]!, pending: older.length, connecting };
+}
+
+/**
+ * A function giving, for the step a served acquire settled in, the id of the
+ * oldest acquire that can count as waiting then: one not settled before that
+ * step. {@linkcode olderWaiter} skips every acquire settled in an earlier
+ * step, and steps only move forward, so a pointer over the acquires walks
+ * past those once, and the search costs what is still open, not the run.
+ */
+function oldestOpen(run: RunView): (step: number) => number {
+  let next = 0;
+  let last = -Infinity;
+  return (step) => {
+    if (step < last) return 1;
+    last = step;
+    const { acquires } = run;
+    while (next < acquires.length) {
+      const a = acquires[next]!;
+      if (a.status === "pending" || a.settleStep === undefined || a.settleStep >= step) break;
+      next++;
+    }
+    return next + 1;
+  };
 }
 
 /**
@@ -103,13 +127,14 @@ export const ord1 = defineRule({
     a: "no waiter is served before an older waiter of its route",
   },
   start(run) {
+    const oldest = oldestOpen(run);
     return {
       step({ callers }) {
         for (const event of callers) {
           if (event.kind !== "acquire-resolved") continue;
           const record = event.acquire;
           if (record.settleStep === record.startStep) continue;
-          const found = olderWaiter(run, record);
+          const found = olderWaiter(run, record, oldest(record.settleStep!));
           if (found !== undefined) {
             const { older } = found;
             return {
@@ -145,13 +170,14 @@ export const ord2 = defineRule({
     a: "a new acquire is not served at once while an older waiter of its route waits",
   },
   start(run) {
+    const oldest = oldestOpen(run);
     return {
       step({ callers }) {
         for (const event of callers) {
           if (event.kind !== "acquire-resolved") continue;
           const record = event.acquire;
           if (record.settleStep !== record.startStep) continue;
-          const found = olderWaiter(run, record);
+          const found = olderWaiter(run, record, oldest(record.settleStep!));
           if (found !== undefined) {
             const { older } = found;
             return {

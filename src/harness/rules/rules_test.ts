@@ -68,6 +68,12 @@ function eventsOf(sockets: SocketSpec[]): LedgerEvent[] {
 
 /** A run stub: acquires and sockets (route r0 unless given) in the given states and holders. */
 function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = {}): RunView {
+  // As in a run, a lease's facts name the socket it got.
+  sockets.forEach((spec, i) => {
+    if (spec.holder !== undefined) {
+      spec.holder.facts = { ...spec.holder.facts, socketId: i + 1 } as LeaseFacts;
+    }
+  });
   const uses = sockets.map((spec, i) => ({
     socket: {
       id: i + 1,
@@ -120,6 +126,8 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
     },
     sends: [],
     uses: () => uses,
+    liveUses: () => uses.filter((u) => u.socket.state !== "closed"),
+    held: () => acquires.filter((a) => a.status === "leased"),
     use: (id: number) => uses[id - 1],
     limitOf: (route: string) =>
       typeof extra.limit === "object" ? extra.limit[route] ?? 10 : extra.limit ?? 10,

@@ -4,6 +4,7 @@ import { errorText } from "../observations.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView, SocketUse } from "../run_view.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
+import { closedHeld } from "./_waiters.ts";
 
 type Field = "leased" | "available" | "pending" | "connecting";
 
@@ -87,12 +88,19 @@ function diedUnchecked(run: RunView, use: SocketUse): boolean {
   return by === "network" || by === "server";
 }
 
+/** The uses of live sockets, then those of closed sockets whose holder still holds the lease. */
+function liveAndHeld(run: RunView): SocketUse[] {
+  return [...run.liveUses(), ...closedHeld(run)];
+}
+
 function expect(run: RunView, e: Expected): void {
   e.reset();
   const { want, above, below } = e;
   for (const record of run.pending()) want[e.at(record.route) + PENDING]!++;
   const checking = learnsDeathByChecking(run);
-  for (const use of run.uses()) {
+  // Closed, released and not counted as available either way: nothing to count. So, unless the
+  // pool learns of deaths by checking, only live sockets and closed ones still leased count.
+  for (const use of checking ? run.uses() : liveAndHeld(run)) {
     const { state, route } = use.socket;
     const leased = use.holder !== undefined && use.holder.status === "leased";
     // Closed, released and not counted as available either way: nothing to count.

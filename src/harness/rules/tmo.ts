@@ -261,7 +261,7 @@ export const tmo4 = defineRule({
         }
         if (run.closeSeq !== undefined) return undefined;
         const now = run.now();
-        for (const use of run.uses()) {
+        for (const use of run.liveUses()) {
           if (use.socket.state !== "open") continue;
           // A multiplexed connection is idle when nothing is in flight; a leased one when released.
           const since = multiplexed
