@@ -215,7 +215,12 @@ export function invalidOptionArbitrary(
 ): fc.Arbitrary<((config: PoolConfig) => InvalidOption) | undefined> | undefined {
   const pairs = flawsOf(supports);
   if (pairs.length === 0) return undefined;
-  const drawn = fc.constantFrom(...pairs).map(([option, flaw]) => (config: PoolConfig) => ({
+  // The option first, then one of its flaws: every declared option is offered as often, the
+  // choices among strings (one flaw each) as often as the counts (seven).
+  const options = [...new Set(pairs.map(([option]) => option))];
+  const drawn = fc.constantFrom(...options).chain((option) =>
+    fc.constantFrom(...pairs.filter(([o]) => o === option))
+  ).map(([option, flaw]) => (config: PoolConfig) => ({
     option,
     value: valueOf(flaw, option, config),
     problem: PROBLEMS[flaw],
