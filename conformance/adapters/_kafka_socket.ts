@@ -13,9 +13,13 @@
  *
  * The server closing an idle simulated socket is an end of stream (kafkajs
  * hears `end`); a reset, or a server close with requests in flight, fails
- * the stream with `ECONNRESET` (kafkajs hears `error`). Ending or destroying
- * the stream from the client side closes the simulated socket, or aborts its
- * connect.
+ * the stream with `ECONNRESET` (kafkajs hears `error`). Destroying the stream
+ * from the client side closes the simulated socket, or aborts its connect.
+ * Ending it closes the simulated socket; as with `net.Socket`, an end while
+ * the socket connects waits for the connect (Node's lib/net.js
+ * `Socket.prototype._final`), so only a destroy abandons a connect in
+ * progress. The broker does not answer the client's end with its own:
+ * kafkajs hears no `end` for a socket it ended.
  *
  * @module
  */
@@ -129,8 +133,17 @@ export class KafkaSimSocket extends Duplex {
     callback();
   }
 
-  /** Stream internals: the client ended its side, which closes the simulated socket. */
+  /**
+   * Stream internals: the client ended its side, which closes the simulated
+   * socket. As with net.Socket, an `end()` while connecting waits for the
+   * connect: the socket connects, says so, and then closes; a write after
+   * the end fails with `write after end`, which the client hears as an error.
+   */
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.connecting) {
+      this.#waitingForConnect.push(() => this._final(callback));
+      return;
+    }
     this.#close("client");
     callback();
   }
@@ -149,7 +162,7 @@ export class KafkaSimSocket extends Duplex {
 
   #onConnected(sim: SimSocket): void {
     this.#sim = sim;
-    if (this.destroyed || this.writableEnded) {
+    if (this.destroyed) {
       sim.close("client");
       return;
     }

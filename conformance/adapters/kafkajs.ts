@@ -77,7 +77,9 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // send order, then the queued ones (src/network/requestQueue/index.js).
     "multiplexed",
     // Connection.connect arms `connectionTimeout` (kafkajs's default 1000 ms) and,
-    // when it fires, rejects the connect and disconnects, which ends the socket.
+    // when it fires, rejects the connect and disconnects, which ends the socket:
+    // `end()`, not `destroy()`, which a connecting net.Socket defers until it
+    // connects, so the connect is not abandoned (TMO-2.a).
     "connectTimeout",
     // Not "reconnectBackoff": kafkajs has none. A request to a disconnected broker
     // connects at once (ConnectionPool.getConnection); the backoff it has is its

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createRequire } from "node:module";
 import { describe, test } from "node:test";
+import type { ISocketFactory, RecordMetadata } from "kafkajs";
 import { validateAdapter } from "../../src/harness/adapter.ts";
 import { poolConfigOf } from "../../src/harness/pool_config.ts";
 import { longestBackoff, shortestBackoff } from "../../src/harness/rules/_backoff.ts";
-import { API_KEYS } from "./_kafka_protocol.ts";
+import type { SimKafkaCluster, SocketFactoryArgs } from "./_kafka_broker.ts";
+import { API_KEYS, takeFrames } from "./_kafka_protocol.ts";
 import {
   advanceBy,
   advanceUntil,
@@ -22,6 +26,121 @@ const API_NAMES: Record<number, string> = {
   [API_KEYS.Metadata]: "Metadata",
   [API_KEYS.ApiVersions]: "ApiVersions",
 };
+
+/** A producer send followed by {@linkcode track}. */
+type TrackedSend = ReturnType<typeof track<RecordMetadata[]>>;
+
+const require = createRequire(import.meta.url);
+
+/** kafkajs's `Decoder` (src/protocol/decoder.js), the members the wiretap uses. */
+interface WireDecoder {
+  readonly offset: number;
+  readInt16(): number;
+  readInt32(): number;
+  readInt64(): { toString(): string };
+  readString(): string | null;
+  readArray<T>(reader: (decoder: WireDecoder) => T): T[];
+  slice(size: number): WireDecoder;
+  forward(size: number): void;
+}
+
+const Decoder: new (buffer: Buffer) => WireDecoder = require("kafkajs/src/protocol/decoder.js");
+
+/** kafkajs's decoder of one message of a message set (src/protocol/message/decoder.js). */
+const decodeMessage: (
+  offset: string,
+  size: number,
+  decoder: WireDecoder,
+) => { value: Buffer | null } = require("kafkajs/src/protocol/message/decoder.js");
+
+/**
+ * The values of the messages a Produce v0 body carries, in order, read as
+ * kafkajs's requests/produce/v0/request.js writes them: acks, timeout, then
+ * per topic and partition a message set (per entry an int64 offset, an int32
+ * size and the message).
+ *
+ * @param body The request body.
+ * @returns The values.
+ */
+function producedValues(body: Uint8Array): string[] {
+  const decoder = new Decoder(Buffer.from(body.buffer, body.byteOffset, body.length));
+  decoder.readInt16();
+  decoder.readInt32();
+  return decoder.readArray((topic) => {
+    topic.readString();
+    return topic.readArray((partition) => {
+      partition.readInt32();
+      const size = partition.readInt32();
+      const set = partition.slice(size);
+      partition.forward(size);
+      const values: string[] = [];
+      while (set.offset < size) {
+        const offset = set.readInt64().toString();
+        values.push(decodeMessage(offset, set.readInt32(), set).value?.toString() ?? "");
+      }
+      return values;
+    }).flat();
+  }).flat();
+}
+
+/** What kafkajs did on the wire, one line per step, in the order it did it. */
+interface Wiretap {
+  /** The client option that routes kafkajs's sockets through the tap. */
+  readonly socketFactory: ISocketFactory;
+  /**
+   * `connect b1` when kafkajs opens a socket to b1, `failed b1` when that
+   * socket errors (refused, reset), `b0 Metadata` for each request frame it
+   * writes, with a Produce's message values after it: `b1 Produce a`.
+   */
+  readonly log: string[];
+}
+
+/**
+ * The cluster's socket factory with a tap on it: each socket's writes are cut
+ * into request frames and logged as kafkajs writes them, which is the order
+ * they reach the broker (the socket serves the frames in the order written).
+ *
+ * @param cluster The cluster.
+ * @returns The tap.
+ */
+function wiretap(cluster: SimKafkaCluster): Wiretap {
+  const log: string[] = [];
+  const socketFactory = (args: SocketFactoryArgs) => {
+    const socket = cluster.socketFactory(args);
+    const route = socket.route;
+    log.push(`connect ${route}`);
+    socket.on("error", () => log.push(`failed ${route}`));
+    let unread = new Uint8Array(0);
+    const write = socket.write;
+    socket.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+      const joined = new Uint8Array(unread.length + chunk.length);
+      joined.set(unread);
+      joined.set(chunk, unread.length);
+      const { frames, rest: left } = takeFrames(joined);
+      unread = left.slice();
+      for (const { header, body } of frames) {
+        const api = API_NAMES[header.apiKey] ?? `api ${header.apiKey}`;
+        const values = header.apiKey === API_KEYS.Produce ? producedValues(body) : [];
+        log.push([route, api, ...values].join(" "));
+      }
+      return Reflect.apply(write, socket, [chunk, ...rest]) as boolean;
+    }) as typeof socket.write;
+    return socket;
+  };
+  return { socketFactory: socketFactory as unknown as ISocketFactory, log };
+}
+
+/**
+ * The Produce lines of a wiretap's log for `route`, each as its message values.
+ *
+ * @param log The log.
+ * @param route The broker.
+ * @returns One entry per Produce request written to `route`.
+ */
+function producedOn(log: readonly string[], route: string): string[] {
+  const prefix = `${route} Produce `;
+  return log.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+}
 
 describe("kafkajs adapter", () => {
   test("declares a valid adapter", () => {
@@ -80,7 +199,7 @@ describe("kafkajs adapter", () => {
   );
 
   test(
-    "a hanging connect fails at connectionTimeout and frees the broker for a new connect",
+    "a hanging connect fails the send at connectionTimeout, but its socket keeps connecting",
     SCENARIO,
     () =>
       kafkaScene(async ({ world, driver }) => {
@@ -91,13 +210,69 @@ describe("kafkajs adapter", () => {
         await advanceBy(driver, 39);
         assert.equal(hung.state, "pending");
         await advanceBy(driver, 1);
+        // Connection.connect's onTimeout (src/network/connection.js) rejects the connect with
+        // KafkaJSConnectionError('Connection timeout') and calls disconnect(), which calls
+        // `this.socket.end()` and `this.socket.unref()`, not destroy(). A net.Socket that is
+        // still connecting defers end() until it connects (lib/net.js Socket.prototype._final:
+        // `if (this.pending) return this.once('connect', () => this._final(cb))`), and so does
+        // the simulated socket: the TCP connect is not abandoned (TMO-2.a).
         assert.equal(hung.state, "rejected");
+        assert.equal((hung.error as Error).name, "KafkaJSConnectionError");
         assert.equal((hung.error as Error).message, "Connection timeout");
-        assert.equal(world.network.ledger.closure(1)?.reason, "aborted");
+        assert.equal(world.network.ledger.stateOf(1), "connecting");
+        assert.equal(world.network.ledger.closure(1), undefined);
+        assert.equal(pool.brokerOf("b0").isConnected(), false);
+        // The broker is free all the same: the next send connects on a new socket.
         world.network.configure("b0", { connect: "ok" });
         const next = track(pool.send!("b0", { seq: 2 }));
         await advanceUntil(driver, () => next.state !== "pending");
         assert.equal(next.state, "resolved");
+        assert.equal(next.value?.socketId, 2);
+        assert.deepEqual(connects(world.network.ledger.events), [
+          { route: "b0", t: 0 },
+          { route: "b0", t: 40 },
+        ]);
+        // close() ends socket #2; socket #1, whose connect hangs, is still connecting.
+        await pool.close();
+        await settleNow(driver);
+        assert.equal(world.network.ledger.closure(2)?.by, "client");
+        assert.equal(world.network.ledger.stateOf(1), "connecting");
+      }),
+  );
+
+  test(
+    "a connect that completes after connectionTimeout connects, then closes, and leaves the broker counted connected",
+    SCENARIO,
+    () =>
+      kafkaScene(async ({ world, driver }) => {
+        const config = poolConfigOf({ routes: ["b0"], maxInFlight: 1, connectTimeoutMs: 40 });
+        const pool = await createKafkajsPool(config, world);
+        world.network.configure("b0", { connectLatencyMs: 100 });
+        const late = track(pool.send!("b0", { seq: 1 }));
+        await advanceBy(driver, 40);
+        assert.equal((late.error as Error | undefined)?.message, "Connection timeout");
+        assert.equal(world.network.ledger.stateOf(1), "connecting");
+        // At 100 ms the connect completes: the socket connects and only then carries out the
+        // end() of the timeout's disconnect() (net.Socket's _final waits for 'connect'). The
+        // timed-out connect()'s onConnect (src/network/connection.js) runs all the same and sets
+        // connectionStatus to CONNECTED.
+        await advanceBy(driver, 60);
+        const ledger = world.network.ledger.events.map((e) => `${e.t} ${e.type} #${e.socketId}`);
+        assert.deepEqual(ledger, [
+          "0 ConnectionCreated #1",
+          "100 ConnectionReady #1",
+          "100 ConnectionClosed #1",
+        ]);
+        assert.equal(world.network.ledger.closure(1)?.by, "client");
+        assert.equal(pool.brokerOf("b0").isConnected(), true);
+        // So the next send skips the connect (adapter send, as BrokerPool.connectBroker: only
+        // `if (!broker.isConnected())`), and Broker.produce finds no ApiVersions answer:
+        // lookupRequest is still notInitializedLookup (src/broker/index.js).
+        const next = track(pool.send!("b0", { seq: 2 }));
+        await settleNow(driver);
+        assert.equal(next.state, "rejected");
+        assert.equal((next.error as Error).message, "Broker not connected");
+        assert.equal(world.network.ledger.length, 3);
         await pool.close();
       }),
   );
@@ -210,11 +385,55 @@ describe("kafkajs producer on the simulated cluster", () => {
   );
 
   test(
+    "bootstrap with the first broker down: the producer moves to the next one after a backoff",
+    SCENARIO,
+    () =>
+      kafkaScene(async ({ world, driver, cluster, kafka }) => {
+        const tap = wiretap(cluster);
+        world.network.configure("b0", { connect: "refuse" });
+        const producer = kafka({
+          socketFactory: tap.socketFactory,
+          retry: { initialRetryTime: 300, retries: 3 },
+        }).producer();
+        const sent = track(
+          producer.connect().then(() =>
+            producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 2, value: "a" }] })
+          ),
+        );
+        await advanceUntil(driver, () => sent.state !== "pending");
+        assert.equal(sent.state, "resolved");
+        // BrokerPool.connect (src/cluster/brokerPool.js) meets the refused seed, builds a new
+        // seed broker from the next address of the list (connectionPoolBuilder.js takes them in
+        // turn), and throws: the move to b1 is the retrier's next attempt, so it waits the first
+        // backoff. Kafka's NetworkClient would pick another node (leastLoadedNode) without waiting.
+        assert.deepEqual(tap.log, [
+          "connect b0",
+          "failed b0",
+          "connect b1",
+          "b1 ApiVersions",
+          "b1 Metadata",
+          "connect b2",
+          "b2 Produce a",
+        ]);
+        const [refused, next] = connects(world.network.ledger.events);
+        assert.deepEqual([refused?.route, next?.route], ["b0", "b1"]);
+        assert.equal(world.network.ledger.closure(1)?.reason, "refused");
+        const waited = next!.t - refused!.t;
+        assert.ok(waited >= 240 && waited <= 360, `moved to b1 after ${waited} ms`);
+        await producer.disconnect();
+      }),
+  );
+
+  test(
     "metadata refresh after a broker loss: the send retries on the partition's new leader",
     SCENARIO,
     () =>
       kafkaScene(async ({ world, driver, cluster, kafka }) => {
-        const producer = kafka({ retry: { initialRetryTime: 300, retries: 3 } }).producer();
+        const tap = wiretap(cluster);
+        const producer = kafka({
+          socketFactory: tap.socketFactory,
+          retry: { initialRetryTime: 300, retries: 3 },
+        }).producer();
         const first = track(
           producer.connect().then(() =>
             producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "a" }] })
@@ -224,24 +443,44 @@ describe("kafkajs producer on the simulated cluster", () => {
         assert.equal(cluster.leaderOf(TOPIC, 1), "b1");
         cluster.brokerDown("b1");
         assert.equal(cluster.leaderOf(TOPIC, 1), "b2");
+        // kafkajs hears the reset of its idle b1 connection before the next send is made.
+        await settleNow(driver);
         const lostAt = driver.now();
-        const before = cluster.received.length;
+        const before = tap.log.length;
+        const from = world.network.ledger.length;
         const second = track(
           producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "b" }] }),
         );
         await advanceUntil(driver, () => second.state !== "pending");
         assert.equal(second.state, "resolved");
-        const after = cluster.received.slice(before).map((r) =>
-          `${r.route} ${API_NAMES[r.apiKey]}`
+        // The send first goes by its stale metadata: its first attempt connects to b1, which
+        // refuses. Only then does it ask b0 for metadata, twice in a row: Cluster.findBroker
+        // (src/cluster/index.js) refreshes on the KafkaJSConnectionError, and so does
+        // sendMessages.js's catch when the error reaches it. The retry goes to b2, the new
+        // leader, which needs no ApiVersions: the versions the seed answered are shared.
+        assert.deepEqual(tap.log.slice(before), [
+          "connect b1",
+          "failed b1",
+          "b0 Metadata",
+          "b0 Metadata",
+          "connect b2",
+          "b2 Produce b",
+        ]);
+        const since = world.network.ledger.since(from);
+        const b1Attempt = since.find((e) => e.type === "ConnectionClosed" && e.route === "b1");
+        assert.deepEqual(
+          b1Attempt?.type === "ConnectionClosed" && [b1Attempt.reason, b1Attempt.t],
+          ["refused", lostAt],
         );
-        assert.ok(after.includes("b0 Metadata"), after.join(", "));
-        assert.equal(after.at(-1), "b2 Produce");
-        // The retry waits the first backoff: 300 ms with jitter factor 0.2.
-        const produceAt = world.network.ledger.events.filter((e) =>
-          e.type === "ConnectionCreated" && e.route === "b2"
-        )[0]!.t;
-        assert.ok(produceAt - lostAt >= 240, `retried after ${produceAt - lostAt} ms`);
-        assert.ok(produceAt - lostAt <= 360, `retried after ${produceAt - lostAt} ms`);
+        // b2 appends after "a": the simulated partition's log carries over to its new leader,
+        // as a replica's would.
+        assert.equal(second.value?.[0]?.partition, 1);
+        assert.equal(second.value?.[0]?.offset, "1");
+        // The retry waits the first backoff, 300 ms with jitter factor 0.2, counted from the
+        // refused connect (the metadata answers come in the same instant).
+        const retriedAt = since.find((e) => e.type === "ConnectionCreated" && e.route === "b2")!.t;
+        assert.ok(retriedAt - lostAt >= 240, `retried after ${retriedAt - lostAt} ms`);
+        assert.ok(retriedAt - lostAt <= 360, `retried after ${retriedAt - lostAt} ms`);
         await producer.disconnect();
       }),
   );
@@ -250,8 +489,11 @@ describe("kafkajs producer on the simulated cluster", () => {
     "in-flight limit reached: further Produce requests wait in the client, sent first in first out",
     SCENARIO,
     () =>
-      kafkaScene(async ({ world, driver, kafka }) => {
-        const producer = kafka().producer({ maxInFlightRequests: 2 });
+      kafkaScene(async ({ world, driver, cluster, kafka }) => {
+        const tap = wiretap(cluster);
+        const producer = kafka({ socketFactory: tap.socketFactory }).producer({
+          maxInFlightRequests: 2,
+        });
         const warm = track(
           producer.connect().then(() =>
             producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
@@ -260,39 +502,105 @@ describe("kafkajs producer on the simulated cluster", () => {
         await advanceUntil(driver, () => warm.state !== "pending");
         world.network.configure("b1", { manualResponses: true });
         const b1 = world.network.sockets().find((s) => s.route === "b1")!;
-        const sends = ["a", "b", "c", "d"].map((value) =>
-          track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] }))
-        );
+        // One send at a time, each let reach kafkajs's RequestQueue before the next is made:
+        // sends made in the same instant can overtake one another on their way to it (see the
+        // next test), and this one is about the queue.
+        const sends: TrackedSend[] = [];
+        for (const value of ["a", "b", "c", "d"]) {
+          sends.push(
+            track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] })),
+          );
+          await settleNow(driver);
+        }
         await advanceBy(driver, 20);
+        // Two Produce requests are on the wire; c and d wait in kafkajs's RequestQueue.
         assert.equal(b1.inFlight, 2);
+        assert.deepEqual(producedOn(tap.log, "b1"), ["w", "a", "b"]);
+        // Each response lets out the oldest request waiting, and only that one
+        // (RequestQueue.fulfillRequest → checkPendingRequests, `pending.shift()`).
+        const wire: string[][] = [];
         let most = b1.inFlight;
         for (let answered = 0; answered < 4; answered++) {
           world.network.respond(b1.id);
           await advanceBy(driver, 20);
           most = Math.max(most, b1.inFlight);
+          wire.push(producedOn(tap.log, "b1"));
         }
         assert.equal(most, 2);
+        assert.deepEqual(wire, [
+          ["w", "a", "b", "c"],
+          ["w", "a", "b", "c", "d"],
+          ["w", "a", "b", "c", "d"],
+          ["w", "a", "b", "c", "d"],
+        ]);
         assert.deepEqual(sends.map((s) => s.state), [
           "resolved",
           "resolved",
           "resolved",
           "resolved",
         ]);
-        const offsets = sends.map((s) =>
-          Number((s.value as { baseOffset?: string }[])[0]?.baseOffset)
-        );
-        assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b));
+        // The broker appends in the order the requests reach it, so each send's offset is its
+        // place on the wire. Produce v0 answers `offset` (requests/produce/v0/response.js), which
+        // producer/responseSerializer.js passes on as is: a string, and no `baseOffset`.
+        assert.deepEqual(warm.value?.map((r) => r.offset), ["0"]);
+        assert.deepEqual(sends.map((s) => s.value?.map((r) => r.offset)), [["1"], ["2"], ["3"], [
+          "4",
+        ]]);
+        // And the sends resolved in the order they were made.
+        const orders = sends.map((s) => s.order!);
+        assert.deepEqual(orders, [...orders].sort((x, y) => x - y));
         world.network.configure("b1", { manualResponses: false });
         await producer.disconnect();
       }),
   );
 
   test(
-    "disconnect with requests in flight: each send fails once, and the wire saw them fail",
+    "sends made in one instant: the last overtakes the one before it on the way to the wire",
     SCENARIO,
     () =>
-      kafkaScene(async ({ world, driver, kafka }) => {
-        const producer = kafka({ retry: { retries: 0 } }).producer();
+      kafkaScene(async ({ driver, cluster, kafka }) => {
+        // Each send first passes Cluster.addMultipleTargetTopics (src/cluster/index.js), which
+        // holds the `mutatingTargetTopics` Lock. Lock.release (src/utils/lock.js) hands the lock
+        // to the first waiter and the releaser awaits that hand-over, so a send that wakes the
+        // next one leaves the lock later than a send that wakes no one. Every send but the last
+        // wakes the next; the last gets out before the one that woke it. So of n sends made at
+        // once (n ≥ 2), the last two reach the broker swapped (seen for n = 2 to 6). Kafka's
+        // producer appends each record to its partition's batch in the caller's order
+        // (RecordAccumulator), which would give a, b, c, d.
+        const tap = wiretap(cluster);
+        const producer = kafka({ socketFactory: tap.socketFactory }).producer();
+        const warm = track(
+          producer.connect().then(() =>
+            producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
+          ),
+        );
+        await advanceUntil(driver, () => warm.state !== "pending");
+        const sends = ["a", "b", "c", "d"].map((value) =>
+          track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] }))
+        );
+        await advanceUntil(driver, () => sends.every((s) => s.state !== "pending"));
+        assert.deepEqual(producedOn(tap.log, "b1"), ["w", "a", "b", "d", "c"]);
+        assert.deepEqual(sends.map((s) => s.value?.map((r) => r.offset)), [["1"], ["2"], ["4"], [
+          "3",
+        ]]);
+        // They resolve in wire order, not in the order they were made.
+        const orders = sends.map((s) => s.order!);
+        assert.deepEqual(
+          [orders[0], orders[1], orders[3], orders[2]],
+          [...orders].sort((x, y) => x - y),
+        );
+        await producer.disconnect();
+      }),
+  );
+
+  test(
+    "disconnect with requests in flight (reset): each send fails once, oldest first, wire saw it",
+    SCENARIO,
+    () =>
+      kafkaScene(async ({ world, driver, cluster, kafka }) => {
+        const tap = wiretap(cluster);
+        const producer = kafka({ socketFactory: tap.socketFactory, retry: { retries: 0 } })
+          .producer({ maxInFlightRequests: 2 });
         const warm = track(
           producer.connect().then(() =>
             producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
@@ -301,23 +609,121 @@ describe("kafkajs producer on the simulated cluster", () => {
         await advanceUntil(driver, () => warm.state !== "pending");
         world.network.configure("b1", { manualResponses: true });
         const b1 = world.network.sockets().find((s) => s.route === "b1")!;
-        const sends = ["a", "b", "c"].map((value) =>
-          track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] }))
-        );
-        await settleNow(driver);
-        assert.equal(b1.inFlight, 3);
+        // One send at a time (see the test above): a and b go on the wire, c waits in the queue.
+        const sends: TrackedSend[] = [];
+        for (const value of ["a", "b", "c"]) {
+          sends.push(
+            track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] })),
+          );
+          await settleNow(driver);
+        }
+        assert.equal(b1.inFlight, 2);
+        assert.deepEqual(producedOn(tap.log, "b1"), ["w", "a", "b"]);
         world.network.reset(b1.id);
         await advanceUntil(driver, () => sends.every((s) => s.state !== "pending"));
         assert.deepEqual(sends.map((s) => s.state), ["rejected", "rejected", "rejected"]);
+        // Connection's `onError` calls RequestQueue.rejectAll (src/network/requestQueue/index.js),
+        // which rejects `[...inflight.values(), ...pending]`: the requests in flight in the order
+        // they were sent (a Map keeps insertion order), then the queued ones first in, first out.
+        // For the requests in flight that is Kafka's NetworkClient order too, oldest first
+        // (InFlightRequests.clearAll). The failures reach the callers in that order.
+        const orders = sends.map((s) => s.order!);
+        assert.deepEqual(orders, [...orders].sort((x, y) => x - y));
+        // With retries 0 each send fails on its first error, wrapped by the retrier
+        // (src/retry/index.js): every one with the same connection error, c's included, though
+        // c never reached the wire.
         for (const send of sends) {
+          assert.equal((send.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
           const cause = (send.error as { cause?: Error }).cause;
           assert.equal(cause?.name, "KafkaJSConnectionError");
+          assert.match(cause?.message ?? "", /^Connection error: /);
         }
         const failed = world.network.ledger.events.filter((e) =>
           e.type === "RequestFailed" && e.socketId === b1.id
         );
-        assert.equal(failed.length, 3);
+        assert.deepEqual(failed.map((e) => e.type === "RequestFailed" && e.reason), [
+          "reset",
+          "reset",
+        ]);
+        // Nothing is sent again: no Produce after the reset, on any broker.
+        await advanceBy(driver, 1_000);
+        assert.deepEqual(tap.log.filter((line) => line.includes(" Produce ")), [
+          "b1 Produce w",
+          "b1 Produce a",
+          "b1 Produce b",
+        ]);
         await producer.disconnect();
+      }),
+  );
+
+  test(
+    "disconnect with requests in flight (producer.disconnect()): waits for them, then closes",
+    SCENARIO,
+    () =>
+      kafkaScene(async ({ world, driver, cluster, kafka }) => {
+        const tap = wiretap(cluster);
+        const producer = kafka({ socketFactory: tap.socketFactory }).producer({
+          maxInFlightRequests: 2,
+        });
+        const warm = track(
+          producer.connect().then(() =>
+            producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
+          ),
+        );
+        await advanceUntil(driver, () => warm.state !== "pending");
+        world.network.configure("b1", { manualResponses: true });
+        const [b0, b1] = ["b0", "b1"].map((route) =>
+          world.network.sockets().find((s) => s.route === route)!
+        );
+        const sends: TrackedSend[] = [];
+        for (const value of ["a", "b", "c"]) {
+          sends.push(
+            track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] })),
+          );
+          await settleNow(driver);
+        }
+        assert.equal(b1!.inFlight, 2);
+        const disconnecting = track(producer.disconnect());
+        await advanceBy(driver, 500);
+        // Connection.disconnect (src/network/connection.js) awaits
+        // RequestQueue.waitForPendingRequests before it ends the socket: nothing is failed, and
+        // b1's connection stays open while a and b are in flight and c is queued. b0's, idle,
+        // is ended at once.
+        assert.equal(disconnecting.state, "pending");
+        assert.deepEqual(sends.map((s) => s.state), ["pending", "pending", "pending"]);
+        assert.equal(b1!.state, "open");
+        assert.equal(world.network.ledger.closure(b0!.id)?.by, "client");
+        // The queue still works while it drains: a's response lets c out onto the wire, after
+        // disconnect() was called.
+        world.network.respond(b1!.id);
+        await advanceBy(driver, 20);
+        assert.deepEqual(producedOn(tap.log, "b1"), ["w", "a", "b", "c"]);
+        assert.deepEqual(sends.map((s) => s.state), ["resolved", "pending", "pending"]);
+        assert.equal(disconnecting.state, "pending");
+        world.network.respond(b1!.id);
+        await advanceBy(driver, 20);
+        assert.equal(disconnecting.state, "pending");
+        assert.equal(b1!.state, "open");
+        world.network.respond(b1!.id);
+        const lastAnswer = driver.now();
+        await advanceBy(driver, 20);
+        // Every send succeeded, and only then did the client close b1's connection.
+        assert.deepEqual(sends.map((s) => s.value?.map((r) => r.offset)), [["1"], ["2"], ["3"]]);
+        assert.equal(disconnecting.state, "resolved");
+        // In the same instant, but disconnect() resolves just before c's send: the queue counts c
+        // done when its response is matched (RequestQueue.fulfillRequest emits the queue-empty
+        // event), before the producer has decoded and parsed that response.
+        assert.ok(disconnecting.order! < sends[2]!.order!);
+        assert.ok(disconnecting.order! > sends[1]!.order!);
+        const closure = world.network.ledger.closure(b1!.id);
+        assert.equal(closure?.by, "client");
+        assert.equal(
+          world.network.ledger.events.find((e) =>
+            e.type === "ConnectionClosed" && e.socketId === b1!.id
+          )?.t,
+          lastAnswer,
+        );
+        assert.equal(world.network.sockets().filter((s) => s.state !== "closed").length, 0);
       }),
   );
 
@@ -325,7 +731,7 @@ describe("kafkajs producer on the simulated cluster", () => {
     "backoff grows ×2 with jitter 0.2 up to maxRetryTime, and starts over after a success",
     SCENARIO,
     () =>
-      kafkaScene(async ({ world, driver, cluster, kafka }) => {
+      kafkaScene(async ({ world, driver, kafka }) => {
         const retry = {
           initialRetryTime: 300,
           multiplier: 2,
@@ -333,6 +739,32 @@ describe("kafkajs producer on the simulated cluster", () => {
           maxRetryTime: 700,
           retries: 4,
         };
+        // The first wait is within the bounds of the policy these options declare (TMO-3's):
+        // 300 ms ± 20 %, [240, 360]. The later ones compound their jitter: each is the previous
+        // one with jitter, times 2, rounded up, then capped (src/retry/index.js).
+        const policy = { multiplier: retry.multiplier, jitter: retry.factor };
+        const first = [
+          shortestBackoff(retry.initialRetryTime, retry.maxRetryTime, 1, policy),
+          longestBackoff(retry.initialRetryTime, retry.maxRetryTime, 1, policy),
+        ] as const;
+        assert.deepEqual(first, [240, 360]);
+        const gapsOf = (times: readonly number[]) => times.slice(1).map((t, i) => t - times[i]!);
+        const assertBackoff = (gaps: readonly number[], what: string) => {
+          assert.ok(gaps[0]! >= first[0] && gaps[0]! <= first[1], `${what}: first wait ${gaps[0]}`);
+          for (const [i, gap] of gaps.entries()) {
+            assert.ok(gap <= retry.maxRetryTime, `${what}: wait ${i + 1} is ${gap} ms`);
+            if (i === 0) continue;
+            const before = gaps[i - 1]!;
+            const low = Math.min(Math.ceil(before * 0.8) * 2, retry.maxRetryTime);
+            const high = Math.min(Math.ceil(before * 1.2) * 2, retry.maxRetryTime);
+            assert.ok(
+              gap >= low && gap <= high,
+              `${what}: wait ${i + 1} is ${gap} ms after ${before} ms`,
+            );
+          }
+        };
+
+        // Every broker refuses: the producer's connect retries with growing waits, up to the cap.
         for (const broker of BROKERS) world.network.configure(broker, { connect: "refuse" });
         const client = kafka({ retry });
         const failing = track(client.producer().connect());
@@ -341,46 +773,65 @@ describe("kafkajs producer on the simulated cluster", () => {
         assert.equal((failing.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
         const times = connects(world.network.ledger.events).map((c) => c.t);
         assert.equal(times.length, retry.retries + 1);
-        const gaps = times.slice(1).map((t, i) => t - times[i]!);
-        // The first wait is within the bounds of the policy these options declare (TMO-3's):
-        // 300 ms ± 20 %, [240, 360]. The later ones compound their jitter (checked below).
-        const policy = { multiplier: retry.multiplier, jitter: retry.factor };
-        const first = [
-          shortestBackoff(retry.initialRetryTime, retry.maxRetryTime, 1, policy),
-          longestBackoff(retry.initialRetryTime, retry.maxRetryTime, 1, policy),
-        ] as const;
-        assert.deepEqual(first, [240, 360]);
-        assert.ok(gaps[0]! >= first[0] && gaps[0]! <= first[1], `first wait ${gaps[0]}`);
-        for (const [i, gap] of gaps.entries()) {
-          assert.ok(gap <= retry.maxRetryTime, `wait ${i + 1} is ${gap} ms, above the cap`);
-          if (i === 0) continue;
-          const before = gaps[i - 1]!;
-          // Each wait is the previous one with jitter, times 2, rounded up, then capped.
-          const low = Math.min(Math.ceil(before * 0.8) * 2, retry.maxRetryTime);
-          const high = Math.min(Math.ceil(before * 1.2) * 2, retry.maxRetryTime);
-          assert.ok(gap >= low && gap <= high, `wait ${i + 1} is ${gap} ms after ${before} ms`);
-        }
+        const gaps = gapsOf(times);
+        assertBackoff(gaps, "connect");
         assert.equal(gaps.at(-1), retry.maxRetryTime);
 
-        // A success, then the brokers fail again: the next wait starts from the first backoff.
+        // Starting over. A retrier's waits and count live in one `retrier(fn)` call
+        // (src/retry/index.js: each call starts from `randomFromRetryTime(factor,
+        // initialRetryTime)` with retryCount 0, and nothing in it resets on a success), and
+        // producer.send makes one such call per send (src/producer/sendMessages.js). So what
+        // starts over after a success is the next send: a send that needed retries succeeds,
+        // then a later one that fails again waits the first backoff again, and has all its
+        // retries.
         for (const broker of BROKERS) world.network.configure(broker, { connect: "ok" });
         const producer = client.producer();
-        const connected = track(producer.connect());
-        await advanceUntil(driver, () => connected.state !== "pending");
-        assert.equal(connected.state, "resolved");
-        await producer.disconnect();
-        await settleNow(driver);
-        for (const broker of BROKERS) world.network.configure(broker, { connect: "refuse" });
-        const seen = connects(world.network.ledger.events).length;
-        const again = track(producer.connect());
-        await advanceUntil(driver, () => connects(world.network.ledger.events).length >= seen + 2);
-        const [a, b] = connects(world.network.ledger.events).slice(seen).map((c) => c.t);
-        assert.ok(
-          b! - a! >= first[0] && b! - a! <= first[1],
-          `first wait after a success ${b! - a!}`,
-        );
+        const send = (value: string) =>
+          track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] }));
+        const warm = track(producer.connect().then(() => send("w")));
+        await advanceUntil(driver, () => warm.state !== "pending");
+        assert.equal(warm.state, "resolved");
+        // b1, partition 1's leader, stops taking connects and loses its connection: each attempt
+        // of a send to partition 1 is one refused connect to b1.
+        const loseB1 = async () => {
+          world.network.configure("b1", { connect: "refuse" });
+          for (const socket of world.network.sockets()) {
+            if (socket.route === "b1" && socket.state !== "closed") world.network.reset(socket.id);
+          }
+          await settleNow(driver);
+          const from = world.network.ledger.length;
+          return () =>
+            connects(world.network.ledger.since(from)).filter((c) => c.route === "b1").map((c) =>
+              c.t
+            );
+        };
+        const firstAttempts = await loseB1();
+        const recovering = send("x");
+        // b1 comes back after the third attempt: the send succeeds on its fourth, after three
+        // waits that grew.
+        await advanceUntil(driver, () => firstAttempts().length >= 3);
+        world.network.configure("b1", { connect: "ok" });
+        await advanceUntil(driver, () => recovering.state !== "pending");
+        assert.equal(recovering.state, "resolved");
+        assert.deepEqual(recovering.value?.map((r) => r.offset), ["1"]);
+        assert.equal(firstAttempts().length, 4);
+        const grown = gapsOf(firstAttempts());
+        assertBackoff(grown, "the send that recovered");
+        // Its last wait is past the first backoff's range, so a later send that went on from
+        // there could not pass for one that started over.
+        assert.ok(grown.at(-1)! > first[1], `last wait before the success ${grown.at(-1)}`);
+
+        // The next send meets b1 down again: its waits start from the first backoff, and it gets
+        // all its retries (1 + 4 attempts) before it fails.
+        const secondAttempts = await loseB1();
+        const again = send("y");
         await advanceUntil(driver, () => again.state !== "pending");
-        assert.equal(cluster.received.length > 0, true);
+        assert.equal(again.state, "rejected");
+        assert.equal((again.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
+        assert.equal((again.error as { cause?: Error }).cause?.name, "KafkaJSConnectionError");
+        assert.equal(secondAttempts().length, retry.retries + 1);
+        assertBackoff(gapsOf(secondAttempts()), "the later send");
+        await producer.disconnect();
       }),
   );
 });
