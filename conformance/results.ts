@@ -97,12 +97,16 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   "undici-pool": "undici",
   "undici-agent": "undici",
   "agentkeepalive": "agentkeepalive",
+  "mongodb": "mongodb",
+  "kafkajs": "kafkajs",
 };
 
 /** What an adapter runs, for the versions table, when it is not just its package. */
 const RUNS_ON: Readonly<Record<string, string>> = {
   "node-http-agent": "the runtime's node:http Agent",
   "agentkeepalive": "agentkeepalive over the runtime's node:http Agent",
+  "mongodb": "the MongoDB Node.js driver's ConnectionPool",
+  "kafkajs": "kafkajs's producer, through socketFactory",
 };
 
 /** A report as stored: without its real-time duration, so a file changes only when a run does. */
