@@ -84,6 +84,8 @@ function indexOf(state: SocketState): 0 | 1 | 2 | 3 {
 export class Ledger {
   #events: LedgerEvent[] = [];
   #sockets = new Map<SocketId, SocketView>();
+  /** The sockets not closed, in id order: what most questions are about. */
+  #live = new Map<SocketId, SocketView>();
   /** Sockets per state: every route, and per route (kept as events are folded). */
   #total: StateCounts = [0, 0, 0, 0];
   #byRoute = new Map<Route, StateCounts>();
@@ -161,7 +163,10 @@ export class Ledger {
   sockets(filter: SocketFilter = {}): SocketId[] {
     const { route, state } = filter;
     const ids: SocketId[] = [];
-    for (const [id, view] of this.#sockets) {
+    // Without closed sockets in the filter, only the live ones need looking at (in id order too).
+    const closedToo = state === undefined ||
+      (typeof state === "string" ? state === "closed" : state.includes("closed"));
+    for (const [id, view] of closedToo ? this.#sockets : this.#live) {
       if (route !== undefined && view.route !== route) continue;
       if (state !== undefined) {
         if (typeof state === "string" ? view.state !== state : !state.includes(view.state)) {
@@ -275,13 +280,15 @@ export class Ledger {
           `Cannot record event as 'socketId' must be new for ConnectionCreated: current value is ${event.socketId}`,
         );
       }
-      this.#sockets.set(event.socketId, {
+      const created: SocketView = {
         route: event.route,
         state: "connecting",
         inFlight: [],
         served: 0,
         closure: undefined,
-      });
+      };
+      this.#sockets.set(event.socketId, created);
+      this.#live.set(event.socketId, created);
       let counts = this.#byRoute.get(event.route);
       if (counts === undefined) this.#byRoute.set(event.route, counts = [0, 0, 0, 0]);
       counts[0]++;
@@ -304,6 +311,7 @@ export class Ledger {
       counts[to]++;
       this.#total[from]--;
       this.#total[to]++;
+      if (view.state === "closed") this.#live.delete(event.socketId);
     }
   }
 }

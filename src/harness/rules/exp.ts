@@ -16,7 +16,9 @@ function handedAt(
   facts: { socketId: SocketId; idleSinceSeq: number },
   settledAt: number,
 ): number {
-  for (const event of run.network.ledger.since(facts.idleSinceSeq)) {
+  const events = run.network.ledger.events;
+  for (let i = Math.max(0, facts.idleSinceSeq); i < events.length; i++) {
+    const event = events[i]!;
     if (event.t > settledAt) break;
     if (event.type === "RequestSent" && event.socketId === facts.socketId) return event.t;
   }
@@ -253,7 +255,10 @@ function closeExcused(
     return true;
   }
   if (config.maxUses !== undefined) {
-    const leases = run.acquires.filter((a) => a.facts?.socketId === use.socket.id).length;
+    // The socket's own count of leases (kept for leasing pools), not a walk over every acquire.
+    const leases = run.supports.capabilities.includes("multiplexed")
+      ? run.acquires.filter((a) => a.facts?.socketId === use.socket.id).length
+      : use.leases;
     if (leases >= config.maxUses) return true;
   }
   if (run.supports.policies.closeIdleOfOtherRoutes) {
