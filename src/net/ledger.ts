@@ -32,6 +32,8 @@ interface SocketView {
   readonly route: Route;
   state: SocketState;
   readonly inFlight: RequestId[];
+  /** Seq of every RequestSent on the socket, in order. */
+  readonly sent: number[];
   served: number;
   closure: Closure | undefined;
 }
@@ -254,6 +256,26 @@ export class Ledger {
   }
 
   /**
+   * The first request sent on a socket after a point of the ledger.
+   *
+   * @param id Socket id.
+   * @param seq Ledger seq: only events after it count.
+   * @returns Its RequestSent event, or `undefined` if none was sent since.
+   */
+  firstSentAfter(id: SocketId, seq: number): LedgerEvent | undefined {
+    const sent = this.#sockets.get(id)?.sent;
+    if (sent === undefined) return undefined;
+    let low = 0;
+    let high = sent.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (sent[mid]! > seq) high = mid;
+      else low = mid + 1;
+    }
+    return low < sent.length ? this.#events[sent[low]! - 1] : undefined;
+  }
+
+  /**
    * How a socket ended.
    *
    * @param id Socket id.
@@ -284,6 +306,7 @@ export class Ledger {
         route: event.route,
         state: "connecting",
         inFlight: [],
+        sent: [],
         served: 0,
         closure: undefined,
       };
@@ -330,6 +353,7 @@ function foldInto(view: SocketView, event: LedgerEvent): void {
       break;
     case "RequestSent":
       view.inFlight.push(event.requestId);
+      view.sent.push(event.seq);
       break;
     case "ResponseReceived":
       removeRequest(view.inFlight, event.requestId);

@@ -16,13 +16,9 @@ function handedAt(
   facts: { socketId: SocketId; idleSinceSeq: number },
   settledAt: number,
 ): number {
-  const events = run.network.ledger.events;
-  for (let i = Math.max(0, facts.idleSinceSeq); i < events.length; i++) {
-    const event = events[i]!;
-    if (event.t > settledAt) break;
-    if (event.type === "RequestSent" && event.socketId === facts.socketId) return event.t;
-  }
-  return settledAt;
+  // The ledger is in time order: the first request on the socket since then, if it came by then.
+  const sent = run.network.ledger.firstSentAfter(facts.socketId, facts.idleSinceSeq);
+  return sent !== undefined && sent.t <= settledAt ? sent.t : settledAt;
 }
 
 /** EXP-1: no connection is leased past its TTL. */

@@ -139,6 +139,10 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
       ledger: {
         events: extra.events ?? eventsOf(sockets),
         since: (seq: number) => (extra.events ?? eventsOf(sockets)).filter((e) => e.seq > seq),
+        firstSentAfter: (id: number, seq: number) =>
+          (extra.events ?? eventsOf(sockets)).find((e) =>
+            e.type === "RequestSent" && e.socketId === id && e.seq > seq
+          ),
         sockets: matching,
         count: (f: SocketFilter) => matching(f).length,
         live: () => uses.filter((u) => u.socket.state !== "closed").map((u) => u.socket.id),
