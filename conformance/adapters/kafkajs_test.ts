@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createRequire } from "node:module";
 import { describe, test } from "node:test";
-import type { ISocketFactory, RecordMetadata } from "kafkajs";
+import type {
+  ISocketFactory,
+  KafkaConfig,
+  Producer,
+  ProducerConfig,
+  RecordMetadata,
+} from "kafkajs";
 import { validateAdapter } from "../../src/harness/adapter.ts";
 import { poolConfigOf } from "../../src/harness/pool_config.ts";
 import { longestBackoff, shortestBackoff } from "../../src/harness/rules/_backoff.ts";
@@ -13,6 +19,7 @@ import {
   advanceUntil,
   BROKERS,
   connects,
+  type KafkaScene,
   kafkaScene,
   SCENARIO,
   settleNow,
@@ -140,6 +147,33 @@ function wiretap(cluster: SimKafkaCluster): Wiretap {
 function producedOn(log: readonly string[], route: string): string[] {
   const prefix = `${route} Produce `;
   return log.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+}
+
+/** Send one message to partition 1 of the topic, which b1 leads, with acks 1. */
+function sendToB1(producer: Producer, value: string): Promise<RecordMetadata[]> {
+  return producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] });
+}
+
+/**
+ * A producer whose sockets go through a wiretap, connected, after one send
+ * (`"w"`, to b1) has settled: the metadata is known and b1 is connected.
+ *
+ * @param scene The scene.
+ * @param client Options of the kafkajs client, over the scene's.
+ * @param options Options of the producer.
+ * @returns The producer, its wiretap, and what the first send returned.
+ */
+async function warmProducer(
+  { driver, cluster, kafka }: KafkaScene,
+  client: Partial<KafkaConfig> = {},
+  options: ProducerConfig = {},
+): Promise<{ producer: Producer; tap: Wiretap; warm: RecordMetadata[] }> {
+  const tap = wiretap(cluster);
+  const producer = kafka({ ...client, socketFactory: tap.socketFactory }).producer(options);
+  const warm = track(producer.connect().then(() => sendToB1(producer, "w")));
+  await advanceUntil(driver, () => warm.state !== "pending");
+  assert.equal(warm.state, "resolved");
+  return { producer, tap, warm: warm.value! };
 }
 
 describe("kafkajs adapter", () => {
@@ -489,17 +523,11 @@ describe("kafkajs producer on the simulated cluster", () => {
     "in-flight limit reached: further Produce requests wait in the client, sent first in first out",
     SCENARIO,
     () =>
-      kafkaScene(async ({ world, driver, cluster, kafka }) => {
-        const tap = wiretap(cluster);
-        const producer = kafka({ socketFactory: tap.socketFactory }).producer({
+      kafkaScene(async (scene) => {
+        const { world, driver } = scene;
+        const { producer, tap, warm } = await warmProducer(scene, {}, {
           maxInFlightRequests: 2,
         });
-        const warm = track(
-          producer.connect().then(() =>
-            producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
-          ),
-        );
-        await advanceUntil(driver, () => warm.state !== "pending");
         world.network.configure("b1", { manualResponses: true });
         const b1 = world.network.sockets().find((s) => s.route === "b1")!;
         // One send at a time, each let reach kafkajs's RequestQueue before the next is made:
@@ -508,7 +536,7 @@ describe("kafkajs producer on the simulated cluster", () => {
         const sends: TrackedSend[] = [];
         for (const value of ["a", "b", "c", "d"]) {
           sends.push(
-            track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] })),
+            track(sendToB1(producer, value)),
           );
           await settleNow(driver);
         }
@@ -542,7 +570,7 @@ describe("kafkajs producer on the simulated cluster", () => {
         // The broker appends in the order the requests reach it, so each send's offset is its
         // place on the wire. Produce v0 answers `offset` (requests/produce/v0/response.js), which
         // producer/responseSerializer.js passes on as is: a string, and no `baseOffset`.
-        assert.deepEqual(warm.value?.map((r) => r.offset), ["0"]);
+        assert.deepEqual(warm.map((r) => r.offset), ["0"]);
         assert.deepEqual(sends.map((s) => s.value?.map((r) => r.offset)), [["1"], ["2"], ["3"], [
           "4",
         ]]);
@@ -558,7 +586,8 @@ describe("kafkajs producer on the simulated cluster", () => {
     "sends made in one instant: the last overtakes the one before it on the way to the wire",
     SCENARIO,
     () =>
-      kafkaScene(async ({ driver, cluster, kafka }) => {
+      kafkaScene(async (scene) => {
+        const { driver } = scene;
         // Each send first passes Cluster.addMultipleTargetTopics (src/cluster/index.js), which
         // holds the `mutatingTargetTopics` Lock. Lock.release (src/utils/lock.js) hands the lock
         // to the first waiter and the releaser awaits that hand-over, so a send that wakes the
@@ -567,17 +596,8 @@ describe("kafkajs producer on the simulated cluster", () => {
         // once (n ≥ 2), the last two reach the broker swapped (seen for n = 2 to 6). Kafka's
         // producer appends each record to its partition's batch in the caller's order
         // (RecordAccumulator), which would give a, b, c, d.
-        const tap = wiretap(cluster);
-        const producer = kafka({ socketFactory: tap.socketFactory }).producer();
-        const warm = track(
-          producer.connect().then(() =>
-            producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
-          ),
-        );
-        await advanceUntil(driver, () => warm.state !== "pending");
-        const sends = ["a", "b", "c", "d"].map((value) =>
-          track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] }))
-        );
+        const { producer, tap } = await warmProducer(scene);
+        const sends = ["a", "b", "c", "d"].map((value) => track(sendToB1(producer, value)));
         await advanceUntil(driver, () => sends.every((s) => s.state !== "pending"));
         assert.deepEqual(producedOn(tap.log, "b1"), ["w", "a", "b", "d", "c"]);
         assert.deepEqual(sends.map((s) => s.value?.map((r) => r.offset)), [["1"], ["2"], ["4"], [
@@ -597,23 +617,18 @@ describe("kafkajs producer on the simulated cluster", () => {
     "disconnect with requests in flight (reset): each send fails once, oldest first, wire saw it",
     SCENARIO,
     () =>
-      kafkaScene(async ({ world, driver, cluster, kafka }) => {
-        const tap = wiretap(cluster);
-        const producer = kafka({ socketFactory: tap.socketFactory, retry: { retries: 0 } })
-          .producer({ maxInFlightRequests: 2 });
-        const warm = track(
-          producer.connect().then(() =>
-            producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
-          ),
-        );
-        await advanceUntil(driver, () => warm.state !== "pending");
+      kafkaScene(async (scene) => {
+        const { world, driver } = scene;
+        const { producer, tap } = await warmProducer(scene, { retry: { retries: 0 } }, {
+          maxInFlightRequests: 2,
+        });
         world.network.configure("b1", { manualResponses: true });
         const b1 = world.network.sockets().find((s) => s.route === "b1")!;
         // One send at a time (see the test above): a and b go on the wire, c waits in the queue.
         const sends: TrackedSend[] = [];
         for (const value of ["a", "b", "c"]) {
           sends.push(
-            track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] })),
+            track(sendToB1(producer, value)),
           );
           await settleNow(driver);
         }
@@ -660,17 +675,11 @@ describe("kafkajs producer on the simulated cluster", () => {
     "disconnect with requests in flight (producer.disconnect()): waits for them, then closes",
     SCENARIO,
     () =>
-      kafkaScene(async ({ world, driver, cluster, kafka }) => {
-        const tap = wiretap(cluster);
-        const producer = kafka({ socketFactory: tap.socketFactory }).producer({
+      kafkaScene(async (scene) => {
+        const { world, driver } = scene;
+        const { producer, tap } = await warmProducer(scene, {}, {
           maxInFlightRequests: 2,
         });
-        const warm = track(
-          producer.connect().then(() =>
-            producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value: "w" }] })
-          ),
-        );
-        await advanceUntil(driver, () => warm.state !== "pending");
         world.network.configure("b1", { manualResponses: true });
         const [b0, b1] = ["b0", "b1"].map((route) =>
           world.network.sockets().find((s) => s.route === route)!
@@ -678,7 +687,7 @@ describe("kafkajs producer on the simulated cluster", () => {
         const sends: TrackedSend[] = [];
         for (const value of ["a", "b", "c"]) {
           sends.push(
-            track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] })),
+            track(sendToB1(producer, value)),
           );
           await settleNow(driver);
         }
@@ -786,8 +795,7 @@ describe("kafkajs producer on the simulated cluster", () => {
         // retries.
         for (const broker of BROKERS) world.network.configure(broker, { connect: "ok" });
         const producer = client.producer();
-        const send = (value: string) =>
-          track(producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 1, value }] }));
+        const send = (value: string) => track(sendToB1(producer, value));
         const warm = track(producer.connect().then(() => send("w")));
         await advanceUntil(driver, () => warm.state !== "pending");
         assert.equal(warm.state, "resolved");
