@@ -191,9 +191,11 @@ export function emit(step: Step, event: Omit<PoolEvent, "t" | "address">): void 
   step.out.push({ type: "emit", event: { ...event, ...address, t: step.now } as PoolEvent });
 }
 
-/** The entries of one route, in creation order. */
-export function entriesOf(state: PoolState, route: Route): Entry[] {
-  return [...state.entries.values()].filter((entry) => entry.route === route);
+/** How many entries one route has (every state), without building a list. */
+export function countOf(state: PoolState, route: Route): number {
+  let count = 0;
+  for (const entry of state.entries.values()) if (entry.route === route) count++;
+  return count;
 }
 
 /** Mark an entry idle now: it joins the idle set behind those idle before it. */

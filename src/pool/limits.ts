@@ -1,6 +1,6 @@
 import type { Route } from "../net/types.ts";
 import { mayConnect } from "./backoff.ts";
-import { discard, emit, entriesOf, type Entry, type Step } from "./core_state.ts";
+import { countOf, discard, emit, type Entry, type Step } from "./core_state.ts";
 import { idleByAge } from "./expiry.ts";
 import { routeLimit } from "./options.ts";
 
@@ -38,7 +38,7 @@ export function connectingCount(step: Step, route?: Route): number {
 export function claimCapacity(step: Step, route: Route): boolean {
   const { state, config } = step;
   if (state.status !== "ready" || !mayConnect(step, route)) return false;
-  if (entriesOf(state, route).length >= routeLimit(config, route)) return false;
+  if (countOf(state, route) >= routeLimit(config, route)) return false;
   if (connectingCount(step) >= config.maxConnecting) return false;
   if (state.entries.size < config.maxTotal) return true;
   return makeRoom(step, route);

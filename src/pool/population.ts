@@ -1,6 +1,6 @@
 import type { Route } from "../net/types.ts";
 import { mayConnect } from "./backoff.ts";
-import { entriesOf, type Step } from "./core_state.ts";
+import { countOf, type Step } from "./core_state.ts";
 import { connectingCount, openConnection } from "./limits.ts";
 import { routeLimit } from "./options.ts";
 
@@ -23,7 +23,7 @@ function mayPopulate(step: Step, route: Route): boolean {
   const { state, config } = step;
   const target = Math.min(config.minPoolSize, routeLimit(config, route));
   return state.status === "ready" && mayConnect(step, route) &&
-    entriesOf(state, route).length < target &&
+    countOf(state, route) < target &&
     connectingCount(step) < config.maxConnecting &&
     state.entries.size < config.maxTotal;
 }

@@ -23,11 +23,18 @@ import { claimCapacity, connectingCount, openConnection } from "./limits.ts";
  * @returns A usable connection, or `undefined`.
  */
 export function takeIdle(step: Step, route: Route): Entry | undefined {
+  const lifo = step.config.reuseOrder === "lifo";
   for (;;) {
-    const idle = [...step.state.entries.values()]
-      .filter((entry) => entry.route === route && entry.state === "available")
-      .sort((a, b) => a.idleOrder - b.idleOrder);
-    const entry = step.config.reuseOrder === "lifo" ? idle.at(-1) : idle[0];
+    // The idle connection that went idle last (LIFO) or first (FIFO); of equal orders, the
+    // last created (LIFO) or the first (FIFO).
+    let entry: Entry | undefined;
+    for (const candidate of step.state.entries.values()) {
+      if (candidate.route !== route || candidate.state !== "available") continue;
+      if (
+        entry === undefined ||
+        (lifo ? candidate.idleOrder >= entry.idleOrder : candidate.idleOrder < entry.idleOrder)
+      ) entry = candidate;
+    }
     if (entry === undefined) return undefined;
     const reason = perishedReason(step, entry);
     if (reason !== undefined) {
