@@ -69,6 +69,8 @@ export interface AcquireRecord {
   errorObject?: boolean;
   /** First line of a rejection's message (`""` when empty or missing). */
   errorMessage?: string;
+  /** A rejection's `name` (`""` when empty, missing or not a string). */
+  errorName?: string;
   /**
    * The adapter's kind for a rejection (capability `rejectionKinds`): `null`
    * when it did not recognise the error, absent without the capability.
@@ -116,6 +118,8 @@ export interface SendRecord {
   errorObject?: boolean;
   /** First line of a rejection's message (`""` when empty or missing). */
   errorMessage?: string;
+  /** A rejection's `name` (`""` when empty, missing or not a string). */
+  errorName?: string;
   /**
    * The adapter's kind for a rejection (capability `rejectionKinds`): `null`
    * when it did not recognise the error, absent without the capability.
@@ -238,7 +242,7 @@ export function isErrorObject(error: unknown): boolean {
 
 /**
  * What the harness records about a rejection: its code, whether it is an
- * error object, the first line of its message and, when the adapter declares
+ * error object, the first line of its message, its name and, when the adapter declares
  * `rejectionKinds`, the kind the adapter reads from it (`null` when the
  * adapter does not recognise the error or throws while reading it).
  *
@@ -258,6 +262,7 @@ export function isErrorObject(error: unknown): boolean {
  *   errorCode: "Error",
  *   errorObject: true,
  *   errorMessage: "waited 5 ms",
+ *   errorName: "Error",
  *   errorKind: "timeout",
  * });
  * ```
@@ -270,14 +275,17 @@ export function rejectionFacts(
   errorCode: string;
   errorObject: boolean;
   errorMessage: string;
+  errorName: string;
   errorKind?: RejectionKind | null;
 } {
   const errorObject = isErrorObject(error);
   const message = errorObject ? (error as { message: string }).message : "";
+  const name = errorObject ? (error as { name?: unknown }).name : undefined;
   const facts = {
     errorCode: errorCode(error),
     errorObject,
     errorMessage: message.split("\n", 1)[0]!.trim(),
+    errorName: typeof name === "string" ? name : "",
   };
   if (!classify) return facts;
   let kind: RejectionKind | null = null;

@@ -244,15 +244,17 @@ export const err3 = defineRule({
 export const err4 = defineRule({
   id: "ERR-4",
   group: "ERR",
-  title: "A failed acquire or send is rejected with an error object, never a bare value",
+  title:
+    "A failed acquire or send is rejected with an error object, never a bare value, with a message and a name",
   rationale:
-    "Callers handle a pool's failures with the language's error handling: they log `error.message`, branch on `error.code` or the error's class, and keep its stack. A rejection with `undefined`, a string or a number breaks every such handler (reading `message` of `undefined` throws a TypeError in the caller's catch block) and hides why the pool failed: timeout, close, clear, full queue or a refused connect. Which error, and its code, is the pool's choice; that it is an error object is not. An object with a string `message` counts, whatever realm made it.",
+    "Callers handle a pool's failures with the language's error handling: they log `error.message`, branch on `error.code` or the error's class, and keep its stack. A rejection with `undefined`, a string or a number breaks every such handler (reading `message` of `undefined` throws a TypeError in the caller's catch block) and hides why the pool failed: timeout, close, clear, full queue or a refused connect. Which error, and its code, is the pool's choice; that it is an error object is not. An object with a string `message` counts, whatever realm made it. Its message and its `name` must not be empty: a log line and `String(error)` start with the name, and callers and clients compare it (`error.name === \"TimeoutError\"`; kafkajs's retrier treats errors named RangeError, ReferenceError, SyntaxError or TypeError as not retriable).",
   source:
     "CMAP (checkout failures are PoolClosedError, PoolClearedError and WaitQueueTimeoutError); Node.js errors documentation (rejections are Error instances); pg-pool, tarn and generic-pool reject acquires with Error instances (TimeoutError)",
   needs: [],
   clauses: {
     a: "every rejected acquire or send is rejected with an error object",
     b: "the error's message is not empty",
+    c: "the error's name is not empty",
   },
   start() {
     return {
@@ -272,6 +274,13 @@ export const err4 = defineRule({
               clause: "b",
               detail:
                 `${what} (${record.route}) was rejected with ${record.errorCode}, whose message is empty`,
+            };
+          }
+          if (record.errorObject === true && record.errorName === "") {
+            return {
+              clause: "c",
+              detail:
+                `${what} (${record.route}) was rejected with ${record.errorCode}, whose name is empty`,
             };
           }
           if (record.errorObject !== false) continue;
