@@ -1,6 +1,6 @@
 import type { Route, SocketId } from "../../net/types.ts";
 import { defineRule, type Rule } from "../rule.ts";
-import { LiveCount } from "./_live.ts";
+import { HalfCloses, LiveCount } from "./_live.ts";
 
 /** INF-1: outstanding requests per connection never exceed maxInFlight. */
 export const inf1 = defineRule({
@@ -154,5 +154,53 @@ export const inf3 = defineRule({
   },
 });
 
+/** INF-4: the client does not close a multiplexed connection under the requests in flight on it. */
+export const inf4 = defineRule({
+  id: "INF-4",
+  group: "INF",
+  title:
+    "A multiplexed connection with requests in flight is not closed by the client, except by close() or an interrupting clear",
+  rationale:
+    "Every caller with a request in flight on a multiplexed connection is using it at once: closing it fails all of them, and each must retry a request the broker may already have carried out (a Produce without idempotence is then written twice). A client closes such a connection only when it must: at close(), after a clear({ interruptInUseConnections: true }) for the connections from before it, or when a request on it times out (Kafka's request.timeout.ms; the harness draws no request timeout, so that case does not arise). Closes by the server or the network are theirs and are judged by INF-3; a client's answer to the server's half-close is not judged; closes with nothing in flight are TMO-4's to judge. The multiplexed counterpart of LSE-6.",
+  source:
+    "Kafka NetworkClient (a connection with in-flight requests is disconnected when one of them exceeds request.timeout.ms, handleTimedOutRequests, or on close); kafkajs Connection (fails its in-flight requests when its socket ends, errors or a request times out)",
+  needs: ["multiplexed"],
+  clauses: {
+    a: "no connection with requests in flight is closed by the client before close()",
+  },
+  start(run) {
+    const halfClosed = new HalfCloses();
+    // Requests failed by the client's own close, per socket.
+    const failedByClose = new Map<SocketId, number>();
+    return {
+      step({ ledger }) {
+        halfClosed.fold(ledger);
+        for (const event of ledger) {
+          const id = event.socketId;
+          if (event.type === "RequestFailed" && event.reason === "client-closed") {
+            failedByClose.set(id, (failedByClose.get(id) ?? 0) + 1);
+            continue;
+          }
+          if (event.type !== "ConnectionClosed" || event.by !== "client") continue;
+          const inFlight = failedByClose.get(id) ?? 0;
+          if (inFlight === 0) continue;
+          if (run.closeSeq !== undefined && event.seq > run.closeSeq) continue;
+          if (halfClosed.before(id, event.seq)) continue;
+          // An interrupting clear closes the connections from before it (CMAP).
+          if (run.use(id)?.generation !== run.generation) continue;
+          return {
+            clause: "a",
+            detail:
+              `the pool closed socket #${id} (${event.route}) at t=${event.t} with ${inFlight} request${
+                inFlight === 1 ? "" : "s"
+              } in flight (reason: ${event.reason})`,
+          };
+        }
+        return undefined;
+      },
+    };
+  },
+});
+
 /** The INF group. */
-export const INF_RULES: readonly Rule[] = [inf1, inf2, inf3];
+export const INF_RULES: readonly Rule[] = [inf1, inf2, inf3, inf4];
