@@ -18,8 +18,11 @@
  * Ending it closes the simulated socket; as with `net.Socket`, an end while
  * the socket connects waits for the connect (Node's lib/net.js
  * `Socket.prototype._final`), so only a destroy abandons a connect in
- * progress. The broker does not answer the client's end with its own:
- * kafkajs hears no `end` for a socket it ended.
+ * progress. The broker answers the client's end with its own, a response
+ * latency later: a Kafka broker closes a channel whose read meets the end of
+ * the stream (`NetworkReceive.readFrom` throws `EOFException`, and the
+ * `Selector` closes the channel), so kafkajs hears `end` on a socket it
+ * ended itself, as over TCP.
  *
  * @module
  */
@@ -46,7 +49,9 @@ export class KafkaSimSocket extends Duplex {
   /** Like net.Socket: true until the connect completes or fails. */
   connecting = true;
   #server: KafkaServer;
+  #network: SimNetwork;
   #sim: SimSocket | undefined;
+  #ended = false;
   #abort = new AbortController();
   #inbound: Uint8Array = new Uint8Array(0);
   #waitingForConnect: (() => void)[] = [];
@@ -63,6 +68,7 @@ export class KafkaSimSocket extends Duplex {
     super({ allowHalfOpen: false });
     this.route = route;
     this.#server = server;
+    this.#network = network;
     network.connect(route, { signal: this.#abort.signal }).then(
       (sim) => this.#onConnected(sim),
       (error: Error) => {
@@ -138,6 +144,7 @@ export class KafkaSimSocket extends Duplex {
    * socket. As with net.Socket, an `end()` while connecting waits for the
    * connect: the socket connects, says so, and then closes; a write after
    * the end fails with `write after end`, which the client hears as an error.
+   * The broker's own end reaches the client a response latency later.
    */
   override _final(callback: (error?: Error | null) => void): void {
     if (this.connecting) {
@@ -146,6 +153,15 @@ export class KafkaSimSocket extends Duplex {
     }
     this.#close("client");
     callback();
+    const latencyMs = this.#network.behaviourOf(this.route).responseLatencyMs ?? 0;
+    this.#network.clock.setTimer(latencyMs, () => this.#endOfStream());
+  }
+
+  /** The other side ended the stream: kafkajs hears `end`, once. */
+  #endOfStream(): void {
+    if (this.#ended || this.destroyed) return;
+    this.#ended = true;
+    this.push(null);
   }
 
   /** Stream internals: close the simulated socket, or abort its connect. */
@@ -168,9 +184,7 @@ export class KafkaSimSocket extends Duplex {
     }
     this.connecting = false;
     this.#unsubscribe.push(
-      sim.onHalfClose(() => {
-        if (!this.destroyed) this.push(null);
-      }),
+      sim.onHalfClose(() => this.#endOfStream()),
       sim.onClose((by, reason) => {
         if (by !== "client" && !this.destroyed) {
           this.destroy(resetError(`simulated socket ${sim.id} closed by ${by}: ${reason}`));

@@ -275,13 +275,14 @@ describe("kafkajs adapter", () => {
   );
 
   test(
-    "a connect that completes after connectionTimeout connects, then closes, and leaves the broker counted connected",
+    "a connect that completes after connectionTimeout connects, then closes, and leaves the broker counted connected until the broker's end arrives",
     SCENARIO,
     () =>
       kafkaScene(async ({ world, driver }) => {
         const config = poolConfigOf({ routes: ["b0"], maxInFlight: 1, connectTimeoutMs: 40 });
         const pool = await createKafkajsPool(config, world);
-        world.network.configure("b0", { connectLatencyMs: 100 });
+        // The broker answers the client's end with its own 10 ms later.
+        world.network.configure("b0", { connectLatencyMs: 100, responseLatencyMs: 10 });
         const late = track(pool.send!("b0", { seq: 1 }));
         await advanceBy(driver, 40);
         assert.equal((late.error as Error | undefined)?.message, "Connection timeout");
@@ -307,6 +308,10 @@ describe("kafkajs adapter", () => {
         assert.equal(next.state, "rejected");
         assert.equal((next.error as Error).message, "Broker not connected");
         assert.equal(world.network.ledger.length, 3);
+        // The broker's end reaches the socket: Connection's onEnd disconnects, and only now is the
+        // broker counted disconnected.
+        await advanceBy(driver, 10);
+        assert.equal(pool.brokerOf("b0").isConnected(), false);
         await pool.close();
       }),
   );

@@ -25,6 +25,7 @@ const SCRIPTS: readonly [string, RegExp][] = [
     "./connect-timeout-does-not-abort-connect.mjs",
     /destroyed: false, still connecting; .*connection\.isConnected\(\) = true/,
   ],
+  ["./old-socket-end-disconnects-new-one.mjs", /new socket #2 ended; .*Closed connection/],
 ];
 
 describe("kafkajs 2.2.4 upstream reproductions", () => {
