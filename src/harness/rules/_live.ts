@@ -1,4 +1,5 @@
 import type { LedgerEvent, Route, SocketId } from "../../net/types.ts";
+import type { RunView } from "../run_view.ts";
 
 type Phase = "connecting" | "open" | "gone";
 
@@ -59,4 +60,26 @@ export class HalfCloses {
     const at = this.#at.get(id);
     return at !== undefined && at < seq;
   }
+}
+
+/**
+ * Whether the client closed a socket on its own before close(): not after
+ * close(), not after the server half-closed it, and not as a connection from
+ * before a clear() (an interrupting clear closes those). TMO-4.b and INF-4
+ * judge such closes.
+ *
+ * @param run The run.
+ * @param event A `ConnectionClosed` event.
+ * @param halfClosed The half-closes folded so far.
+ * @returns `true` when the close is the pool's own doing.
+ */
+export function closedByPoolBeforeClose(
+  run: RunView,
+  event: LedgerEvent,
+  halfClosed: HalfCloses,
+): boolean {
+  if (event.type !== "ConnectionClosed" || event.by !== "client") return false;
+  if (run.closeSeq !== undefined && event.seq > run.closeSeq) return false;
+  if (halfClosed.before(event.socketId, event.seq)) return false;
+  return run.use(event.socketId)?.generation === run.generation;
 }

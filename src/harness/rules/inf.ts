@@ -1,6 +1,6 @@
 import type { Route, SocketId } from "../../net/types.ts";
 import { defineRule, type Rule } from "../rule.ts";
-import { HalfCloses, LiveCount } from "./_live.ts";
+import { closedByPoolBeforeClose, HalfCloses, LiveCount } from "./_live.ts";
 
 /** INF-1: outstanding requests per connection never exceed maxInFlight. */
 export const inf1 = defineRule({
@@ -181,13 +181,9 @@ export const inf4 = defineRule({
             failedByClose.set(id, (failedByClose.get(id) ?? 0) + 1);
             continue;
           }
-          if (event.type !== "ConnectionClosed" || event.by !== "client") continue;
+          if (event.type !== "ConnectionClosed") continue;
           const inFlight = failedByClose.get(id) ?? 0;
-          if (inFlight === 0) continue;
-          if (run.closeSeq !== undefined && event.seq > run.closeSeq) continue;
-          if (halfClosed.before(id, event.seq)) continue;
-          // An interrupting clear closes the connections from before it (CMAP).
-          if (run.use(id)?.generation !== run.generation) continue;
+          if (inFlight === 0 || !closedByPoolBeforeClose(run, event, halfClosed)) continue;
           return {
             clause: "a",
             detail:

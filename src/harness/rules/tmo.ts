@@ -3,7 +3,7 @@ import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
-import { HalfCloses } from "./_live.ts";
+import { closedByPoolBeforeClose, HalfCloses } from "./_live.ts";
 import { hasCapacity } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
@@ -332,11 +332,7 @@ function earlyClose(
       return undefined;
   }
   const since = lastActive.get(id);
-  if (event.by !== "client" || since === undefined) return undefined;
-  if (run.closeSeq !== undefined && event.seq > run.closeSeq) return undefined;
-  if (halfClosed.before(id, event.seq) || run.use(id)?.generation !== run.generation) {
-    return undefined;
-  }
+  if (since === undefined || !closedByPoolBeforeClose(run, event, halfClosed)) return undefined;
   const inFlight = failedByClose.get(id) ?? 0;
   if (inFlight > 0) {
     return `the pool closed socket #${id} (${event.route}) at t=${event.t} with ${inFlight} request${
