@@ -119,7 +119,39 @@ interface Owed {
   readonly bound: number;
   readonly failures: number;
   readonly last: number;
+  /** Acquire ids, or for a multiplexed pool send numbers, still owed a connect. */
   readonly waiters: readonly number[];
+  readonly kind: "acquire" | "send";
+}
+
+/** Socket states that hold a route's connection. */
+const LIVE_STATES = ["connecting", "open", "half-closed"] as const;
+
+/**
+ * The callers of a route owed a connect at the end of a step: for a pool
+ * that leases whole connections, its waiters (pending acquires beyond its
+ * connects and hand-overs in progress), provided no older waiter of another
+ * route is blocked on capacity; for a multiplexed pool, its pending sends
+ * while the route has no connection open or being opened. Either way only
+ * with spare capacity for the route.
+ */
+function owedCallers(run: RunView, route: string, multiplexed: boolean): number[] {
+  if (multiplexed) {
+    if (run.network.ledger.count({ route, state: [...LIVE_STATES] }) > 0) return [];
+    if (!hasCapacity(run, route)) return [];
+    return run.sends.filter((s) => s.status === "pending" && s.route === route).map((s) => s.seq);
+  }
+  const queued = waiters(run);
+  const mine = queued.filter((r) => r.route === route);
+  if (mine.length === 0) return [];
+  if (!hasCapacity(run, route) || beingServed(run, route)) return [];
+  if (queued.some((o) => o.id < mine[0]!.id && !hasCapacity(run, o.route))) return [];
+  return mine.map((r) => r.id);
+}
+
+/** When an owed caller settled: an acquire by its id, a send by its number. */
+function settledAtOf(run: RunView, kind: Owed["kind"], id: number): number | undefined {
+  return kind === "send" ? run.sends[id - 1]?.settledAt : run.acquires[id - 1]?.settledAt;
 }
 
 /** TMO-3: reconnect backoff follows the formula and resets only after success. */
@@ -129,7 +161,7 @@ export const tmo3 = defineRule({
   title:
     "Reconnect backoff follows the declared policy, initial × multiplier^(failures−1) × jitter (capped), neither shorter nor longer, and resets only after success",
   rationale:
-    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. The policy is the pool's declared one: the initial delay and the cap drawn from its ranges, its multiplier and its jitter factor j (policies.backoff; left out, Kafka's: multiplier 2, j = 0.2). Both sides are judged. Not too early: a connect after a refusal waits at least the shortest delay (jitter 1 − j), counting only refusals strictly earlier than the last one, plus one, since refusals at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1 + j, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose.",
+    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. The policy is the pool's declared one: the initial delay and the cap drawn from its ranges, its multiplier and its jitter factor j (policies.backoff; left out, Kafka's: multiplier 2, j = 0.2). Both sides are judged. Not too early: a connect after a refusal waits at least the shortest delay (jitter 1 − j), counting only refusals strictly earlier than the last one, plus one, since refusals at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1 + j, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose. For a multiplexed pool the caller owed a connect is a send pending on a route that has no connection open or being opened.",
   source:
     "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms); kafkajs retry (initialRetryTime, multiplier, factor, maxRetryTime)",
   needs: ["reconnectBackoff"],
@@ -142,6 +174,7 @@ export const tmo3 = defineRule({
     const tolerance = run.supports.toleranceMs;
     const policy = backoffPolicy(run.supports);
     const cap = max ?? base ?? 0;
+    const multiplexed = run.supports.capabilities.includes("multiplexed");
     // Consecutive failures per route since its last success, with their times.
     const failures = new Map<string, number[]>();
     // Everything a pool may count as a failure since the route's last success (the upper side).
@@ -157,7 +190,7 @@ export const tmo3 = defineRule({
         for (const o of owed) {
           if (o.bound >= horizon) continue;
           const stayed = o.waiters.find((id) => {
-            const settledAt = run.acquires[id - 1]?.settledAt;
+            const settledAt = settledAtOf(run, o.kind, id);
             return settledAt === undefined || settledAt > o.bound;
           });
           if (stayed !== undefined) return tooLate(o, stayed, horizon);
@@ -193,17 +226,15 @@ export const tmo3 = defineRule({
         // Not too late, at the end of the step: who is owed a connect, and since when.
         owed = [];
         if (run.closeSeq !== undefined || run.paused || setbacks.size === 0) return undefined;
-        const queued = waiters(run);
+        const kind = multiplexed ? "send" : "acquire";
         for (const [route, times] of setbacks) {
-          const mine = queued.filter((r) => r.route === route);
+          const mine = owedCallers(run, route, multiplexed);
           if (mine.length === 0) continue;
-          if (!hasCapacity(run, route) || beingServed(run, route)) continue;
-          if (queued.some((o) => o.id < mine[0]!.id && !hasCapacity(run, o.route))) continue;
           const last = times.at(-1)!;
           const bound = last + longestBackoff(base, cap, times.length, policy) + tolerance;
-          const o = { route, bound, failures: times.length, last, waiters: mine.map((r) => r.id) };
+          const o = { route, bound, failures: times.length, last, waiters: mine, kind } as const;
           const now = run.now();
-          if (bound < now) return tooLate(o, mine[0]!.id, now);
+          if (bound < now) return tooLate(o, mine[0]!, now);
           owed.push(o);
         }
         return undefined;
@@ -214,7 +245,7 @@ export const tmo3 = defineRule({
       return {
         clause: "b",
         detail:
-          `waiter #${waiter} (${o.route}) had spare capacity and no connect in progress past t=${o.bound}: after failure ${o.failures} at t=${o.last} the backoff allows at most ${
+          `${o.kind === "send" ? "send" : "waiter"} #${waiter} (${o.route}) had spare capacity and no connect in progress past t=${o.bound}: after failure ${o.failures} at t=${o.last} the backoff allows at most ${
             o.bound - o.last - tolerance
           } ms, but nothing was started by t=${at}`,
       };
