@@ -126,6 +126,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     connectTimeoutMs: "connectTimeoutMs",
     reconnectBackoffMs: "reconnectBackoffMs",
     reconnectBackoffMaxMs: "reconnectBackoffMaxMs",
+    honourKeepAliveMax: "honourKeepAliveMax",
   },
 };
 

@@ -332,8 +332,29 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
       "minPoolSize",
       "interruptInUse",
       "maxIdle",
+      "validatesOptions",
+      "validatesArguments",
     ],
     ranges: { ...REFERENCE_SUPPORTS.ranges, minPoolSize: [0, 3], maxIdleMs: [1, 100] },
+    // ReferencePool's own checks (src/pool/options.ts, src/pool/reference_pool.ts) of what this
+    // adapter declares, under the pool's names.
+    validatedOptions: {
+      reuseOrder: "reuseOrder",
+      connectFailure: "connectFailure",
+      idleExpiry: "idleExpiry",
+      connectOwnership: "connectOwnership",
+      maxTotal: "maxTotal",
+      maxPerRoute: "maxPerRoute",
+      maxConnecting: "maxConnecting",
+      maxWaiters: "maxWaiters",
+      connectTimeoutMs: "connectTimeoutMs",
+      maxIdleMs: "connectionsMaxIdleMs",
+      minPoolSize: "minPoolSize",
+    },
+    validatedArguments: {
+      ...REFERENCE_SUPPORTS.validatedArguments,
+      interruptInUse: "interruptInUseConnections",
+    },
     policies: {
       ...REFERENCE_SUPPORTS.policies,
       startsPaused: true,

@@ -173,6 +173,18 @@ describe("poolcheck CLI", () => {
       loadAdapters([invalid]),
       /exports no valid adapter:\n {2}export 'adapter': Cannot use adapter "x" as 'supports.timeMode'/,
     );
+    // One invalid adapter beside a valid one is not skipped in silence.
+    const mixed = join(dir, "mixed.ts");
+    const source = new URL("../../conformance/reference/adapter.ts", import.meta.url).href;
+    await writeFile(
+      mixed,
+      `export { referenceAdapter } from ${JSON.stringify(source)};\n` +
+        `export const other = { name: "y", supports: {}, create() {} };\n`,
+    );
+    await assert.rejects(
+      loadAdapters([mixed]),
+      /exports an invalid adapter:\n {2}export 'other': Cannot use adapter "y"/,
+    );
     const empty = join(dir, "empty.mjs");
     await writeFile(empty, "export const answer = 42;\n");
     await assert.rejects(

@@ -366,6 +366,14 @@ export async function loadAdapters(
       });
     }
     const { found, rejected } = adaptersIn(module);
+    if (found.length > 0 && rejected.length > 0) {
+      // Checking the valid ones alone would hide that the others were never checked.
+      throw new UsageError(
+        `Cannot run poolcheck as module ${spec} exports an invalid adapter:\n  ${
+          rejected.join("\n  ")
+        }`,
+      );
+    }
     if (found.length === 0) {
       const why = rejected.length > 0
         ? `:\n  ${rejected.join("\n  ")}`

@@ -210,6 +210,8 @@ export function badCall(
         return pool.closeIdle?.(value);
       case "reusable":
         return pool.release(acquire!.lease, { reusable: value });
+      case "interruptInUse":
+        return pool.clear?.({ interruptInUseConnections: value });
     }
   };
   run.operations.called();

@@ -304,9 +304,10 @@ export type CloseCause =
 
 /**
  * The options of a {@linkcode PoolConfig} that CFG-1 can offer an invalid
- * value: its counts and its durations, and the choices among strings that
- * the pool takes as options where the adapter declares a policy
- * (`reuseOrder`, `connectFailure`, `idleExpiry`, `connectOwnership`).
+ * value: its counts, its durations and its flag `honourKeepAliveMax`, and the
+ * choices among strings that the pool takes as options where the adapter
+ * declares a policy (`reuseOrder`, `connectFailure`, `idleExpiry`,
+ * `connectOwnership`).
  */
 export type ValidatedOption =
   | "reuseOrder"
@@ -325,7 +326,9 @@ export type ValidatedOption =
   | "connectTimeoutMs"
   | "reconnectBackoffMs"
   | "reconnectBackoffMaxMs"
-  | "maxIdleMs";
+  | "maxIdleMs"
+  | "minPoolSize"
+  | "honourKeepAliveMax";
 
 /** Validated options, each with the pool's own name for it (see {@linkcode Supports.validatedOptions}). */
 export type ValidatedOptions = Readonly<Partial<Record<ValidatedOption, string>>>;
@@ -335,9 +338,16 @@ export type ValidatedOptions = Readonly<Partial<Record<ValidatedOption, string>>
  * - `route`: the route (target) of `acquire(route)`;
  * - `acquireTimeoutMs`: the `timeoutMs` of `acquire(route, { timeoutMs })`;
  * - `closeIdleMs`: the threshold of `closeIdle(ms)`;
- * - `reusable`: the `reusable` of `release(lease, { reusable })`.
+ * - `reusable`: the `reusable` of `release(lease, { reusable })`;
+ * - `interruptInUse`: the `interruptInUseConnections` of
+ *   `clear({ interruptInUseConnections })`.
  */
-export type ValidatedArgument = "route" | "acquireTimeoutMs" | "closeIdleMs" | "reusable";
+export type ValidatedArgument =
+  | "route"
+  | "acquireTimeoutMs"
+  | "closeIdleMs"
+  | "reusable"
+  | "interruptInUse";
 
 /** Validated arguments, each with the pool's own name for it (see {@linkcode Supports.validatedArguments}). */
 export type ValidatedArguments = Readonly<Partial<Record<ValidatedArgument, string>>>;

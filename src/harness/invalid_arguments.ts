@@ -32,6 +32,7 @@ const ARGUMENTS: Readonly<
   acquireTimeoutMs: { needs: "acquireTimeout", domain: "duration" },
   closeIdleMs: { needs: "closeIdle", domain: "duration" },
   reusable: { needs: "releaseBroken", domain: "boolean" },
+  interruptInUse: { needs: "interruptInUse", domain: "boolean" },
 };
 
 /** The arguments CFG-2 knows, in the order they are drawn. */

@@ -35,12 +35,23 @@ export interface InvalidOption {
 }
 
 /** How an option is judged valid, which decides the invalid values drawn for it. */
-type Domain = "count" | "countFromZero" | "duration" | "choice";
+type Domain =
+  | "count"
+  | "countFromZero"
+  | "finiteCountFromZero"
+  | "duration"
+  | "finiteDuration"
+  | "flag"
+  | "choice";
 
 /**
  * Every option CFG-1 can offer an invalid value, with the capability that
  * must be declared for it to be drawn and its domain: counts are positive
- * integers (`maxWaiters` may be 0), durations are numbers of ms ≥ 0.
+ * integers (`maxWaiters` and `minPoolSize` may be 0), durations are numbers of
+ * ms ≥ 0, and flags are booleans. `Infinity` is a valid count or duration
+ * (no limit, never) except for a backoff, where it would mean a route that
+ * failed once is never dialled again (or one whose delay doubles without
+ * end), and for `minPoolSize`, the connections a pool opens by itself.
  */
 const OPTIONS: Readonly<
   Record<ValidatedOption, { readonly needs: Capability | undefined; readonly domain: Domain }>
@@ -54,14 +65,16 @@ const OPTIONS: Readonly<
   maxConnecting: { needs: "maxConnecting", domain: "count" },
   maxWaiters: { needs: "maxWaiters", domain: "countFromZero" },
   maxUses: { needs: "maxUses", domain: "count" },
+  minPoolSize: { needs: "minPoolSize", domain: "finiteCountFromZero" },
   maxInFlight: { needs: "multiplexed", domain: "count" },
   ttlMs: { needs: "ttl", domain: "duration" },
   defaultKeepAliveMs: { needs: "defaultKeepAlive", domain: "duration" },
   validateAfterInactivityMs: { needs: "validateAfterInactivity", domain: "duration" },
   connectTimeoutMs: { needs: "connectTimeout", domain: "duration" },
-  reconnectBackoffMs: { needs: "reconnectBackoff", domain: "duration" },
-  reconnectBackoffMaxMs: { needs: "reconnectBackoff", domain: "duration" },
+  reconnectBackoffMs: { needs: "reconnectBackoff", domain: "finiteDuration" },
+  reconnectBackoffMaxMs: { needs: "reconnectBackoff", domain: "finiteDuration" },
   maxIdleMs: { needs: "maxIdle", domain: "duration" },
+  honourKeepAliveMax: { needs: "keepAliveMax", domain: "flag" },
 };
 
 /** The options CFG-1 knows, in the order they are drawn. */
@@ -94,11 +107,14 @@ type Flaw =
   | "negative"
   | "fraction"
   | "nan"
+  | "infinite"
   | "aboveMaxTotal"
   | "belowBackoff"
   | "numericString"
   | "boolean"
   | "object"
+  | "flagString"
+  | "flagNumber"
   | "unknownChoice";
 
 /** A choice no pool offers, for each option that is a choice among strings. */
@@ -121,7 +137,12 @@ const WRONG_TYPES: readonly Flaw[] = ["numericString", "boolean", "object"];
 const FLAWS: Readonly<Record<Domain, readonly Flaw[]>> = {
   count: ["zero", "negative", "fraction", "nan", ...WRONG_TYPES],
   countFromZero: ["negative", "fraction", "nan", ...WRONG_TYPES],
+  finiteCountFromZero: ["negative", "fraction", "nan", "infinite", ...WRONG_TYPES],
   duration: ["negative", "nan", ...WRONG_TYPES],
+  finiteDuration: ["negative", "nan", "infinite", ...WRONG_TYPES],
+  // A flag read from the environment or a query string comes as "true"; from a form or an
+  // older API as 1. A pool that tests it for truth runs with a setting nobody wrote.
+  flag: ["flagString", "flagNumber"],
   choice: ["unknownChoice"],
 };
 
@@ -130,11 +151,14 @@ const PROBLEMS: Readonly<Record<Flaw, string>> = {
   negative: "negative",
   fraction: "not an integer",
   nan: "not a number",
+  infinite: "infinite",
   aboveMaxTotal: "above maxTotal",
   belowBackoff: "below reconnectBackoffMs",
   numericString: "a string",
   boolean: "a boolean",
   object: "an object",
+  flagString: "a string",
+  flagNumber: "a number",
   unknownChoice: "not one of the choices",
 };
 
@@ -148,7 +172,10 @@ function validNumber(option: ValidatedOption, config: PoolConfig): number {
   const own = config[option];
   if (typeof own === "number" && Number.isFinite(own)) return own;
   if (option === "reconnectBackoffMaxMs") return config.reconnectBackoffMs ?? 0;
-  return OPTIONS[option].domain === "duration" ? 0 : 1;
+  const { domain } = OPTIONS[option];
+  return domain === "duration" || domain === "finiteDuration" || domain === "finiteCountFromZero"
+    ? 0
+    : 1;
 }
 
 function valueOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): unknown {
@@ -159,6 +186,10 @@ function valueOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): unkno
       return true;
     case "object":
       return { value: validNumber(option, config) };
+    case "flagString":
+      return "true";
+    case "flagNumber":
+      return 1;
     case "unknownChoice":
       return UNKNOWN_CHOICES[option];
     case "zero":
@@ -169,6 +200,8 @@ function valueOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): unkno
       return 1.5;
     case "nan":
       return NaN;
+    case "infinite":
+      return Infinity;
     case "aboveMaxTotal":
       return config.maxTotal + 1;
     case "belowBackoff": {
@@ -179,11 +212,14 @@ function valueOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): unkno
   }
 }
 
+/** The most invalid options a run offers, each in a creation of its own. */
+const MAX_PROBES = 6;
+
 /**
  * The option and flaw pairs a declaration allows: each declared option whose
  * capability is declared, with every invalid value of its domain, and a
- * per-route limit above the total limit for a pool that declares `maxPerRoute`
- * and a backoff cap below its base.
+ * per-route limit or a minimum above the total limit for a pool that declares
+ * `maxPerRoute` or `minPoolSize`, and a backoff cap below its base.
  */
 function flawsOf(supports: Supports): [ValidatedOption, Flaw][] {
   if (!supports.capabilities.includes("validatesOptions")) return [];
@@ -194,25 +230,27 @@ function flawsOf(supports: Supports): [ValidatedOption, Flaw][] {
     const { needs, domain } = OPTIONS[option];
     if (needs !== undefined && !supports.capabilities.includes(needs)) continue;
     for (const flaw of FLAWS[domain]) pairs.push([option, flaw]);
-    if (option === "maxPerRoute") pairs.push([option, "aboveMaxTotal"]);
+    if (option === "maxPerRoute" || option === "minPoolSize") pairs.push([option, "aboveMaxTotal"]);
     if (option === "reconnectBackoffMaxMs") pairs.push([option, "belowBackoff"]);
   }
   return pairs;
 }
 
 /**
- * The arbitrary of a run's invalid option, for an adapter that declares
- * `validatesOptions`: none in two runs out of three, else one declared option
- * with one invalid value. `undefined` when the declaration allows none (the
- * setup then draws nothing for it, so adapters without the capability draw
- * exactly the cases they drew before it existed).
+ * The arbitrary of a run's invalid options, for an adapter that declares
+ * `validatesOptions`: none in half the runs, else one to six, each a declared
+ * option with one invalid value (a creation is cheap beside a run, and a pool
+ * declares some hundred such pairs, which one per run would leave mostly
+ * untried). `undefined` when the declaration allows none (the setup then
+ * draws nothing for it, so adapters without the capability draw exactly the
+ * cases they drew before it existed).
  *
  * @param supports The adapter's declaration.
  * @returns The arbitrary, given the run's config, or `undefined`.
  */
 export function invalidOptionArbitrary(
   supports: Supports,
-): fc.Arbitrary<((config: PoolConfig) => InvalidOption) | undefined> | undefined {
+): fc.Arbitrary<((config: PoolConfig) => InvalidOption)[]> | undefined {
   const pairs = flawsOf(supports);
   if (pairs.length === 0) return undefined;
   // The option first, then one of its flaws: every declared option is offered as often, the
@@ -226,8 +264,8 @@ export function invalidOptionArbitrary(
     problem: PROBLEMS[flaw],
   }));
   return fc.oneof(
-    { arbitrary: fc.constant(undefined), weight: 2 },
-    { arbitrary: drawn, weight: 1 },
+    fc.constant<((config: PoolConfig) => InvalidOption)[]>([]),
+    fc.array(drawn, { minLength: 1, maxLength: MAX_PROBES }),
   );
 }
 

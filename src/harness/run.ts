@@ -91,7 +91,7 @@ export class Run implements RunView, Settling {
   secondCloseResolved = false;
   probe: CapacityProbe | undefined;
   probeStep: number | undefined;
-  configProbe: ConfigProbe | undefined;
+  configProbes: ConfigProbe[] = [];
   checks = 0;
   clockReads = 0;
 
@@ -201,13 +201,16 @@ export class Run implements RunView, Settling {
 
   /** Create the pool and start the checkers. */
   async start(): Promise<void> {
-    // CFG-1: first an attempt with the setup's invalid option, in a world of its own.
-    const invalid = this.setup.invalidOption;
-    if (invalid !== undefined && this.#active.has("CFG-1")) {
-      this.configProbe = await probeInvalidConfig(this.#adapter, this.setup.config, invalid, {
-        globalClock: this.global ? this.clock : undefined,
-        randomSeed: this.setup.randomSeed,
-      });
+    // CFG-1: first an attempt with each of the setup's invalid options, in a world of its own.
+    if (this.#active.has("CFG-1")) {
+      for (const invalid of this.setup.invalidOptions ?? []) {
+        this.configProbes.push(
+          await probeInvalidConfig(this.#adapter, this.setup.config, invalid, {
+            globalClock: this.global ? this.clock : undefined,
+            randomSeed: this.setup.randomSeed,
+          }),
+        );
+      }
     }
     const created = this.#adapter.create(this.setup.config, this.world);
     const pool = created instanceof Promise ? await this.#awaitSettled(created, "create") : created;

@@ -53,10 +53,11 @@ export interface RunSetup {
    */
   readonly heavy: boolean;
   /**
-   * An option offered an invalid value before the pool is created (CFG-1);
-   * drawn in some runs of a pool that declares `validatesOptions`.
+   * Options offered an invalid value before the pool is created (CFG-1), each
+   * in a creation of its own; drawn in some runs of a pool that declares
+   * `validatesOptions`.
    */
-  readonly invalidOption?: InvalidOption;
+  readonly invalidOptions?: readonly InvalidOption[];
   /**
    * Whether the harness calls `ready()` right after creating the pool;
    * drawn only for a pool that declares the policy `startsPaused`.
@@ -136,8 +137,8 @@ export interface RunView {
   readonly probeStep: number | undefined;
   /** Result of the capacity probe of the heal phase (LIV-2). */
   readonly probe: CapacityProbe | undefined;
-  /** What creating the pool with the setup's invalid option did (CFG-1), when that was tried. */
-  readonly configProbe?: ConfigProbe | undefined;
+  /** What creating the pool with each of the setup's invalid options did (CFG-1), when tried. */
+  readonly configProbes?: readonly ConfigProbe[];
   /** Operations started and not yet settled. */
   pendingOperations(): string[];
   /**

@@ -211,23 +211,25 @@ export function setupArbitrary(
     return {
       ...setup,
       serverHint,
-      ...(invalid === undefined ? {} : { invalidOption: invalid(setup.config) }),
+      ...(invalid === undefined || invalid.length === 0
+        ? {}
+        : { invalidOptions: invalid.map((draw) => draw(setup.config)) }),
     };
   });
 }
 
-/** The draw of a run's invalid option, for a declaration that allows one. */
+/** The draw of a run's invalid options, for a declaration that allows them. */
 function invalidDraw(
   supports: Supports,
-): { invalid?: fc.Arbitrary<((config: PoolConfig) => InvalidOption) | undefined> } {
+): { invalid?: fc.Arbitrary<((config: PoolConfig) => InvalidOption)[]> } {
   const arbitrary = invalidOptionArbitrary(supports);
   return arbitrary === undefined ? {} : { invalid: arbitrary };
 }
 
-/** A setup as drawn, before the server's hint and the invalid option are derived. */
-type Drawn = Omit<RunSetup, "serverHint" | "invalidOption"> & {
+/** A setup as drawn, before the server's hint and the invalid options are derived. */
+type Drawn = Omit<RunSetup, "serverHint" | "invalidOptions"> & {
   readonly hinted: boolean;
-  readonly invalid?: ((config: PoolConfig) => InvalidOption) | undefined;
+  readonly invalid?: ((config: PoolConfig) => InvalidOption)[] | undefined;
 };
 
 /**

@@ -56,10 +56,10 @@ export function setupLine(setup: RunSetup): string {
     ["keepAliveMax", setup.keepAliveMax],
     ["serverHint", hint],
     [
-      "invalidOption",
-      setup.invalidOption === undefined
+      setup.invalidOptions?.length === 1 ? "invalidOption" : "invalidOptions",
+      setup.invalidOptions === undefined || setup.invalidOptions.length === 0
         ? undefined
-        : `${setup.invalidOption.option}=${printValue(setup.invalidOption.value)}`,
+        : setup.invalidOptions.map((i) => `${i.option}=${printValue(i.value)}`).join(", "),
     ],
     ["minPoolSize", config.minPoolSize],
     [

@@ -5,8 +5,9 @@ import { pick, StepCommand } from "./_command.ts";
 
 /**
  * Call the pool with one invalid argument (CFG-2): `acquire` with a bad
- * route or timeout, `closeIdle` with a bad threshold, or the release of a
- * held lease with a `reusable` that is not a boolean. The pool must refuse
+ * route or timeout, `closeIdle` with a bad threshold, `clear` with an
+ * `interruptInUseConnections` that is not a boolean, or the release of a held
+ * lease with a `reusable` that is not a boolean. The pool must refuse
  * the call and change nothing; a refused release leaves the lease held.
  */
 export class BadCallCommand extends StepCommand {
@@ -48,6 +49,8 @@ export class BadCallCommand extends StepCommand {
         return `acquire(${shown})`;
       case "acquireTimeoutMs":
         return `acquire(${JSON.stringify(route)}, { timeoutMs: ${shown} })`;
+      case "interruptInUse":
+        return `clear({ interruptInUseConnections: ${shown} })`;
       default:
         return `closeIdle(${shown})`;
     }
@@ -62,6 +65,8 @@ export class BadCallCommand extends StepCommand {
         return `acquire(${shown})`;
       case "acquireTimeoutMs":
         return `acquire(routes[0], { timeoutMs: ${shown} })`;
+      case "interruptInUse":
+        return `clear({ interruptInUseConnections: ${shown} })`;
       default:
         return `closeIdle(${shown})`;
     }

@@ -118,7 +118,7 @@ export const CFG_1: Rule<"a" | "b" | "c"> = defineRule({
   group: "CFG",
   title: "An invalid option is refused at creation, by name and value, leaving nothing behind",
   rationale:
-    'A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in some runs, one option the adapter declares validated with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; a per-route limit above the total, a backoff cap below its base), or a value of the wrong type (a numeric string such as "5", as configuration read from the environment has it, `true`, or an object `{ value: 5 }`), in a world of its own, then creates the run\'s pool with the valid config. A pool that converts "5" or `true` with Number() runs with a number its user never wrote. The option is looked for under the pool\'s own name, the value as JavaScript prints it, a string in quotes, an object by its content (in JSON or as util.inspect prints it).',
+    'A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in half the runs, one to six options the adapter declares validated, each with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; Infinity for a backoff or a minimum pool size; a per-route limit or a minimum above the total, a backoff cap below its base; a flag given "true" or 1), or a value of the wrong type (a numeric string such as "5", as configuration read from the environment has it, `true`, or an object `{ value: 5 }`), each in a creation and a world of its own, then creates the run\'s pool with the valid config. A pool that converts "5" or `true` with Number() runs with a number its user never wrote. The option is looked for under the pool\'s own name, the value as JavaScript prints it, a string in quotes, an object by its content (in JSON or as util.inspect prints it).',
   source:
     "Node.js argument validation (ERR_OUT_OF_RANGE names the argument and the value received); the constructor checks of tarn and undici",
   needs: ["validatesOptions"],
@@ -131,7 +131,7 @@ export const CFG_1: Rule<"a" | "b" | "c"> = defineRule({
     let pending: Breach<"a" | "b" | "c">[] | undefined;
     // One breach per check, so a clause an expectation excuses does not hide the next one.
     const judge = () => {
-      pending ??= run.configProbe === undefined ? [] : breachesOf(run.configProbe);
+      pending ??= (run.configProbes ?? []).flatMap(breachesOf);
       return pending.shift();
     };
     return { step: judge, healed: judge, closed: judge };

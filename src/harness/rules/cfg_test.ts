@@ -27,7 +27,7 @@ async function violationOf(
   invalid: InvalidOption,
   rule = CFG_1,
 ): Promise<RuleViolation | undefined> {
-  const setup = setupOf({ invalidOption: invalid });
+  const setup = setupOf({ invalidOptions: [invalid] });
   try {
     await runCase(adapter, { setup, commands: [] }, { rules: [rule] });
     return undefined;
@@ -99,10 +99,10 @@ describe("CFG-1: creating the pool with an invalid option", () => {
     ];
     for (const invalid of offered) {
       let probe: unknown;
-      const setup = setupOf({ invalidOption: invalid });
+      const setup = setupOf({ invalidOptions: [invalid] });
       await runCase(referenceAdapter, { setup, commands: [] }, {
         rules: [CFG_1],
-        inspect: (run) => (probe = run.configProbe),
+        inspect: (run) => (probe = run.configProbes?.[0]),
       });
       assert.equal((probe as { outcome: string }).outcome, "rejected", invalid.option);
     }
@@ -213,9 +213,14 @@ describe("CFG-1: drawing invalid options", () => {
       capabilities: ["validatesOptions", "ttl"],
       validatedOptions: { maxTotal: "max", ttlMs: "lifetime" },
     } as unknown as Supports;
-    const drawn = fc.sample(setupArbitrary(supports), { seed: 1, numRuns: 300 })
-      .map((s) => s.invalidOption).filter((i) => i !== undefined);
-    assert.ok(drawn.length > 50 && drawn.length < 200, `${drawn.length} of 300 runs`);
+    const setups = fc.sample(setupArbitrary(supports), { seed: 1, numRuns: 300 });
+    const offering = setups.filter((s) => s.invalidOptions !== undefined);
+    assert.ok(offering.length > 100 && offering.length < 200, `${offering.length} of 300 runs`);
+    assert.ok(
+      offering.every((s) => s.invalidOptions!.length >= 1 && s.invalidOptions!.length <= 6),
+    );
+    const drawn = offering.flatMap((s) => s.invalidOptions!);
+    assert.ok(drawn.length > 1.5 * offering.length, `${drawn.length} in ${offering.length} runs`);
     assert.deepEqual(new Set(drawn.map((i) => i.option)), new Set(["maxTotal", "ttlMs"]));
     for (const { option, value } of drawn) {
       if (typeof value !== "number") continue;
@@ -242,19 +247,25 @@ describe("CFG-1: drawing invalid options", () => {
       validatedOptions: { maxTotal: "max" },
     } as unknown as Supports;
     const [plain] = fc.sample(setupArbitrary(supports), { seed: 3, numRuns: 1 });
-    assert.equal("invalidOption" in plain!, false);
+    assert.equal("invalidOptions" in plain!, false);
     assert.ok(
       fc.sample(setupArbitrary(validating), { seed: 1, numRuns: 50 }).some((s) =>
-        s.invalidOption !== undefined
+        s.invalidOptions !== undefined
       ),
     );
   });
 
-  test("the setup line shows the invalid option, so a replay reads as it ran", () => {
-    const setup = setupOf({
-      invalidOption: { option: "maxTotal", value: NaN, problem: "not a number" },
-    });
-    assert.match(setupLine(setup), /; invalidOption maxTotal=NaN; connectLatency 0 ms;/);
+  test("the setup line shows the invalid options, so a replay reads as it ran", () => {
+    const nan = { option: "maxTotal", value: NaN, problem: "not a number" } as const;
+    assert.match(
+      setupLine(setupOf({ invalidOptions: [nan] })),
+      /; invalidOption maxTotal=NaN; connectLatency 0 ms;/,
+    );
+    const text = { option: "ttlMs", value: "10", problem: "a string" } as const;
+    assert.match(
+      setupLine(setupOf({ invalidOptions: [nan, text] })),
+      /; invalidOptions maxTotal=NaN, ttlMs="10"; connectLatency 0 ms;/,
+    );
   });
 
   test("a declaration is checked before any run", () => {

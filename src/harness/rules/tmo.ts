@@ -244,10 +244,11 @@ export const tmo3 = defineRule({
     function tooLate(o: Owed, waiter: number, at: number): Breach<"b"> {
       return {
         clause: "b",
-        detail:
-          `${o.kind === "send" ? "send" : "waiter"} #${waiter} (${o.route}) had spare capacity and no connect in progress past t=${o.bound}: after failure ${o.failures} at t=${o.last} the backoff allows at most ${
-            o.bound - o.last - tolerance
-          } ms, but nothing was started by t=${at}`,
+        detail: `${
+          o.kind === "send" ? "send" : "waiter"
+        } #${waiter} (${o.route}) had spare capacity and no connect in progress past t=${o.bound}: after failure ${o.failures} at t=${o.last} the backoff allows at most ${
+          o.bound - o.last - tolerance
+        } ms, but nothing was started by t=${at}`,
       };
     }
   },
