@@ -117,6 +117,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     connectOwnership: "connectOwnership",
     maxTotal: "maxTotal",
     maxPerRoute: "maxPerRoute",
+    maxPerRouteOverrides: "maxPerRouteOverrides",
     maxConnecting: "maxConnecting",
     maxWaiters: "maxWaiters",
     maxUses: "maxUses",
@@ -147,7 +148,8 @@ export function referenceOptions(config: PoolConfig, world: World): ReferencePoo
     random: world.random,
     maxTotal: config.maxTotal,
     maxPerRoute: config.maxPerRoute,
-    maxPerRouteOverrides: { ...config.maxPerRouteOverrides },
+    // As drawn: CFG-1 offers it an invalid map (an entry out of range, or an array).
+    maxPerRouteOverrides: config.maxPerRouteOverrides,
     maxConnecting: never(config.maxConnecting),
     maxWaiters: never(config.maxWaiters),
     ttlMs: never(config.ttlMs),

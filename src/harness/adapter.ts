@@ -316,6 +316,7 @@ export type ValidatedOption =
   | "connectOwnership"
   | "maxTotal"
   | "maxPerRoute"
+  | "maxPerRouteOverrides"
   | "maxConnecting"
   | "maxWaiters"
   | "maxUses"

@@ -32,6 +32,11 @@ export interface InvalidOption {
   readonly value: unknown;
   /** Why it is invalid, in a few words (`"zero"`, `"not a number"`, `"a string"`, …). */
   readonly problem: string;
+  /**
+   * The value the error must show, where that is not `value` itself: the one
+   * invalid entry of a record (`0` in `maxPerRouteOverrides` `{ "r0": 0 }`).
+   */
+  readonly shown?: unknown;
 }
 
 /** How an option is judged valid, which decides the invalid values drawn for it. */
@@ -42,6 +47,7 @@ type Domain =
   | "duration"
   | "finiteDuration"
   | "flag"
+  | "overrides"
   | "choice";
 
 /**
@@ -62,6 +68,7 @@ const OPTIONS: Readonly<
   connectOwnership: { needs: undefined, domain: "choice" },
   maxTotal: { needs: undefined, domain: "count" },
   maxPerRoute: { needs: "maxPerRoute", domain: "count" },
+  maxPerRouteOverrides: { needs: "maxPerRouteOverrides", domain: "overrides" },
   maxConnecting: { needs: "maxConnecting", domain: "count" },
   maxWaiters: { needs: "maxWaiters", domain: "countFromZero" },
   maxUses: { needs: "maxUses", domain: "count" },
@@ -115,6 +122,7 @@ type Flaw =
   | "object"
   | "flagString"
   | "flagNumber"
+  | "notRecord"
   | "unknownChoice";
 
 /** A choice no pool offers, for each option that is a choice among strings. */
@@ -143,6 +151,8 @@ const FLAWS: Readonly<Record<Domain, readonly Flaw[]>> = {
   // A flag read from the environment or a query string comes as "true"; from a form or an
   // older API as 1. A pool that tests it for truth runs with a setting nobody wrote.
   flag: ["flagString", "flagNumber"],
+  // One route's limit given each invalid count, or the whole map given as an array.
+  overrides: ["zero", "negative", "fraction", "nan", ...WRONG_TYPES, "aboveMaxTotal", "notRecord"],
   choice: ["unknownChoice"],
 };
 
@@ -159,6 +169,7 @@ const PROBLEMS: Readonly<Record<Flaw, string>> = {
   object: "an object",
   flagString: "a string",
   flagNumber: "a number",
+  notRecord: "an array",
   unknownChoice: "not one of the choices",
 };
 
@@ -169,6 +180,9 @@ const PROBLEMS: Readonly<Record<Flaw, string>> = {
  * and accepts it.
  */
 function validNumber(option: ValidatedOption, config: PoolConfig): number {
+  if (option === "maxPerRouteOverrides") {
+    return config.maxPerRouteOverrides[config.routes[0]!] ?? config.maxPerRoute;
+  }
   const own = config[option];
   if (typeof own === "number" && Number.isFinite(own)) return own;
   if (option === "reconnectBackoffMaxMs") return config.reconnectBackoffMs ?? 0;
@@ -178,8 +192,25 @@ function validNumber(option: ValidatedOption, config: PoolConfig): number {
     : 1;
 }
 
+/**
+ * The invalid option of one flaw in this config. An override map's flaws
+ * other than `notRecord` go into the entry of the run's first route, which
+ * is then the value the error must show.
+ */
+function invalidOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): InvalidOption {
+  const problem = PROBLEMS[flaw];
+  if (option !== "maxPerRouteOverrides" || flaw === "notRecord") {
+    return { option, value: valueOf(flaw, option, config), problem };
+  }
+  const shown = valueOf(flaw, "maxPerRoute", config);
+  const value = { ...config.maxPerRouteOverrides, [config.routes[0]!]: shown };
+  return { option, value, problem: `${problem} for ${config.routes[0]}`, shown };
+}
+
 function valueOf(flaw: Flaw, option: ValidatedOption, config: PoolConfig): unknown {
   switch (flaw) {
+    case "notRecord":
+      return [validNumber(option, config)];
     case "numericString":
       return String(validNumber(option, config));
     case "boolean":
@@ -258,11 +289,7 @@ export function invalidOptionArbitrary(
   const options = [...new Set(pairs.map(([option]) => option))];
   const drawn = fc.constantFrom(...options).chain((option) =>
     fc.constantFrom(...pairs.filter(([o]) => o === option))
-  ).map(([option, flaw]) => (config: PoolConfig) => ({
-    option,
-    value: valueOf(flaw, option, config),
-    problem: PROBLEMS[flaw],
-  }));
+  ).map(([option, flaw]) => (config: PoolConfig) => invalidOf(flaw, option, config));
   return fc.oneof(
     fc.constant<((config: PoolConfig) => InvalidOption)[]>([]),
     fc.array(drawn, { minLength: 1, maxLength: MAX_PROBES }),

@@ -82,11 +82,10 @@ function breachesOf(probe: ConfigProbe): Breach<"a" | "b" | "c">[] {
   }
   const found: Breach<"a" | "b" | "c">[] = [];
   const message = probe.error ?? "";
+  const shown = "shown" in probe.invalid ? probe.invalid.shown : probe.invalid.value;
   const missing = [
     namesOption(message, probe.poolName) ? undefined : `the option '${probe.poolName}'`,
-    showsValue(message, probe.invalid.value)
-      ? undefined
-      : `the value ${printValue(probe.invalid.value)}`,
+    showsValue(message, shown) ? undefined : `the value ${printValue(shown)}`,
   ].filter((part) => part !== undefined);
   if (missing.length > 0) {
     found.push({
@@ -118,7 +117,7 @@ export const CFG_1: Rule<"a" | "b" | "c"> = defineRule({
   group: "CFG",
   title: "An invalid option is refused at creation, by name and value, leaving nothing behind",
   rationale:
-    'A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in half the runs, one to six options the adapter declares validated, each with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; Infinity for a backoff or a minimum pool size; a per-route limit or a minimum above the total, a backoff cap below its base; a flag given "true" or 1), or a value of the wrong type (a numeric string such as "5", as configuration read from the environment has it, `true`, or an object `{ value: 5 }`), each in a creation and a world of its own, then creates the run\'s pool with the valid config. A pool that converts "5" or `true` with Number() runs with a number its user never wrote. The option is looked for under the pool\'s own name, the value as JavaScript prints it, a string in quotes, an object by its content (in JSON or as util.inspect prints it).',
+    'A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in half the runs, one to six options the adapter declares validated, each with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; Infinity for a backoff or a minimum pool size; a per-route limit or a minimum above the total, a backoff cap below its base; a flag given "true" or 1; the entry of one route in the per-route overrides given any of these, the error then showing that entry, or the overrides given as an array), or a value of the wrong type (a numeric string such as "5", as configuration read from the environment has it, `true`, or an object `{ value: 5 }`), each in a creation and a world of its own, then creates the run\'s pool with the valid config. A pool that converts "5" or `true` with Number() runs with a number its user never wrote. The option is looked for under the pool\'s own name, the value as JavaScript prints it, a string in quotes, an object by its content (in JSON or as util.inspect prints it).',
   source:
     "Node.js argument validation (ERR_OUT_OF_RANGE names the argument and the value received); the constructor checks of tarn and undici",
   needs: ["validatesOptions"],

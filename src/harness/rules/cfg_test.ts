@@ -239,6 +239,41 @@ describe("CFG-1: drawing invalid options", () => {
     }
   });
 
+  test("an override map is offered one invalid entry, which the error must show, or an array", () => {
+    const supports = {
+      ...base,
+      capabilities: ["validatesOptions", "maxPerRoute", "maxPerRouteOverrides"],
+      validatedOptions: { maxPerRouteOverrides: "perRoute" },
+    } as unknown as Supports;
+    const drawn = fc.sample(setupArbitrary(supports), { seed: 2, numRuns: 300 })
+      .flatMap((s) => s.invalidOptions ?? []);
+    assert.ok(drawn.length > 100, `${drawn.length} drawn`);
+    for (const invalid of drawn) {
+      assert.equal(invalid.option, "maxPerRouteOverrides");
+      if (Array.isArray(invalid.value)) {
+        assert.equal("shown" in invalid, false);
+        continue;
+      }
+      const entries = Object.entries(invalid.value as Record<string, unknown>);
+      assert.deepEqual(entries, [["r0", invalid.shown]], JSON.stringify(invalid));
+      assert.match(invalid.problem, / for r0$/);
+    }
+    assert.ok(drawn.some((i) => Array.isArray(i.value)));
+    assert.ok(drawn.some((i) => i.shown === 0) && drawn.some((i) => i.shown === "1"));
+  });
+
+  test("the reference pool's error names the override and shows the entry", async () => {
+    for (const shown of [0, 1.5, "1", 7] as const) {
+      const invalid: InvalidOption = {
+        option: "maxPerRouteOverrides",
+        value: { r0: shown },
+        problem: "invalid for r0",
+        shown,
+      };
+      assert.equal(await violationOf(referenceAdapter, invalid), undefined, String(shown));
+    }
+  });
+
   test("a pool without the capability draws no invalid option", () => {
     const supports = { ...base, capabilities: ["ttl"] } as unknown as Supports;
     const validating = {
