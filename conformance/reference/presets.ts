@@ -226,7 +226,13 @@ const KAFKA_SUPPORTS: Supports = {
     reconnectBackoffMs: [50, 50],
     reconnectBackoffMaxMs: [1_000, 1_000],
   },
-  policies: { ...REFERENCE_MULTIPLEXED_SUPPORTS.policies, connectFailure: "retry" },
+  policies: {
+    ...REFERENCE_MULTIPLEXED_SUPPORTS.policies,
+    connectFailure: "retry",
+    // Kafka's reconnect backoff (×2, ±20 %), which NetworkClient applies after any disconnect of
+    // a node, not only after a refused connect (ClusterConnectionStates.disconnected).
+    backoff: { multiplier: 2, jitter: 0.2, afterDisconnect: true },
+  },
 };
 
 /** The reference pool built from {@linkcode kafkaProducerPreset}. */

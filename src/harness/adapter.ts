@@ -194,6 +194,14 @@ export interface BackoffPolicy {
   readonly multiplier: number;
   /** Jitter factor in [0, 1): each delay is the term times a factor in `[1 − jitter, 1 + jitter)`. */
   readonly jitter: number;
+  /**
+   * Whether a connection the server or the network ended counts as a failure
+   * of its route, as a refused connect does (Kafka's `NetworkClient` backs a
+   * node off after any disconnect). TMO-3 then holds the next connect to the
+   * shortest backoff after a disconnect too. Optional: left out, `false`
+   * (TMO-3 still lets a pool count disconnects, on the upper side).
+   */
+  readonly afterDisconnect?: boolean;
 }
 
 /** Everything an adapter declares about its pool. */

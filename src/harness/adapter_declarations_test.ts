@@ -67,6 +67,7 @@ describe("validateAdapter(): policies.backoff", () => {
     assert.equal(verdict(withBackoff({ multiplier: 2, jitter: 0.2 })), true);
     assert.equal(verdict(withBackoff({ multiplier: 1, jitter: 0 })), true);
     assert.equal(verdict(withBackoff({ multiplier: 1.5, jitter: 0.99 })), true);
+    assert.equal(verdict(withBackoff({ multiplier: 2, jitter: 0.2, afterDisconnect: true })), true);
   });
 
   test("a malformed policy is named by its field", () => {
@@ -97,6 +98,11 @@ describe("validateAdapter(): policies.backoff", () => {
       withBackoff({ multiplier: 2, jitter: NaN }),
       RangeError,
       "supports.policies.backoff.jitter",
+    );
+    rejects(
+      withBackoff({ multiplier: 2, jitter: 0.2, afterDisconnect: "yes" }),
+      TypeError,
+      "supports.policies.backoff.afterDisconnect",
     );
   });
 

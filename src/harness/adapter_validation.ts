@@ -185,7 +185,8 @@ function validatePolicies(
 
 /**
  * `policies.backoff`: optional; with it, capability `reconnectBackoff`, a
- * finite multiplier ≥ 1 and a jitter in [0, 1).
+ * finite multiplier ≥ 1, a jitter in [0, 1) and, if given, a boolean
+ * `afterDisconnect`.
  */
 function validateBackoff(
   name: string,
@@ -216,6 +217,10 @@ function validateBackoff(
   if (typeof jitter !== "number") fail(TypeError, name, `${field}.jitter`, "a number", jitter);
   if (!(jitter >= 0 && jitter < 1)) {
     fail(RangeError, name, `${field}.jitter`, "a number in [0, 1)", jitter);
+  }
+  const { afterDisconnect } = backoff;
+  if (afterDisconnect !== undefined && typeof afterDisconnect !== "boolean") {
+    fail(TypeError, name, `${field}.afterDisconnect`, "a boolean or left out", afterDisconnect);
   }
 }
 

@@ -161,12 +161,12 @@ export const tmo3 = defineRule({
   title:
     "Reconnect backoff follows the declared policy, initial × multiplier^(failures−1) × jitter (capped), neither shorter nor longer, and resets only after success",
   rationale:
-    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. The policy is the pool's declared one: the initial delay and the cap drawn from its ranges, its multiplier and its jitter factor j (policies.backoff; left out, Kafka's: multiplier 2, j = 0.2). Both sides are judged. Not too early: a connect after a refusal waits at least the shortest delay (jitter 1 − j), counting only refusals strictly earlier than the last one, plus one, since refusals at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1 + j, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose. For a multiplexed pool the caller owed a connect is a send pending on a route that has no connection open or being opened.",
+    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. The policy is the pool's declared one: the initial delay and the cap drawn from its ranges, its multiplier and its jitter factor j (policies.backoff; left out, Kafka's: multiplier 2, j = 0.2). Both sides are judged. Not too early: a connect after a refusal (and, for a pool that declares its backoff follows disconnects too, policies.backoff.afterDisconnect as Kafka's does, after a connection the server or network ended) waits at least the shortest delay (jitter 1 − j), counting only such failures strictly earlier than the last one, plus one, since failures at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1 + j, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose. For a multiplexed pool the caller owed a connect is a send pending on a route that has no connection open or being opened.",
   source:
     "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms); kafkajs retry (initialRetryTime, multiplier, factor, maxRetryTime)",
   needs: ["reconnectBackoff"],
   clauses: {
-    a: "not too early: a connect after a refusal waits at least the shortest backoff",
+    a: "not too early: a connect after a refusal (or a declared disconnect) waits at least the shortest backoff",
     b: "not too late: a waiter owed a connect gets one within the longest backoff",
   },
   start(run) {
@@ -175,6 +175,7 @@ export const tmo3 = defineRule({
     const policy = backoffPolicy(run.supports);
     const cap = max ?? base ?? 0;
     const multiplexed = run.supports.capabilities.includes("multiplexed");
+    const afterDisconnect = policy.afterDisconnect === true;
     // Consecutive failures per route since its last success, with their times.
     const failures = new Map<string, number[]>();
     // Everything a pool may count as a failure since the route's last success (the upper side).
@@ -196,6 +197,7 @@ export const tmo3 = defineRule({
           if (stayed !== undefined) return tooLate(o, stayed, horizon);
         }
         for (const event of ledger) {
+          const established = !connecting.has(event.socketId);
           if (event.type === "ConnectionCreated") connecting.add(event.socketId);
           else if (event.type === "ConnectionReady") setbacks.delete(event.route);
           else if (
@@ -205,7 +207,11 @@ export const tmo3 = defineRule({
           if (event.type !== "ConnectionCreated") connecting.delete(event.socketId);
           const failed = failures.get(event.route);
           if (event.type === "ConnectionReady") failures.delete(event.route);
-          else if (event.type === "ConnectionClosed" && event.reason === "refused") {
+          else if (
+            event.type === "ConnectionClosed" &&
+            (event.reason === "refused" ||
+              (afterDisconnect && established && event.by !== "client"))
+          ) {
             failures.set(event.route, [...(failed ?? []), event.t]);
           } else if (event.type === "ConnectionCreated" && failed !== undefined) {
             // Failures at the same instant may reach the pool after it acted on the
