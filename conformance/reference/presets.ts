@@ -431,3 +431,24 @@ export const referenceRetryAdapter: Adapter<Lease> = {
       }),
     ),
 };
+
+/**
+ * The reference pool that never closes another route's idle connection to
+ * make room (policy `closeIdleOfOtherRoutes: false`, as the JDK keep-alive
+ * cache and pools with one key per pool behave), on limits where the total
+ * binds: two or three routes share one to four connections, so a route finds
+ * the pool full of another route's idle connections and must wait, and EXP-6
+ * judges that none of them is closed for it.
+ */
+export const referenceKeepOtherRoutesAdapter: Adapter<Lease> = {
+  name: "reference-keep-other-routes",
+  supports: {
+    ...REFERENCE_SUPPORTS,
+    ranges: { ...REFERENCE_SUPPORTS.ranges, routes: [2, 3], maxTotal: [1, 4], maxPerRoute: [1, 4] },
+    policies: { ...REFERENCE_SUPPORTS.policies, closeIdleOfOtherRoutes: false },
+  },
+  create: (config, world) =>
+    wrapReferencePool(
+      new ReferencePool({ closeIdleOfOtherRoutes: false, ...referenceOptions(config, world) }),
+    ),
+};

@@ -11,6 +11,7 @@ import {
   jdkPresetAdapter,
   kafkaPresetAdapter,
   referenceFifoAdapter,
+  referenceKeepOtherRoutesAdapter,
   referenceRetryAdapter,
 } from "./presets.ts";
 
@@ -30,6 +31,8 @@ const JUDGED = [
   // The reference pool's other reuse order and its other connect failure policy.
   [referenceFifoAdapter, 38],
   [referenceRetryAdapter, 38],
+  // A total limit that binds, and no closing of another route's idle connection to make room.
+  [referenceKeepOtherRoutesAdapter, 38],
 ] as const;
 
 for (const [adapter, judged] of JUDGED) {

@@ -58,8 +58,16 @@ export async function heal(run: Run): Promise<void> {
   if ((run.paused || keepsMinimum(run)) && run.pool.ready !== undefined) run.maintain("ready");
   const horizon = horizonOf(run.setup) + run.supports.toleranceMs;
   // Leases granted to waiters meanwhile are released too, until nothing is held or waiting.
+  // A pool that never closes another route's idle connection to make room may leave a waiter
+  // behind a pool full of them: as its operator would, the heal frees them with closeIdle().
+  const keepsOtherRoutes = !run.supports.policies.closeIdleOfOtherRoutes &&
+    run.pool.closeIdle !== undefined;
   for (let round = 0; round < 200; round++) {
     await releaseAll(run);
+    if (keepsOtherRoutes && run.acquires.some((a) => a.status === "pending")) {
+      run.maintain("closeIdle", 0);
+      await run.settle();
+    }
     await run.advanceTo(run.now() + horizon);
     const busy = run.acquires.some((a) => a.status === "pending" || a.status === "leased") ||
       run.sends.some((s) => s.status === "pending");

@@ -53,6 +53,11 @@ export interface AcquireRecord {
   readonly startSeq: number;
   /** Step number (1-based) that started it. */
   readonly startStep: number;
+  /**
+   * Reusable releases made before it started (a connection's `idleOrder` at
+   * most this was idle when it started).
+   */
+  readonly startReleases: number;
   /** Where it stands. */
   status: "pending" | "leased" | "released" | "rejected";
   /** Virtual time when it settled. */

@@ -354,6 +354,7 @@ export class Run implements RunView, Settling {
       startedAt: this.now(),
       startSeq: this.network.ledger.length,
       startStep: this.step,
+      startReleases: this.#releases,
       status: "pending",
     };
     this.acquires.push(record);

@@ -305,10 +305,14 @@ export const ord4 = defineRule({
           if (event.kind !== "acquire-resolved") continue;
           // Only an acquire served from the idle set at once is judged, against
           // connections already idle when it started: a waiter takes whatever
-          // is released first, which is hand-over, not reuse order.
-          const { facts, id, startSeq } = event.acquire;
+          // is released first, which is hand-over, not reuse order. Within one
+          // step (the heal phase's probe, say) an acquire may wait for a release
+          // with no network event between: the release count tells them apart.
+          const { facts, id, startSeq, startReleases } = event.acquire;
           if (event.acquire.settleStep !== event.acquire.startStep) continue;
-          const idle = facts!.candidates.filter((c) => c.idleSinceSeq <= startSeq);
+          const idle = facts!.candidates.filter((c) =>
+            c.idleSinceSeq <= startSeq && c.idleOrder <= startReleases
+          );
           const chosen = idle.find((c) => c.id === facts!.socketId);
           if (chosen === undefined) continue;
           const better = idle.find((c) =>
