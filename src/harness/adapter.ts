@@ -401,7 +401,7 @@ export interface PoolConfig {
   readonly maxInFlight: number | undefined;
   /**
    * Connections the pool keeps open by itself (capability `minPoolSize`).
-   * Optional: absent or `undefined` means none (the harness does not draw it yet).
+   * Optional: absent or `undefined` means none (drawn only for a pool that declares `minPoolSize`).
    */
   readonly minPoolSize?: number | undefined;
   /**
