@@ -16,7 +16,16 @@
  *
  * @module
  */
-import type { Adapter, PoolConfig, Supports, World } from "../../src/harness/adapter.ts";
+import type {
+  Adapter,
+  PoolConfig,
+  Supports,
+  ValidatedOption,
+  ValidatedOptions,
+  World,
+} from "../../src/harness/adapter.ts";
+import type { Capability } from "../../src/harness/capabilities.ts";
+import { capabilityOfOption } from "../../src/harness/invalid_options.ts";
 import {
   apacheHttpClient5Preset,
   cmapPreset,
@@ -312,6 +321,40 @@ export const cmapPresetAdapter: Adapter<Lease> = {
   },
 };
 
+/** What {@linkcode cmapReferenceAdapter} declares it can do. */
+const CMAP_REFERENCE_CAPABILITIES: readonly Capability[] = [
+  "stats",
+  "closeIdle",
+  "clear",
+  "acquireTimeout",
+  "releaseBroken",
+  "maxPerRoute",
+  "maxConnecting",
+  "maxWaiters",
+  "connectTimeout",
+  "rejectsBadRelease",
+  "rejectionKinds",
+  "events",
+  "minPoolSize",
+  "interruptInUse",
+  "maxIdle",
+  "validatesOptions",
+  "validatesArguments",
+];
+
+/**
+ * The options the reference adapter declares validated whose capability
+ * `capabilities` declares too, under the same names.
+ */
+function validatedWith(capabilities: readonly Capability[]): ValidatedOptions {
+  return Object.fromEntries(
+    Object.entries(REFERENCE_SUPPORTS.validatedOptions ?? {}).filter(([option]) => {
+      const needs = capabilityOfOption(option as ValidatedOption);
+      return needs === undefined || capabilities.includes(needs);
+    }),
+  );
+}
+
 /**
  * The reference pool with the CMAP behaviours the harness draws: it starts
  * paused and keeps a drawn `minPoolSize` on every route, within the
@@ -322,38 +365,12 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
   name: "reference-cmap",
   supports: {
     ...REFERENCE_SUPPORTS,
-    capabilities: [
-      "stats",
-      "closeIdle",
-      "clear",
-      "acquireTimeout",
-      "releaseBroken",
-      "maxPerRoute",
-      "maxConnecting",
-      "maxWaiters",
-      "connectTimeout",
-      "rejectsBadRelease",
-      "rejectionKinds",
-      "events",
-      "minPoolSize",
-      "interruptInUse",
-      "maxIdle",
-      "validatesOptions",
-      "validatesArguments",
-    ],
+    capabilities: CMAP_REFERENCE_CAPABILITIES,
     ranges: { ...REFERENCE_SUPPORTS.ranges, minPoolSize: [0, 3], maxIdleMs: [1, 100] },
-    // ReferencePool's own checks (src/pool/options.ts, src/pool/reference_pool.ts) of what this
-    // adapter declares, under the pool's names.
+    // ReferencePool's own checks (src/pool/options.ts, src/pool/reference_pool.ts): those the
+    // reference adapter declares whose capability this one declares too, and its CMAP options.
     validatedOptions: {
-      reuseOrder: "reuseOrder",
-      connectFailure: "connectFailure",
-      idleExpiry: "idleExpiry",
-      connectOwnership: "connectOwnership",
-      maxTotal: "maxTotal",
-      maxPerRoute: "maxPerRoute",
-      maxConnecting: "maxConnecting",
-      maxWaiters: "maxWaiters",
-      connectTimeoutMs: "connectTimeoutMs",
+      ...validatedWith(CMAP_REFERENCE_CAPABILITIES),
       maxIdleMs: "connectionsMaxIdleMs",
       minPoolSize: "minPoolSize",
     },

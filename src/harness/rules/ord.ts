@@ -210,7 +210,7 @@ export function hasCapacity(run: RunView, route: Route): boolean {
 }
 
 /** Socket states that hold a connection slot. */
-const LIVE: readonly SocketState[] = ["connecting", "open", "half-closed"];
+export const LIVE: readonly SocketState[] = ["connecting", "open", "half-closed"];
 
 function spareCapacity(run: RunView, route: Route): boolean {
   const ledger = run.network.ledger;
@@ -307,12 +307,11 @@ export const ord4 = defineRule({
           // connections already idle when it started: a waiter takes whatever
           // is released first, which is hand-over, not reuse order. Within one
           // step (the heal phase's probe, say) an acquire may wait for a release
-          // with no network event between: the release count tells them apart.
-          const { facts, id, startSeq, startReleases } = event.acquire;
+          // with no network event between, so the release count, not the
+          // ledger, tells which were idle before it.
+          const { facts, id, startReleases } = event.acquire;
           if (event.acquire.settleStep !== event.acquire.startStep) continue;
-          const idle = facts!.candidates.filter((c) =>
-            c.idleSinceSeq <= startSeq && c.idleOrder <= startReleases
-          );
+          const idle = facts!.candidates.filter((c) => c.idleOrder <= startReleases);
           const chosen = idle.find((c) => c.id === facts!.socketId);
           if (chosen === undefined) continue;
           const better = idle.find((c) =>

@@ -4,7 +4,7 @@ import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { closedByPoolBeforeClose, HalfCloses } from "./_live.ts";
-import { hasCapacity } from "./ord.ts";
+import { hasCapacity, LIVE } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 import { backoffPolicy, longestBackoff, shortestBackoff } from "./_backoff.ts";
@@ -124,9 +124,6 @@ interface Owed {
   readonly kind: "acquire" | "send";
 }
 
-/** Socket states that hold a route's connection. */
-const LIVE_STATES = ["connecting", "open", "half-closed"] as const;
-
 /**
  * The callers of a route owed a connect at the end of a step: for a pool
  * that leases whole connections, its waiters (pending acquires beyond its
@@ -137,7 +134,7 @@ const LIVE_STATES = ["connecting", "open", "half-closed"] as const;
  */
 function owedCallers(run: RunView, route: string, multiplexed: boolean): number[] {
   if (multiplexed) {
-    if (run.network.ledger.count({ route, state: [...LIVE_STATES] }) > 0) return [];
+    if (run.network.ledger.count({ route, state: LIVE }) > 0) return [];
     if (!hasCapacity(run, route)) return [];
     return run.sends.filter((s) => s.status === "pending" && s.route === route).map((s) => s.seq);
   }
