@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
@@ -19,6 +19,7 @@ import { caseArbitrary, DEFAULT_MAX_COMMANDS } from "../src/harness/case.ts";
 import { CORPUS_FORMAT, replayCorpus, type SavedCase } from "../src/harness/corpus.ts";
 import { RULES } from "../src/harness/rules/mod.ts";
 import type { RunCase } from "../src/harness/run_case.ts";
+import { caseFromScript, caseToScript } from "../src/harness/script.ts";
 import { KIT_VERSION } from "../src/version.ts";
 import { CORPUS_DIR } from "./_cli.ts";
 
@@ -55,16 +56,19 @@ function drawn(
 
 /**
  * The saved case of each expectation entry with a reproduction: the case its
- * seed and path draw, and, when the entry applies on this runtime and the
+ * seed and path draw (or, when `folder` holds its file with a script, that
+ * script's case), and, when the entry applies on this runtime and the
  * replay fails as recorded, the failure's message and steps.
  *
  * @param adapter The bundled adapter.
  * @param rules The entries of its expectation file, as stored.
+ * @param folder The adapter's corpus folder, whose saved scripts are kept.
  * @returns The cases, with the key of the entry each stands for.
  */
 export async function casesOfEntries(
   adapter: Adapter,
   rules: Readonly<Record<string, StoredEntry>>,
+  folder?: string,
 ): Promise<{ key: string; saved: SavedCase; replayed: boolean }[]> {
   const expectations = parseExpectations({ rules }, `${adapter.name}.json`);
   const cases: { key: string; saved: SavedCase; replayed: boolean }[] = [];
@@ -72,7 +76,14 @@ export async function casesOfEntries(
     if (typeof entry === "string" || entry.seed === undefined || entry.path === undefined) continue;
     if (!key.includes(".")) continue; // a whole rule's entry names no clause to save under
     const { seed, path, maxCommands = DEFAULT_MAX_COMMANDS, runtimes } = entry;
-    const value = drawn(adapter, seed, path, maxCommands);
+    // A case saved with its script keeps it: seed and path may draw another case since.
+    const script = await savedScript(
+      folder,
+      caseFileName({ clause: key, seed, path, maxCommands }),
+    );
+    const value = script === undefined
+      ? drawn(adapter, seed, path, maxCommands)
+      : caseFromScript(script);
     if (value === undefined) {
       console.warn(
         `${adapter.name}: ${key}: seed ${seed} path ${path} does not fit the case generator: saved without its setup`,
@@ -91,6 +102,7 @@ export async function casesOfEntries(
       setup: value?.setup ?? ({ config: {} } as unknown as SavedCase["setup"]),
       steps: [...value?.commands ?? []].map((command, i) => `${i + 1}. ${command}`),
       ...(runtimes === undefined ? {} : { runtimes }),
+      ...(value === undefined ? {} : { script: caseToScript(value) }),
     };
     if (runtimes !== undefined && !runtimes.includes(currentRuntime())) {
       cases.push({ key, saved: draft, replayed: false });
@@ -111,6 +123,16 @@ export async function casesOfEntries(
     cases.push({ key, saved: { ...draft, message, steps, setup }, replayed: true });
   }
   return cases;
+}
+
+/** The script of a saved case file, when the file exists and has one. */
+async function savedScript(folder: string | undefined, name: string): Promise<unknown> {
+  if (folder === undefined) return undefined;
+  try {
+    return JSON.parse(await readFile(join(folder, name), "utf8")).script;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -135,7 +157,7 @@ export async function syncCorpus(
   } catch {
     // no folder yet
   }
-  const cases = await casesOfEntries(adapter, rules);
+  const cases = await casesOfEntries(adapter, rules, folder);
   const wanted = new Set(cases.map(({ saved }) => caseFileName(saved)));
   const written: string[] = [];
   const removed: string[] = [];

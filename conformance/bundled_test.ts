@@ -1,12 +1,14 @@
 /**
  * Every bundled adapter, checked by the kit with the default profile under
  * whichever runner runs this file (`deno test` or `bun test`), against its
- * expectation file (entries limited to other runtimes do not apply).
+ * expectation file (entries limited to other runtimes do not apply), its
+ * bundled corpus replayed first as the conformance job does.
  */
 import { test } from "node:test";
+import { readCorpus } from "../src/cli/corpus.ts";
 import { assertConformant } from "../src/harness/conformance.ts";
 import { checkPool } from "../src/harness/check_pool.ts";
-import { loadExpectations } from "./_cli.ts";
+import { CORPUS_DIR, loadExpectations } from "./_cli.ts";
 import { BUNDLED_ADAPTERS } from "./adapters/mod.ts";
 
 /**
@@ -21,6 +23,9 @@ const BUDGET_MS = 240_000;
 for (const adapter of BUNDLED_ADAPTERS) {
   test(`${adapter.name} matches its expectations (default profile, seed 1)`, LONG, async () => {
     const expectations = await loadExpectations(adapter.name);
-    assertConformant(await checkPool(adapter, { seed: 1, expectations, budgetMs: BUDGET_MS }));
+    const { cases: corpus } = await readCorpus(CORPUS_DIR, adapter.name);
+    assertConformant(
+      await checkPool(adapter, { seed: 1, expectations, corpus, budgetMs: BUDGET_MS }),
+    );
   });
 }

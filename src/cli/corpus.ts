@@ -60,6 +60,7 @@ const FIELDS = [
   "setup",
   "steps",
   "runtimes",
+  "script",
 ];
 const RUNTIMES: readonly string[] = ["deno", "bun", "node"] satisfies Runtime[];
 
@@ -153,6 +154,7 @@ export function savedCase(
     message: c.message,
     setup: c.setup,
     steps: c.steps,
+    ...(c.script === undefined ? {} : { script: c.script }),
   };
 }
 
@@ -269,6 +271,16 @@ function caseProblem(content: unknown, adapter: string): string | undefined {
     !(Array.isArray(c.runtimes) && c.runtimes.every((r) => RUNTIMES.includes(r)))
   ) {
     return `'runtimes' must list some of ${RUNTIMES.join(", ")}: ${shown("runtimes")}`;
+  }
+  const script = c.script as { setup?: unknown; commands?: unknown } | null | undefined;
+  if (
+    script !== undefined &&
+    (script === null || typeof script !== "object" || typeof script.setup !== "object" ||
+      !Array.isArray(script.commands))
+  ) {
+    return `'script' must be the case as data { setup, commands }: current value is ${
+      JSON.stringify(script)?.slice(0, 80)
+    }`;
   }
   return undefined;
 }

@@ -81,6 +81,7 @@ describe("poolcheck CLI, --corpus", () => {
         "message",
         "setup",
         "steps",
+        "script",
       ]);
       assert.equal(saved.format, 1);
       assert.equal(saved.kit, KIT_VERSION);
@@ -124,6 +125,29 @@ describe("poolcheck CLI, --corpus", () => {
         assert.equal(again.stderr, "", "the same case is not saved twice");
         assert.deepEqual(await savedFiles(corpus), [file]);
       }
+
+      // The script replays the case, not seed and path: a path that draws something else (as
+      // after a kit upgrade that changed how cases are drawn) changes nothing.
+      await writeFile(file!, JSON.stringify({ ...saved, path: "0" }));
+      const scripted = await cli(
+        ["--adapter", broken, "--seed", "99", "--rule", "LIM-1", "--runs", "1", "--corpus", corpus],
+      );
+      assert.equal(scripted.code, 1, scripted.stdout);
+      assert.match(scripted.stdout, /fails again {2}.*LIM-1\.a-.*: fails again: LIM-1\.a/);
+      assert.match(
+        scripted.stdout,
+        /replay: .* --corpus \S+ --rule LIM-1 --max-commands 30\n/,
+      );
+      // A script that names a command this kit does not have is skipped, with the reason.
+      const script = { ...saved.script, commands: [{ command: "teleport" }] };
+      await writeFile(file!, JSON.stringify({ ...saved, script }));
+      const unknown = await cli(
+        ["--adapter", broken, "--seed", "99", "--rule", "LIM-1", "--runs", "1", "--corpus", corpus],
+      );
+      assert.match(
+        unknown.stdout,
+        /its script cannot be read .*: command 1 is of a kind this kit does not have: "teleport"/,
+      );
     },
   );
 

@@ -521,7 +521,7 @@ async function run(
       ...(corpora[index]!.length === 0 ? {} : { corpus: corpora[index]! }),
       replayCommand: `${program} --adapter ${spec}${
         cli.expectations === undefined ? "" : ` --expectations ${cli.expectations}`
-      }`,
+      }${cli.corpus === undefined ? "" : ` --corpus ${cli.corpus}`}`,
       ...(cli.watchdogMs === undefined ? {} : { watchdogMs: cli.watchdogMs }),
       ...(cli.budgetMs === undefined ? {} : { budgetMs: cli.budgetMs }),
       ...(reporter === undefined ? {} : { onProgress: reporter.onProgress }),

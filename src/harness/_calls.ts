@@ -115,6 +115,7 @@ export function maintain(run: Run, op: Maintenance, idleMs?: number, interrupt =
     t: run.now(),
     seq: run.network.ledger.length,
     ...(interrupt ? { interruptInUse: true as const } : {}),
+    ...(run.timerTurn ? { afterTimer: true as const } : {}),
   } as const;
   run.record(idleMs === undefined ? event : { ...event, idleMs });
   if (op === "clear") {

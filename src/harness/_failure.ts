@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type CaseScript, caseToScript, ScriptError } from "./script.ts";
 import fc from "fast-check";
 import type { GlobalTimeOwner } from "../clock/global_time.ts";
 import type { Adapter } from "./adapter.ts";
@@ -22,6 +23,8 @@ export interface FailureOrigin {
   readonly replayCommand: string;
   /** Who holds global time (the check). */
   readonly timeOwner?: GlobalTimeOwner;
+  /** The replay line, when seed and path do not replay the case (a saved script). */
+  readonly replay?: string;
 }
 
 /**
@@ -107,8 +110,20 @@ export async function describeFailure(
     ledger,
     seed,
     path,
-    replay: `${replayCommand} --seed ${seed} --path ${path} --rule ${rule}${replayFlags}`,
+    replay: origin.replay ??
+      `${replayCommand} --seed ${seed} --path ${path} --rule ${rule}${replayFlags}`,
+    ...scriptOf(value),
   };
+}
+
+/** The case as a script, when it can be written as one. */
+function scriptOf(value: RunCase): { script?: CaseScript } {
+  try {
+    return { script: caseToScript(value) };
+  } catch (error) {
+    if (error instanceof ScriptError) return {};
+    throw error;
+  }
 }
 
 /** Run one case twice; a description of the difference when the traces differ. */

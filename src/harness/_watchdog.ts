@@ -3,8 +3,22 @@ import type { SimNetwork } from "../net/mod.ts";
 import { InconclusiveRun } from "./_run_end.ts";
 import type { RuleViolation } from "./rule.ts";
 
-/** Connections opened in one step beyond which the run stops as inconclusive. */
+/**
+ * Connections opened in one step, within {@linkcode STORM_WINDOW_MS} of
+ * virtual time, beyond which the run stops as inconclusive.
+ */
 export const CONNECT_STORM = 100;
+
+/**
+ * The virtual time in which {@linkcode CONNECT_STORM} connects make a storm:
+ * a pool that reconnects with a backoff (Kafka's client retries a broker
+ * every second at most, for as long as it is down) opens many connections in
+ * a long time step, but not a hundred in one second.
+ */
+export const STORM_WINDOW_MS = 1_000;
+
+/** Connections opened in one step beyond which the run stops as inconclusive, however slowly. */
+export const CONNECT_FLOOD = 1_000;
 
 /** What the watchdog asks of its run. */
 export interface Watched {
@@ -57,20 +71,32 @@ export class Watchdog {
   /**
    * A pool that retries failed connects at once (generic-pool's create loop)
    * opens connections without end while a connect fault lasts; no rule is
-   * judged by such a step, and it would only run into the watchdog.
+   * judged by such a step, and it would only run into the watchdog. A pool
+   * that backs off between its connects is no storm, unless a long step
+   * gives it over {@linkcode CONNECT_FLOOD} of them.
    */
   #stormGuard(): void {
     const { network, step } = this.#run;
-    const opened = network.sockets().length;
+    const sockets = network.sockets();
+    const opened = sockets.length;
     if (this.#stormStep !== step) {
       this.#stormStep = step;
       this.#stormBase = opened;
       return;
     }
-    if (opened - this.#stormBase > CONNECT_STORM) {
+    if (opened - this.#stormBase <= CONNECT_STORM) return;
+    const span = sockets[opened - 1]!.createdAt - sockets[opened - 1 - CONNECT_STORM]!.createdAt;
+    if (span < STORM_WINDOW_MS) {
       throw new InconclusiveRun(
         step,
-        `connect storm: over ${CONNECT_STORM} connections opened in one step`,
+        `connect storm: over ${CONNECT_STORM} connections opened in one step, within ${STORM_WINDOW_MS} ms`,
+      );
+    }
+    // A backoff of a few ms through a step of minutes: each connect is judged like the last.
+    if (opened - this.#stormBase > CONNECT_FLOOD) {
+      throw new InconclusiveRun(
+        step,
+        `connect storm: over ${CONNECT_FLOOD} connections opened in one step`,
       );
     }
   }

@@ -20,14 +20,16 @@ import { RULES } from "./rules/mod.ts";
 import { InconclusiveRun } from "./_run_end.ts";
 import { type RunCase, runCase } from "./run_case.ts";
 import type { RunSetup } from "./run_view.ts";
+import { caseFromScript, type CaseScript, ScriptError } from "./script.ts";
 
-/** The format of corpus files this kit writes and reads. */
+/** The format of corpus files this kit writes and reads (a `script` is optional in it). */
 export const CORPUS_FORMAT = 1;
 
 /**
- * One shrunk failure as a corpus file holds it: enough to replay it (seed,
- * path and `maxCommands` pick the case), and enough for a reader to see
- * what it was (the clause, the message, the setup and the steps).
+ * One shrunk failure as a corpus file holds it: enough to replay it (its
+ * script, or else seed, path and `maxCommands`, which pick the case from the
+ * generator), and enough for a reader to see what it was (the clause, the
+ * message, the setup and the steps).
  */
 export interface SavedCase {
   /** Format of the file: {@linkcode CORPUS_FORMAT}. */
@@ -54,6 +56,11 @@ export interface SavedCase {
   readonly steps: readonly string[];
   /** Runtimes the case applies on (a deviation only some runtimes show). @default {every runtime} */
   readonly runtimes?: readonly string[];
+  /**
+   * The case as data: replayed instead of seed and path when present, so the
+   * case means the same after the kit changed how it draws cases.
+   */
+  readonly script?: CaseScript;
 }
 
 /** A saved case handed to a check, with where it came from (a file, for messages). */
@@ -99,7 +106,10 @@ export interface CorpusReplayOptions {
   readonly rules: readonly Rule[];
   readonly expectations: Expectations;
   readonly watchdogMs: number;
-  /** The command that checks this adapter, for replay lines. */
+  /**
+   * The command that checks this adapter with this corpus, for replay lines
+   * (a saved script is replayed by such a check before it explores).
+   */
   readonly replayCommand: string;
   readonly timeOwner?: GlobalTimeOwner;
   /** Whether the check was abandoned (then nothing more is replayed). */
@@ -181,19 +191,54 @@ async function replaySaved(
   const judged = others.size === 0 ? rule : withoutClauses(rule, others);
   const { seed, path, maxCommands = DEFAULT_MAX_COMMANDS } = saved;
   const owned = options.timeOwner === undefined ? {} : { timeOwner: options.timeOwner };
+  const play = (value: RunCase) =>
+    runCase(adapter, value, {
+      rules: [judged],
+      watchdogMs: options.watchdogMs,
+      inspect: (run) => {
+        commands += run.step;
+      },
+      ...owned,
+    });
+  if (saved.script !== undefined) {
+    let value: RunCase;
+    try {
+      value = caseFromScript(saved.script);
+    } catch (error) {
+      if (!(error instanceof ScriptError)) throw error;
+      return skipped(`its script cannot be read${older}: ${error.message}`);
+    }
+    try {
+      await play(value);
+    } catch (error) {
+      if (error instanceof InconclusiveRun) {
+        return skipped(`its replay had no verdict: ${error.detail}`);
+      }
+      if (!(error instanceof RuleViolation)) {
+        return skipped(`its replay ended in an error: ${firstLine(error)}`);
+      }
+      const flags = maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`;
+      const counterexample = await describeFailure(adapter, [judged], value, error, {
+        seed,
+        path,
+        watchdogMs: options.watchdogMs,
+        replayFlags: flags,
+        replayCommand: options.replayCommand,
+        // Seed and path draw this case only from the generator that saved it: the check replays
+        // its corpus, and so the script, first.
+        replay: `${options.replayCommand} --rule ${rule.id}${flags}`,
+        ...owned,
+      });
+      return { kind: "fails", saved, commands, rule, error, counterexample };
+    }
+    return { kind: "passes", saved, commands };
+  }
   let drawn: RunCase | undefined;
   let inconclusive: string | undefined;
   const property = fc.asyncProperty(caseArbitrary(adapter, maxCommands), async (value) => {
     drawn ??= value;
     try {
-      await runCase(adapter, value, {
-        rules: [judged],
-        watchdogMs: options.watchdogMs,
-        inspect: (run) => {
-          commands += run.step;
-        },
-        ...owned,
-      });
+      await play(value);
     } catch (error) {
       if (!(error instanceof InconclusiveRun)) throw error;
       inconclusive = error.detail;

@@ -31,6 +31,7 @@ export {
 } from "./progress.ts";
 export { count, counterexampleLines } from "./counterexample_text.ts";
 export { CORPUS_FORMAT, type CorpusCase, type SavedCase } from "./corpus.ts";
+export type { CaseScript } from "./script.ts";
 export type {
   CorpusNote,
   CorpusReplays,

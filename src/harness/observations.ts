@@ -202,6 +202,11 @@ export type CallerEvent =
     readonly idleMs?: number;
     /** A `clear({ interruptInUseConnections: true })` (capability `interruptInUse`). */
     readonly interruptInUse?: true;
+    /**
+     * Called in a timer's macrotask right after its callback, which may have
+     * decided an acquire's fate before the call although it settles after it.
+     */
+    readonly afterTimer?: true;
     readonly t: number;
     readonly seq: number;
   }

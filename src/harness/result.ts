@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { CaseScript } from "./script.ts";
 import type { RunSetup } from "./run_view.ts";
 
 /**
@@ -40,6 +41,12 @@ export interface Counterexample {
   readonly path: string;
   /** A one-line command that replays it. */
   readonly replay: string;
+  /**
+   * The shrunk case as data (its setup and commands), which replays without
+   * the case generator, so after a kit upgrade that draws differently too;
+   * what a corpus file saves. Absent when a drawn value is not plain data.
+   */
+  readonly script?: CaseScript;
 }
 
 /** The verdict on one rule. */

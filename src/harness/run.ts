@@ -104,6 +104,12 @@ export class Run implements RunView, Settling {
   generation = 0;
   paused = false;
   healing = false;
+  /**
+   * Whether callers act in the macrotask of a timer whose callback has just
+   * run (a same-instant command's `after` side): what that callback started,
+   * such as failing a waiter, may settle only after their call.
+   */
+  timerTurn = false;
   #adapter: Adapter;
   #rules: readonly Rule[];
   #judgeEveryStep: boolean;

@@ -169,6 +169,40 @@ describe("Run's connect-storm guard", () => {
       }
     },
   );
+
+  test("a pool that reconnects once a second through a long step is no storm", async () => {
+    const backingOff: Adapter = {
+      ...referenceAdapter,
+      name: "backing-off",
+      create: async (config, world) => {
+        const pool = await referenceAdapter.create(config, world);
+        return {
+          ...pool,
+          acquire: (route, options) => {
+            // Like Kafka's client: try the broker again a second after each failure.
+            const attempt = (): Promise<unknown> =>
+              world.network.connect(route).then(
+                (socket) => socket.close(),
+                () => void world.clock.setTimer(1_000, attempt),
+              );
+            void attempt();
+            return pool.acquire(route, options);
+          },
+        };
+      },
+    };
+    const run = new Run(backingOff, SETUP, { rules: [] });
+    try {
+      await run.start();
+      run.network.configure("r0", { connect: "refuse" });
+      run.acquire("r0", undefined);
+      await run.advanceTo(300_000);
+      await run.endStep();
+      assert.ok(run.network.sockets().length > 250, `${run.network.sockets().length} connects`);
+    } finally {
+      run.dispose();
+    }
+  });
 });
 
 describe("command generation", () => {

@@ -12,6 +12,7 @@ export type InstantAction =
   | { readonly kind: "release"; readonly index: number; readonly reusable: boolean }
   | { readonly kind: "acquire"; readonly route: Route; readonly timed: boolean }
   | { readonly kind: "send"; readonly route: Route }
+  | { readonly kind: "clear"; readonly interrupt: boolean }
   | { readonly kind: "close" };
 
 /** Whether the caller acts before the timer's callback or after it. */
@@ -92,10 +93,9 @@ export class AtTimerCommand extends StepCommand {
     }
     if (target === undefined) {
       // No timer to meet: the caller acts all the same, so the step is not lost to the run.
-      return this.#act(
-        run,
-        `${run.step}. t=${run.now()} no timer armed within ${reach - from} ms:`,
-      );
+      const head = `${run.step}. t=${run.now()} no timer armed within ${reach - from} ms:`;
+      const did = actAsCaller(run, this.action);
+      return run.describe(() => `${head} ${did()}`);
     }
     target = Math.max(target, run.now());
     await advanceUntil(run, target);
@@ -108,8 +108,16 @@ export class AtTimerCommand extends StepCommand {
       ? "before the timer due then"
       : "after the timer due then";
     const head = `${run.step}. t=${from} to t=${target}, ${note}:`;
-    if (due && this.side === "after" && run.clock.runNext(target)) run.timersRun++;
-    this.#act(run, head);
+    const ran = due && this.side === "after" && run.clock.runNext(target);
+    if (ran) run.timersRun++;
+    run.timerTurn = ran;
+    let did: () => string;
+    try {
+      did = actAsCaller(run, this.action);
+    } finally {
+      run.timerTurn = false;
+    }
+    run.describe(() => `${head} ${did()}`);
     if (due && this.side === "before") {
       // As an event loop runs the callbacks an I/O event queued before it
       // runs the timers due at that instant.
@@ -118,48 +126,67 @@ export class AtTimerCommand extends StepCommand {
     }
   }
 
-  /** Start the action; describe it under `head`. */
-  #act(run: Run, head: string): void {
-    const action = this.action;
-    switch (action.kind) {
-      case "release": {
-        const record = pick(run.held(), action.index);
-        if (record === undefined) return run.describe(() => `${head} release: nothing held`);
-        run.describe(() =>
-          `${head} release #${record.id} (socket #${record.facts?.socketId})${
-            action.reusable ? "" : " as broken"
-          }`
-        );
-        return run.release(record, action.reusable);
-      }
-      case "acquire": {
-        const timeoutMs = action.timed ? run.setup.acquireTimeoutMs : undefined;
-        const record = run.acquire(action.route, timeoutMs);
-        return run.describe(() =>
-          `${head} acquire #${record.id} ${action.route}${
-            timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms)`
-          }`
-        );
-      }
-      case "send": {
-        const record = run.send(action.route);
-        return run.describe(() => `${head} send #${record.seq} ${action.route}`);
-      }
-      case "close":
-        run.close();
-        return run.describe(() => `${head} close()`);
-    }
-  }
-
   override toString(): string {
-    const action = this.action;
-    const what = action.kind === "release"
-      ? `release(held[${action.index}]${action.reusable ? "" : ", broken"})`
-      : action.kind === "acquire"
-      ? `acquire(${JSON.stringify(action.route)}${action.timed ? ", timed" : ""})`
-      : action.kind === "send"
-      ? `send(${JSON.stringify(action.route)})`
-      : "close()";
-    return `${what} ${this.side} timer[${this.index}]`;
+    return `${actionText(this.action)} ${this.side} timer[${this.index}]`;
+  }
+}
+
+/**
+ * Start a caller's action, with nothing awaited.
+ *
+ * @param run The run.
+ * @param action What the caller does.
+ * @returns What it did, for the step's description (read only when tracing).
+ */
+export function actAsCaller(run: Run, action: InstantAction): () => string {
+  switch (action.kind) {
+    case "release": {
+      const record = pick(run.held(), action.index);
+      if (record === undefined) return () => "release: nothing held";
+      run.release(record, action.reusable);
+      return () =>
+        `release #${record.id} (socket #${record.facts?.socketId})${
+          action.reusable ? "" : " as broken"
+        }`;
+    }
+    case "acquire": {
+      const timeoutMs = action.timed ? run.setup.acquireTimeoutMs : undefined;
+      const record = run.acquire(action.route, timeoutMs);
+      return () =>
+        `acquire #${record.id} ${action.route}${
+          timeoutMs === undefined ? "" : ` (timeout ${timeoutMs} ms)`
+        }`;
+    }
+    case "send": {
+      const record = run.send(action.route);
+      return () => `send #${record.seq} ${action.route}`;
+    }
+    case "clear":
+      run.maintain("clear", undefined, action.interrupt);
+      return () => actionText(action);
+    case "close":
+      run.close();
+      return () => "close()";
+  }
+}
+
+/**
+ * A caller's action as a command's text shows it.
+ *
+ * @param action The action.
+ * @returns Its text, e.g. `release(held[0], broken)`.
+ */
+export function actionText(action: InstantAction): string {
+  switch (action.kind) {
+    case "release":
+      return `release(held[${action.index}]${action.reusable ? "" : ", broken"})`;
+    case "acquire":
+      return `acquire(${JSON.stringify(action.route)}${action.timed ? ", timed" : ""})`;
+    case "send":
+      return `send(${JSON.stringify(action.route)})`;
+    case "clear":
+      return action.interrupt ? "clear({ interruptInUseConnections: true })" : "clear()";
+    case "close":
+      return "close()";
   }
 }

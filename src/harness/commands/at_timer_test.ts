@@ -174,4 +174,35 @@ describe("LandConnectsCommand", () => {
     );
     assert.deepEqual(log.slice(0, 2), ["pool hears of socket #2", "pool hears of socket #1"]);
   });
+
+  test("a caller's action comes first, at the landing instant, before the pool hears of any connect", async () => {
+    const log: string[] = [];
+    const lines = await play(
+      logged("virtual", log),
+      [
+        new AcquireCommand("r0", false),
+        new AcquireCommand("r0", false),
+        new AdvanceCommand(1),
+        new LandConnectsCommand([], 0, { kind: "acquire", route: "r1", timed: false }),
+      ],
+      { ...SETUP, connectLatencyMs: 2 },
+    );
+    assert.match(
+      lines[3]!,
+      /^4\. t=1 to t=2: acquire #3 r1, then connects land in one turn in the order #1 \(r0\), #2 \(r0\)/,
+    );
+    assert.deepEqual(log.slice(0, 2), ["pool hears of socket #1", "pool hears of socket #2"]);
+    assert.equal(
+      String(new LandConnectsCommand([1], 2, { kind: "close" })),
+      "close() then landConnects([1], within 2 ms)",
+    );
+  });
+
+  test("with nothing due to land, the caller does not act", async () => {
+    const lines = await play(logged("virtual", []), [
+      new LandConnectsCommand([], 0, { kind: "acquire", route: "r0", timed: false }),
+    ]);
+    assert.match(lines[0]!, /^1\. t=0 landConnects: no connect due/);
+    assert.deepEqual(lines.filter((line) => line.startsWith("1.")), [lines[0]]);
+  });
 });

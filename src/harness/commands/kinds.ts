@@ -60,7 +60,6 @@ export const FAULT_KINDS: readonly CommandKind[] = Object.freeze([
  * import assert from "node:assert/strict";
  * import { optionalKinds } from "./kinds.ts";
  * import type { Supports } from "../adapter.ts";
-import { invalidArguments } from "../invalid_arguments.ts";
  *
  * const supports = { capabilities: [] } as unknown as Supports;
  * assert.deepEqual(optionalKinds(supports), [

@@ -1,6 +1,7 @@
 import { advanceUntil } from "../_settle.ts";
 import type { Run } from "../run.ts";
 import { StepCommand } from "./_command.ts";
+import { actAsCaller, actionText, type InstantAction } from "./at_timer.ts";
 
 /**
  * Put `items` in the order `picks` gives: each pick takes the
@@ -44,9 +45,17 @@ export function reorder<T>(items: readonly T[], picks: readonly number[]): T[] {
  * connects with the connects it started by their order hands out the wrong
  * socket once they cross.
  *
+ * With an `action`, a caller acts at that instant just before the connects
+ * land, in the same macrotask: a `clear()` meets check-outs whose
+ * connections are still being established, a `close()` meets connects about
+ * to complete, a release meets a connect completing for the same waiter.
+ * Between steps such states last only as long as a connect takes, so time
+ * steps and maintenance calls rarely fall into them.
+ *
  * The order is part of the command (`picks`, see {@linkcode reorder}), so a
- * seed and a path replay it, and shrinking moves it towards the start order
- * and the window towards 0 (only the connects due at the same instant).
+ * seed and a path replay it, and shrinking moves it towards the start order,
+ * the window towards 0 (only the connects due at the same instant) and
+ * drops the action.
  *
  * @example
  * ```ts
@@ -55,16 +64,23 @@ export function reorder<T>(items: readonly T[], picks: readonly number[]): T[] {
  *
  * assert.equal(String(new LandConnectsCommand([1], 2)), "landConnects([1], within 2 ms)");
  * assert.equal(String(new LandConnectsCommand([1], 0)), "landConnects([1])");
+ * assert.equal(
+ *   String(new LandConnectsCommand([], 0, { kind: "clear", interrupt: false })),
+ *   "clear() then landConnects([])",
+ * );
  * ```
  */
 export class LandConnectsCommand extends StepCommand {
   readonly picks: readonly number[];
   readonly windowMs: number;
+  /** What a caller does at the landing instant, before the connects land. */
+  readonly action: InstantAction | undefined;
 
-  constructor(picks: readonly number[], windowMs = 0) {
+  constructor(picks: readonly number[], windowMs = 0, action?: InstantAction) {
     super();
     this.picks = Object.freeze([...picks]);
     this.windowMs = windowMs;
+    this.action = action === undefined ? undefined : Object.freeze({ ...action });
     Object.freeze(this);
   }
 
@@ -79,11 +95,12 @@ export class LandConnectsCommand extends StepCommand {
     const at = Math.max(from, ...together.map((l) => l.at));
     for (const landing of together) run.network.hold(landing.socketId);
     await advanceUntil(run, at);
+    const did = this.action === undefined ? undefined : actAsCaller(run, this.action);
     // Those still in progress, in the drawn order; nothing is awaited until the step settles.
     const still = new Set(run.network.landings().map((l) => l.socketId));
     const due = reorder(together.filter((l) => still.has(l.socketId)), this.picks);
     run.describe(() =>
-      `${run.step}. t=${from} to t=${at}: ${
+      `${run.step}. t=${from} to t=${at}: ${did === undefined ? "" : `${did()}, then `}${
         due.length === 0
           ? "no connect due any more"
           : `connects land in one turn in the order ${
@@ -96,6 +113,7 @@ export class LandConnectsCommand extends StepCommand {
 
   override toString(): string {
     const within = this.windowMs === 0 ? "" : `, within ${this.windowMs} ms`;
-    return `landConnects([${this.picks.join(", ")}]${within})`;
+    const first = this.action === undefined ? "" : `${actionText(this.action)} then `;
+    return `${first}landConnects([${this.picks.join(", ")}]${within})`;
   }
 }

@@ -288,9 +288,11 @@ function routeArbitrary(routes: readonly Route[]): fc.Arbitrary<Route> {
  * Same-instant interleavings, in every run (each is a time step with a
  * caller's action, like the time steps and releases): a caller's action in
  * the same macrotask as a timer's callback, before or after it, and connects
- * due at one instant completing in a drawn order. The actions are those a
- * caller of this pool makes: releases, mostly reusable, and acquires (sends
- * when multiplexed); timed acquires and `close()` in runs that draw them.
+ * due at one instant completing in a drawn order, some right after a
+ * caller's action at that instant. The actions are those a caller of this
+ * pool makes: releases, mostly reusable, and acquires (sends when
+ * multiplexed); timed acquires, `clear()` (just before connects land) and
+ * `close()` in runs that draw them.
  */
 function raceCommands(supports: Supports, setup: RunSetup): Template[] {
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
@@ -308,8 +310,11 @@ function raceCommands(supports: Supports, setup: RunSetup): Template[] {
     ...(when === undefined ? {} : { when }),
   });
   const list: Template[] = [];
+  // A caller's own actions: a send when multiplexed; else a release, mostly reusable, or an acquire.
+  let own: fc.Arbitrary<InstantAction>;
   if (has("multiplexed")) {
-    list.push(at(route.map((r) => ({ kind: "send", route: r })), 6));
+    own = route.map((r) => ({ kind: "send", route: r }));
+    list.push(at(own, 6));
   } else {
     const reusable = has("releaseBroken")
       ? fc.constantFrom(true, true, true, false)
@@ -322,6 +327,7 @@ function raceCommands(supports: Supports, setup: RunSetup): Template[] {
         route: r,
         timed: t,
       }));
+    own = fc.oneof(release, acquire(fc.constant(false)));
     const timed = drawing("timed");
     list.push(at(release, RACE_WEIGHT.release));
     if (has("acquireTimeout")) {
@@ -329,22 +335,38 @@ function raceCommands(supports: Supports, setup: RunSetup): Template[] {
       list.push(at(acquire(fc.constant(false)), RACE_WEIGHT.acquire, (k) => !timed(k)));
     } else list.push(at(acquire(fc.constant(false)), RACE_WEIGHT.acquire));
   }
+  const close = fc.constant<InstantAction>({ kind: "close" });
   // Without swarm testing, close() is drawn only in runs with faults, as elsewhere.
-  if (setup.kinds !== undefined || setup.faults) {
-    list.push(at(fc.constant({ kind: "close" }), 1, drawing("close")));
-  }
-  list.push({
+  const closes = setup.kinds !== undefined || setup.faults;
+  if (closes) list.push(at(close, 1, drawing("close")));
+  // Connects landing together in a drawn order, alone or right after a caller's action.
+  const land = (
+    action: fc.Arbitrary<InstantAction | undefined>,
+    weight: number,
+    when?: (kinds: Allowed) => boolean,
+  ): Template => ({
     arbitrary: fc.tuple(
       fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 3 }),
       fc.nat({ max: 3 }),
-    ).map(([picks, windowMs]) => new LandConnectsCommand(picks, windowMs)),
-    weight: RACE_WEIGHT.land,
+      action,
+    ).map(([picks, windowMs, a]) => new LandConnectsCommand(picks, windowMs, a)),
+    weight,
+    ...(when === undefined ? {} : { when }),
   });
+  list.push(land(fc.constant(undefined), RACE_WEIGHT.land));
+  list.push(land(fc.option(own, { nil: undefined }), RACE_WEIGHT.landAfter));
+  if (has("clear")) {
+    const interrupt = has("interruptInUse") ? fc.boolean() : fc.constant(false);
+    const clear = interrupt.map((i): InstantAction => ({ kind: "clear", interrupt: i }));
+    list.push(at(clear, 1, drawing("clear")));
+    list.push(land(fc.option(clear, { nil: undefined }), RACE_WEIGHT.landAfter, drawing("clear")));
+  }
+  if (closes) list.push(land(fc.option(close, { nil: undefined }), 1, drawing("close")));
   return list;
 }
 
 /** Weights of the same-instant commands: a release meeting a timer is the race that matters most. */
-const RACE_WEIGHT = { release: 12, acquire: 3, land: 8 };
+const RACE_WEIGHT = { release: 12, acquire: 3, land: 6, landAfter: 2 };
 
 function maintenanceCommands(supports: Supports): Template[] {
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);

@@ -113,7 +113,7 @@ export const cls6 = defineRule({
   when: NOT_MULTIPLEXED,
   clauses: {
     a: "once the pool has settled after the clear, every connection leased or connecting at it is closed",
-    b: "every acquire pending at the clear is rejected, with a poolCleared-kind error where the kind can be read",
+    b: "every acquire pending at the clear is rejected, with a poolCleared-kind error where the kind can be read (of any kind when the clear ran in a timer's turn right after its callback, which may have failed the acquire first)",
   },
   start(run) {
     if (!run.supports.capabilities.includes("interruptInUse")) return {};
@@ -123,7 +123,12 @@ export const cls6 = defineRule({
     let closed = false;
     return {
       step({ callers }) {
-        const interrupts: { at: number; t: number; pending: AcquireRecord[] }[] = [];
+        const interrupts: {
+          at: number;
+          t: number;
+          afterTimer: boolean;
+          pending: AcquireRecord[];
+        }[] = [];
         for (const event of callers) {
           if (event.kind === "acquire-started") pending.set(event.acquire.id, event.acquire);
           if (event.kind === "acquire-resolved" || event.kind === "acquire-rejected") {
@@ -132,12 +137,18 @@ export const cls6 = defineRule({
           if (event.kind === "close-started") closed = true;
           // After close() the pool has its own duty to every connection (CLS-2).
           if (event.kind !== "maintenance" || event.interruptInUse !== true || closed) continue;
-          interrupts.push({ at: event.seq, t: event.t, pending: [...pending.values()] });
+          interrupts.push({
+            at: event.seq,
+            t: event.t,
+            afterTimer: event.afterTimer === true,
+            pending: [...pending.values()],
+          });
         }
         for (const event of interrupts) {
           const at = event.at;
           for (const a of event.pending) {
-            if (a.status === "rejected" && (!kinds || a.errorKind === "poolCleared")) continue;
+            const anyKind = !kinds || event.afterTimer;
+            if (a.status === "rejected" && (anyKind || a.errorKind === "poolCleared")) continue;
             return {
               clause: "b",
               detail:
