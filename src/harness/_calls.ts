@@ -107,15 +107,24 @@ export type Maintenance = "closeIdle" | "closeExpired" | "clear" | "ready";
  * @param op Which one.
  * @param idleMs The threshold of `closeIdle`.
  * @param interrupt For `clear`: pass `{ interruptInUseConnections: true }`.
+ * @param afterTimer Called in the macrotask of a timer whose callback has just
+ * run: what that callback started, such as failing a waiter, may settle only
+ * after this call.
  */
-export function maintain(run: Run, op: Maintenance, idleMs?: number, interrupt = false): void {
+export function maintain(
+  run: Run,
+  op: Maintenance,
+  idleMs?: number,
+  interrupt = false,
+  afterTimer = false,
+): void {
   const event = {
     kind: "maintenance",
     op,
     t: run.now(),
     seq: run.network.ledger.length,
     ...(interrupt ? { interruptInUse: true as const } : {}),
-    ...(run.timerTurn ? { afterTimer: true as const } : {}),
+    ...(afterTimer ? { afterTimer: true as const } : {}),
   } as const;
   run.record(idleMs === undefined ? event : { ...event, idleMs });
   if (op === "clear") {

@@ -104,12 +104,6 @@ export class Run implements RunView, Settling {
   generation = 0;
   paused = false;
   healing = false;
-  /**
-   * Whether callers act in the macrotask of a timer whose callback has just
-   * run (a same-instant command's `after` side): what that callback started,
-   * such as failing a waiter, may settle only after their call.
-   */
-  timerTurn = false;
   #adapter: Adapter;
   #rules: readonly Rule[];
   #judgeEveryStep: boolean;
@@ -488,9 +482,12 @@ export class Run implements RunView, Settling {
     return calls.send(this, route);
   }
 
-  /** Call a maintenance operation. */
-  maintain(op: calls.Maintenance, idleMs?: number, interrupt = false): void {
-    calls.maintain(this, op, idleMs, interrupt);
+  /**
+   * Call a maintenance operation; `afterTimer` when the call comes in the
+   * macrotask of a timer whose callback has just run.
+   */
+  maintain(op: calls.Maintenance, idleMs?: number, interrupt = false, afterTimer = false): void {
+    calls.maintain(this, op, idleMs, interrupt, afterTimer);
   }
 
   /** Call `close()`. */

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { referenceAdapter } from "../../conformance/reference/adapter.ts";
 import { setupOf } from "./_test_setup.ts";
-import type { Adapter, PoolUnderTest } from "./adapter.ts";
+import type { Adapter, PoolUnderTest, World } from "./adapter.ts";
 import { checkPool } from "./check_pool.ts";
 import { caseArbitrary } from "./case.ts";
 import { AcquireCommand, commandArbitraries, ConnectFaultCommand } from "./commands/mod.ts";
@@ -133,28 +133,42 @@ describe("Run.settle() on global time", () => {
   });
 });
 
+/**
+ * The reference pool, plus a connect loop at every acquire of its own: a
+ * connect that succeeds is closed, one that fails calls `retry`.
+ */
+function reconnecting(
+  name: string,
+  retry: (attempt: () => void, world: World) => void,
+): Adapter {
+  return {
+    ...referenceAdapter,
+    name,
+    create: async (config, world) => {
+      const pool = await referenceAdapter.create(config, world);
+      return {
+        ...pool,
+        acquire: (route, options) => {
+          const attempt = (): void =>
+            void world.network.connect(route).then(
+              (socket) => socket.close(),
+              () => retry(attempt, world),
+            );
+          attempt();
+          return pool.acquire(route, options);
+        },
+      };
+    },
+  };
+}
+
 describe("Run's connect-storm guard", () => {
   test(
     "a pool that retries a refused connect at once is stopped by the connect-storm guard",
     LONG,
     async () => {
-      const retrying: Adapter = {
-        ...referenceAdapter,
-        name: "connect-storm",
-        create: async (config, world) => {
-          const pool = await referenceAdapter.create(config, world);
-          return {
-            ...pool,
-            acquire: (route, options) => {
-              // Like generic-pool's create loop: retry a failed connect at once, for ever.
-              const attempt = (): Promise<unknown> =>
-                world.network.connect(route).then((socket) => socket.close(), attempt);
-              void attempt();
-              return pool.acquire(route, options);
-            },
-          };
-        },
-      };
+      // Like generic-pool's create loop: retry a failed connect at once, for ever.
+      const retrying = reconnecting("connect-storm", (attempt) => attempt());
       const run = new Run(retrying, SETUP, { rules: [] });
       try {
         await run.start();
@@ -171,26 +185,11 @@ describe("Run's connect-storm guard", () => {
   );
 
   test("a pool that reconnects once a second through a long step is no storm", async () => {
-    const backingOff: Adapter = {
-      ...referenceAdapter,
-      name: "backing-off",
-      create: async (config, world) => {
-        const pool = await referenceAdapter.create(config, world);
-        return {
-          ...pool,
-          acquire: (route, options) => {
-            // Like Kafka's client: try the broker again a second after each failure.
-            const attempt = (): Promise<unknown> =>
-              world.network.connect(route).then(
-                (socket) => socket.close(),
-                () => void world.clock.setTimer(1_000, attempt),
-              );
-            void attempt();
-            return pool.acquire(route, options);
-          },
-        };
-      },
-    };
+    // Like Kafka's client: try the broker again a second after each failure.
+    const backingOff = reconnecting(
+      "backing-off",
+      (attempt, world) => void world.clock.setTimer(1_000, attempt),
+    );
     const run = new Run(backingOff, SETUP, { rules: [] });
     try {
       await run.start();

@@ -110,13 +110,7 @@ export class AtTimerCommand extends StepCommand {
     const head = `${run.step}. t=${from} to t=${target}, ${note}:`;
     const ran = due && this.side === "after" && run.clock.runNext(target);
     if (ran) run.timersRun++;
-    run.timerTurn = ran;
-    let did: () => string;
-    try {
-      did = actAsCaller(run, this.action);
-    } finally {
-      run.timerTurn = false;
-    }
+    const did = actAsCaller(run, this.action, ran);
     run.describe(() => `${head} ${did()}`);
     if (due && this.side === "before") {
       // As an event loop runs the callbacks an I/O event queued before it
@@ -136,9 +130,10 @@ export class AtTimerCommand extends StepCommand {
  *
  * @param run The run.
  * @param action What the caller does.
+ * @param afterTimer Whether a timer's callback has just run in this macrotask.
  * @returns What it did, for the step's description (read only when tracing).
  */
-export function actAsCaller(run: Run, action: InstantAction): () => string {
+export function actAsCaller(run: Run, action: InstantAction, afterTimer = false): () => string {
   switch (action.kind) {
     case "release": {
       const record = pick(run.held(), action.index);
@@ -162,7 +157,7 @@ export function actAsCaller(run: Run, action: InstantAction): () => string {
       return () => `send #${record.seq} ${action.route}`;
     }
     case "clear":
-      run.maintain("clear", undefined, action.interrupt);
+      run.maintain("clear", undefined, action.interrupt, afterTimer);
       return () => actionText(action);
     case "close":
       run.close();
