@@ -223,6 +223,7 @@ describe("poolcheck CLI", () => {
     const rules = {
       "LSE-4": "accepts a second release",
       "ORD-1": { reason: "rare", seed: 3, path: "1:0:2" },
+      "ORD-4": { reason: "scripted", script: { setup: {}, commands: [] } },
     };
     await writeFile(good, JSON.stringify({ rules }));
     assert.deepEqual(await readExpectations(good), rules);
@@ -234,6 +235,10 @@ describe("poolcheck CLI", () => {
       [{ why: "no reason" }, /'rules.ORD-1' has unknown field 'why'/],
       [7, /'rules.ORD-1' must be a reason/],
       [{ reason: "r", runtimes: ["jvm"] }, /'runtimes' must list some of deno, bun, node/],
+      [
+        { reason: "r", script: { commands: [] } },
+        /'rules.ORD-1' 'script' must be the case as data/,
+      ],
     ];
     const file = join(dir, "bad.json");
     for (const [entry, message] of bad) {

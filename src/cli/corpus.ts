@@ -40,6 +40,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MAX_COMMANDS } from "../harness/case.ts";
 import { CORPUS_FORMAT, type CorpusCase, type SavedCase } from "../harness/corpus.ts";
+import { scriptShapeProblem } from "../harness/script.ts";
 import type { Counterexample, PoolReport } from "../harness/result.ts";
 import { KIT_VERSION } from "../version.ts";
 import { currentRuntime, type Runtime } from "./expectations_file.ts";
@@ -272,16 +273,7 @@ function caseProblem(content: unknown, adapter: string): string | undefined {
   ) {
     return `'runtimes' must list some of ${RUNTIMES.join(", ")}: ${shown("runtimes")}`;
   }
-  const script = c.script as { setup?: unknown; commands?: unknown } | null | undefined;
-  if (
-    script !== undefined &&
-    (script === null || typeof script !== "object" || typeof script.setup !== "object" ||
-      !Array.isArray(script.commands))
-  ) {
-    return `'script' must be the case as data { setup, commands }: current value is ${
-      JSON.stringify(script)?.slice(0, 80)
-    }`;
-  }
+  if (c.script !== undefined) return scriptShapeProblem(c.script);
   return undefined;
 }
 

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import type { Expectation, Expectations } from "../harness/check_pool.ts";
 import { expectationKeyProblem } from "../harness/expectations.ts";
 import { RULES } from "../harness/rules/mod.ts";
+import { scriptShapeProblem } from "../harness/script.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** A runtime the kit runs on, and that an expectation can be limited to. */
@@ -36,15 +37,15 @@ export function currentRuntime(): Runtime {
   return "node";
 }
 
-const ENTRY_FIELDS = ["reason", "seed", "path", "maxCommands", "runtimes"];
+const ENTRY_FIELDS = ["reason", "seed", "path", "maxCommands", "script", "runtimes"];
 
 /** What is wrong with one entry, or `undefined` when it is well formed. */
 function entryProblem(entry: unknown): string | undefined {
   if (typeof entry === "string") return entry.length > 0 ? undefined : "the reason is empty";
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-    return "must be a reason (a string) or an object { reason, seed, path, maxCommands, runtimes }";
+    return "must be a reason (a string) or an object { reason, seed, path, maxCommands, script, runtimes }";
   }
-  const { reason, seed, path, maxCommands, runtimes } = entry as Record<string, unknown>;
+  const { reason, seed, path, maxCommands, script, runtimes } = entry as Record<string, unknown>;
   const unknown = Object.keys(entry).filter((key) => !ENTRY_FIELDS.includes(key));
   if (unknown.length > 0) return `has unknown field ${unknown.map((k) => `'${k}'`).join(", ")}`;
   if (typeof reason !== "string" || reason.length === 0) return "needs a 'reason' string";
@@ -56,6 +57,10 @@ function entryProblem(entry: unknown): string | undefined {
   if ((seed === undefined) !== (path === undefined)) return "'seed' and 'path' go together";
   if (!count(maxCommands) || maxCommands === 0) {
     return `'maxCommands' must be a positive integer: current value is ${maxCommands}`;
+  }
+  if (script !== undefined) {
+    const problem = scriptShapeProblem(script);
+    if (problem !== undefined) return problem;
   }
   if (
     runtimes !== undefined &&

@@ -376,6 +376,51 @@ describe("checkPool() counterexamples", () => {
       assert.equal(stale.ok, false);
     },
   );
+
+  test(
+    "an expectation's script replays the same commands, where a seed and a path no longer draw them",
+    LONG,
+    async () => {
+      const broken = BROKEN_POOLS.find((b) => b.adapter.name === "broken-declared-fifo")!;
+      const found = await checkPool(broken.adapter, { seed: 1, rules: ["ORD-4"] });
+      const { script, commands } = found.rules[0]!.counterexample!;
+      assert.ok(script !== undefined);
+      const reason = "reuses LIFO";
+      // A path this generator cannot follow: only the script can reproduce the failure.
+      const expectations = { "ORD-4": { reason, seed: 1, path: "999999", script } };
+      const confirmed = await checkPool(broken.adapter, {
+        seed: 3,
+        runs: 1,
+        rules: ["ORD-4"],
+        expectations,
+      });
+      assert.equal(confirmed.rules[0]!.status, "expected-fail");
+      assert.match(confirmed.rules[0]!.reason!, /recorded reproduction still fails/);
+      assert.deepEqual(confirmed.rules[0]!.counterexample!.commands, commands);
+      assert.match(confirmed.rules[0]!.counterexample!.replay, /--rule ORD-4$/);
+      // The pool declaring the order it has: the script passes, and the entry is out of date.
+      const honest = {
+        ...referenceAdapter,
+        supports: {
+          ...broken.adapter.supports,
+          policies: { ...broken.adapter.supports.policies, reuseOrder: "lifo" as const },
+        },
+      };
+      const stale = await checkPool(honest, { seed: 3, runs: 1, rules: ["ORD-4"], expectations });
+      assert.equal(stale.rules[0]!.status, "unexpected-pass");
+      assert.match(stale.rules[0]!.reason!, /reproduction \(script\) passes now/);
+      // A script naming a command this kit does not have cannot be replayed, and says why.
+      const unknown = { ...script, commands: [{ command: "teleport" }] };
+      const unreadable = await checkPool(honest, {
+        seed: 3,
+        runs: 1,
+        rules: ["ORD-4"],
+        expectations: { "ORD-4": { reason, script: unknown } },
+      });
+      assert.equal(unreadable.rules[0]!.status, "unexpected-pass");
+      assert.match(unreadable.rules[0]!.reason!, /\(script\) cannot be replayed: .*teleport/);
+    },
+  );
 });
 
 describe("checkPool() on global time, abandoned by its caller", () => {

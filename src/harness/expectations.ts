@@ -22,12 +22,15 @@ import {
 } from "./rule.ts";
 import { InconclusiveRun } from "./_run_end.ts";
 import { type RunCase, runCase } from "./run_case.ts";
+import { caseFromScript, type CaseScript, ScriptError } from "./script.ts";
 
 /**
  * A known deviation: why the pool breaks the rule (or one clause of it) and,
- * optionally, the seed and path of a failure that shows it (as printed by a
- * failure's replay line), replayed when a check does not find the failure by
- * itself.
+ * optionally, a failure that shows it, replayed when a check does not find
+ * the failure by itself: the seed and path a failure's replay line prints,
+ * or the failure's `script` (a counterexample's commands as data, in a
+ * `--json` report), which replays the same commands after an upgrade of the
+ * kit changed how cases are drawn from a seed and a path.
  */
 export interface Expectation {
   /** Why the pool breaks the rule. */
@@ -38,6 +41,8 @@ export interface Expectation {
   readonly path?: string;
   /** `maxCommands` the reproduction was found with. @default {60} */
   readonly maxCommands?: number;
+  /** The reproduction's commands as data; replayed instead of seed and path when present. */
+  readonly script?: CaseScript;
 }
 
 /**
@@ -269,8 +274,9 @@ export async function replayExpectations(
   const replayed = new Map<string, Replayed>();
   for (const rule of options.rules) {
     for (const entry of expectedEntries(options.expectations, rule)) {
-      const { seed, path } = entry.expectation;
-      if (seed === undefined || path === undefined || options.found?.(entry.key)) continue;
+      const { seed, path, script } = entry.expectation;
+      const reproduced = script !== undefined || (seed !== undefined && path !== undefined);
+      if (!reproduced || options.found?.(entry.key)) continue;
       if (options.abandoned?.()) return replayed;
       replayed.set(entry.key, await replayExpectation(adapter, rule, entry, options));
     }
@@ -284,10 +290,10 @@ async function replayExpectation(
   entry: ExpectedEntry,
   options: ReplayOptions,
 ): Promise<Replayed> {
-  const { seed = 0, path = "", maxCommands = DEFAULT_MAX_COMMANDS } = entry.expectation;
+  const { seed = 0, path = "", maxCommands = DEFAULT_MAX_COMMANDS, script } = entry.expectation;
   const { watchdogMs, replayCommand, timeOwner } = options;
   const owned = timeOwner === undefined ? {} : { timeOwner };
-  const where = `seed ${seed} path ${path}`;
+  const where = script === undefined ? `seed ${seed} path ${path}` : "script";
   // The rule's other listed clauses are excused, as in the check that found this one.
   const others = new Set(
     expectedEntries(options.expectations, rule)
@@ -297,23 +303,42 @@ async function replayExpectation(
   const judged = entry.clause === undefined || others.size === 0
     ? rule
     : withoutClauses(rule, others);
-  const property = fc.asyncProperty(caseArbitrary(adapter, maxCommands), async (value) => {
+  const play = async (value: RunCase) => {
     try {
       await runCase(adapter, value, { rules: [judged], watchdogMs, ...owned });
     } catch (error) {
       if (!(error instanceof InconclusiveRun)) throw error;
     }
-  });
-  let result: fc.RunDetails<[RunCase]>;
-  try {
-    result = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
-  } catch (error) {
-    return `its recorded reproduction (${where}) cannot be replayed: ${firstLine(error)}`;
+  };
+  let error: unknown;
+  let value: RunCase | undefined;
+  if (script !== undefined) {
+    try {
+      value = caseFromScript(script);
+    } catch (problem) {
+      if (!(problem instanceof ScriptError)) throw problem;
+      return `its recorded reproduction (${where}) cannot be replayed: ${problem.message}`;
+    }
+    try {
+      await play(value);
+    } catch (thrown) {
+      error = thrown;
+    }
+  } else {
+    const property = fc.asyncProperty(caseArbitrary(adapter, maxCommands), play);
+    let result: fc.RunDetails<[RunCase]>;
+    try {
+      result = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
+    } catch (problem) {
+      return `its recorded reproduction (${where}) cannot be replayed: ${firstLine(problem)}`;
+    }
+    error = result.failed ? result.errorInstance : undefined;
+    value = result.counterexample?.[0];
   }
-  const error = result.errorInstance;
-  const value = result.counterexample?.[0];
-  if (!result.failed || !(error instanceof RuleViolation) || value === undefined) {
-    return `its recorded reproduction (${where}) passes now`;
+  if (!(error instanceof RuleViolation) || value === undefined) {
+    return `its recorded reproduction (${where}) passes now${
+      script === undefined ? STALE_PATH_HINT : ""
+    }`;
   }
   if (error.ruleId !== rule.id) return `its recorded reproduction (${where}) fails ${error.ruleId}`;
   if (!covers(entry, error.clause)) {
@@ -325,6 +350,12 @@ async function replayExpectation(
     watchdogMs,
     replayFlags: maxCommands === DEFAULT_MAX_COMMANDS ? "" : ` --max-commands ${maxCommands}`,
     replayCommand,
+    // A script is replayed by a check with the expectation file, whatever its seed.
+    ...(script === undefined ? {} : { replay: `${replayCommand} --rule ${rule.id}` }),
     ...owned,
   });
 }
+
+/** Why a seed and path may stop reproducing a failure the pool still has. */
+const STALE_PATH_HINT =
+  "; after an upgrade of the kit or a change to the adapter's declaration, a seed and path draw another case: record a fresh failure, or give the entry the failure's script";

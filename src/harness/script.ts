@@ -209,6 +209,27 @@ export function caseToScript(value: RunCase): CaseScript {
 }
 
 /**
+ * What is wrong with the outline of a script read from a file (an object
+ * with a `setup` object and a `commands` array), or `undefined`; the
+ * commands themselves are checked when the script is replayed.
+ *
+ * @param script The value read.
+ * @returns The problem, naming the value.
+ */
+export function scriptShapeProblem(script: unknown): string | undefined {
+  const s = script as { setup?: unknown; commands?: unknown } | null;
+  if (
+    s !== null && typeof s === "object" && typeof s.setup === "object" && s.setup !== null &&
+    Array.isArray(s.commands)
+  ) {
+    return undefined;
+  }
+  return `'script' must be the case as data { setup, commands }: current value is ${
+    JSON.stringify(script)?.slice(0, 80)
+  }`;
+}
+
+/**
  * Read a case back from its script.
  *
  * @param script A script, as {@linkcode caseToScript} wrote it (parsed JSON).
