@@ -9,7 +9,9 @@
  * Some pools behave as the runtime under them does: node:http's Agent is each
  * runtime's own implementation (Node's `lib/_http_agent.js`, Deno's
  * `ext/node/polyfills`, Bun's port), and agentkeepalive and undici run on
- * that node:http or on the runtime's streams and timers. Those adapters
+ * that node:http or on the runtime's streams and timers; kafkajs reads and
+ * writes its broker sockets as the runtime's node:stream `Duplex` and arms
+ * its timeouts on the runtime's timers. Those adapters
  * ({@linkcode RUNTIME_DEPENDENT_ADAPTERS}) are run on Deno, Node 22 and Bun,
  * and the page shows one column per adapter × runtime; every other adapter is
  * plain JavaScript over the kit's simulated network and is run on Deno only.
@@ -72,6 +74,7 @@ export const RUNTIME_DEPENDENT_ADAPTERS: readonly string[] = [
   "undici-agent",
   "node-http-agent",
   "agentkeepalive",
+  "kafkajs",
 ];
 
 const RUNTIME_LABEL: Readonly<Record<Runtime, string>> = { node: "Node", deno: "Deno", bun: "Bun" };

@@ -190,6 +190,7 @@ const REJECTION_KINDS: Readonly<Record<string, RejectionKind>> = {
   POOL_CLOSED: "poolClosed",
   POOL_CLEARED: "poolCleared",
   ACQUIRE_TIMEOUT: "timeout",
+  REQUEST_TIMEOUT: "timeout",
   WAIT_QUEUE_FULL: "waitQueueFull",
   CONNECT_FAILED: "connectionError",
   ESOCKETCLOSED: "connectionError",

@@ -5,6 +5,7 @@ import {
   ConnectError,
   PoolClearedError,
   PoolClosedError,
+  RequestTimeoutError,
   WaitQueueFullError,
 } from "./errors.ts";
 
@@ -24,6 +25,11 @@ export class CallerTable<T> {
     return new Promise<T>((resolve, reject) => {
       this.#callers.set(id, { route, resolve, reject });
     });
+  }
+
+  /** Register a caller taken out of another table. */
+  put(id: number, caller: Caller<T>): void {
+    this.#callers.set(id, caller);
   }
 
   /** Take a caller out (it is about to settle). */
@@ -49,6 +55,8 @@ export function failureError(route: Route, failure: Failure): Error {
       return new PoolClearedError(route, failure.generation);
     case "timeout":
       return new AcquireTimeoutError(route, failure.timeoutMs);
+    case "requestTimeout":
+      return new RequestTimeoutError(route, failure.timeoutMs);
     case "waitQueueFull":
       return new WaitQueueFullError(route, failure.maxWaiters);
     case "connect":

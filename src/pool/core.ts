@@ -20,7 +20,7 @@ import {
 } from "./core_state.ts";
 import { clearPool } from "./clearing.ts";
 import { armEvictor, closeExpired, closeIdle, runEvictor, sweepIdle } from "./expiry.ts";
-import { closeDrainedStale, pumpSends, settleRequest } from "./multiplex.ts";
+import { closeDrainedStale, pumpSends, requestTimedOut, settleRequest } from "./multiplex.ts";
 import type { PoolConfig } from "./options.ts";
 import { populate, schedulePopulation } from "./population.ts";
 import { type PoolStats, poolStats } from "./stats.ts";
@@ -117,9 +117,9 @@ export class PoolCore {
     });
   }
 
-  /** A request written to `connectionId` settled. */
-  requestSettled(now: number, connectionId: number): Command[] {
-    return this.#run(now, (step) => settleRequest(step, connectionId));
+  /** The request `waiterId` wrote to `connectionId` settled. */
+  requestSettled(now: number, connectionId: number, waiterId: number): Command[] {
+    return this.#run(now, (step) => settleRequest(step, connectionId, waiterId));
   }
 
   /** The holder of `leaseId` gives its connection back. */
@@ -161,6 +161,8 @@ export class PoolCore {
             kind: "connect",
             timeoutMs: this.#config.connectTimeoutMs,
           });
+        case "request":
+          return requestTimedOut(step, timer.connectionId, timer.waiterId);
         case "evictor":
           return runEvictor(step);
         case "idleSweep":

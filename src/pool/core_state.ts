@@ -95,6 +95,7 @@ export type Failure =
   | { readonly kind: "poolClosed" }
   | { readonly kind: "poolCleared"; readonly generation: number }
   | { readonly kind: "timeout"; readonly timeoutMs: number }
+  | { readonly kind: "requestTimeout"; readonly timeoutMs: number }
   | { readonly kind: "waitQueueFull"; readonly maxWaiters: number }
   | { readonly kind: "connect"; readonly cause?: unknown; readonly timeoutMs?: number };
 
@@ -102,6 +103,7 @@ export type Failure =
 export type PoolTimer =
   | { readonly kind: "acquire"; readonly waiterId: number; readonly timeoutMs: number }
   | { readonly kind: "connect"; readonly connectionId: number }
+  | { readonly kind: "request"; readonly waiterId: number; readonly connectionId: number }
   | { readonly kind: "backoff"; readonly route: Route }
   | { readonly kind: "evictor" }
   | { readonly kind: "idleSweep" }
@@ -150,6 +152,8 @@ export function timerKey(timer: PoolTimer): string {
       return `acquire:${timer.waiterId}`;
     case "connect":
       return `connect:${timer.connectionId}`;
+    case "request":
+      return `request:${timer.waiterId}`;
     case "backoff":
       return `backoff:${timer.route}`;
     default:

@@ -68,6 +68,44 @@ export class AcquireTimeoutError extends Error {
 }
 
 /**
+ * A request sent in multiplexed mode was not answered within the pool's
+ * `requestTimeoutMs` (Kafka's `request.timeout.ms`). The pool closed the
+ * connection it was written to, so the other requests in flight on it
+ * failed too.
+ *
+ * @example Telling a timed-out request apart
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RequestTimeoutError } from "./errors.ts";
+ *
+ * const error = new RequestTimeoutError("broker-1", 30_000);
+ * assert.equal(error.code, "REQUEST_TIMEOUT");
+ * assert.equal(error.timeoutMs, 30_000);
+ * ```
+ */
+export class RequestTimeoutError extends Error {
+  /** Stable error code. */
+  readonly code = "REQUEST_TIMEOUT" as const;
+  /** Route the request was sent to. */
+  readonly route: Route;
+  /** The request timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * Create the error.
+   *
+   * @param route Route the request was sent to.
+   * @param timeoutMs The request timeout that elapsed.
+   */
+  constructor(route: Route, timeoutMs: number) {
+    super(`Request to '${route}' not answered within ${timeoutMs} ms`);
+    this.name = "RequestTimeoutError";
+    this.route = route;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
  * An acquire or send failed because the pool was cleared (CMAP `clear()`):
  * waiters fail at once, and calls fail until `ready()`.
  *

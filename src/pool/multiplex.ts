@@ -8,7 +8,10 @@ import { claimCapacity, connectingCount, openConnection } from "./limits.ts";
  * it; the rest queue in send order and are written as responses come back.
  * The socket answers in send order, so callers get responses in send order;
  * when it drops, its in-flight requests fail oldest first (the network rejects
- * them in that order) and queued requests wait for the reconnect.
+ * them in that order) and queued requests wait for the reconnect. A request
+ * unanswered for `requestTimeoutMs` fails as timed out and takes its
+ * connection down with it (NetworkClient.handleTimedOutRequests): an answer
+ * may still be on its way, and the next one read would be taken for it.
  * Rules INF-1 (maxInFlight), INF-2 (send order), INF-3 (failures on disconnect).
  */
 
@@ -46,6 +49,13 @@ export function pumpSends(step: Step): void {
       connection.inFlight++;
       markActive(step, connection);
       step.out.push({ type: "write", waiterId: send.id, connectionId: connection.id });
+      if (step.config.requestTimeoutMs !== Infinity) {
+        step.out.push({
+          type: "armTimer",
+          timer: { kind: "request", waiterId: send.id, connectionId: connection.id },
+          delayMs: step.config.requestTimeoutMs,
+        });
+      }
       continue;
     }
     if (
@@ -63,12 +73,35 @@ export function pumpSends(step: Step): void {
  *
  * @param step The current step.
  * @param connectionId The connection it was written to.
+ * @param waiterId The caller that sent it.
  */
-export function settleRequest(step: Step, connectionId: number): void {
+export function settleRequest(step: Step, connectionId: number, waiterId: number): void {
+  if (step.config.requestTimeoutMs !== Infinity) {
+    step.out.push({ type: "cancelTimer", timer: { kind: "request", waiterId, connectionId } });
+  }
   const entry = step.state.entries.get(connectionId);
   if (entry === undefined) return;
   entry.inFlight--;
   markActive(step, entry);
+}
+
+/**
+ * A request written to `connectionId` was not answered within the request
+ * timeout: its caller fails, and the connection closes, which fails the
+ * other requests in flight on it.
+ *
+ * @param step The current step.
+ * @param connectionId The connection it was written to.
+ * @param waiterId The caller that sent it.
+ */
+export function requestTimedOut(step: Step, connectionId: number, waiterId: number): void {
+  step.out.push({
+    type: "reject",
+    waiterId,
+    failure: { kind: "requestTimeout", timeoutMs: step.config.requestTimeoutMs },
+  });
+  const entry = step.state.entries.get(connectionId);
+  if (entry !== undefined) discard(step, entry, "error");
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { SocketClosedError } from "../net/errors.ts";
 import type { SimResponse } from "../net/types.ts";
 import { track, world, type WorldOptions } from "./_test_util.ts";
-import { ConnectError, PoolClearedError, PoolClosedError } from "./errors.ts";
+import { ConnectError, PoolClearedError, PoolClosedError, RequestTimeoutError } from "./errors.ts";
 import { kafkaProducerPreset } from "./presets.ts";
 
 function kafka(options: WorldOptions = {}) {
@@ -183,5 +183,59 @@ describe("multiplexed mode (Kafka)", () => {
     assert.ok(first.error() instanceof SocketClosedError);
     assert.equal(w.network.ledger.live().length, 0);
     await assert.rejects(w.pool.send("b"), PoolClosedError);
+  });
+
+  test("requestTimeoutMs: an unanswered request times out at its deadline and takes its connection down", async () => {
+    const w = kafka({ network: { manualResponses: true }, requestTimeoutMs: 100 });
+    const first = track(w.pool.send("b"));
+    await w.advance(40);
+    const second = track(w.pool.send("b"));
+    await w.advance(59);
+    assert.equal(first.state(), "pending");
+    await w.advance(1);
+    // At 100 ms the first request fails as timed out; its connection closes, so the second,
+    // in flight on it for 60 ms only, fails with the connection.
+    assert.ok(first.error() instanceof RequestTimeoutError, String(first.error()));
+    assert.equal((first.error() as RequestTimeoutError).timeoutMs, 100);
+    assert.ok(second.error() instanceof SocketClosedError, String(second.error()));
+    const closed = w.network.ledger.events.filter((e) => e.type === "ConnectionClosed");
+    assert.deepEqual(closed.map((e) => [e.t, e.socketId]), [[100, 1]]);
+    // A later send opens a new connection, and an answer in time settles it: no timer is left.
+    const third = track(w.pool.send("b"));
+    await w.settle();
+    assert.equal(w.network.sockets().length, 2);
+    w.network.respond(2);
+    await w.settle();
+    assert.equal(third.state(), "fulfilled");
+    await w.advance(1_000);
+    assert.equal(w.network.sockets().filter((s) => s.state === "open").length, 1);
+    await w.pool.close();
+  });
+
+  test("requestTimeoutMs counts from the write, not from the send: a queued request waits untimed", async () => {
+    const w = kafka({ network: { manualResponses: true }, requestTimeoutMs: 100, maxInFlight: 1 });
+    const first = track(w.pool.send("b"));
+    await w.advance(90);
+    const queued = track(w.pool.send("b"));
+    await w.advance(5);
+    w.network.respond(1);
+    await w.settle();
+    assert.equal(first.state(), "fulfilled");
+    // Written at 95 ms, the queued request is due at 195 ms.
+    await w.advance(99);
+    assert.equal(queued.state(), "pending");
+    await w.advance(1);
+    assert.ok(queued.error() instanceof RequestTimeoutError, String(queued.error()));
+    await w.pool.close();
+  });
+
+  test("requestTimeoutMs is refused when it is not a duration above 0", () => {
+    for (const requestTimeoutMs of [0, -1, Number.NaN, "30s"]) {
+      assert.throws(
+        () => kafka({ requestTimeoutMs: requestTimeoutMs as number }),
+        /requestTimeoutMs/,
+        String(requestTimeoutMs),
+      );
+    }
   });
 });

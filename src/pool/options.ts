@@ -102,6 +102,15 @@ export interface PoolBehaviourOptions {
   /** Requests outstanding per connection in multiplexed mode. @default {5} */
   maxInFlight?: number;
   /**
+   * Multiplexed mode: a request written to a connection and not answered
+   * within this time fails with a `RequestTimeoutError`, and its connection
+   * is closed, failing the other requests in flight on it (Kafka's
+   * `request.timeout.ms`: the response may still come, so the connection's
+   * order can no longer be trusted).
+   * @default {Infinity}
+   */
+  requestTimeoutMs?: number;
+  /**
    * Connections idle longer than this are closed: by a timer, least recently
    * active first, or when a check-out meets them (see `idleExpiry`).
    * @default {Infinity}
@@ -192,6 +201,7 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
     reconnectBackoffMaxMs = reconnectBackoffMs,
     multiplexed = false,
     maxInFlight = 5,
+    requestTimeoutMs = Infinity,
     connectionsMaxIdleMs = Infinity,
     idleExpiry = "timer",
     startPaused = false,
@@ -231,6 +241,7 @@ export function resolvePoolConfig(options: PoolBehaviourOptions): PoolConfig {
     }),
     multiplexed: checkBoolean("multiplexed", multiplexed),
     maxInFlight: checkCount("maxInFlight", maxInFlight, { min: 1, infinite: true }),
+    requestTimeoutMs: checkRequestTimeout(requestTimeoutMs),
     connectionsMaxIdleMs: checkDuration("connectionsMaxIdleMs", connectionsMaxIdleMs, {
       infinite: true,
     }),
@@ -253,6 +264,12 @@ function checkOverrides(value: unknown, maxTotal: number): Record<Route, number>
     checkRelation(limit as number <= maxTotal, name, `at most 'maxTotal' (${maxTotal})`, limit);
   }
   return checked;
+}
+
+function checkRequestTimeout(value: unknown): number {
+  const timeout = checkDuration("requestTimeoutMs", value, { infinite: true });
+  checkRelation(timeout > 0, "requestTimeoutMs", "greater than 0 or Infinity", timeout);
+  return timeout;
 }
 
 function checkEvictionInterval(value: unknown): number {

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock/types.ts";
 import type { SimSocket } from "../net/sim_socket.ts";
 import type { Route, SimResponse } from "../net/types.ts";
-import { CallerTable, failureError } from "./_callers.ts";
+import { type Caller, CallerTable, failureError } from "./_callers.ts";
 import { EventHub } from "./_event_hub.ts";
 import { SocketTable } from "./_socket_table.ts";
 import { TimerTable } from "./_timer_table.ts";
@@ -70,6 +70,8 @@ export class ReferencePool {
   readonly #timers: TimerTable;
   readonly #acquirers = new CallerTable<Lease>();
   readonly #senders = new CallerTable<SimResponse>();
+  /** Senders whose request is on the wire. */
+  readonly #written = new CallerTable<SimResponse>();
   readonly #leases = new Map<number, Lease>();
   readonly #issued = new WeakSet<Lease>();
   readonly #events = new EventHub();
@@ -367,7 +369,8 @@ export class ReferencePool {
   }
 
   #reject(callerId: number, failure: Failure): void {
-    const caller = this.#acquirers.take(callerId) ?? this.#senders.take(callerId);
+    const caller = this.#acquirers.take(callerId) ?? this.#senders.take(callerId) ??
+      this.#written.take(callerId);
     caller?.reject(failureError(caller.route, failure));
   }
 
@@ -375,10 +378,16 @@ export class ReferencePool {
     const caller = this.#senders.take(callerId);
     const socket: SimSocket | undefined = this.#sockets.socket(connectionId);
     if (caller === undefined || socket === undefined) return;
-    const settled = () => this.#execute(this.#core.requestSettled(this.#now(), connectionId));
+    // Held until the request settles: a request timeout fails the caller first.
+    this.#written.put(callerId, caller);
+    const settled = (outcome: (caller: Caller<SimResponse>) => void) => {
+      const waiting = this.#written.take(callerId);
+      if (waiting !== undefined) outcome(waiting);
+      this.#execute(this.#core.requestSettled(this.#now(), connectionId, callerId));
+    };
     socket.request().then(
-      (response) => (caller.resolve(response), settled()),
-      (error: Error) => (caller.reject(error), settled()),
+      (response) => settled((c) => c.resolve(response)),
+      (error: Error) => settled((c) => c.reject(error)),
     );
   }
 }

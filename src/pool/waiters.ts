@@ -78,6 +78,7 @@ const FAILURE_REASONS: Record<Failure["kind"], CheckOutFailedReason> = {
   poolClosed: "poolClosed",
   poolCleared: "poolCleared",
   timeout: "timeout",
+  requestTimeout: "timeout",
   waitQueueFull: "waitQueueFull",
   connect: "connectionError",
 };
