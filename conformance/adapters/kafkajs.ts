@@ -57,7 +57,9 @@ export const KAFKAJS_TOPIC = "poolcheck";
 /**
  * kafkajs's default request timeout (src/cluster/index.js: `requestTimeout = 30000`),
  * enforced by `RequestQueue.scheduleRequestTimeoutCheck`, which checks the
- * in-flight requests every `min(requestTimeout, 100)` ms.
+ * in-flight requests every `min(requestTimeout, 100)` ms. The produce
+ * request's own `timeout` (the broker's wait for acks) keeps it; the
+ * connection's request timeout is drawn (range `requestTimeoutMs`).
  */
 export const KAFKAJS_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -93,6 +95,13 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // kafkajs's errors carry their class in `name` (src/errors.js), which is what a
     // caller's catch block reads (see kafkajsRejectionKind).
     "rejectionKinds",
+    // RequestQueue (src/network/requestQueue/index.js), with `enforceRequestTimeout`
+    // (the default), checks its in-flight requests every min(requestTimeout, 100) ms
+    // and times out one older than requestTimeout (`Date.now() - request.sentAt >
+    // request.requestTimeout`): SocketRequest.timeoutRequest rejects it with
+    // KafkaJSRequestTimeoutError and the queue deletes it from its in-flight map
+    // and sends the next queued request (createSocketRequest's `timeout`).
+    "requestTimeout",
   ],
   ranges: {
     routes: [1, 3],
@@ -109,6 +118,11 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // back (checkPendingRequests).
     maxInFlight: [1, 5],
     connectTimeoutMs: [5, 100],
+    // At least the connection timeout: ApiVersions, the first request on a new
+    // connection, is sent with `requestTimeout: connectionTimeout` (Broker.connect),
+    // and a request's timeout is the larger of its own and the queue's
+    // (createSocketRequest: `Math.max(defaultRequestTimeout, customRequestTimeout)`).
+    requestTimeoutMs: [100, 200],
   },
   policies: {
     // No leases: a multiplexed pool is judged by the INF rules; these document
@@ -128,6 +142,13 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // Connection listens for the socket's `end` and `error` (src/network/socket.js)
     // and on either rejects its requests and disconnects at once.
     closeDetection: "event",
+    // The request stays on the wire: only the queue forgets it (its `timeout`
+    // deletes it from `inflight`); the connection is not closed, and a late
+    // answer finds no request of its correlation id (RequestQueue.fulfillRequest logs
+    // "Response without match").
+    // The check runs every min(requestTimeout, 100) ms, 100 for the drawn range,
+    // and times out a request only once it is strictly older than the timeout.
+    requestTimeout: { onTimeout: "abandon", checkPeriodMs: 100 },
   },
   toleranceMs: 0,
   // ConnectionPool (src/network/connectionPool.js) builds two Connections per
@@ -156,7 +177,7 @@ export function kafkajsConnectionOptions(
     clientId: "poolcheck",
     // Unset (no capability): kafkajs's default, src/index.js `connectionTimeout = 1000`.
     connectionTimeout: config.connectTimeoutMs ?? 1_000,
-    requestTimeout: KAFKAJS_REQUEST_TIMEOUT_MS,
+    requestTimeout: config.requestTimeoutMs ?? KAFKAJS_REQUEST_TIMEOUT_MS,
     enforceRequestTimeout: true,
     maxInFlightRequests: config.maxInFlight ?? null,
     logger: silentLogger(),
@@ -170,15 +191,16 @@ export function kafkajsConnectionOptions(
  *   (src/network/connection.js connect's `onError`), or the connection timeout
  *   fired (`onTimeout`);
  * - `KafkaJSConnectionClosedError`: the broker closed the connection
- *   (connect's `onEnd` rejects the requests in flight and queued with it).
+ *   (connect's `onEnd` rejects the requests in flight and queued with it);
+ * - `KafkaJSRequestTimeoutError`: the request was not answered within the
+ *   request timeout (SocketRequest.timeoutRequest), a send's timeout.
  *
- * kafkajs's other errors name no kind of the kit's: its request timeout
- * (`KafkaJSRequestTimeoutError`) is not a caller's acquire timeout, and a
- * Broker's lock timeout (`KafkaJSLockTimeout`) is neither.
+ * A Broker's lock timeout (`KafkaJSLockTimeout`) names no kind of the kit's.
  */
 const KAFKAJS_REJECTION_KINDS: Readonly<Record<string, RejectionKind>> = {
   KafkaJSConnectionError: "connectionError",
   KafkaJSConnectionClosedError: "connectionError",
+  KafkaJSRequestTimeoutError: "timeout",
 };
 
 /**

@@ -158,6 +158,7 @@ export function referenceOptions(config: PoolConfig, world: World): ReferencePoo
     maxUses: never(config.maxUses),
     validateAfterInactivityMs: never(config.validateAfterInactivityMs),
     connectTimeoutMs: never(config.connectTimeoutMs),
+    requestTimeoutMs: never(config.requestTimeoutMs),
     ...(config.reconnectBackoffMs === undefined
       ? {}
       : { reconnectBackoffMs: config.reconnectBackoffMs }),
@@ -286,7 +287,13 @@ export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
     "validatesOptions",
     "rejectionKinds",
     "events",
+    "requestTimeout",
   ],
+  policies: {
+    ...REFERENCE_SUPPORTS.policies,
+    // As Kafka's NetworkClient: a request timeout closes its connection.
+    requestTimeout: { onTimeout: "disconnect" },
+  },
   // A send emits no check-out event.
   eventTypes: ["ConnectionCreated", "ConnectionReady", "ConnectionClosed", "PoolClosed"],
   closeReasons: REFERENCE_CLOSE_REASONS,
@@ -297,6 +304,7 @@ export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
     maxInFlight: [1, 5],
     connectTimeoutMs: [5, 100],
     maxIdleMs: [20, 500],
+    requestTimeoutMs: [5, 100],
   },
   // The pool calls the harness's maximum idle time connectionsMaxIdleMs (Kafka's connections.max.idle.ms).
   validatedOptions: {
@@ -304,6 +312,7 @@ export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
     maxInFlight: "maxInFlight",
     connectTimeoutMs: "connectTimeoutMs",
     maxIdleMs: "connectionsMaxIdleMs",
+    requestTimeoutMs: "requestTimeoutMs",
   },
 };
 

@@ -73,6 +73,7 @@ function presetPool(
     ...used(config.validateAfterInactivityMs, preset, "validateAfterInactivityMs", Infinity),
     ...used(config.connectTimeoutMs, preset, "connectTimeoutMs", Infinity),
     ...used(config.maxIdleMs, preset, "connectionsMaxIdleMs", Infinity),
+    ...used(config.requestTimeoutMs, preset, "requestTimeoutMs", Infinity),
   });
 }
 
@@ -223,6 +224,7 @@ const KAFKA_SUPPORTS: Supports = {
     "reconnectBackoff",
     "rejectionKinds",
     "events",
+    "requestTimeout",
   ],
   ranges: {
     routes: [1, 3],
@@ -234,6 +236,7 @@ const KAFKA_SUPPORTS: Supports = {
     maxIdleMs: [540_000, 540_000],
     reconnectBackoffMs: [50, 50],
     reconnectBackoffMaxMs: [1_000, 1_000],
+    requestTimeoutMs: [30_000, 30_000],
   },
   policies: {
     ...REFERENCE_MULTIPLEXED_SUPPORTS.policies,

@@ -217,7 +217,8 @@ describe("poolcheck merge", () => {
         [{
           key: "LIM-1.a",
           reason: "one too many; or so we thought",
-          replay: "its recorded reproduction (seed 1 path 0) passes now",
+          replay:
+            "its recorded reproduction (seed 1 path 0) passes now; after an upgrade of the kit or a change to the adapter's declaration, a seed and path draw another case: record a fresh failure, or give the entry the failure's script",
         }],
         [{ key: "LIM-2", reason: "per route, too" }],
       ]);

@@ -76,6 +76,8 @@ export interface Ranges {
    * CMAP's `minPoolSize`); its maximum may not exceed that of `maxTotal`.
    */
   readonly minPoolSize?: IntRange;
+  /** Request timeout, ms (capability `requestTimeout`). */
+  readonly requestTimeoutMs?: IntRange;
 }
 
 /** The names of the ranges in {@linkcode Ranges}. */
@@ -182,6 +184,32 @@ export interface Policies {
    * jitter 0.2.
    */
   readonly backoff?: BackoffPolicy;
+  /**
+   * What a multiplexed pool does with a request that timed out (capability
+   * `requestTimeout`, required with it). TMO-5 judges it.
+   */
+  readonly requestTimeout?: RequestTimeoutPolicy;
+}
+
+/**
+ * What becomes of a request that was not answered within the request timeout
+ * ({@linkcode Policies.requestTimeout}).
+ */
+export interface RequestTimeoutPolicy {
+  /**
+   * `disconnect`: its connection is closed, failing every request in flight
+   * on it (Kafka's Java client, `NetworkClient.handleTimedOutRequests`: a
+   * late answer would be taken for the next request's). `abandon`: its caller
+   * fails and the request is forgotten; its connection stays, and a late
+   * answer is dropped (kafkajs, which matches answers by correlation id).
+   */
+  readonly onTimeout: "disconnect" | "abandon";
+  /**
+   * How long after the deadline the pool may notice, for a pool that checks
+   * its requests on a period (kafkajs: every `min(requestTimeout, 100)` ms).
+   * Optional: left out, 0; the adapter's `toleranceMs` applies on top.
+   */
+  readonly checkPeriodMs?: number;
 }
 
 /**
@@ -337,6 +365,7 @@ export type ValidatedOption =
   | "reconnectBackoffMaxMs"
   | "maxIdleMs"
   | "minPoolSize"
+  | "requestTimeoutMs"
   | "honourKeepAliveMax";
 
 /** Validated options, each with the pool's own name for it (see {@linkcode Supports.validatedOptions}). */
@@ -404,6 +433,11 @@ export interface PoolConfig {
    * Optional: absent or `undefined` means none (drawn only for a pool that declares `minPoolSize`).
    */
   readonly minPoolSize?: number | undefined;
+  /**
+   * Request timeout of a multiplexed pool, ms (capability `requestTimeout`).
+   * Optional: absent or `undefined` means none (drawn only for a pool that declares it).
+   */
+  readonly requestTimeoutMs?: number | undefined;
   /**
    * Absent in every run: set only in the config CFG-1 offers a pool that
    * declares `reuseOrder` validated, to a choice outside every pool's list

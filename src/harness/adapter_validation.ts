@@ -31,6 +31,7 @@ const CONNECT_OWNERSHIPS = ["route", "acquire"] as const;
 /** Capabilities that only make sense with another one. */
 const CAPABILITY_NEEDS: Partial<Record<Capability, Capability>> = {
   interruptInUse: "clear",
+  requestTimeout: "multiplexed",
 };
 
 /** Pool methods each capability requires. */
@@ -181,6 +182,57 @@ function validatePolicies(
   if (!Array.isArray(expiry)) fail(TypeError, name, at("expiry"), "an array", expiry);
   expiry.forEach((place, i) => oneOf(name, `${at("expiry")}[${i}]`, place, EXPIRY_PLACES));
   validateBackoff(name, policies.backoff, capabilities);
+  validateRequestTimeout(name, policies.requestTimeout, capabilities);
+}
+
+/**
+ * `policies.requestTimeout`: required with capability `requestTimeout`, left
+ * out without it; `onTimeout` one of `disconnect` and `abandon`, and
+ * `checkPeriodMs`, if given, a finite duration.
+ */
+function validateRequestTimeout(
+  name: string,
+  policy: unknown,
+  capabilities: readonly Capability[],
+): void {
+  const field = "supports.policies.requestTimeout";
+  const declared = capabilities.includes("requestTimeout");
+  if (policy === undefined) {
+    if (!declared) return;
+    fail(
+      TypeError,
+      name,
+      field,
+      "an object { onTimeout } with capability 'requestTimeout'",
+      policy,
+    );
+  }
+  if (!isRecord(policy) || Array.isArray(policy)) {
+    fail(TypeError, name, field, "an object { onTimeout, checkPeriodMs? }", policy);
+  }
+  if (!declared) {
+    fail(
+      RangeError,
+      name,
+      field,
+      "left out unless capability 'requestTimeout' is declared",
+      policy,
+    );
+  }
+  oneOf(name, `${field}.onTimeout`, policy.onTimeout, ["disconnect", "abandon"]);
+  const { checkPeriodMs } = policy;
+  if (
+    checkPeriodMs !== undefined &&
+    !(typeof checkPeriodMs === "number" && Number.isFinite(checkPeriodMs) && checkPeriodMs >= 0)
+  ) {
+    fail(
+      RangeError,
+      name,
+      `${field}.checkPeriodMs`,
+      "a finite number ≥ 0 or left out",
+      checkPeriodMs,
+    );
+  }
 }
 
 /**

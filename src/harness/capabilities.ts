@@ -87,7 +87,14 @@ export type Capability =
    * `clear({ interruptInUseConnections: true })` closes, at once, the leased
    * and connecting connections opened before the clear (CMAP); needs `clear`.
    */
-  | "interruptInUse";
+  | "interruptInUse"
+  /**
+   * Multiplexed pools: a request written and not answered within
+   * `config.requestTimeoutMs` fails its caller (Kafka's `request.timeout.ms`);
+   * needs `multiplexed`, range `requestTimeoutMs` and policy `requestTimeout`
+   * (TMO-5).
+   */
+  | "requestTimeout";
 
 /** Every {@linkcode Capability}, in declaration order. */
 export const CAPABILITIES: readonly Capability[] = Object.freeze([
@@ -118,6 +125,7 @@ export const CAPABILITIES: readonly Capability[] = Object.freeze([
   "events",
   "minPoolSize",
   "interruptInUse",
+  "requestTimeout",
 ]);
 
 /** Range → capability it needs (ranges of undeclared capabilities are ignored). */
@@ -141,6 +149,7 @@ export const RANGE_CAPABILITY: Readonly<Record<RangeName, Capability | undefined
     maxIdleMs: "maxIdle",
     maxInFlight: "multiplexed",
     minPoolSize: "minPoolSize",
+    requestTimeoutMs: "requestTimeout",
   });
 
 /**

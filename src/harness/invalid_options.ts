@@ -82,6 +82,7 @@ const OPTIONS: Readonly<
   reconnectBackoffMaxMs: { needs: "reconnectBackoff", domain: "finiteDuration" },
   maxIdleMs: { needs: "maxIdle", domain: "duration" },
   honourKeepAliveMax: { needs: "keepAliveMax", domain: "flag" },
+  requestTimeoutMs: { needs: "requestTimeout", domain: "duration" },
 };
 
 /** The options CFG-1 knows, in the order they are drawn. */

@@ -68,6 +68,9 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
     ...(has("minPoolSize") && r.minPoolSize !== undefined
       ? { minPoolSize: int(r.minPoolSize) }
       : {}),
+    ...(has("requestTimeout") && r.requestTimeoutMs !== undefined
+      ? { requestTimeoutMs: int(r.requestTimeoutMs) }
+      : {}),
   }).map((d) => {
     const routes = ROUTE_NAMES.slice(0, d.routeCount);
     const perRoute = has("maxPerRoute") ? Math.min(d.maxPerRoute, d.maxTotal) : d.maxTotal;
@@ -96,6 +99,7 @@ function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
       maxIdleMs: d.maxIdleMs,
       maxInFlight: d.maxInFlight,
       ...drawnMinimum(d, d.maxTotal),
+      ...("requestTimeoutMs" in d ? { requestTimeoutMs: d.requestTimeoutMs as number } : {}),
     };
   });
 }
@@ -251,6 +255,7 @@ export function configuredDeadlines(setup: RunSetup): (number | undefined)[] {
     config.reconnectBackoffMaxMs,
     setup.acquireTimeoutMs,
     setup.keepAliveHintMs,
+    config.requestTimeoutMs,
   ];
 }
 

@@ -48,6 +48,7 @@ export function setupLine(setup: RunSetup): string {
     ["maxUses", config.maxUses],
     ["validateAfterInactivity", ms(config.validateAfterInactivityMs)],
     ["connectTimeout", ms(config.connectTimeoutMs)],
+    ["requestTimeout", ms(config.requestTimeoutMs)],
     ["reconnectBackoff", ms(config.reconnectBackoffMs)],
     ["reconnectBackoffMax", ms(config.reconnectBackoffMaxMs)],
     ["maxIdle", ms(config.maxIdleMs)],

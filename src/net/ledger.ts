@@ -32,6 +32,8 @@ interface SocketView {
   readonly route: Route;
   state: SocketState;
   readonly inFlight: RequestId[];
+  /** When each request of `inFlight` was sent, at the same index. */
+  readonly sentAt: number[];
   /** Seq of every RequestSent on the socket, in order. */
   readonly sent: number[];
   served: number;
@@ -246,6 +248,16 @@ export class Ledger {
   }
 
   /**
+   * When the requests in flight on a socket were sent.
+   *
+   * @param id Socket id.
+   * @returns Virtual times, in send order (as {@linkcode Ledger.inFlight}).
+   */
+  inFlightSince(id: SocketId): readonly number[] {
+    return this.#sockets.get(id)?.sentAt ?? [];
+  }
+
+  /**
    * Responses a socket has delivered.
    *
    * @param id Socket id.
@@ -306,6 +318,7 @@ export class Ledger {
         route: event.route,
         state: "connecting",
         inFlight: [],
+        sentAt: [],
         sent: [],
         served: 0,
         closure: undefined,
@@ -353,21 +366,24 @@ function foldInto(view: SocketView, event: LedgerEvent): void {
       break;
     case "RequestSent":
       view.inFlight.push(event.requestId);
+      view.sentAt.push(event.t);
       view.sent.push(event.seq);
       break;
     case "ResponseReceived":
-      removeRequest(view.inFlight, event.requestId);
+      removeRequest(view, event.requestId);
       view.served++;
       break;
     case "RequestFailed":
-      removeRequest(view.inFlight, event.requestId);
+      removeRequest(view, event.requestId);
       break;
     default:
       break;
   }
 }
 
-function removeRequest(inFlight: RequestId[], id: RequestId): void {
-  const at = inFlight.indexOf(id);
-  if (at >= 0) inFlight.splice(at, 1);
+function removeRequest(view: SocketView, id: RequestId): void {
+  const at = view.inFlight.indexOf(id);
+  if (at < 0) return;
+  view.inFlight.splice(at, 1);
+  view.sentAt.splice(at, 1);
 }

@@ -80,7 +80,8 @@ export const apacheHttpClient5Preset: Readonly<PoolBehaviourOptions> = Object.fr
  * (route), `max.in.flight.requests.per.connection` 5, `reconnect.backoff.ms`
  * 50 growing to `reconnect.backoff.max.ms` 1000 with ±20 % jitter,
  * `socket.connection.setup.timeout.ms` 10 s (its growth to 30 s is not
- * modelled), `connections.max.idle.ms` 9 minutes; a failed connect is retried.
+ * modelled), `connections.max.idle.ms` 9 minutes, `request.timeout.ms` 30 s
+ * (a timed-out request closes its connection); a failed connect is retried.
  *
  * @example A Kafka-like pool sends, it does not lease
  * ```ts
@@ -107,6 +108,7 @@ export const apacheHttpClient5Preset: Readonly<PoolBehaviourOptions> = Object.fr
 export const kafkaProducerPreset: Readonly<PoolBehaviourOptions> = Object.freeze({
   multiplexed: true,
   maxInFlight: 5,
+  requestTimeoutMs: 30_000,
   maxPerRoute: 1,
   maxTotal: Infinity,
   reconnectBackoffMs: 50,

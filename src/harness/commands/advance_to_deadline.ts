@@ -5,7 +5,7 @@ import { pick, StepCommand } from "./_command.ts";
  * Deadlines armed in the run right now, from the caller's and the network's
  * view: TTL from creation, keep-alive, validation and max-idle from the last
  * release, connect timeouts, reconnect backoff after a failed connect,
- * acquire timeouts. Sorted, distinct, after now.
+ * acquire timeouts, request timeouts. Sorted, distinct, after now.
  */
 export function upcomingDeadlines(run: Run, route?: string): number[] {
   const { config } = run.setup;
@@ -31,6 +31,9 @@ export function upcomingDeadlines(run: Run, route?: string): number[] {
     const { socket } = use;
     if (route !== undefined && socket.route !== route) continue;
     if (socket.state === "connecting") add(socket.createdAt, config.connectTimeoutMs);
+    if (config.requestTimeoutMs !== undefined && socket.inFlight > 0) {
+      for (const sentAt of ledger.inFlightSince(socket.id)) add(sentAt, config.requestTimeoutMs);
+    }
     add(socket.createdAt, config.ttlMs);
     if (use.idleSince !== undefined) {
       add(use.idleSince, use.idleHint?.timeoutMs ?? config.defaultKeepAliveMs);

@@ -63,6 +63,45 @@ export class HalfCloses {
 }
 
 /**
+ * The sockets a client closed because a request on them reached its request
+ * timeout: for a pool that declares it disconnects on one (policy
+ * `requestTimeout.onTimeout` `disconnect`), a request the client's own close
+ * failed at or after its deadline. INF-4 and TMO-4.b allow such closes.
+ */
+export class RequestTimeoutCloses {
+  readonly #timeout: number | undefined;
+  readonly #sentAt = new Map<number, number>();
+  readonly #closed = new Set<SocketId>();
+
+  /** @param run The run: its drawn request timeout and the pool's policy. */
+  constructor(run: RunView) {
+    this.#timeout = run.supports.policies.requestTimeout?.onTimeout === "disconnect"
+      ? run.setup.config.requestTimeoutMs
+      : undefined;
+  }
+
+  /** Fold a step's events. */
+  fold(events: readonly LedgerEvent[]): void {
+    if (this.#timeout === undefined) return;
+    for (const event of events) {
+      if (event.type === "RequestSent") this.#sentAt.set(event.requestId, event.t);
+      if (event.type !== "ResponseReceived" && event.type !== "RequestFailed") continue;
+      const sent = this.#sentAt.get(event.requestId);
+      this.#sentAt.delete(event.requestId);
+      if (
+        event.type === "RequestFailed" && event.reason === "client-closed" &&
+        sent !== undefined && event.t >= sent + this.#timeout
+      ) this.#closed.add(event.socketId);
+    }
+  }
+
+  /** Whether the client closed the socket on a timed-out request (events folded so far). */
+  has(id: SocketId): boolean {
+    return this.#closed.has(id);
+  }
+}
+
+/**
  * Whether the client closed a socket on its own before close(): not after
  * close(), not after the server half-closed it, and not as a connection from
  * before a clear() (an interrupting clear closes those). TMO-4.b and INF-4

@@ -302,7 +302,7 @@ export const err5 = defineRule({
   group: "ERR",
   title: "A rejection says why, and the reason it gives is true",
   rationale:
-    "Callers react to a failure by its kind: they retry after a connection error, back off after a timeout, give up on a closed pool and re-check out after a clear. A pool that reports a timeout when it was closed, or a full queue when it was not full, sends every such handler down the wrong branch. The adapter reads the kind from the error as the pool documents it; the rule checks that something in the caller's history explains it: close() called before the rejection, a clear() while it waited or a pause it started in, its own timeout run out, a wait queue at its bound when it asked, a connect, connection or request on its route that failed while it waited (an HTTP agent's acquire is a request, and a send rides a shared connection).",
+    "Callers react to a failure by its kind: they retry after a connection error, back off after a timeout, give up on a closed pool and re-check out after a clear. A pool that reports a timeout when it was closed, or a full queue when it was not full, sends every such handler down the wrong branch. The adapter reads the kind from the error as the pool documents it; the rule checks that something in the caller's history explains it: close() called before the rejection, a clear() while it waited or a pause it started in, its own timeout run out (an acquire's, or a send's request timeout), a wait queue at its bound when it asked, a connect, connection or request on its route that failed while it waited (an HTTP agent's acquire is a request, and a send rides a shared connection).",
   source:
     "CMAP (ConnectionCheckOutFailed reasons poolClosed, timeout, connectionError; PoolClearedError, WaitQueueTimeoutError); Apache HttpCore 5 (lease futures fail with TimeoutException, ConnectException or cancellation on shutdown)",
   needs: ["rejectionKinds"],
@@ -312,6 +312,7 @@ export const err5 = defineRule({
   },
   start(run) {
     const maxWaiters = run.setup.config.maxWaiters;
+    const requestTimeoutMs = run.setup.config.requestTimeoutMs;
     const pending = new Set<number>();
     const queuedAtStart = new Map<number, number>();
     const pausedAtStart = new Set<number>();
@@ -408,7 +409,10 @@ export const err5 = defineRule({
                 case "poolCleared":
                   return clearedSends.has(s.seq);
                 case "timeout":
-                  return false;
+                  // Its request timed out (capability requestTimeout), no sooner than the
+                  // timeout after the send: the write comes at the send or later.
+                  return requestTimeoutMs !== undefined &&
+                    s.settledAt! - s.startedAt >= requestTimeoutMs - run.supports.toleranceMs;
                 case "waitQueueFull":
                   return false;
                 case "connectionError":

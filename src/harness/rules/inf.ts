@@ -1,6 +1,6 @@
 import type { Route, SocketId } from "../../net/types.ts";
 import { defineRule, type Rule } from "../rule.ts";
-import { closedByPoolBeforeClose, HalfCloses, LiveCount } from "./_live.ts";
+import { closedByPoolBeforeClose, HalfCloses, LiveCount, RequestTimeoutCloses } from "./_live.ts";
 
 /** INF-1: outstanding requests per connection never exceed maxInFlight. */
 export const inf1 = defineRule({
@@ -161,20 +161,23 @@ export const inf4 = defineRule({
   title:
     "A multiplexed connection with requests in flight is not closed by the client, except by close() or an interrupting clear",
   rationale:
-    "Every caller with a request in flight on a multiplexed connection is using it at once: closing it fails all of them, and each must retry a request the broker may already have carried out (a Produce without idempotence is then written twice). A client closes such a connection only when it must: at close(), after a clear({ interruptInUseConnections: true }) for the connections from before it, or when a request on it times out (Kafka's request.timeout.ms; the harness draws no request timeout, so that case does not arise). Closes by the server or the network are theirs and are judged by INF-3; a client's answer to the server's half-close is not judged; closes with nothing in flight are TMO-4's to judge. The multiplexed counterpart of LSE-6.",
+    "Every caller with a request in flight on a multiplexed connection is using it at once: closing it fails all of them, and each must retry a request the broker may already have carried out (a Produce without idempotence is then written twice). A client closes such a connection only when it must: at close(), after a clear({ interruptInUseConnections: true }) for the connections from before it, or when a request on it times out (Kafka's request.timeout.ms, for a pool that declares it disconnects on a request timeout; TMO-5 judges when). Closes by the server or the network are theirs and are judged by INF-3; a client's answer to the server's half-close is not judged; closes with nothing in flight are TMO-4's to judge. The multiplexed counterpart of LSE-6.",
   source:
     "Kafka NetworkClient (a connection with in-flight requests is disconnected when one of them exceeds request.timeout.ms, handleTimedOutRequests, or on close); kafkajs Connection (fails its in-flight requests when its socket ends, errors or a request times out)",
   needs: ["multiplexed"],
   clauses: {
-    a: "no connection with requests in flight is closed by the client before close()",
+    a: "no connection with requests in flight is closed by the client before close(), but on a request timeout when it disconnects on one",
   },
   start(run) {
     const halfClosed = new HalfCloses();
     // Requests failed by the client's own close, per socket.
     const failedByClose = new Map<SocketId, number>();
+    // Sockets the client closed on a request that had reached its request timeout.
+    const timedOut = new RequestTimeoutCloses(run);
     return {
       step({ ledger }) {
         halfClosed.fold(ledger);
+        timedOut.fold(ledger);
         for (const event of ledger) {
           const id = event.socketId;
           if (event.type === "RequestFailed" && event.reason === "client-closed") {
@@ -184,6 +187,7 @@ export const inf4 = defineRule({
           if (event.type !== "ConnectionClosed") continue;
           const inFlight = failedByClose.get(id) ?? 0;
           if (inFlight === 0 || !closedByPoolBeforeClose(run, event, halfClosed)) continue;
+          if (timedOut.has(id)) continue;
           return {
             clause: "a",
             detail:

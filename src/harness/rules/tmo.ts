@@ -3,7 +3,7 @@ import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
-import { closedByPoolBeforeClose, HalfCloses } from "./_live.ts";
+import { closedByPoolBeforeClose, HalfCloses, RequestTimeoutCloses } from "./_live.ts";
 import { hasCapacity, LIVE } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
@@ -280,6 +280,7 @@ export const tmo4 = defineRule({
     // CMAP's maxIdleTimeMS is met at check-out: the pool owes no timer, only never to hand one out.
     const atCheckout = run.supports.policies.idleExpiry === "checkout" && !multiplexed;
     const halfClosed = new HalfCloses();
+    const timedOut = new RequestTimeoutCloses(run);
     // Per socket: last request or response, and requests failed by the client's own close.
     const lastActive = new Map<SocketId, number>();
     const failedByClose = new Map<SocketId, number>();
@@ -288,8 +289,10 @@ export const tmo4 = defineRule({
         if (maxIdle === undefined) return undefined;
         if (atCheckout) return idleCheckout(callers, maxIdle, tolerance);
         halfClosed.fold(ledger);
+        timedOut.fold(ledger);
         if (multiplexed) {
           for (const event of ledger) {
+            if (event.type === "ConnectionClosed" && timedOut.has(event.socketId)) continue;
             const early = earlyClose(run, event, maxIdle, lastActive, failedByClose, halfClosed);
             if (early !== undefined) return { clause: "b", detail: early };
           }
@@ -380,5 +383,122 @@ function earlyClose(
   return undefined;
 }
 
+/** TMO-5: a request not answered within the request timeout fails its caller by then. */
+export const tmo5 = defineRule({
+  id: "TMO-5",
+  group: "TMO",
+  title:
+    "A request not answered within the request timeout fails its caller by then (within the declared tolerance), not before; a pool that disconnects on a timeout closes the connection by then",
+  rationale:
+    "The request timeout is a caller's bound on a broker that accepted a request and went quiet: without it, a producer waits forever on a partition leader that hung. A request is timed from its write: one queued behind maxInFlight has not started its clock. What becomes of the connection is the pool's declared policy: Kafka's Java client closes it, since responses there are matched by their order and a late answer would be taken for the next request's; kafkajs matches answers by correlation id, fails the caller and forgets the request, leaving it on the wire. Either way the caller must hear of it by the deadline, plus the declared check period of a pool that looks on a timer. A send counts as timed out when the adapter reads its rejection as kind timeout (capability rejectionKinds), else when its code or name says so; that lower bound is counted from the send, which precedes the write.",
+  source:
+    "Kafka NetworkClient.handleTimedOutRequests (request.timeout.ms, default 30 s: the node is disconnected and its in-flight requests fail); kafkajs RequestQueue (requestTimeout, checked every min(requestTimeout, 100) ms; SocketRequest.timeoutRequest rejects with KafkaJSRequestTimeoutError and the request leaves the in-flight map)",
+  needs: ["requestTimeout"],
+  clauses: {
+    a: "a send does not fail as timed out before the request timeout has passed since it was made",
+    b: "a pool that disconnects on a timeout leaves no request on its connection past the request timeout",
+    c: "every request that outlived the request timeout on the wire fails a caller by then",
+  },
+  start(run) {
+    const timeout = run.setup.config.requestTimeoutMs;
+    const policy = run.supports.policies.requestTimeout;
+    const slack = run.supports.toleranceMs + (policy?.checkPeriodMs ?? 0);
+    const disconnects = policy?.onTimeout === "disconnect";
+    /** Requests on the wire: when each was sent, and where. */
+    const sent = new Map<number, { readonly t: number; readonly route: string }>();
+    /** Requests that outlived the timeout, by route (each counted once). */
+    const timedOut = new Map<string, number>();
+    const counted = new Set<number>();
+    const rejected = new Map<string, number>();
+    const count = (requestId: number, route: string) => {
+      if (counted.has(requestId)) return;
+      counted.add(requestId);
+      timedOut.set(route, (timedOut.get(route) ?? 0) + 1);
+    };
+    const judge = (
+      ledger: readonly LedgerEvent[],
+      callers: readonly CallerEvent[],
+    ): Breach<"a" | "b" | "c"> | undefined => {
+      if (timeout === undefined) return undefined;
+      for (const event of callers) {
+        if (event.kind !== "send-rejected") continue;
+        const s = event.send;
+        rejected.set(s.route, (rejected.get(s.route) ?? 0) + 1);
+        const timedOutKind = s.errorKind !== undefined && s.errorKind !== null
+          ? s.errorKind === "timeout"
+          : /TIMEOUT|TIMED?_?OUT/i.test(s.errorCode ?? "");
+        if (timedOutKind && s.settledAt! < s.startedAt + timeout - run.supports.toleranceMs) {
+          return {
+            clause: "a",
+            detail: `send #${s.seq} (${s.route}) failed as timed out at t=${s.settledAt}, ${
+              s.settledAt! - s.startedAt
+            } ms after it was made; the request timeout is ${timeout} ms`,
+          };
+        }
+      }
+      for (const event of ledger) {
+        if (event.type === "RequestSent") {
+          sent.set(event.requestId, { t: event.t, route: event.route });
+          continue;
+        }
+        if (event.type !== "ResponseReceived" && event.type !== "RequestFailed") continue;
+        const request = sent.get(event.requestId);
+        if (request === undefined) continue;
+        sent.delete(event.requestId);
+        const deadline = request.t + timeout;
+        const closing = run.closeSeq !== undefined && event.seq > run.closeSeq;
+        if (event.t > deadline + slack && !closing) {
+          count(event.requestId, request.route);
+          if (disconnects) {
+            return {
+              clause: "b",
+              detail:
+                `request ${event.requestId} on socket #${event.socketId} (${request.route}), sent at t=${request.t}, was still on its connection until t=${event.t} (${
+                  event.type === "ResponseReceived" ? "answered" : "failed"
+                }); the request timeout is ${timeout} ms and the pool disconnects on a timeout`,
+            };
+          }
+        } else if (
+          event.type === "RequestFailed" && event.reason === "client-closed" && !closing &&
+          event.t >= deadline
+        ) {
+          // The client closed the connection at or after the deadline: the request timed out.
+          count(event.requestId, request.route);
+        }
+      }
+      const now = run.now();
+      for (const [requestId, request] of sent) {
+        if (now <= request.t + timeout + slack) continue;
+        count(requestId, request.route);
+        if (disconnects && (run.closeSeq === undefined)) {
+          return {
+            clause: "b",
+            detail:
+              `request ${requestId} (${request.route}), sent at t=${request.t}, is still on its connection at t=${now}; the request timeout is ${timeout} ms and the pool disconnects on a timeout`,
+          };
+        }
+      }
+      for (const [route, n] of timedOut) {
+        const told = rejected.get(route) ?? 0;
+        if (told >= n) continue;
+        const pending = run.sends.filter((s) => s.route === route && s.status === "pending");
+        if (pending.length === 0) continue;
+        return {
+          clause: "c",
+          detail: `${n} request${
+            n === 1 ? "" : "s"
+          } to ${route} outlived the request timeout of ${timeout} ms on the wire by t=${now}, but only ${told} send${
+            told === 1 ? " was" : "s were"
+          } failed; sends still pending: ${pending.map((s) => `#${s.seq}`).join(", ")}`,
+        };
+      }
+      return undefined;
+    };
+    return {
+      step: ({ ledger, callers }) => judge(ledger, callers),
+    };
+  },
+});
+
 /** The TMO group. */
-export const TMO_RULES: readonly Rule[] = [tmo1, tmo2, tmo3, tmo4];
+export const TMO_RULES: readonly Rule[] = [tmo1, tmo2, tmo3, tmo4, tmo5];
