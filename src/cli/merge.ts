@@ -266,6 +266,8 @@ function mergeShares(adapter: string, parts: readonly Share[]): PoolReport {
   };
   const inconclusiveRuns = sum((r) => r.inconclusive?.runs ?? 0);
   const reasons = [...new Set(parts.flatMap((p) => p.report.inconclusive?.reasons ?? []))];
+  const replay = parts.find((p) => p.report.inconclusive?.replay !== undefined)?.report
+    .inconclusive?.replay;
   const endedEarly = sum((r) => r.endedEarly ?? 0);
   const nondeterminism = parts.find((p) => p.report.nondeterminism !== undefined)?.report
     .nondeterminism;
@@ -283,9 +285,13 @@ function mergeShares(adapter: string, parts: readonly Share[]): PoolReport {
     durationMs: sum((r) => r.durationMs),
     rules,
     ...corpus,
-    ...(inconclusiveRuns === 0
-      ? {}
-      : { inconclusive: { runs: inconclusiveRuns, reasons: reasons.slice(0, 5) } }),
+    ...(inconclusiveRuns === 0 ? {} : {
+      inconclusive: {
+        runs: inconclusiveRuns,
+        reasons: reasons.slice(0, 5),
+        ...(replay === undefined ? {} : { replay }),
+      },
+    }),
     ...(endedEarly === 0 ? {} : { endedEarly }),
     ...(nondeterminism === undefined ? {} : { nondeterminism }),
     errors,

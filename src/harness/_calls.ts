@@ -17,11 +17,19 @@ export function releaseAgain(run: Run, record: AcquireRecord, reusable: boolean)
   const socketId = record.facts?.socketId;
   const holder = socketId === undefined ? undefined : run.use(socketId)?.holder;
   const heldBy = holder === undefined || holder === record ? undefined : holder.id;
-  const done = (rejected: boolean) => {
+  const done = (rejected: boolean, error?: unknown) => {
+    const facts = rejected ? rejectionFacts(run.pool, error, false) : undefined;
     run.record({
       kind: "bad-release",
       acquire: record,
       rejected,
+      ...(facts === undefined ? {} : {
+        refusal: {
+          object: facts.errorObject,
+          message: facts.errorMessage,
+          name: facts.errorName,
+        },
+      }),
       seqBefore,
       ...(reusable ? {} : { reusable }),
       ...(heldBy === undefined ? {} : { heldBy }),
@@ -30,10 +38,10 @@ export function releaseAgain(run: Run, record: AcquireRecord, reusable: boolean)
   run.operations.called();
   try {
     const result = run.pool.release(record.lease, { reusable });
-    if (result instanceof Promise) result.then(() => done(false), () => done(true));
+    if (result instanceof Promise) result.then(() => done(false), (error) => done(true, error));
     else done(false);
-  } catch {
-    done(true);
+  } catch (error) {
+    done(true, error);
   }
 }
 

@@ -435,8 +435,11 @@ async function runCheck(
     let drawn = 0;
     let shrinking = false;
     let propertyRuns = 0;
+    // The fast-check path of the random case being run: its index among the property's cases.
+    let caseIndex = -1;
     let first: RuleViolation | undefined;
     const property = fc.asyncProperty(arbitrary, async (value) => {
+      if (!shrinking) caseIndex++;
       // Abandoned: stop drawing cases at once (an interrupt, unlike a skip, ends fc.check).
       if (abandoned()) throw new fc.PreconditionFailure(true);
       const left = budgetAt - realTimers.now();
@@ -478,7 +481,17 @@ async function runCheck(
           : undefined;
         if (error instanceof InconclusiveRun || stray !== undefined) {
           // No verdict: neither a failure to shrink nor a pass to rely on.
-          if (first === undefined) inconclusive.add(stray ?? error as InconclusiveRun);
+          if (first === undefined) {
+            // Only the first property's cases replay as they ran: a later one
+            // runs without the rules found failing, which a replay would judge
+            // again. A replayed path starts elsewhere: its command is known.
+            const replay = options.path === undefined && propertySeed === seed
+              ? `${replayCommand} --seed ${seed} --path ${caseIndex} --runs 1${replayFlags}${
+                (options.rules ?? []).map((rule) => ` --rule ${rule}`).join("")
+              }`
+              : undefined;
+            inconclusive.add(stray ?? error as InconclusiveRun, replay);
+          }
           if (realTimers.now() >= budgetAt) cutShort = true;
           return;
         }
@@ -727,8 +740,14 @@ function corpusSummary(outcomes: readonly CorpusOutcome[]): CorpusReplays {
 class Inconclusive {
   #runs = 0;
   #reasons = new Set<string>();
+  #replay: string | undefined;
 
-  add(run: InconclusiveRun): void {
+  /**
+   * @param run How the run ended.
+   * @param replay A command that replays it, if one is known.
+   */
+  add(run: InconclusiveRun, replay?: string): void {
+    this.#replay ??= replay;
     this.#runs++;
     // Reasons name pending operations and counts; the kind is what a reader needs.
     const reason = run.detail.replace(/ \(pending: .*\)$/, "");
@@ -737,7 +756,13 @@ class Inconclusive {
 
   summary(): { inconclusive?: InconclusiveRuns } {
     if (this.#runs === 0) return {};
-    return { inconclusive: { runs: this.#runs, reasons: [...this.#reasons] } };
+    return {
+      inconclusive: {
+        runs: this.#runs,
+        reasons: [...this.#reasons],
+        ...(this.#replay === undefined ? {} : { replay: this.#replay }),
+      },
+    };
   }
 }
 

@@ -122,6 +122,37 @@ describe("checkPool()", () => {
   );
 
   test(
+    "a run without a verdict comes with a command that replays it alone",
+    LONG,
+    async () => {
+      // A connectionOf() that fails for a run's fourth connection, while LSE-2 is not judged:
+      // the runs that open four connections have no verdict.
+      const storming = variant("flaky-connection-of", (pool) => ({
+        connectionOf: (lease) => {
+          const socket = pool.connectionOf(lease);
+          if (socket === 4) throw new TypeError("no socket");
+          return socket;
+        },
+      }));
+      const report = await checkPool(storming, {
+        seed: 5,
+        runs: 40,
+        rules: ["LIM-1"],
+        replayCommand: "poolcheck --adapter flaky",
+      });
+      assert.match(report.inconclusive!.reasons.join(), /connectionOf\(\) threw TypeError/);
+      const replay = report.inconclusive!.replay!;
+      const path = /^poolcheck --adapter flaky --seed 5 --path (\d+) --runs 1 --rule LIM-1$/.exec(
+        replay,
+      )![1]!;
+      const again = await checkPool(storming, { seed: 5, path, runs: 1, rules: ["LIM-1"] });
+      assert.equal(again.runs, 1);
+      assert.equal(again.inconclusive?.runs, 1, "the replayed run had a verdict");
+      assert.equal(again.inconclusive!.replay, undefined);
+    },
+  );
+
+  test(
     "an error that is not a rule violation leaves the rules not yet judged not verified",
     LONG,
     async () => {

@@ -181,6 +181,15 @@ export type CallerEvent =
     readonly acquire: AcquireRecord;
     /** Whether the pool refused it (threw or rejected). */
     readonly rejected: boolean;
+    /**
+     * What a refusal threw or rejected with: whether it is an error object,
+     * and its message's first line and its name (empty when it has none).
+     */
+    readonly refusal?: {
+      readonly object: boolean;
+      readonly message: string;
+      readonly name: string;
+    };
     /** Ledger length when it was made. */
     readonly seqBefore: number;
     /** Whether it said the connection was reusable (absent: it did). */

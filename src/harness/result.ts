@@ -110,6 +110,12 @@ export interface InconclusiveRuns {
   readonly runs: number;
   /** The first few distinct reasons. */
   readonly reasons: readonly string[];
+  /**
+   * A command that replays one of them (the first drawn before any rule
+   * failed: its seed, fast-check path and a single run), absent when every
+   * one came later or the check itself replayed a path.
+   */
+  readonly replay?: string;
 }
 
 /** A saved case of the corpus, as a report mentions it. */

@@ -154,7 +154,7 @@ export function renderHtml(reports: readonly PoolReport[], options: HtmlOptions 
     const notes = [
       ...(r.inconclusive === undefined
         ? []
-        : [inconclusiveText(r.inconclusive.runs, r.inconclusive.reasons)]),
+        : [inconclusiveText(r.inconclusive.runs, r.inconclusive.reasons, r.inconclusive.replay)]),
       ...(r.endedEarly === undefined ? [] : [endedEarlyText(r.endedEarly)]),
       ...r.errors.map((e) => `error: ${e}`),
       ...(r.nondeterminism === undefined ? [] : [`nondeterminism: ${r.nondeterminism}`]),

@@ -159,6 +159,7 @@ function report(where: string, value: unknown): PoolReport {
     const inconclusive = object(w, v);
     count(`${w}.runs`, inconclusive.runs);
     strings(`${w}.reasons`, inconclusive.reasons);
+    optional(inconclusive, "replay", w, string);
   });
   optional(json, "endedEarly", where, count);
   optional(json, "nondeterminism", where, string);

@@ -204,9 +204,11 @@ export function renderJunit(reports: readonly PoolReport[]): string {
         : [[STATUS_NAMES["ended-early"], String(report.endedEarly)]]),
     ].map(([name, value]) => `      <property name="${attr(name!)}" value="${attr(value!)}"/>`);
     const notes = [
-      ...(report.inconclusive === undefined
-        ? []
-        : [inconclusiveText(report.inconclusive.runs, report.inconclusive.reasons)]),
+      ...(report.inconclusive === undefined ? [] : [inconclusiveText(
+        report.inconclusive.runs,
+        report.inconclusive.reasons,
+        report.inconclusive.replay,
+      )]),
       ...(report.endedEarly === undefined ? [] : [endedEarlyText(report.endedEarly)]),
     ];
     const out = notes.length === 0

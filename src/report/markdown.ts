@@ -83,7 +83,13 @@ export function matrixCell(rule: RuleResult): string {
 function countsLine(report: PoolReport): string {
   const parts = [`seed ${report.seed}`, runCountsText(report)];
   if (report.inconclusive !== undefined) {
-    parts.push(inconclusiveText(report.inconclusive.runs, report.inconclusive.reasons));
+    parts.push(
+      inconclusiveText(
+        report.inconclusive.runs,
+        report.inconclusive.reasons,
+        report.inconclusive.replay,
+      ),
+    );
   }
   if (report.endedEarly !== undefined) {
     parts.push(`${count(report.endedEarly, "random run")} ${STATUS_NAMES["ended-early"]}`);

@@ -168,7 +168,7 @@ describe("text", () => {
     assert.match(known, /known failure {2}ERR-3 {2}.* \(ERR-3\.a: reuses a socket/);
     assert.match(
       known,
-      /without a verdict {2}27 random runs: connect storm: over 100 connections/,
+      /without a verdict {2}27 random runs: connect storm: over 100 connections[^\n]*\n +one replays with: poolcheck --adapter \.\/known\.ts --seed 20261121 --path 41 --runs 1\n/,
     );
     assert.match(known, /ended early {2}32 random runs: they stopped where the pool/);
     assert.match(
@@ -342,7 +342,7 @@ describe("Markdown", () => {
     assert.match(md, /\| STA-1 \| Stats \| ⏳ not verified \| {2}\|/);
     assert.match(
       md,
-      /\n- sample: seed 7, 3 runs \(random cases and shrink attempts\), 40 commands\n- known \\<pool\\> & co: seed 20261121, 1009 random runs, 12 shrink runs \(5 shrink steps\), 2 corpus replays, 14318 commands, 27 random runs without a verdict: connect storm: over 100 connections opened in one step, 32 random runs ended early\n/,
+      /\n- sample: seed 7, 3 runs \(random cases and shrink attempts\), 40 commands\n- known \\<pool\\> & co: seed 20261121, 1009 random runs, 12 shrink runs \(5 shrink steps\), 2 corpus replays, 14318 commands, 27 random runs without a verdict: connect storm: over 100 connections opened in one step \(one replays with: poolcheck --adapter \.\/known\.ts --seed 20261121 --path 41 --runs 1\), 32 random runs ended early\n/,
     );
   });
 

@@ -429,6 +429,7 @@ export function runCountsText(report: PoolReport): string {
  *
  * @param runs How many.
  * @param reasons The first few distinct reasons.
+ * @param replay A command that replays one of them, if known.
  * @returns The sentence, starting with the count.
  *
  * @example
@@ -439,10 +440,14 @@ export function runCountsText(report: PoolReport): string {
  * assert.equal(inconclusiveText(2, ["connect storm"]), "2 random runs without a verdict: connect storm");
  * ```
  */
-export function inconclusiveText(runs: number, reasons: readonly string[]): string {
+export function inconclusiveText(
+  runs: number,
+  reasons: readonly string[],
+  replay?: string,
+): string {
   return `${count(runs, "random run")} ${STATUS_NAMES.inconclusive}${
     reasons.length === 0 ? "" : `: ${reasons.join("; ")}`
-  }`;
+  }${replay === undefined ? "" : ` (one replays with: ${replay})`}`;
 }
 
 /** Why runs end early, as the reports say it. */

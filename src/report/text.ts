@@ -75,6 +75,9 @@ export function renderText(report: PoolReport): string {
       `${column(statusLabel("inconclusive", "text"))}${count(inconclusive.runs, "random run")}${
         inconclusive.reasons.length === 0 ? "" : `: ${inconclusive.reasons.join("; ")}`
       }`,
+      ...(inconclusive.replay === undefined
+        ? []
+        : [`${column("")}one replays with: ${inconclusive.replay}`]),
     );
   }
   if (report.endedEarly !== undefined) {

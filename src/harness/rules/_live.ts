@@ -62,6 +62,52 @@ export class HalfCloses {
   }
 }
 
+/** A request on the wire: when it was written, and to which route. */
+export interface WireRequest {
+  readonly t: number;
+  readonly route: Route;
+}
+
+/**
+ * The requests on the wire, folded from the ledger: written (`RequestSent`)
+ * and neither answered nor failed yet.
+ */
+export class OnTheWire {
+  readonly #requests = new Map<number, WireRequest>();
+
+  /**
+   * Fold a step's events.
+   *
+   * @param events The step's ledger events.
+   * @param settled Called for each request that leaves the wire, with the
+   * event that settled it and when it was written.
+   */
+  fold(
+    events: readonly LedgerEvent[],
+    settled?: (
+      event: Extract<LedgerEvent, { type: "ResponseReceived" | "RequestFailed" }>,
+      request: WireRequest,
+    ) => void,
+  ): void {
+    for (const event of events) {
+      if (event.type === "RequestSent") {
+        this.#requests.set(event.requestId, { t: event.t, route: event.route });
+        continue;
+      }
+      if (event.type !== "ResponseReceived" && event.type !== "RequestFailed") continue;
+      const request = this.#requests.get(event.requestId);
+      if (request === undefined) continue;
+      this.#requests.delete(event.requestId);
+      settled?.(event, request);
+    }
+  }
+
+  /** The requests still on the wire, by request id. */
+  entries(): IterableIterator<[number, WireRequest]> {
+    return this.#requests.entries();
+  }
+}
+
 /**
  * The sockets a client closed because a request on them reached its request
  * timeout: for a pool that declares it disconnects on one (policy
@@ -70,7 +116,7 @@ export class HalfCloses {
  */
 export class RequestTimeoutCloses {
   readonly #timeout: number | undefined;
-  readonly #sentAt = new Map<number, number>();
+  readonly #wire = new OnTheWire();
   readonly #closed = new Set<SocketId>();
 
   /** @param run The run: its drawn request timeout and the pool's policy. */
@@ -82,17 +128,14 @@ export class RequestTimeoutCloses {
 
   /** Fold a step's events. */
   fold(events: readonly LedgerEvent[]): void {
-    if (this.#timeout === undefined) return;
-    for (const event of events) {
-      if (event.type === "RequestSent") this.#sentAt.set(event.requestId, event.t);
-      if (event.type !== "ResponseReceived" && event.type !== "RequestFailed") continue;
-      const sent = this.#sentAt.get(event.requestId);
-      this.#sentAt.delete(event.requestId);
+    const timeout = this.#timeout;
+    if (timeout === undefined) return;
+    this.#wire.fold(events, (event, request) => {
       if (
         event.type === "RequestFailed" && event.reason === "client-closed" &&
-        sent !== undefined && event.t >= sent + this.#timeout
+        event.t >= request.t + timeout
       ) this.#closed.add(event.socketId);
-    }
+    });
   }
 
   /** Whether the client closed the socket on a timed-out request (events folded so far). */

@@ -138,7 +138,7 @@ export const lse4 = defineRule({
   title:
     "Releasing an unknown or already released lease, reusable or broken, is rejected and changes nothing",
   rationale:
-    "A repeated release that is silently accepted puts one socket in the idle set twice, and two callers then share it; a repeated destroy counts one closed connection twice, and the pool then opens one more than its limits allow. The pool must refuse it loudly and keep its books straight, whichever form either release took; a refused release must not close the connection, which may already serve another caller or wait idle for the next. A slot freed twice shows in the limits (LIM-1, LIM-2) and the capacity probe (LIV-2). Pools that make no promise to refuse are held to changing nothing by LSE-7.",
+    "A repeated release that is silently accepted puts one socket in the idle set twice, and two callers then share it; a repeated destroy counts one closed connection twice, and the pool then opens one more than its limits allow. The pool must refuse it loudly and keep its books straight, whichever form either release took; a refused release must not close the connection, which may already serve another caller or wait idle for the next. A slot freed twice shows in the limits (LIM-1, LIM-2) and the capacity probe (LIV-2). Loudly means with an error a caller's handler can log and branch on, as ERR-4 asks of a failed acquire: an object with a message and a name, not a bare string thrown. Pools that make no promise to refuse are held to changing nothing by LSE-7.",
   source:
     "generic-pool release and destroy (the loan is looked up first: Resource not currently part of this pool); pg-pool (a client's second release throws before anything else); Apache HttpCore 5 StrictConnPool.release (an entry not leased is refused, though a non-reusable one has its connection discarded before that check, which breaks b)",
   needs: ["rejectsBadRelease"],
@@ -146,6 +146,7 @@ export const lse4 = defineRule({
   clauses: {
     a: "a repeated release of a lease, reusable or broken, is rejected",
     b: "a rejected release closes nothing",
+    c: "a release is rejected with an error object that has a message and a name",
   },
   start(run) {
     return {
@@ -158,6 +159,24 @@ export const lse4 = defineRule({
               detail: `releasing acquire #${event.acquire.id}'s lease a second time${
                 asBroken(event)
               } was accepted`,
+            };
+          }
+          const refusal = event.refusal;
+          if (
+            refusal !== undefined &&
+            (!refusal.object || refusal.message === "" || refusal.name === "")
+          ) {
+            return {
+              clause: "c",
+              detail: `the double release of acquire #${event.acquire.id}${
+                asBroken(event)
+              } was refused with ${
+                !refusal.object
+                  ? "a value that is not an error object"
+                  : refusal.message === ""
+                  ? "an error with an empty message"
+                  : "an error with an empty name"
+              }`,
             };
           }
           const closed = closedBy(run, event, ledger);

@@ -3,7 +3,7 @@ import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
-import { closedByPoolBeforeClose, HalfCloses, RequestTimeoutCloses } from "./_live.ts";
+import { closedByPoolBeforeClose, HalfCloses, OnTheWire, RequestTimeoutCloses } from "./_live.ts";
 import { hasCapacity, LIVE } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
@@ -63,15 +63,16 @@ export const tmo1 = defineRule({
 });
 
 /**
- * Whether an acquire was rejected for its acquire timeout: by the kind the
+ * Whether an acquire or a send was rejected for its timeout: by the kind the
  * adapter reads from the error (capability `rejectionKinds`), else, or when
  * the adapter did not recognise the error, by its code or name. A pool may
  * reject an acquire with an error of its own connect's timeout (CMAP: a
  * check-out whose connect times out fails with that connect's error), which
  * its name alone would pass for an acquire timeout.
  */
-function timedOut(acquire: AcquireRecord): boolean {
-  const { errorKind, errorCode } = acquire;
+function timedOut(
+  { errorKind, errorCode }: Pick<AcquireRecord, "errorKind" | "errorCode">,
+): boolean {
   if (errorKind !== undefined && errorKind !== null) return errorKind === "timeout";
   return /TIMEOUT|TIMED?_?OUT/i.test(errorCode ?? "");
 }
@@ -404,16 +405,15 @@ export const tmo5 = defineRule({
     const policy = run.supports.policies.requestTimeout;
     const slack = run.supports.toleranceMs + (policy?.checkPeriodMs ?? 0);
     const disconnects = policy?.onTimeout === "disconnect";
-    /** Requests on the wire: when each was sent, and where. */
-    const sent = new Map<number, { readonly t: number; readonly route: string }>();
+    const wire = new OnTheWire();
     /** Requests that outlived the timeout, by route (each counted once). */
-    const timedOut = new Map<string, number>();
+    const outlived = new Map<string, number>();
     const counted = new Set<number>();
     const rejected = new Map<string, number>();
     const count = (requestId: number, route: string) => {
       if (counted.has(requestId)) return;
       counted.add(requestId);
-      timedOut.set(route, (timedOut.get(route) ?? 0) + 1);
+      outlived.set(route, (outlived.get(route) ?? 0) + 1);
     };
     const judge = (
       ledger: readonly LedgerEvent[],
@@ -424,10 +424,7 @@ export const tmo5 = defineRule({
         if (event.kind !== "send-rejected") continue;
         const s = event.send;
         rejected.set(s.route, (rejected.get(s.route) ?? 0) + 1);
-        const timedOutKind = s.errorKind !== undefined && s.errorKind !== null
-          ? s.errorKind === "timeout"
-          : /TIMEOUT|TIMED?_?OUT/i.test(s.errorCode ?? "");
-        if (timedOutKind && s.settledAt! < s.startedAt + timeout - run.supports.toleranceMs) {
+        if (timedOut(s) && s.settledAt! < s.startedAt + timeout - run.supports.toleranceMs) {
           return {
             clause: "a",
             detail: `send #${s.seq} (${s.route}) failed as timed out at t=${s.settledAt}, ${
@@ -436,21 +433,14 @@ export const tmo5 = defineRule({
           };
         }
       }
-      for (const event of ledger) {
-        if (event.type === "RequestSent") {
-          sent.set(event.requestId, { t: event.t, route: event.route });
-          continue;
-        }
-        if (event.type !== "ResponseReceived" && event.type !== "RequestFailed") continue;
-        const request = sent.get(event.requestId);
-        if (request === undefined) continue;
-        sent.delete(event.requestId);
+      let breach: Breach<"b"> | undefined;
+      wire.fold(ledger, (event, request) => {
         const deadline = request.t + timeout;
         const closing = run.closeSeq !== undefined && event.seq > run.closeSeq;
         if (event.t > deadline + slack && !closing) {
           count(event.requestId, request.route);
           if (disconnects) {
-            return {
+            breach ??= {
               clause: "b",
               detail:
                 `request ${event.requestId} on socket #${event.socketId} (${request.route}), sent at t=${request.t}, was still on its connection until t=${event.t} (${
@@ -465,9 +455,10 @@ export const tmo5 = defineRule({
           // The client closed the connection at or after the deadline: the request timed out.
           count(event.requestId, request.route);
         }
-      }
+      });
+      if (breach !== undefined) return breach;
       const now = run.now();
-      for (const [requestId, request] of sent) {
+      for (const [requestId, request] of wire.entries()) {
         if (now <= request.t + timeout + slack) continue;
         count(requestId, request.route);
         if (disconnects && (run.closeSeq === undefined)) {
@@ -478,7 +469,7 @@ export const tmo5 = defineRule({
           };
         }
       }
-      for (const [route, n] of timedOut) {
+      for (const [route, n] of outlived) {
         const told = rejected.get(route) ?? 0;
         if (told >= n) continue;
         const pending = run.sends.filter((s) => s.route === route && s.status === "pending");

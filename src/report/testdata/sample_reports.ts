@@ -219,7 +219,11 @@ export const KNOWN: PoolReport = {
     }],
     skipped: [],
   },
-  inconclusive: { runs: 27, reasons: ["connect storm: over 100 connections opened in one step"] },
+  inconclusive: {
+    runs: 27,
+    reasons: ["connect storm: over 100 connections opened in one step"],
+    replay: "poolcheck --adapter ./known.ts --seed 20261121 --path 41 --runs 1",
+  },
   endedEarly: 32,
 };
 
