@@ -489,9 +489,19 @@ async function knownDeviations(): Promise<string[]> {
   return lines;
 }
 
-const figures = await throughput();
-console.log(
-  [
+/**
+ * The parts to measure, from the environment variable `BENCH_PARTS` (a comma
+ * list of `throughput`, `adapters`, `detection` and `deviations`; all when
+ * unset), e.g. `BENCH_PARTS=detection deno task bench` after a change to the
+ * rules or the broken pools.
+ */
+const PARTS = new Set(
+  (Deno.env.get("BENCH_PARTS") ?? "throughput,adapters,detection,deviations").split(","),
+);
+
+async function throughputLines(): Promise<string[]> {
+  const figures = await throughput();
+  return [
     `raw fast-check asyncModelRun: ${figures.raw.toFixed(0)} commands/s`,
     `harness on the reference pool: ${
       figures.harness.toFixed(0)
@@ -512,9 +522,15 @@ console.log(
     } to ${(Math.max(...figures.quickShare) * 100).toFixed(0)} %; target ≥ 70 %), that is about ${
       figures.fixedCommands.toFixed(1)
     } commands' worth per run (from the median share; target ≤ 10)`,
-    ...(await adapterThroughput()),
-    ...(await detection()),
-    ...(await knownDeviations()),
+  ];
+}
+
+console.log(
+  [
+    ...(PARTS.has("throughput") ? await throughputLines() : []),
+    ...(PARTS.has("adapters") ? await adapterThroughput() : []),
+    ...(PARTS.has("detection") ? await detection() : []),
+    ...(PARTS.has("deviations") ? await knownDeviations() : []),
   ].join("\n"),
 );
 
