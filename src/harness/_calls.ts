@@ -25,9 +25,9 @@ export function releaseAgain(run: Run, record: AcquireRecord, reusable: boolean)
       rejected,
       ...(facts === undefined ? {} : {
         refusal: {
-          object: facts.errorObject,
-          message: facts.errorMessage,
-          name: facts.errorName,
+          errorObject: facts.errorObject,
+          errorMessage: facts.errorMessage,
+          errorName: facts.errorName,
         },
       }),
       seqBefore,

@@ -186,9 +186,9 @@ export type CallerEvent =
      * and its message's first line and its name (empty when it has none).
      */
     readonly refusal?: {
-      readonly object: boolean;
-      readonly message: string;
-      readonly name: string;
+      readonly errorObject: boolean;
+      readonly errorMessage: string;
+      readonly errorName: string;
     };
     /** Ledger length when it was made. */
     readonly seqBefore: number;
@@ -314,6 +314,26 @@ export function rejectionFacts(
     // An adapter that cannot read the error has not classified it; ERR-5 reports that.
   }
   return { ...facts, errorKind: kind };
+}
+
+/**
+ * What is wrong with the shape of an error a pool rejected or threw with, if
+ * anything: not an error object, or one with an empty message or name
+ * (ERR-4, LSE-4.c). An unknown shape (`errorObject` undefined) passes.
+ *
+ * @param shape Whether it is an error object, its message's first line and its name.
+ * @returns The defect, or `undefined`.
+ */
+export function errorDefect(shape: {
+  readonly errorObject?: boolean | undefined;
+  readonly errorMessage?: string | undefined;
+  readonly errorName?: string | undefined;
+}): "notObject" | "emptyMessage" | "emptyName" | undefined {
+  if (shape.errorObject === false) return "notObject";
+  if (shape.errorObject !== true) return undefined;
+  if (shape.errorMessage === "") return "emptyMessage";
+  if (shape.errorName === "") return "emptyName";
+  return undefined;
 }
 
 /**

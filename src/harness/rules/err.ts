@@ -2,7 +2,7 @@ import type { LedgerEvent, Route } from "../../net/types.ts";
 import { ConnectOwners } from "./_connect_owners.ts";
 import { mayHaveClearedItself, ownsConnects } from "./_population.ts";
 import type { RejectionKind } from "../adapter.ts";
-import type { AcquireRecord, CallerEvent } from "../observations.ts";
+import { type AcquireRecord, type CallerEvent, errorDefect } from "../observations.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { HalfCloses } from "./_live.ts";
@@ -269,21 +269,22 @@ export const err4 = defineRule({
           const what = event.kind === "send-rejected"
             ? `send #${event.send.seq}`
             : `acquire #${(record as AcquireRecord).id}`;
-          if (record.errorObject === true && record.errorMessage === "") {
+          const defect = errorDefect(record);
+          if (defect === "emptyMessage") {
             return {
               clause: "b",
               detail:
                 `${what} (${record.route}) was rejected with ${record.errorCode}, whose message is empty`,
             };
           }
-          if (record.errorObject === true && record.errorName === "") {
+          if (defect === "emptyName") {
             return {
               clause: "c",
               detail:
                 `${what} (${record.route}) was rejected with ${record.errorCode}, whose name is empty`,
             };
           }
-          if (record.errorObject !== false) continue;
+          if (defect !== "notObject") continue;
           return {
             clause: "a",
             detail:

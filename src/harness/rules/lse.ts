@@ -1,6 +1,6 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import { mayPopulate } from "./_population.ts";
-import type { AcquireRecord, CallerEvent } from "../observations.ts";
+import { type AcquireRecord, type CallerEvent, errorDefect } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
 import { certainlyUsable, type RunView } from "../run_view.ts";
 import { closedAsExpired } from "./exp.ts";
@@ -161,22 +161,13 @@ export const lse4 = defineRule({
               } was accepted`,
             };
           }
-          const refusal = event.refusal;
-          if (
-            refusal !== undefined &&
-            (!refusal.object || refusal.message === "" || refusal.name === "")
-          ) {
+          const defect = event.refusal === undefined ? undefined : errorDefect(event.refusal);
+          if (defect !== undefined) {
             return {
               clause: "c",
               detail: `the double release of acquire #${event.acquire.id}${
                 asBroken(event)
-              } was refused with ${
-                !refusal.object
-                  ? "a value that is not an error object"
-                  : refusal.message === ""
-                  ? "an error with an empty message"
-                  : "an error with an empty name"
-              }`,
+              } was refused with ${REFUSED_WITH[defect]}`,
             };
           }
           const closed = closedBy(run, event, ledger);
@@ -194,6 +185,13 @@ export const lse4 = defineRule({
     };
   },
 });
+
+/** What a refusal's error was, for LSE-4.c's messages. */
+const REFUSED_WITH = {
+  notObject: "a value that is not an error object",
+  emptyMessage: "an error with an empty message",
+  emptyName: "an error with an empty name",
+} as const;
 
 /** A repeated release's form, for messages. */
 function asBroken(event: RepeatedRelease): string {
