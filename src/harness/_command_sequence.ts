@@ -10,8 +10,9 @@ interface SequenceContext<T> {
  * `fc.commands` shrinks only the commands that ran, so its shrink tree
  * depends on which commands a run executed; fast-check replays a `path`
  * without running anything, so a printed `--seed S --path P` did not walk
- * back to the counterexample. This arbitrary draws exactly like
- * `fc.commands` (a length, then one command per slot), and shrinks without
+ * back to the counterexample. This arbitrary draws like `fc.commands` (a
+ * length, then one command per slot; the length is the longer of two
+ * uniform draws, so runs are long more often than short), and shrinks without
  * looking at execution: prefixes first (a run that failed at step k fails on
  * every prefix of length ≥ k, so unexecuted tails go at once), then the
  * removal of inner blocks, then the commands themselves.
@@ -27,7 +28,13 @@ class CommandSequence<T> extends fc.Arbitrary<T[]> {
   }
 
   generate(mrng: fc.Random): fc.Value<T[]> {
-    const length = this.#length.generate(mrng, undefined).value;
+    // The longer of two lengths: most bugs need a few steps to set up the state they show in, so
+    // long runs find them in fewer runs (a third fewer to the first failure over the broken
+    // pools), and shrinking takes the length back down.
+    const length = Math.max(
+      this.#length.generate(mrng, undefined).value,
+      this.#length.generate(mrng, undefined).value,
+    );
     const items: fc.Value<T>[] = [];
     for (let i = 0; i < length; i++) items.push(this.#item.generate(mrng, undefined));
     return this.#valueOf(items);

@@ -366,7 +366,7 @@ function raceCommands(supports: Supports, setup: RunSetup): Template[] {
 }
 
 /** Weights of the same-instant commands: a release meeting a timer is the race that matters most. */
-const RACE_WEIGHT = { release: 12, acquire: 3, land: 6, landAfter: 2 };
+const RACE_WEIGHT = { release: 12, acquire: 3, land: 12, landAfter: 2 };
 
 function maintenanceCommands(supports: Supports): Template[] {
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
