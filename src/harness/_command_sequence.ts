@@ -29,8 +29,9 @@ class CommandSequence<T> extends fc.Arbitrary<T[]> {
 
   generate(mrng: fc.Random): fc.Value<T[]> {
     // The longer of two lengths: most bugs need a few steps to set up the state they show in, so
-    // long runs find them in fewer runs (a third fewer to the first failure over the broken
-    // pools), and shrinking takes the length back down.
+    // long runs find them in fewer runs (over the broken pools, a sixth fewer to the first
+    // failure; a quarter for those that need 20 runs or more), and shrinking takes the length
+    // back down.
     const length = Math.max(
       this.#length.generate(mrng, undefined).value,
       this.#length.generate(mrng, undefined).value,

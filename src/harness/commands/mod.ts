@@ -365,7 +365,7 @@ function raceCommands(supports: Supports, setup: RunSetup): Template[] {
   return list;
 }
 
-/** Weights of the same-instant commands: a release meeting a timer is the race that matters most. */
+/** Weights of the same-instant commands: a release meeting a timer and connects landing together weigh most. */
 const RACE_WEIGHT = { release: 12, acquire: 3, land: 12, landAfter: 2 };
 
 function maintenanceCommands(supports: Supports): Template[] {
