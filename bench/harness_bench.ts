@@ -427,7 +427,8 @@ async function detection(): Promise<string[]> {
   ];
   const all = { swarm: [] as number[], classic: [] as number[], ms: [] as number[] };
   let logRatios = 0;
-  for (const broken of BROKEN_POOLS) {
+  const pools = BROKEN_POOLS.filter((b) => POOLS === undefined || POOLS.has(b.adapter.name));
+  for (const broken of pools) {
     const swarm = await runsToDetection(broken, true);
     const classic = (await runsToDetection(broken, false)).runs;
     all.swarm.push(...swarm.runs);
@@ -447,7 +448,7 @@ async function detection(): Promise<string[]> {
     } seeds caught, median ${median(all.ms).toFixed(1)} ms to the first failure), ${
       median(all.classic)
     } without (${caught(all.classic)}); per pool, swarm needs ${
-      (Math.exp(logRatios / BROKEN_POOLS.length) * 100).toFixed(0)
+      (Math.exp(logRatios / pools.length) * 100).toFixed(0)
     }% of the runs without it (geometric mean of the ratios of medians)`,
   );
   return lines;
@@ -498,6 +499,16 @@ async function knownDeviations(): Promise<string[]> {
 const PARTS = new Set(
   (Deno.env.get("BENCH_PARTS") ?? "throughput,adapters,detection,deviations").split(","),
 );
+
+/**
+ * The broken pools the detection part measures, from the environment variable
+ * `BENCH_POOLS` (a comma list of their names; all when unset), e.g.
+ * `BENCH_PARTS=detection BENCH_POOLS=broken-lost-waiter deno task bench`
+ * after adding or changing one.
+ */
+const POOLS: ReadonlySet<string> | undefined = Deno.env.get("BENCH_POOLS") === undefined
+  ? undefined
+  : new Set(Deno.env.get("BENCH_POOLS")!.split(","));
 
 async function throughputLines(): Promise<string[]> {
   const figures = await throughput();

@@ -58,6 +58,12 @@ export interface AcquireRecord {
    * most this was idle when it started).
    */
   readonly startReleases: number;
+  /**
+   * An idle connection of its route that was certainly usable when it started,
+   * with no older acquire of the route pending (recorded only for a pool that
+   * declares `maxWaiters` and `rejectionKinds`, for LIM-4).
+   */
+  readonly idleAtStart?: SocketId;
   /** Where it stands. */
   status: "pending" | "leased" | "released" | "rejected";
   /** Virtual time when it settled. */

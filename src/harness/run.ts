@@ -33,7 +33,13 @@ import {
   type SendRecord,
 } from "./observations.ts";
 import { type Rule, RuleViolation } from "./rule.ts";
-import type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";
+import {
+  type CapacityProbe,
+  certainlyUsable,
+  type RunSetup,
+  type RunView,
+  type SocketUse,
+} from "./run_view.ts";
 
 /** Options of one run. */
 export interface RunOptions {
@@ -345,6 +351,21 @@ export class Run implements RunView, Settling {
     this.lines.push(line());
   }
 
+  /**
+   * The idle connection a new acquire of `route` would be served with at once
+   * (LIM-4.b), for a pool whose refusals as over `maxWaiters` can be told.
+   */
+  #idleFor(route: Route): { idleAtStart?: SocketId } {
+    const { capabilities } = this.supports;
+    if (!capabilities.includes("maxWaiters") || !capabilities.includes("rejectionKinds")) return {};
+    if (this.closeSeq !== undefined || this.paused) return {};
+    if (this.#pending.some((a) => a.route === route)) return {};
+    const idle = this.liveUses().find((u) =>
+      u.socket.route === route && u.holder === undefined && certainlyUsable(this, u)
+    );
+    return idle === undefined ? {} : { idleAtStart: idle.socket.id };
+  }
+
   /** Start an acquire; never awaited here. */
   acquire(route: Route, timeoutMs: number | undefined): AcquireRecord {
     const record: AcquireRecord = {
@@ -355,6 +376,7 @@ export class Run implements RunView, Settling {
       startSeq: this.network.ledger.length,
       startStep: this.step,
       startReleases: this.#releases,
+      ...this.#idleFor(route),
       status: "pending",
     };
     this.acquires.push(record);

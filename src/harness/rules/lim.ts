@@ -136,16 +136,28 @@ export const lim4 = defineRule({
   group: "LIM",
   title: "Waiters never exceed maxWaiters; an acquire beyond it fails at once",
   rationale:
-    "A bounded wait queue turns overload into fast, explicit failures instead of unbounded memory and latency; the acquire that finds the queue full must fail immediately, not after its timeout. An acquire served by a connect in progress on its route is not waiting in the queue (CMAP's pending connection is not its wait queue), so the waiters are, per route, the pending acquires beyond the connects in progress; a pool that counts them too (a stricter bound) also passes.",
-  source: "generic-pool maxWaitingClients; CMAP waitQueue",
+    "A bounded wait queue turns overload into fast, explicit failures instead of unbounded memory and latency; the acquire that finds the queue full must fail immediately, not after its timeout. The bound is on waiting: an acquire that finds an idle usable connection of its route, and no older acquire of the route ahead of it, never waits, so a full queue of other routes' waiters is no reason to refuse it (judged from the adapter's rejection kinds). An acquire served by a connect in progress on its route is not waiting in the queue (CMAP's pending connection is not its wait queue), so the waiters are, per route, the pending acquires beyond the connects in progress; a pool that counts them too (a stricter bound) also passes.",
+  source:
+    "generic-pool maxWaitingClients (acquire refuses only with no spare capacity and no available resource); CMAP waitQueue",
   needs: ["maxWaiters"],
   clauses: {
     a: "acquires waiting beyond the connects in progress never exceed maxWaiters: one beyond it fails at once",
+    b: "an acquire that finds an idle connection of its route free, with no older acquire of its route pending, is not refused as over maxWaiters",
   },
   start(run) {
     const max = run.setup.config.maxWaiters ?? Infinity;
     return {
-      step() {
+      step({ callers }) {
+        for (const event of callers) {
+          if (event.kind !== "acquire-rejected") continue;
+          const a = event.acquire;
+          if (a.errorKind !== "waitQueueFull" || a.idleAtStart === undefined) continue;
+          return {
+            clause: "b",
+            detail:
+              `acquire #${a.id} (${a.route}) was refused as over maxWaiters (${max}) while socket #${a.idleAtStart} of its route was idle and usable and no older acquire of ${a.route} was pending: it never had to wait`,
+          };
+        }
         if (run.pending().length <= max) return undefined;
         const { count, newest } = waiting(run);
         if (count <= max) return undefined;

@@ -82,14 +82,15 @@ export const liv3 = defineRule({
   title:
     "While a waiter's route has spare capacity and no backoff applies, the pool is opening a connection or handing one over",
   rationale:
-    "A waiter must not sit idle next to free capacity or an idle connection of its route; that is a missed wake-up, and it turns into a timeout for the caller. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (CMAP; LIM-4 and ORD-1 count the same way): it may wait for its own connect while another connection of its route idles. Nor is an acquire a connection is being handed over to (one no caller holds yet, with a request in flight: an HTTP agent's lease resolves only with the response head), and such a connection is not idle. So the waiters are, per route, the pending acquires beyond the connects and hand-overs in progress, and a route with either in progress is being served. A lease still held on a connection that has closed is not free capacity: a pool may count it against its limits until the holder releases it (STA-1).",
+    "A waiter must not sit idle next to free capacity or an idle connection of its route; that is a missed wake-up, and it turns into a timeout for the caller. An acquire bound to a connect in progress of its route is a pending connection, not a waiter (CMAP; LIM-4 and ORD-1 count the same way): it may wait for its own connect while another connection of its route idles. Nor is an acquire a connection is being handed over to (one no caller holds yet, with a request in flight: an HTTP agent's lease resolves only with the response head), and such a connection is not idle. So the waiters are, per route, the pending acquires beyond the connects and hand-overs in progress, and each of them is owed a connect of its own while its route has spare capacity (maxConnecting included): a pool that dials one connection at a time per route keeps the others waiting behind a connect that may take its whole timeout. A lease still held on a connection that has closed is not free capacity: a pool may count it against its limits until the holder releases it (STA-1).",
   source:
-    "Apache HttpCore 5 StrictConnPool.processPendingRequests; CMAP checkOut (pending connections)",
+    "Apache HttpCore 5 StrictConnPool.processPendingRequests; CMAP checkOut (pending connections, up to maxConnecting); generic-pool _dispense (one create per waiting client not covered by a create in progress)",
   needs: [],
   when: NOT_MULTIPLEXED,
   clauses: {
     a: "no waiter waits while an idle connection of its route is usable",
     b: "no waiter waits with spare capacity and no connect in progress",
+    c: "no waiter beyond the connects in progress of its route waits with spare capacity: each gets a connect of its own",
   },
   start(run) {
     return {
@@ -109,9 +110,17 @@ export const liv3 = defineRule({
                 }`,
             };
           }
-          if (!hasCapacity(run, record.route) || beingServed(run, record.route)) continue;
+          if (!hasCapacity(run, record.route)) continue;
           if (queued.some((o) => o.id < record.id && !hasCapacity(run, o.route))) continue;
           if (mayBeBackingOff(run, record.route)) continue;
+          if (beingServed(run, record.route)) {
+            return {
+              clause: "c",
+              detail: `waiter #${record.id} (${record.route}) waits with spare capacity${
+                servedBefore(run, record.route)
+              }, and no connect was started for it`,
+            };
+          }
           return {
             clause: "b",
             detail:

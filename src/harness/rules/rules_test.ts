@@ -285,6 +285,20 @@ describe("LIM-4", () => {
     const within = runOf(pending, [{ state: "connecting" }], { maxWaiters: 1 });
     assert.equal(check(lim4, within), undefined);
   });
+
+  test("LIM-4.b: an acquire with an idle connection of its route is not refused as over the bound", () => {
+    const refused = (more: Partial<AcquireRecord>) => {
+      const a = acquire(2, "rejected", { errorKind: "waitQueueFull", ...more });
+      const run = runOf([acquire(1, "pending", { route: "r1" }), a], [], { maxWaiters: 1 });
+      return check(lim4, run, [{ kind: "acquire-rejected", acquire: a }]);
+    };
+    assert.match(
+      refused({ idleAtStart: 1 })!,
+      /^acquire #2 \(r0\) was refused as over maxWaiters \(1\) while socket #1 of its route was idle and usable/,
+    );
+    assert.equal(refused({}), undefined, "no idle connection: the queue was full for it");
+    assert.equal(refused({ idleAtStart: 1, errorKind: "timeout" }), undefined, "another reason");
+  });
 });
 
 describe("capacity (LIV-3, ORD-3)", () => {
@@ -457,8 +471,29 @@ describe("a connection being handed over (LSE-3, LIV-3, ORD-3)", () => {
       check(liv3, runOf(pending, sockets))!,
       /^waiter #3 \(r0\) waits while socket #2 of its route idles \(beyond the oldest pending acquires of r0, taken as served by its 1 connection being handed over\)$/,
     );
+    const full = runOf(pending, [{ state: "open", inFlight: 1 }], { limit: 1 });
+    assert.equal(check(liv3, full), undefined, "a hand-over in progress serves the oldest");
+    // With room for another connection, the second is owed a connect of its own (LIV-3.c).
     const roomy = runOf(pending, [{ state: "open", inFlight: 1 }]);
-    assert.equal(check(liv3, roomy), undefined, "a hand-over in progress, as a connect, suffices");
+    assert.match(
+      check(liv3, roomy)!,
+      /^waiter #3 \(r0\) waits with spare capacity \(beyond the oldest pending acquires of r0, taken as served by its 1 connection being handed over\), and no connect was started for it$/,
+    );
+    const dialing = runOf(pending, [{ state: "open", inFlight: 1 }, { state: "connecting" }]);
+    assert.equal(check(liv3, dialing), undefined, "one hand-over and one connect serve both");
+  });
+
+  test("LIV-3.c: each waiter beyond the connects in progress gets one, as far as capacity goes", () => {
+    const pending = [acquire(1, "pending"), acquire(2, "pending"), acquire(3, "pending")];
+    const one: SocketSpec[] = [{ state: "connecting" }];
+    assert.match(
+      check(liv3, runOf(pending, one))!,
+      /^waiter #2 \(r0\) waits with spare capacity \(beyond the oldest pending acquires of r0, taken as served by its 1 connect in progress\), and no connect was started for it$/,
+    );
+    assert.equal(check(liv3, runOf(pending, one, { limit: 1 })), undefined, "no room: they wait");
+    const two: SocketSpec[] = [{ state: "connecting" }, { state: "connecting" }];
+    assert.equal(check(liv3, runOf(pending, two, { limit: 2 })), undefined, "the route is full");
+    assert.match(check(liv3, runOf(pending, two))!, /^waiter #3 \(r0\)/);
   });
 
   test("ORD-3: a waiter whose route hands a connection over is being served", () => {
