@@ -221,11 +221,14 @@ export function wrapReferencePool(pool: ReferencePool): PoolUnderTest<Lease> {
     acquire: (route, options) => pool.acquire(route, options),
     // As callers do: through the lease itself, and the ordinary reusable release of a lease still
     // held by disposing of it (what `using lease = await pool.acquire(…)` does at the end of its
-    // scope). A repeated release goes through release(), which refuses it.
-    release: (lease, options) =>
-      options.reusable === true && pool.holds(lease)
-        ? lease[Symbol.dispose]()
-        : lease.release(options),
+    // scope). A repeated release goes through release(), which refuses it. A lease released
+    // explicitly is disposed of afterwards too, as at the end of a `using` block that released it
+    // early: disposing of a lease no longer held does nothing.
+    release(lease, options) {
+      if (options.reusable === true && pool.holds(lease)) return lease[Symbol.dispose]();
+      lease.release(options);
+      lease[Symbol.dispose]();
+    },
     connectionOf: (lease) => lease.socket.id,
     close: () => pool.close(),
     stats: () => pool.stats(),

@@ -16,9 +16,12 @@
  *
  * @module
  */
+import type { Route } from "../../src/net/types.ts";
 import type {
   Adapter,
   PoolConfig,
+  PoolUnderTest,
+  RouteStats,
   Supports,
   ValidatedOption,
   ValidatedOptions,
@@ -29,6 +32,7 @@ import { capabilityOfOption } from "../../src/harness/invalid_options.ts";
 import {
   apacheHttpClient5Preset,
   cmapPreset,
+  type ConnectFunction,
   jdkKeepAliveCachePreset,
   kafkaProducerPreset,
   type Lease,
@@ -61,12 +65,13 @@ function presetPool(
   config: PoolConfig,
   world: World,
   extra: Partial<PoolBehaviourOptions> = {},
+  connect: ConnectFunction = world.network.connect.bind(world.network),
 ) {
   return new ReferencePool({
     ...preset,
     ...extra,
     clock: world.clock,
-    connect: world.network.connect.bind(world.network),
+    connect,
     random: world.random,
     ...used(config.defaultKeepAliveMs, preset, "defaultKeepAliveMs", Infinity),
     ...used(config.honourKeepAliveMax ? true : undefined, preset, "honourKeepAliveMax", false),
@@ -116,16 +121,105 @@ const APACHE_SUPPORTS: Supports = {
   },
 };
 
+/**
+ * The Apache adapters' URLs: every route is an origin on one host, `shop`,
+ * told apart by its port, the first route's the default port 80 and the
+ * others' 8001, 8002, … as they come. An acquire's target spells its route's
+ * origin one of three ways, by the acquire's number: another path, the port
+ * written out or left out, the scheme and host in capitals. Apache's route is
+ * the origin (scheme, host and port), so every spelling of one route must
+ * share its connections and its limit, and routes that differ only in their
+ * port must not.
+ */
+class OriginTargets {
+  readonly #ports = new Map<Route, string>();
+  readonly #routes = new Map<string, Route>();
+  #acquires = 0;
+
+  /** The URL of the next acquire of `route`. */
+  target(route: Route): string {
+    let port = this.#ports.get(route);
+    if (port === undefined) {
+      port = this.#ports.size === 0 ? "80" : String(8000 + this.#ports.size);
+      this.#ports.set(route, port);
+      this.#routes.set(port, route);
+    }
+    const n = this.#acquires++;
+    const explicit = `:${port}`;
+    const implicit = port === "80" ? "" : explicit;
+    switch (n % 3) {
+      case 0:
+        return `http://shop${implicit}/orders/${n}`;
+      case 1:
+        return `http://shop${explicit}/`;
+      default:
+        return `HTTP://SHOP${implicit}?page=${n}`;
+    }
+  }
+
+  /** The harness's route of a route key such as `http://shop:8001` (the key itself if unknown). */
+  route(key: Route): Route {
+    if (!URL.canParse(key)) return key;
+    return this.#routes.get(new URL(key).port || "80") ?? key;
+  }
+}
+
+/**
+ * The Apache preset's pool driven with URLs for targets ({@linkcode OriginTargets}):
+ * the pool keys its routes with `originRouteKey` and dials the key, and its
+ * stats and events name the key; the adapter maps each key back to the
+ * harness's route. A route key that kept the path, the spelling of the port
+ * or the case apart would split one route in two (LSE-3, LIM-2 and STA-1 see
+ * it), and one that dropped the port would merge routes (LSE-2). An acquire
+ * whose target is no string (CFG-2's invalid argument) is passed as it came.
+ */
+function apachePool(
+  config: PoolConfig,
+  world: World,
+  extra: Partial<PoolBehaviourOptions> = {},
+): PoolUnderTest<Lease> {
+  const targets = new OriginTargets();
+  const connect: ConnectFunction = (key, options) =>
+    world.network.connect(targets.route(key), options);
+  const pool = wrapReferencePool(
+    presetPool(apacheHttpClient5Preset, config, world, extra, connect),
+  );
+  const { closeIdle: _, ...rest } = pool;
+  return {
+    ...rest,
+    acquire: (route, options) =>
+      pool.acquire(typeof route === "string" ? targets.target(route) : route, options),
+    stats() {
+      const stats = pool.stats!();
+      const routes: Record<Route, RouteStats> = {};
+      for (const [key, counts] of Object.entries(stats.routes)) {
+        const route = targets.route(key);
+        const seen = routes[route];
+        routes[route] = seen === undefined ? counts : {
+          leased: seen.leased + counts.leased,
+          available: seen.available + counts.available,
+          pending: seen.pending + counts.pending,
+          connecting: seen.connecting + counts.connecting,
+          ...(counts.max === undefined ? {} : { max: counts.max }),
+        };
+      }
+      return { total: stats.total, routes };
+    },
+    events(listener) {
+      pool.events!((event) =>
+        listener(
+          event.route === undefined ? event : { ...event, route: targets.route(event.route) },
+        )
+      );
+    },
+  };
+}
+
 /** The reference pool built from {@linkcode apacheHttpClient5Preset}. */
 export const apachePresetAdapter: Adapter<Lease> = {
   name: "reference-apache-preset",
   supports: APACHE_SUPPORTS,
-  create(config, world) {
-    const { closeIdle: _, ...pool } = wrapReferencePool(
-      presetPool(apacheHttpClient5Preset, config, world),
-    );
-    return pool;
-  },
+  create: (config, world) => apachePool(config, world),
 };
 
 /**
@@ -164,15 +258,11 @@ const APACHE_EVICTOR_SUPPORTS: Supports = {
 export const apacheEvictorPresetAdapter: Adapter<Lease> = {
   name: "reference-apache-evictor",
   supports: APACHE_EVICTOR_SUPPORTS,
-  create(config, world) {
-    const { closeIdle: _, ...pool } = wrapReferencePool(
-      presetPool(apacheHttpClient5Preset, config, world, {
-        evictionIntervalMs: EVICTOR_PERIOD_MS,
-        ...(config.maxIdleMs === undefined ? {} : { idleTimeoutMs: config.maxIdleMs }),
-      }),
-    );
-    return pool;
-  },
+  create: (config, world) =>
+    apachePool(config, world, {
+      evictionIntervalMs: EVICTOR_PERIOD_MS,
+      ...(config.maxIdleMs === undefined ? {} : { idleTimeoutMs: config.maxIdleMs }),
+    }),
 };
 
 /** The JDK keep-alive cache's documented defaults (`http.maxConnections`, `KeepAliveCache`). */
