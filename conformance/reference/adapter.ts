@@ -8,6 +8,7 @@ import type {
   Adapter,
   CloseCause,
   PoolConfig,
+  PoolEventNotice,
   PoolUnderTest,
   RejectionKind,
   ReportedEventType,
@@ -20,6 +21,7 @@ import {
   type ConnectOwnership,
   type IdleExpiry,
   type Lease,
+  type PoolEvent,
   ReferencePool,
   type ReferencePoolOptions,
   type ReuseOrder,
@@ -240,23 +242,34 @@ export function wrapReferencePool(pool: ReferencePool): PoolUnderTest<Lease> {
     rejectionKind: referenceRejectionKind,
     events(listener) {
       for (const type of REFERENCE_EVENT_TYPES) {
-        pool.on(type, (event) => {
-          const { route, socketId, reason, connectionId, checkOutId, durationMs } = event;
-          // CMAP's PoolCleared says whether the clear interrupted in-use connections.
-          const { interruptInUseConnections } = event;
-          listener({
-            type,
-            ...(route === undefined ? {} : { route }),
-            ...(socketId === undefined ? {} : { socketId }),
-            ...(reason === undefined ? {} : { reason }),
-            ...(connectionId === undefined ? {} : { connectionId }),
-            ...(checkOutId === undefined ? {} : { checkOutId }),
-            ...(durationMs === undefined ? {} : { durationMs }),
-            ...(interruptInUseConnections === undefined ? {} : { interruptInUseConnections }),
-          });
-        });
+        pool.on(type, (event) => listener(referenceNotice(event)!));
       }
     },
+  };
+}
+
+/**
+ * What the kit is told of one of the reference pool's events (a type the
+ * adapter declares, see {@linkcode REFERENCE_SUPPORTS}), or `undefined` for
+ * one it does not report (`PoolCreated`).
+ *
+ * @param event The pool's event.
+ * @returns The notice, or `undefined`.
+ */
+export function referenceNotice(event: PoolEvent): PoolEventNotice | undefined {
+  if (!(REFERENCE_EVENT_TYPES as readonly string[]).includes(event.type)) return undefined;
+  const { route, socketId, reason, connectionId, checkOutId, durationMs } = event;
+  // CMAP's PoolCleared says whether the clear interrupted in-use connections.
+  const { interruptInUseConnections } = event;
+  return {
+    type: event.type as ReportedEventType,
+    ...(route === undefined ? {} : { route }),
+    ...(socketId === undefined ? {} : { socketId }),
+    ...(reason === undefined ? {} : { reason }),
+    ...(connectionId === undefined ? {} : { connectionId }),
+    ...(checkOutId === undefined ? {} : { checkOutId }),
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(interruptInUseConnections === undefined ? {} : { interruptInUseConnections }),
   };
 }
 

@@ -20,6 +20,7 @@ import type { Route } from "../../src/net/types.ts";
 import type {
   Adapter,
   PoolConfig,
+  PoolEventNotice,
   PoolUnderTest,
   RouteStats,
   Supports,
@@ -38,13 +39,16 @@ import {
   type Lease,
   type PoolBehaviourOptions,
   ReferencePool,
+  type ReferencePoolOptions,
 } from "../../src/pool/mod.ts";
 import {
   REFERENCE_MULTIPLEXED_SUPPORTS,
   REFERENCE_SUPPORTS,
+  referenceNotice,
   referenceOptions,
   wrapReferencePool,
 } from "./adapter.ts";
+import { POOL_EVENT_TYPES } from "../../src/harness/adapter_validation.ts";
 
 /**
  * The preset's value of `key` where the run uses the behaviour (the pool's
@@ -64,7 +68,7 @@ function presetPool(
   preset: Readonly<PoolBehaviourOptions>,
   config: PoolConfig,
   world: World,
-  extra: Partial<PoolBehaviourOptions> = {},
+  extra: Partial<Omit<ReferencePoolOptions, "clock" | "connect">> = {},
   connect: ConnectFunction = world.network.connect.bind(world.network),
 ) {
   return new ReferencePool({
@@ -400,6 +404,9 @@ export const cmapPresetAdapter: Adapter<Lease> = {
   name: "reference-cmap-preset",
   supports: CMAP_SUPPORTS,
   create(config, world) {
+    // This adapter listens through the pool's `onEvent` option (the others call on()); events
+    // before the harness subscribes are dropped, as on() would miss them.
+    let forward: ((notice: PoolEventNotice) => void) | undefined;
     const pool = presetPool(cmapPreset, config, world, {
       // The declared ranges hold CMAP's defaults only, so these are the preset's values in a
       // harness run; passing them on lets a CMAP scenario file set maxPoolSize and maxConnecting.
@@ -409,8 +416,17 @@ export const cmapPresetAdapter: Adapter<Lease> = {
       minPoolSize: config.minPoolSize ?? 0,
       // The pool's one address: kept at minPoolSize from ready() on, before any check-out.
       minPoolRoutes: config.routes,
+      onEvent(event) {
+        const notice = referenceNotice(event);
+        if (notice !== undefined) forward?.(notice);
+      },
     });
-    return wrapReferencePool(pool);
+    return {
+      ...wrapReferencePool(pool),
+      events(listener) {
+        forward = listener;
+      },
+    };
   },
 };
 
@@ -478,16 +494,28 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
       connectOwnership: "acquire",
     },
   },
-  create: (config, world) =>
-    wrapReferencePool(
-      new ReferencePool({
-        startPaused: true,
-        // Before the drawn config's options: CFG-1 offers invalid policies through them.
-        idleExpiry: "checkout",
-        connectOwnership: "acquire",
-        ...referenceOptions(config, world),
-      }),
-    ),
+  create(config, world) {
+    const pool = new ReferencePool({
+      startPaused: true,
+      // Before the drawn config's options: CFG-1 offers invalid policies through them.
+      idleExpiry: "checkout",
+      connectOwnership: "acquire",
+      ...referenceOptions(config, world),
+    });
+    const wrapped = wrapReferencePool(pool);
+    return {
+      ...wrapped,
+      events(listener) {
+        wrapped.events!(listener);
+        // A second listener per type, removed at once: it must neither displace the first nor
+        // stay, or every event would be reported twice or not at all.
+        const removers = POOL_EVENT_TYPES.map((type) =>
+          pool.on(type, (event) => listener(referenceNotice(event)!))
+        );
+        for (const remove of removers) remove();
+      },
+    };
+  },
 };
 
 /**
