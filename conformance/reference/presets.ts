@@ -487,6 +487,25 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
       ...REFERENCE_SUPPORTS.validatedArguments,
       interruptInUse: "interruptInUseConnections",
     },
+    // The pool's options the kit's config has no field for (src/pool/options.ts,
+    // src/pool/reference_pool.ts), each with values it must refuse: functions, flags, a route
+    // list, durations that must be above 0, a minimum that must be finite.
+    poolOptions: {
+      clock: [{}],
+      connect: ["localhost"],
+      random: [0.5],
+      routeKey: ["origin"],
+      onEvent: [true],
+      observePeerClose: ["yes"],
+      closeIdleOfOtherRoutes: [1],
+      multiplexed: ["false"],
+      startPaused: [0],
+      minPoolRoutes: ["r0", [1]],
+      minPoolSize: [Infinity],
+      idleTimeoutMs: [-1],
+      evictionIntervalMs: [0],
+      requestTimeoutMs: [0],
+    },
     policies: {
       ...REFERENCE_SUPPORTS.policies,
       startsPaused: true,
@@ -501,7 +520,9 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
       idleExpiry: "checkout",
       connectOwnership: "acquire",
       ...referenceOptions(config, world),
-    });
+      // Last: CFG-1's invalid value of one of the pool's own options, in place of its setting.
+      ...config.poolOptions,
+    } as ReferencePoolOptions);
     const wrapped = wrapReferencePool(pool);
     return {
       ...wrapped,

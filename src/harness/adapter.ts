@@ -294,6 +294,18 @@ export interface Supports {
    */
   readonly validatedArguments?: ValidatedArguments;
   /**
+   * Options of the pool's own that no field of {@linkcode PoolConfig} stands
+   * for, each with values the pool must refuse at creation (capability
+   * `validatesOptions`, CFG-1), e.g. `{ idleCheckMs: [0, "5"], onError:
+   * ["log"] }`. The harness offers them as it offers `validatedOptions`, one
+   * at a time in a creation of its own, in `config.poolOptions`, and the
+   * adapter must pass each to the pool, under that name, in place of its own
+   * setting. Values are compared with the error's message as CFG-1 does: a
+   * string in quotes, an object by its content, anything else as JavaScript
+   * prints it.
+   */
+  readonly poolOptions?: Readonly<Record<string, readonly unknown[]>>;
+  /**
    * The event types the pool reports (capability `events`): the rules judge
    * these, and only these. A type left out is one the pool does not emit.
    */
@@ -450,6 +462,13 @@ export interface PoolConfig {
   readonly idleExpiry?: string;
   /** As `reuseOrder`, for the policy `connectOwnership` (`"nobody"`). */
   readonly connectOwnership?: string;
+  /**
+   * Absent in every run: set only in the config CFG-1 offers a pool that
+   * declares `poolOptions`, to one of them with one of its invalid values
+   * (`{ idleCheckMs: 0 }`). The adapter passes it to the pool under that name,
+   * in place of its own setting.
+   */
+  readonly poolOptions?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -338,6 +338,36 @@ function validateValidatedOptions(
   });
 }
 
+/**
+ * `poolOptions`: optional; with it, capability `validatesOptions`, a record of
+ * the pool's option names to a non-empty array of invalid values each.
+ */
+function validatePoolOptions(
+  name: string,
+  declared: unknown,
+  capabilities: readonly Capability[],
+): void {
+  const field = "supports.poolOptions";
+  if (declared === undefined) return;
+  if (typeof declared !== "object" || declared === null || Array.isArray(declared)) {
+    fail(TypeError, name, field, "an object of option names to arrays of values", declared);
+  }
+  if (!capabilities.includes("validatesOptions")) {
+    fail(
+      RangeError,
+      name,
+      field,
+      "left out unless capability 'validatesOptions' is declared",
+      declared,
+    );
+  }
+  for (const [option, values] of Object.entries(declared as Record<string, unknown>)) {
+    if (!Array.isArray(values) || values.length === 0) {
+      fail(TypeError, name, `${field}.${option}`, "a non-empty array of invalid values", values);
+    }
+  }
+}
+
 /** `validatedArguments`: with capability `validatesArguments`, as `validatedOptions`. */
 function validateValidatedArguments(
   name: string,
@@ -508,6 +538,7 @@ function validateSupports(name: string, supports: unknown): void {
   validateRanges(name, supports.ranges, capabilities as Capability[]);
   validatePolicies(name, supports.policies, capabilities as Capability[]);
   validateValidatedOptions(name, supports.validatedOptions, capabilities as Capability[]);
+  validatePoolOptions(name, supports.poolOptions, capabilities as Capability[]);
   validateEventTypes(name, supports.eventTypes, capabilities as Capability[]);
   validateValidatedArguments(name, supports.validatedArguments, capabilities as Capability[]);
   validateCloseReasons(name, supports);

@@ -23,8 +23,13 @@ import type { Capability } from "./capabilities.ts";
 
 /** One option of a run's config replaced by a value the pool must refuse. */
 export interface InvalidOption {
-  /** The option, by the harness's name. */
-  readonly option: ValidatedOption;
+  /**
+   * The option, by the harness's name, or by the pool's for one of its own
+   * (`own`, see {@linkcode Supports.poolOptions}).
+   */
+  readonly option: ValidatedOption | string;
+  /** Set for an option of the pool's own, offered in `config.poolOptions`. */
+  readonly own?: true;
   /**
    * The value offered: a number outside the option's domain, or a value of
    * another type (a numeric string, a boolean, an object).
@@ -283,14 +288,24 @@ function flawsOf(supports: Supports): [ValidatedOption, Flaw][] {
 export function invalidOptionArbitrary(
   supports: Supports,
 ): fc.Arbitrary<((config: PoolConfig) => InvalidOption)[]> | undefined {
-  const pairs = flawsOf(supports);
-  if (pairs.length === 0) return undefined;
+  const makers: [string, (config: PoolConfig) => InvalidOption][] = flawsOf(supports).map((
+    [option, flaw],
+  ) => [option, (config: PoolConfig) => invalidOf(flaw, option, config)]);
+  // The pool's own options after the kit's, so that a declaration without them draws as before.
+  if (supports.capabilities.includes("validatesOptions")) {
+    for (const [option, values] of Object.entries(supports.poolOptions ?? {})) {
+      for (const value of values) {
+        makers.push([option, () => ({ option, value, problem: "declared invalid", own: true })]);
+      }
+    }
+  }
+  if (makers.length === 0) return undefined;
   // The option first, then one of its flaws: every declared option is offered as often, the
   // choices among strings (one flaw each) as often as the counts (seven).
-  const options = [...new Set(pairs.map(([option]) => option))];
+  const options = [...new Set(makers.map(([option]) => option))];
   const drawn = fc.constantFrom(...options).chain((option) =>
-    fc.constantFrom(...pairs.filter(([o]) => o === option))
-  ).map(([option, flaw]) => (config: PoolConfig) => invalidOf(flaw, option, config));
+    fc.constantFrom(...makers.filter(([o]) => o === option))
+  ).map(([, make]) => make);
   return fc.oneof(
     fc.constant<((config: PoolConfig) => InvalidOption)[]>([]),
     fc.array(drawn, { minLength: 1, maxLength: MAX_PROBES }),
@@ -315,6 +330,7 @@ export function invalidOptionArbitrary(
  * ```
  */
 export function invalidConfig(config: PoolConfig, invalid: InvalidOption): PoolConfig {
+  if (invalid.own === true) return { ...config, poolOptions: { [invalid.option]: invalid.value } };
   // Typed as a config on purpose: the adapter passes the value on as it would a valid one.
   return { ...config, [invalid.option]: invalid.value } as PoolConfig;
 }
@@ -403,7 +419,9 @@ export async function probeInvalidConfig(
   }
   return {
     invalid,
-    poolName: adapter.supports.validatedOptions?.[invalid.option] ?? invalid.option,
+    poolName: invalid.own === true
+      ? invalid.option
+      : adapter.supports.validatedOptions?.[invalid.option as ValidatedOption] ?? invalid.option,
     outcome,
     error,
     connections,

@@ -325,5 +325,66 @@ describe("CFG-1: drawing invalid options", () => {
       () => validateAdapter(adapter({ validatedOptions: { maxTotal: "" } })),
       TypeError,
     );
+    assert.throws(
+      () => validateAdapter(adapter({ poolOptions: { idleCheckMs: [] } })),
+      /'supports\.poolOptions\.idleCheckMs' must be a non-empty array of invalid values: current value is \[\]/,
+    );
+    const unvalidated = withoutMap;
+    assert.throws(
+      () =>
+        validateAdapter({
+          ...referenceAdapter,
+          supports: {
+            ...unvalidated,
+            capabilities: unvalidated.capabilities.filter((c) => c !== "validatesOptions"),
+            poolOptions: { idleCheckMs: [0] },
+          },
+        }),
+      /'supports\.poolOptions' must be left out unless capability 'validatesOptions' is declared/,
+    );
+  });
+});
+
+describe("CFG-1: the pool's own options", () => {
+  const own: InvalidOption = {
+    option: "evictionIntervalMs",
+    value: 0,
+    problem: "declared invalid",
+    own: true,
+  };
+
+  test("each declared value is drawn", () => {
+    const supports: Supports = {
+      ...referenceAdapter.supports,
+      poolOptions: { evictionIntervalMs: [0, "5"] },
+    };
+    const drawn = new Set<string>();
+    fc.assert(
+      fc.property(setupArbitrary(supports), (setup) => {
+        for (const invalid of setup.invalidOptions ?? []) {
+          if (invalid.own === true) drawn.add(`${invalid.option}=${String(invalid.value)}`);
+        }
+      }),
+      { seed: 1, numRuns: 300 },
+    );
+    assert.deepEqual([...drawn].sort(), ["evictionIntervalMs=0", "evictionIntervalMs=5"]);
+  });
+
+  test("a pool that ignores one is caught, and one that refuses it by name and value passes", async () => {
+    const seen: unknown[] = [];
+    const passing: Adapter = {
+      ...referenceAdapter,
+      supports: { ...referenceAdapter.supports, poolOptions: { evictionIntervalMs: [0] } },
+      create(config, world) {
+        seen.push(config.poolOptions);
+        return referenceAdapter.create(config, world);
+      },
+    };
+    const violation = await violationOf(passing, own);
+    assert.deepEqual(seen[0], { evictionIntervalMs: 0 });
+    assert.equal(violation?.clause, "CFG-1.a", "the reference adapter does not pass it on");
+    assert.match(violation.message, /created with 'evictionIntervalMs' = 0 \(declared invalid\)/);
+    const { cmapReferenceAdapter } = await import("../../../conformance/reference/presets.ts");
+    assert.equal(await violationOf(cmapReferenceAdapter as Adapter, own), undefined);
   });
 });
