@@ -488,8 +488,9 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
       interruptInUse: "interruptInUseConnections",
     },
     // The pool's options the kit's config has no field for (src/pool/options.ts,
-    // src/pool/reference_pool.ts), each with values it must refuse: functions, flags, a route
-    // list, durations that must be above 0, a minimum that must be finite.
+    // src/pool/reference_pool.ts), and those of the kit's whose capability it does not declare,
+    // each with values it must refuse: functions, flags, a route list, a map of limits, durations
+    // that must be above 0, a minimum and a backoff that must be finite.
     poolOptions: {
       clock: [{}],
       connect: ["localhost"],
@@ -502,6 +503,8 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
       startPaused: [0],
       minPoolRoutes: ["r0", [1]],
       minPoolSize: [Infinity],
+      maxPerRouteOverrides: [5, null],
+      reconnectBackoffMs: [Infinity],
       idleTimeoutMs: [-1],
       evictionIntervalMs: [0],
       requestTimeoutMs: [0],
