@@ -492,8 +492,9 @@ export const cmapReferenceAdapter: Adapter<Lease> = {
     // each with values it must refuse: functions, flags, a route list, a map of limits, durations
     // that must be above 0, a minimum and a backoff that must be finite.
     poolOptions: {
-      clock: [{}],
-      connect: ["localhost"],
+      // Values cross to the worker a check may run in, so they are data: no functions.
+      clock: [{}, undefined],
+      connect: ["localhost", undefined],
       random: [0.5],
       routeKey: ["origin"],
       onEvent: [true],

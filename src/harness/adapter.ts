@@ -302,7 +302,8 @@ export interface Supports {
    * adapter must pass each to the pool, under that name, in place of its own
    * setting. Values are compared with the error's message as CFG-1 does: a
    * string in quotes, an object by its content, anything else as JavaScript
-   * prints it.
+   * prints it. Values must be data (a check may run in a worker, which gets
+   * the declaration as a structured clone): no functions or symbols.
    */
   readonly poolOptions?: Readonly<Record<string, readonly unknown[]>>;
   /**

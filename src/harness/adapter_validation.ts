@@ -365,6 +365,12 @@ function validatePoolOptions(
     if (!Array.isArray(values) || values.length === 0) {
       fail(TypeError, name, `${field}.${option}`, "a non-empty array of invalid values", values);
     }
+    // A check may run in a worker, which gets the declaration as a structured clone.
+    try {
+      structuredClone(values);
+    } catch {
+      fail(TypeError, name, `${field}.${option}`, "data (no functions or symbols)", values);
+    }
   }
 }
 

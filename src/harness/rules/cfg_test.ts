@@ -329,6 +329,10 @@ describe("CFG-1: drawing invalid options", () => {
       () => validateAdapter(adapter({ poolOptions: { idleCheckMs: [] } })),
       /'supports\.poolOptions\.idleCheckMs' must be a non-empty array of invalid values: current value is \[\]/,
     );
+    assert.throws(
+      () => validateAdapter(adapter({ poolOptions: { onError: [() => {}] } })),
+      /'supports\.poolOptions\.onError' must be data \(no functions or symbols\)/,
+    );
     const unvalidated = withoutMap;
     assert.throws(
       () =>
