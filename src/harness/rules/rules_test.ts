@@ -819,6 +819,39 @@ describe("the other side of expiry and backoff (EXP-5, TMO-3, LIM-5)", () => {
     );
   });
 
+  test("TMO-3: a connect for a landing of the same turn may follow a refusal the pool was not yet told of", () => {
+    // Two connects land in one turn: #1 ready, then #2 refused. The pool hears of each in a
+    // callback of its own, after both are on the ledger; #3 may be its answer to #1's ready.
+    const judge = (readyFirst: boolean, extra = false) => {
+      const ready = { type: "ConnectionReady", socketId: 1, route: "r0" };
+      const refused = {
+        type: "ConnectionClosed",
+        socketId: 2,
+        route: "r1",
+        by: "network",
+        reason: "refused",
+      };
+      const landed = readyFirst ? [ready, refused] : [refused, ready];
+      const created = (socketId: number) => ({ type: "ConnectionCreated", socketId, route: "r1" });
+      const events = [
+        { type: "ConnectionCreated", socketId: 1, route: "r0" },
+        { type: "ConnectionCreated", socketId: 2, route: "r1" },
+        ...landed,
+        created(3),
+        ...(extra ? [created(4)] : []),
+      ].map((e, i) => ({ seq: i + 1, t: i < 2 ? 0 : 3, ...e })) as LedgerEvent[];
+      const run = runOf([], [], { events });
+      Object.assign(run.setup.config, { reconnectBackoffMs: 1, reconnectBackoffMaxMs: 1 });
+      return tmo3.start(run).step?.({ run, ledger: events, callers: [] });
+    };
+    assert.equal(judge(true), undefined);
+    // The ready landed after the refusal: the pool knew of the refusal when it started #3.
+    assert.equal(judge(false)?.clause, "a");
+    // One landing before the refusal accounts for one connect, not two.
+    assert.equal(judge(true, true)?.clause, "a");
+    assert.match(judge(true, true)!.detail, /socket #4 to r1 opened at t=3, 0 ms after failure 1/);
+  });
+
   test("LIM-5: one connect in progress per pending acquire, not more", () => {
     const created = (seq: number, socketId: number) =>
       ({ seq, t: 0, type: "ConnectionCreated", socketId, route: "r0" }) as LedgerEvent;

@@ -159,7 +159,7 @@ export const tmo3 = defineRule({
   title:
     "Reconnect backoff follows the declared policy, initial × multiplier^(failures−1) × jitter (capped), neither shorter nor longer, and resets only after success",
   rationale:
-    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. The policy is the pool's declared one: the initial delay and the cap drawn from its ranges, its multiplier and its jitter factor j (policies.backoff; left out, Kafka's: multiplier 2, j = 0.2). Both sides are judged. Not too early: a connect after a refusal (and, for a pool that declares its backoff follows disconnects too, policies.backoff.afterDisconnect as Kafka's does, after a connection the server or network ended) waits at least the shortest delay (jitter 1 − j), counting only such failures strictly earlier than the last one, plus one, since failures at one instant may reach the pool after it acted. Not too late: once the longest delay (jitter just under 1 + j, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose. For a multiplexed pool the caller owed a connect is a send pending on a route that has no connection open or being opened.",
+    "Reconnecting at once to a server that refuses connections turns a restart into a connection storm; exponential backoff with jitter spreads clients out, and resetting it only after a success keeps a flapping server from being hammered. The policy is the pool's declared one: the initial delay and the cap drawn from its ranges, its multiplier and its jitter factor j (policies.backoff; left out, Kafka's: multiplier 2, j = 0.2). Both sides are judged. Not too early: a connect after a refusal (and, for a pool that declares its backoff follows disconnects too, policies.backoff.afterDisconnect as Kafka's does, after a connection the server or network ended) waits at least the shortest delay (jitter 1 − j), counting only such failures strictly earlier than the last one, plus one, since failures at one instant may reach the pool after it acted; and a connect started at the instant of a refusal is not judged when a connect landed earlier in the same turn (it became ready or was refused before the refusal), since the pool learns of each landing in a callback of its own, after the whole turn is on the ledger, and may have started it for that landing before it knew of the refusal (one such connect per landing). Not too late: once the longest delay (jitter just under 1 + j, capped at the maximum) plus the tolerance has passed, an acquire of the route that waits beyond its connects in progress, with spare capacity and no older waiter of another route blocked (as LIV-3 judges), has a connect started for it; the failures counted are every refused or abandoned connect and every connection the server or network ended since the route's last established connection (Kafka counts disconnects too), the most a pool may count, so the longest delay a pool may choose. For a multiplexed pool the caller owed a connect is a send pending on a route that has no connection open or being opened.",
   source:
     "Kafka clients ClusterConnectionStates / ExponentialBackoff (reconnect.backoff.ms, reconnect.backoff.max.ms); kafkajs retry (initialRetryTime, multiplier, factor, maxRetryTime)",
   needs: ["reconnectBackoff"],
@@ -181,6 +181,14 @@ export const tmo3 = defineRule({
     const connecting = new Set<number>();
     // Routes that owed a connect by some instant, as the previous step left them.
     let owed: Owed[] = [];
+    // Connects landing in one turn reach the pool in callbacks of their own, each after every
+    // landing of the turn is on the ledger: a connect started for a connection that became ready
+    // (a connecting slot freed) may follow, on the ledger, a refusal the pool has not been told
+    // of yet. Per instant: the landings not yet taken as the reason of such a connect, and, per
+    // route, the position of its latest failure among them.
+    let instant = -Infinity;
+    const landings: number[] = [];
+    const failedAfter = new Map<string, number>();
     return {
       step({ ledger }) {
         if (base === undefined) return undefined;
@@ -195,6 +203,11 @@ export const tmo3 = defineRule({
           if (stayed !== undefined) return tooLate(o, stayed, horizon);
         }
         for (const event of ledger) {
+          if (event.t !== instant) {
+            instant = event.t;
+            landings.length = 0;
+            failedAfter.clear();
+          }
           const established = !connecting.has(event.socketId);
           if (event.type === "ConnectionCreated") connecting.add(event.socketId);
           else if (event.type === "ConnectionReady") setbacks.delete(event.route);
@@ -211,10 +224,18 @@ export const tmo3 = defineRule({
               (afterDisconnect && established && event.by !== "client"))
           ) {
             failures.set(event.route, [...(failed ?? []), event.t]);
+            failedAfter.set(event.route, event.seq);
           } else if (event.type === "ConnectionCreated" && failed !== undefined) {
             // Failures at the same instant may reach the pool after it acted on the
             // first of them, so only those strictly earlier count, plus one.
             const last = failed.at(-1)!;
+            const before = failedAfter.get(event.route);
+            const reason = before === undefined ? -1 : landings.findIndex((seq) => seq < before);
+            if (last === event.t && reason >= 0) {
+              // Possibly started for an earlier landing of the turn, before the pool knew.
+              landings.splice(reason, 1);
+              continue;
+            }
             const count = failed.filter((t) => t < last).length + 1;
             const wait = shortestBackoff(base, max ?? base, count, policy);
             if (event.t - last + tolerance < wait) {
@@ -226,6 +247,10 @@ export const tmo3 = defineRule({
               };
             }
           }
+          if (
+            event.type === "ConnectionReady" ||
+            (event.type === "ConnectionClosed" && event.reason === "refused")
+          ) landings.push(event.seq);
         }
         // Not too late, at the end of the step: who is owed a connect, and since when.
         owed = [];
