@@ -110,6 +110,7 @@ export const REFERENCE_SUPPORTS: Supports = {
     acquireTimeoutMs: "timeoutMs",
     closeIdleMs: "idleMs",
     reusable: "reusable",
+    lease: "lease",
   },
   // resolvePoolConfig (src/pool/options.ts) checks each of these under the same name.
   validatedOptions: {
@@ -225,8 +226,10 @@ export function wrapReferencePool(pool: ReferencePool): PoolUnderTest<Lease> {
     // held by disposing of it (what `using lease = await pool.acquire(…)` does at the end of its
     // scope). A repeated release goes through release(), which refuses it. A lease released
     // explicitly is disposed of afterwards too, as at the end of a `using` block that released it
-    // early: disposing of a lease no longer held does nothing.
+    // early: disposing of a lease no longer held does nothing. What is not a lease (null, a number,
+    // a copy of a lease's fields, which has no methods) goes to release() as it is, to be refused.
     release(lease, options) {
+      if (typeof lease?.release !== "function") return pool.release(lease, options);
       if (options.reusable === true && pool.holds(lease)) return lease[Symbol.dispose]();
       lease.release(options);
       lease[Symbol.dispose]();
@@ -338,7 +341,12 @@ export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
  */
 export const referenceMultiplexedAdapter: Adapter<Lease> = {
   name: "reference-multiplexed",
-  supports: REFERENCE_MULTIPLEXED_SUPPORTS,
+  supports: {
+    ...REFERENCE_MULTIPLEXED_SUPPORTS,
+    // Valid for a pool that leases connections, not for a multiplexed one, which has no
+    // check-out to meet an idle connection at (src/pool/options.ts).
+    poolOptions: { idleExpiry: ["checkout"] },
+  },
   create: (config, world) =>
     wrapReferencePool(
       new ReferencePool({
@@ -346,6 +354,8 @@ export const referenceMultiplexedAdapter: Adapter<Lease> = {
         multiplexed: true,
         maxPerRoute: 1,
         maxInFlight: config.maxInFlight ?? 5,
+        // Last: CFG-1's invalid value of one of the pool's own options, in place of its setting.
+        ...config.poolOptions,
       }),
     ),
 };

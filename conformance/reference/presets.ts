@@ -582,6 +582,9 @@ export const referenceRetryAdapter: Adapter<Lease> = {
     ...REFERENCE_SUPPORTS,
     ranges: { ...REFERENCE_SUPPORTS.ranges, reconnectBackoffMs: [RETRY_MIN_BACKOFF_MS, 40] },
     policies: { ...REFERENCE_SUPPORTS.policies, connectFailure: "retry" },
+    // A backoff of 0 is valid for a pool that fails the waiter, not for one that retries: it
+    // would retry a refusing route at one instant forever (src/pool/options.ts).
+    poolOptions: { reconnectBackoffMs: [0] },
   },
   create: (config, world) =>
     wrapReferencePool(
@@ -591,6 +594,8 @@ export const referenceRetryAdapter: Adapter<Lease> = {
         ...referenceOptions(config, world),
         // A config that sets no backoff (a CMAP scenario's) gets the least the range allows.
         reconnectBackoffMs: config.reconnectBackoffMs ?? RETRY_MIN_BACKOFF_MS,
+        // Last: CFG-1's invalid value of one of the pool's own options, in place of its setting.
+        ...config.poolOptions,
       }),
     ),
 };

@@ -1,5 +1,5 @@
 import type { PoolStats } from "./adapter.ts";
-import type { InvalidArgument } from "./invalid_arguments.ts";
+import { type InvalidArgument, isHeldLeaseCopy } from "./invalid_arguments.ts";
 import type { AcquireRecord, BadCallRecord, SendRecord } from "./observations.ts";
 import { rejectionFacts } from "./observations.ts";
 import type { Run } from "./run.ts";
@@ -230,6 +230,11 @@ export function badCall(
         return pool.release(acquire!.lease, { reusable: value });
       case "interruptInUse":
         return pool.clear?.({ interruptInUseConnections: value });
+      case "lease":
+        return pool.release(
+          isHeldLeaseCopy(value) ? { ...(acquire!.lease as object) } as never : value,
+          { reusable: true },
+        );
     }
   };
   run.operations.called();

@@ -11,6 +11,7 @@ import type { Adapter } from "./adapter.ts";
 import type { Counterexample } from "./result.ts";
 import { type Rule, ruleApplies, RuleViolation } from "./rule.ts";
 import { type RunCase, runCase } from "./run_case.ts";
+import { tidyCase } from "./_tidy.ts";
 
 /** Where a failure was found, for its replay line. */
 export interface FailureOrigin {
@@ -75,6 +76,14 @@ export async function describeFailure(
   origin: FailureOrigin,
 ): Promise<Counterexample> {
   const { seed, path, watchdogMs, replayFlags, replayCommand } = origin;
+  // A case found by seed and path is shortened further (its replay repeats this pass); a saved
+  // script is described as it is, so that replaying it shows what the report shows.
+  if (origin.replay === undefined) {
+    ({ value, error } = await tidyCase(adapter, rules, value, error, {
+      watchdogMs,
+      ...(origin.timeOwner === undefined ? {} : { timeOwner: origin.timeOwner }),
+    }));
+  }
   const commands = [...value.commands].map(String);
   let lines: readonly string[] = [];
   let noopSteps: ReadonlySet<number> = new Set();

@@ -290,7 +290,8 @@ export interface Supports {
    * outside its domain, and the adapter must hand that value to the pool
    * unchanged. An argument is drawn only when its capability is declared
    * (`acquireTimeoutMs` needs `acquireTimeout`, `closeIdleMs` needs
-   * `closeIdle`, `reusable` needs `releaseBroken`).
+   * `closeIdle`, `reusable` needs `releaseBroken`). Declare `lease` for a
+   * pool whose release refuses what it did not hand out.
    */
   readonly validatedArguments?: ValidatedArguments;
   /**
@@ -391,14 +392,19 @@ export type ValidatedOptions = Readonly<Partial<Record<ValidatedOption, string>>
  * - `closeIdleMs`: the threshold of `closeIdle(ms)`;
  * - `reusable`: the `reusable` of `release(lease, { reusable })`;
  * - `interruptInUse`: the `interruptInUseConnections` of
- *   `clear({ interruptInUseConnections })`.
+ *   `clear({ interruptInUseConnections })`;
+ * - `lease`: the lease of `release(lease)`, given something the pool did not
+ *   hand out: `null`, a number, an empty object, or a copy of a lease that is
+ *   held (the same fields, another object). The adapter's `release` must pass
+ *   what it gets to the pool, even when it is not a lease of the adapter's.
  */
 export type ValidatedArgument =
   | "route"
   | "acquireTimeoutMs"
   | "closeIdleMs"
   | "reusable"
-  | "interruptInUse";
+  | "interruptInUse"
+  | "lease";
 
 /** Validated arguments, each with the pool's own name for it (see {@linkcode Supports.validatedArguments}). */
 export type ValidatedArguments = Readonly<Partial<Record<ValidatedArgument, string>>>;

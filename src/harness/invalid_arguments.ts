@@ -19,7 +19,7 @@ export interface InvalidArgument {
 }
 
 /** What kind of value an argument takes, which decides the invalid values drawn for it. */
-type Domain = "duration" | "route" | "boolean";
+type Domain = "duration" | "route" | "boolean" | "lease";
 
 /**
  * Every argument CFG-2 can pass an invalid value, with the capability that
@@ -33,6 +33,7 @@ const ARGUMENTS: Readonly<
   closeIdleMs: { needs: "closeIdle", domain: "duration" },
   reusable: { needs: "releaseBroken", domain: "boolean" },
   interruptInUse: { needs: "interruptInUse", domain: "boolean" },
+  lease: { needs: undefined, domain: "lease" },
 };
 
 /** The arguments CFG-2 knows, in the order they are drawn. */
@@ -60,15 +61,43 @@ export function capabilityOfArgument(argument: ValidatedArgument): Capability | 
 }
 
 /**
+ * The value standing for "a copy of a held lease" among the invalid leases:
+ * data, so that it survives a script and a worker; the call passes a shallow
+ * copy of the held lease it names in its place.
+ */
+export const HELD_LEASE_COPY: Readonly<{ copyOfHeldLease: true }> = Object.freeze({
+  copyOfHeldLease: true,
+});
+
+/**
+ * Whether an invalid argument's value stands for a copy of a held lease.
+ *
+ * @param value The value drawn.
+ * @returns `true` for {@linkcode HELD_LEASE_COPY} or a clone of it.
+ */
+export function isHeldLeaseCopy(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    (value as { copyOfHeldLease?: unknown }).copyOfHeldLease === true;
+}
+
+/**
  * The invalid values of each domain, with their problem: the mistakes
  * callers make (a negative or NaN timeout, a number read from the
  * environment as a string, a flag where a timeout belongs, a truthy value
- * where a boolean belongs).
+ * where a boolean belongs, a release of what the pool never handed out,
+ * among them a lease rebuilt from another's fields, which a pool that
+ * finds leases by id or by content takes for the real one).
  */
 const FLAWS: Readonly<Record<Domain, readonly (readonly [unknown, string])[]>> = {
   duration: [[-1, "negative"], [NaN, "not a number"], ["10", "a string"], [true, "a boolean"]],
   route: [[42, "a number"], [null, "null"]],
   boolean: [["yes", "a string"], [1, "a number"]],
+  lease: [
+    [null, "null"],
+    [42, "a number"],
+    [{}, "an empty object"],
+    [HELD_LEASE_COPY, "a copy of a held lease"],
+  ],
 };
 
 /**

@@ -250,9 +250,11 @@ export class LeaseError extends Error {
    *
    * @param leaseId Id of the misused lease, if known.
    * @param why What was wrong, e.g. `it was already released`.
+   * @param shown The value passed as it should be shown, when it has no id
+   * (e.g. `null`, `{}`).
    */
-  constructor(leaseId: number | undefined, why: string) {
-    super(`Cannot release lease ${leaseId ?? "(unknown)"} as ${why}`);
+  constructor(leaseId: number | undefined, why: string, shown?: string) {
+    super(`Cannot release lease ${leaseId ?? shown ?? "(unknown)"} as ${why}`);
     this.name = "LeaseError";
     this.leaseId = leaseId;
   }

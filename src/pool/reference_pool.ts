@@ -174,6 +174,7 @@ export class ReferencePool {
       throw new LeaseError(
         id,
         issued ? "it was already released" : "this pool did not hand it out",
+        id === undefined ? describeValue(lease) : undefined,
       );
     }
     this.#leases.delete(lease.id);

@@ -9,11 +9,16 @@ import type { Route } from "../../net/types.ts";
 import type { Run } from "../run.ts";
 import type { RunSetup } from "../run_view.ts";
 import { deadlineSteps } from "../setup.ts";
-import { invalidArgumentArbitrary } from "../invalid_arguments.ts";
+import {
+  invalidArgumentArbitrary,
+  invalidArguments,
+  isHeldLeaseCopy,
+} from "../invalid_arguments.ts";
 import { AcquireCommand } from "./acquire.ts";
 import { AcquireWhenIdleCommand } from "./acquire_when_idle.ts";
 import { AdvanceCommand } from "./advance.ts";
 import { AdvanceToDeadlineCommand } from "./advance_to_deadline.ts";
+import { AdvanceUntilCommand } from "./advance_until.ts";
 import { AtTimerCommand, type InstantAction } from "./at_timer.ts";
 import { BadCallCommand } from "./bad_call.ts";
 import { ClearCommand } from "./clear.ts";
@@ -39,6 +44,7 @@ export {
   AcquireWhenIdleCommand,
   AdvanceCommand,
   AdvanceToDeadlineCommand,
+  AdvanceUntilCommand,
   AtTimerCommand,
   ClearCommand,
   CloseCommand,
@@ -244,13 +250,24 @@ function faultCommands(setup: RunSetup): Template[] {
 function badCallCommands(supports: Supports): Template[] {
   const invalid = invalidArgumentArbitrary(supports);
   if (invalid === undefined) return [];
-  return [{
+  const templates: Template[] = [{
     arbitrary: fc.tuple(invalid, fc.nat({ max: 3 })).map(([i, index]) =>
       new BadCallCommand(i, index)
     ),
     weight: 1,
     when: drawing("badCall"),
   }];
+  // A copy of a held lease, the one flaw a pool can take for the real thing, is drawn as often
+  // as all the others together: it does something only while a lease is held.
+  const copy = invalidArguments(supports).find((a) => isHeldLeaseCopy(a.value));
+  if (copy !== undefined) {
+    templates.push({
+      arbitrary: fc.nat({ max: 3 }).map((index) => new BadCallCommand(copy, index)),
+      weight: 1,
+      when: drawing("badCall"),
+    });
+  }
+  return templates;
 }
 
 /** Calm runs evict too (eviction is a reuse path, not a fault), less often. */

@@ -6,7 +6,7 @@
  */
 import type { PoolStats } from "../adapter.ts";
 import type { ConfigProbe } from "../invalid_options.ts";
-import { printValue, showsArgument } from "../invalid_arguments.ts";
+import { isHeldLeaseCopy, printValue, showsArgument } from "../invalid_arguments.ts";
 import type { BadCallRecord, CallerEvent } from "../observations.ts";
 import type { RunView } from "../run_view.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
@@ -153,7 +153,10 @@ function called(call: BadCallRecord): string {
   const name = call.poolName === argument
     ? `'${argument}'`
     : `'${argument}' (the pool's '${call.poolName}')`;
-  return `a call with ${name} = ${printValue(value)} (${problem}) at t=${call.t}`;
+  const shown = isHeldLeaseCopy(value)
+    ? `a copy of lease #${call.acquire?.id ?? "?"}`
+    : `${printValue(value)} (${problem})`;
+  return `a call with ${name} = ${shown} at t=${call.t}`;
 }
 
 /** The first clause a call with an invalid argument broke, if any. */
@@ -172,7 +175,8 @@ function breachOf(call: BadCallRecord, run: RunView): Breach<"a" | "b" | "c"> | 
   const message = call.error ?? "";
   const missing = [
     namesOption(message, call.poolName) ? undefined : `the argument '${call.poolName}'`,
-    showsArgument(message, call.invalid.value)
+    // A copy of a lease is the pool's own object: its name is enough.
+    isHeldLeaseCopy(call.invalid.value) || showsArgument(message, call.invalid.value)
       ? undefined
       : `the value ${printValue(call.invalid.value)}`,
   ].filter((part) => part !== undefined);
@@ -217,9 +221,9 @@ export const CFG_2: Rule<"a" | "b" | "c"> = defineRule({
   group: "CFG",
   title: "A call with an invalid argument is refused, by name and value, and changes nothing",
   rationale:
-    'A negative acquire timeout taken as no timeout, or a timeout read from the environment as the string "10" and ignored, leaves a caller waiting forever where it asked to wait ten milliseconds; a release whose `reusable` is a truthy non-boolean puts a broken connection back in the pool. Refusing the call, in words that name the argument and the value, shows the mistake where it is made; a refusal that still queues a waiter, opens a connection or takes the lease back leaks what the caller believes it never got. The harness makes, in some steps, one call with an argument the adapter declares validated given a value outside its domain (a duration of -1, NaN, a string or a boolean; a route that is not a string; a `reusable` that is not a boolean), then compares the network and `stats()` with what they were before the call. The argument is looked for under the pool\'s own name, a string value in quotes.',
+    "A negative acquire timeout taken as no timeout, or a timeout read from the environment as the string \"10\" and ignored, leaves a caller waiting forever where it asked to wait ten milliseconds; a release whose `reusable` is a truthy non-boolean puts a broken connection back in the pool; a pool that finds the lease to release by its id or its fields takes a stale copy for the lease a caller still uses, and hands that caller's connection to the next. Refusing the call, in words that name the argument and the value, shows the mistake where it is made; a refusal that still queues a waiter, opens a connection or takes the lease back leaks what the caller believes it never got. The harness makes, in some steps, one call with an argument the adapter declares validated given a value outside its domain (a duration of -1, NaN, a string or a boolean; a route that is not a string; a `reusable` that is not a boolean; a lease that is `null`, a number, an empty object or a copy of a held lease, whose error need only name the argument), then compares the network and `stats()` with what they were before the call. The argument is looked for under the pool's own name, a string value in quotes.",
   source:
-    "Node.js argument validation (ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE name the argument and the value received); undici's InvalidArgumentError",
+    "Node.js argument validation (ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE name the argument and the value received); undici's InvalidArgumentError; generic-pool's release() and destroy() look the loan up by the resource object itself and reject what is not on loan",
   needs: ["validatesArguments"],
   clauses: {
     a: "a call with an invalid argument throws or rejects, instead of running with the value clamped, replaced or ignored",

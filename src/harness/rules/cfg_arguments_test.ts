@@ -3,13 +3,19 @@ import { describe, test } from "node:test";
 import { REFERENCE_SUPPORTS, referenceAdapter } from "../../../conformance/reference/adapter.ts";
 import { OPTION_BUGS } from "../../../fixtures/broken/options.ts";
 import { setupOf } from "../_test_setup.ts";
-import type { Adapter, Supports } from "../adapter.ts";
+import type { Adapter, PoolUnderTest, Supports } from "../adapter.ts";
+import type { Lease } from "../../pool/mod.ts";
 import { validateAdapter } from "../adapter_validation.ts";
 import { AcquireCommand } from "../commands/acquire.ts";
 import { BadCallCommand } from "../commands/bad_call.ts";
 import { optionalKinds } from "../commands/kinds.ts";
 import type { RunCommand } from "../commands/mod.ts";
-import { type InvalidArgument, invalidArguments, showsArgument } from "../invalid_arguments.ts";
+import {
+  type InvalidArgument,
+  invalidArguments,
+  isHeldLeaseCopy,
+  showsArgument,
+} from "../invalid_arguments.ts";
 import { RuleViolation } from "../rule.ts";
 import { runCase } from "../run_case.ts";
 import { CFG_2 } from "./cfg.ts";
@@ -101,7 +107,7 @@ describe("CFG-2: calls with an invalid argument", () => {
   const every: InvalidArgument[] = invalidArguments(REFERENCE_SUPPORTS);
 
   test("the reference pool refuses each one, by name and value, changing nothing", async () => {
-    assert.equal(new Set(every.map((a) => a.argument)).size, 4);
+    assert.equal(new Set(every.map((a) => a.argument)).size, 5);
     for (const invalid of every) {
       // A lease is held first, so that a bad release has one to name.
       const commands = [new AcquireCommand("r0", false), new BadCallCommand(invalid)];
@@ -144,6 +150,34 @@ describe("CFG-2: calls with an invalid argument", () => {
     ]);
     assert.equal(violation?.clause, "CFG-2.c");
     assert.match(violation!.message, /refused, but the network saw 2 events after it/);
+  });
+
+  test("a pool that takes a copy of a held lease for the lease breaks CFG-2.a", async () => {
+    const copy = every.find((a) => a.argument === "lease" && isHeldLeaseCopy(a.value))!;
+    const commands = [new AcquireCommand("r0", false), new BadCallCommand(copy)];
+    assert.equal(await violationOf(referenceAdapter, commands), undefined);
+    const violation = await violationOf(bug("broken-release-by-id"), commands);
+    assert.equal(violation?.clause, "CFG-2.a");
+    assert.match(violation!.message, /'lease' = a copy of lease #1 at t=0 was accepted/);
+  });
+
+  test("a release of what is not a lease must be refused by an error that names 'lease'", async () => {
+    for (const problem of ["null", "a number", "an empty object"]) {
+      const invalid = every.find((a) => a.argument === "lease" && a.problem === problem)!;
+      // The adapter's own code fails on the value before the pool sees it.
+      const careless: Adapter = {
+        ...referenceAdapter,
+        create(config, world) {
+          const pool = referenceAdapter.create(config, world) as PoolUnderTest<Lease>;
+          return { ...pool, release: (lease: Lease, options) => lease.release(options) };
+        },
+      };
+      const violation = await violationOf(careless, [new BadCallCommand(invalid)]);
+      assert.equal(violation?.clause, "CFG-2.b", problem);
+      // JavaScript's own TypeError names neither the argument nor the value: "Cannot read
+      // properties of null (reading 'release')", "lease.release is not a function".
+      assert.match(violation!.message, /the error does not name (the argument 'lease'|the value)/);
+    }
   });
 
   test("a bad release with nothing held is a step that does nothing", async () => {
