@@ -525,6 +525,52 @@ describe("kafkajs producer on the simulated cluster", () => {
   );
 
   test(
+    "metadata refresh after the loss of the broker that served it: another connected broker answers",
+    SCENARIO,
+    () =>
+      kafkaScene(async (scene) => {
+        const { world, driver, cluster } = scene;
+        // b0, the seed, answered ApiVersions and Metadata; b1 is connected for partition 1.
+        const { producer, tap } = await warmProducer(scene, {
+          retry: { initialRetryTime: 300, retries: 3 },
+        });
+        cluster.brokerDown("b0");
+        assert.equal(cluster.leaderOf(TOPIC, 0), "b1");
+        await settleNow(driver);
+        const lostAt = driver.now();
+        const before = tap.log.length;
+        const from = world.network.ledger.length;
+        const sent = track(
+          producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 0, value: "b" }] }),
+        );
+        await advanceUntil(driver, () => sent.state !== "pending");
+        assert.equal(sent.state, "resolved");
+        // The stale metadata sends the first attempt to b0, which refuses. The refresh does not
+        // go back to the seed: BrokerPool.refreshMetadata asks findConnectedBroker
+        // (src/cluster/brokerPool.js), which picks a broker that is connected, b1 here, twice
+        // (Cluster.findBroker's refresh and sendMessages.js's). The retry produces on b1, the new
+        // leader, over the connection it already has: no connect, no ApiVersions.
+        assert.deepEqual(tap.log.slice(before), [
+          "connect b0",
+          "failed b0",
+          "b1 Metadata",
+          "b1 Metadata",
+          "b1 Produce b",
+        ]);
+        assert.deepEqual(sent.value?.map((r) => [r.partition, r.offset]), [[0, "0"]]);
+        assert.deepEqual(connects(world.network.ledger.since(from)), [{ route: "b0", t: lostAt }]);
+        // The Produce waited the first backoff, 300 ms with jitter factor 0.2, after the refusal.
+        const b1 = world.network.sockets().find((s) => s.route === "b1" && s.state === "open")!;
+        const produced = world.network.ledger.since(from).filter((e) =>
+          e.type === "RequestSent" && e.socketId === b1.id
+        ).at(-1)!;
+        const waited = produced.t - lostAt;
+        assert.ok(waited >= 240 && waited <= 360, `produced on b1 after ${waited} ms`);
+        await producer.disconnect();
+      }),
+  );
+
+  test(
     "in-flight limit reached: further Produce requests wait in the client, sent first in first out",
     SCENARIO,
     () =>
