@@ -53,6 +53,15 @@ interface WireDecoder {
 
 const Decoder: new (buffer: Buffer) => WireDecoder = require("kafkajs/src/protocol/decoder.js");
 
+/** kafkajs's retrier (src/retry/index.js): one call runs `fn` until it succeeds or runs out. */
+const createRetry: (options: {
+  initialRetryTime: number;
+  multiplier: number;
+  factor: number;
+  maxRetryTime: number;
+  retries: number;
+}) => (fn: () => Promise<unknown>) => Promise<unknown> = require("kafkajs/src/retry/index.js");
+
 /** kafkajs's decoder of one message of a message set (src/protocol/message/decoder.js). */
 const decodeMessage: (
   offset: string,
@@ -891,6 +900,61 @@ describe("kafkajs producer on the simulated cluster", () => {
         assert.equal(secondAttempts().length, retry.retries + 1);
         assertBackoff(gapsOf(secondAttempts()), "the later send");
         await producer.disconnect();
+      }),
+  );
+
+  test(
+    "kafkajs's retrier compounds its jitter: from the second wait on it leaves TMO-3's bounds for the same parameters",
+    SCENARIO,
+    () =>
+      kafkaScene(async ({ driver }) => {
+        // Why the adapter does not declare reconnectBackoff with policies.backoff { multiplier:
+        // 2, jitter: 0.2 }: TMO-3 jitters each term initial × 2^(k−1) afresh, while kafkajs's
+        // createRetriable (src/retry/index.js) jitters the previous wait and doubles that, so the
+        // extremes multiply. With Math.random pinned at either end, the waits are:
+        const options = {
+          initialRetryTime: 300,
+          multiplier: 2,
+          factor: 0.2,
+          maxRetryTime: 30_000,
+          retries: 3,
+        };
+        const policy = { multiplier: options.multiplier, jitter: options.factor };
+        const waitsWith = async (draw: number) => {
+          const random = Math.random;
+          Math.random = () => draw;
+          try {
+            const attempts: number[] = [];
+            const failing = track(
+              createRetry(options)(() => {
+                attempts.push(driver.now());
+                return Promise.reject(new Error("retriable"));
+              }),
+            );
+            await advanceUntil(driver, () => failing.state !== "pending");
+            assert.equal((failing.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
+            return attempts.slice(1).map((t, i) => t - attempts[i]!);
+          } finally {
+            Math.random = random;
+          }
+        };
+        const high = await waitsWith(1 - 1e-9);
+        const low = await waitsWith(0);
+        // ceil(300 × 1.2) = 360, then ceil(360 × 1.2) × 2 = 864, ceil(864 × 1.2) × 2 = 2074.
+        assert.deepEqual(high, [360, 864, 2074]);
+        // ceil(300 × 0.8) = 240, then ceil(240 × 0.8) × 2 = 384, ceil(384 × 0.8) × 2 = 616.
+        assert.deepEqual(low, [240, 384, 616]);
+        const bounds = [1, 2, 3].map((k) => [
+          shortestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
+          longestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
+        ]);
+        assert.deepEqual(bounds, [[240, 360], [480, 720], [960, 1440]]);
+        // The first wait is within them; each later one is outside, above or below.
+        assert.ok(high[0]! <= bounds[0]![1]! && low[0]! >= bounds[0]![0]!);
+        for (const k of [1, 2]) {
+          assert.ok(high[k]! > bounds[k]![1]!, `wait ${k + 1}: ${high[k]} ms`);
+          assert.ok(low[k]! < bounds[k]![0]!, `wait ${k + 1}: ${low[k]} ms`);
+        }
       }),
   );
 });
