@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
+import { createRequire } from "node:module";
 import { type ISocketFactory, Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import type { GlobalTimeDriver } from "../../src/clock/mod.ts";
 import type { World } from "../../src/harness/adapter.ts";
@@ -143,3 +145,75 @@ export function track<T>(
 }
 
 let settledCount = 0;
+
+const require = createRequire(import.meta.url);
+
+/** A request as kafkajs's `requests/<api>/index.js` `protocol(...)` builds it. */
+export interface KafkaRequest {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  encode(): Promise<unknown>;
+}
+
+/** A response decoder of kafkajs (`requests/<api>/v<n>/response.js`). */
+export interface KafkaResponse {
+  decode(payload: Buffer): Promise<unknown>;
+  parse(data: unknown): Promise<unknown>;
+}
+
+/** A kafkajs `requests/<api>/index.js` whose versions take their request's fields. */
+export interface KafkaApi {
+  readonly protocol: (
+    args: { version: number },
+  ) => (fields: Record<string, unknown>) => { request: KafkaRequest; response: KafkaResponse };
+}
+
+/** kafkajs's ApiVersions requests and responses (src/protocol/requests/apiVersions). */
+export const apiVersions: {
+  readonly protocol: (
+    args: { version: number },
+  ) => () => { request: KafkaRequest; response: KafkaResponse };
+} = require("kafkajs/src/protocol/requests/apiVersions/index.js");
+
+/** kafkajs's Metadata requests and responses (src/protocol/requests/metadata). */
+export const metadata: KafkaApi = require("kafkajs/src/protocol/requests/metadata/index.js");
+
+/** kafkajs's Produce requests and responses (src/protocol/requests/produce). */
+export const produce: KafkaApi = require("kafkajs/src/protocol/requests/produce/index.js");
+
+const encodeRequest: (args: {
+  correlationId: number;
+  clientId: string;
+  request: KafkaRequest;
+}) => Promise<{ buffer: Uint8Array }> = require("kafkajs/src/protocol/request.js");
+
+const Decoder: new (buffer: Buffer) => {
+  readInt32(): number;
+  readAll(): Buffer;
+} = require("kafkajs/src/protocol/decoder.js");
+
+/**
+ * The bytes kafkajs writes for a request: size, header and body, framed by
+ * its src/protocol/request.js.
+ *
+ * @param request The request.
+ * @param correlationId Its correlation id.
+ * @returns The frame.
+ */
+export async function wireBytes(request: KafkaRequest, correlationId: number): Promise<Uint8Array> {
+  return (await encodeRequest({ correlationId, clientId: "poolcheck", request })).buffer;
+}
+
+/**
+ * Split a framed response as kafkajs's `Connection.processData` does.
+ *
+ * @param bytes The framed response.
+ * @returns Its size field, correlation id and payload (the body).
+ */
+export function readResponse(
+  bytes: Uint8Array,
+): { size: number; correlationId: number; payload: Buffer } {
+  const decoder = new Decoder(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  const size = decoder.readInt32();
+  return { size, correlationId: decoder.readInt32(), payload: decoder.readAll() };
+}

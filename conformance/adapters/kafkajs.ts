@@ -27,10 +27,11 @@
  *   `ConnectionPool.destroy` → `Connection.disconnect`).
  *
  * What the adapter leaves out, and why, is in docs/kafka.md: the producer's
- * retry loop and metadata refresh (scenario tests in `kafkajs_test.ts`),
+ * retry loop and metadata refresh (scenario tests in `kafkajs_test.ts`), and
  * Fetch on the second connection kafkajs keeps per broker (a producer sends
- * none; the declaration allows that connection all the same), and the
- * request timeout (30 s, beyond the times the kit draws).
+ * none; the declaration allows that connection all the same). The request
+ * timeout is judged (TMO-5): the connection's is drawn, while each Produce
+ * asks the broker to wait for acks up to kafkajs's default 30 s.
  *
  * @module
  */
@@ -104,6 +105,9 @@ export const KAFKAJS_SUPPORTS: Supports = {
     "requestTimeout",
   ],
   ranges: {
+    // One simulated broker per route (node id = index): up to a cluster of three,
+    // as the producer scenarios run. A kafkajs client keeps a Broker per node it
+    // learns from Metadata (src/cluster/brokerPool.js refreshMetadata).
     routes: [1, 3],
     // kafkajs has no limit on the total of connections: at most two per broker
     // (connectionsPerRoute below). The total that a run of 3 brokers cannot
@@ -117,6 +121,9 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // unlimited) and sends queued ones first in, first out as responses come
     // back (checkPendingRequests).
     maxInFlight: [1, 5],
+    // `connectionTimeout` (src/network/connection.js connect:
+    // `setTimeout(onTimeout, this.connectionTimeout)`) takes any number of ms; its
+    // default, 1000 (src/index.js), is beyond the times a run draws.
     connectTimeoutMs: [5, 100],
     // At least the connection timeout: ApiVersions, the first request on a new
     // connection, is sent with `requestTimeout: connectionTimeout` (Broker.connect),
@@ -125,19 +132,37 @@ export const KAFKAJS_SUPPORTS: Supports = {
     requestTimeoutMs: [100, 200],
   },
   policies: {
-    // No leases: a multiplexed pool is judged by the INF rules; these document
-    // the shared connection per broker.
+    // No leases: a multiplexed pool is judged by the INF rules, and no ORD rule
+    // reads these three; they document the request queue. Every request to a
+    // broker shares one connection, so there is no idle one to choose. Queued
+    // requests leave RequestQueue first in, first out (checkPendingRequests:
+    // `this.pending.shift()`), as soon as a slot frees (fulfillRequest and the
+    // timeout callback call checkPendingRequests at once), so a new request
+    // finds a free slot only when none is queued and overtakes nothing. The
+    // exception is broker throttling (`throttledUntil`, maybeThrottle), which
+    // the simulated broker never asks for (throttle time 0).
     reuseOrder: "any",
     waiterOrder: "fifo",
     overtaking: false,
     // kafkajs closes no connection for idleness or age (it has no
     // connections.max.idle.ms): nothing expires.
     expiry: [],
+    // There are no acquires to reject: CLS-1, which reads this, judges acquires
+    // only, so it judges nothing here. Requests queued or in flight at close()
+    // are drained rather than rejected (Connection.disconnect awaits
+    // RequestQueue.waitForPendingRequests before it ends the socket); "drain"
+    // would only turn CLS-1 off, while a send made after close() is left to
+    // CLS-2.a (docs/kafka.md).
     closeWaiters: "reject",
     // A failed connect rejects (Connection.connect's onError → KafkaJSConnectionError);
     // the retry belongs to the producer's retrier, above this layer.
     connectFailure: "reject",
+    // kafkajs has no limit to count against (ranges.maxTotal above); the
+    // connections it keeps per broker, idle or busy, are ConnectionPool's two.
     limitsCountIdle: true,
+    // Nothing closes a connection of one broker for another's sake: a
+    // Connection is disconnected only by its own socket's events, a timeout of
+    // its own, or Broker.disconnect (src/network/connection.js, src/broker/index.js).
     closeIdleOfOtherRoutes: false,
     // Connection listens for the socket's `end` and `error` (src/network/socket.js)
     // and on either rejects its requests and disconnects at once.
@@ -150,6 +175,9 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // and times out a request only once it is strictly older than the timeout.
     requestTimeout: { onTimeout: "abandon", checkPeriodMs: 100 },
   },
+  // kafkajs acts on the virtual clock's own timers (timeMode "global"): its
+  // connection timeout fires at connectionTimeout exactly; the request timeout's
+  // check period is declared in policies.requestTimeout, not as a tolerance.
   toleranceMs: 0,
   // ConnectionPool (src/network/connectionPool.js) builds two Connections per
   // broker (`new Array(2).fill().map(() => new Connection(options))`) and sends

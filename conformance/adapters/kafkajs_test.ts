@@ -53,6 +53,15 @@ interface WireDecoder {
 
 const Decoder: new (buffer: Buffer) => WireDecoder = require("kafkajs/src/protocol/decoder.js");
 
+/** kafkajs's retrier (src/retry/index.js): one call runs `fn` until it succeeds or runs out. */
+const createRetry: (options: {
+  initialRetryTime: number;
+  multiplier: number;
+  factor: number;
+  maxRetryTime: number;
+  retries: number;
+}) => (fn: () => Promise<unknown>) => Promise<unknown> = require("kafkajs/src/retry/index.js");
+
 /** kafkajs's decoder of one message of a message set (src/protocol/message/decoder.js). */
 const decodeMessage: (
   offset: string,
@@ -525,6 +534,52 @@ describe("kafkajs producer on the simulated cluster", () => {
   );
 
   test(
+    "metadata refresh after the loss of the broker that served it: another connected broker answers",
+    SCENARIO,
+    () =>
+      kafkaScene(async (scene) => {
+        const { world, driver, cluster } = scene;
+        // b0, the seed, answered ApiVersions and Metadata; b1 is connected for partition 1.
+        const { producer, tap } = await warmProducer(scene, {
+          retry: { initialRetryTime: 300, retries: 3 },
+        });
+        cluster.brokerDown("b0");
+        assert.equal(cluster.leaderOf(TOPIC, 0), "b1");
+        await settleNow(driver);
+        const lostAt = driver.now();
+        const before = tap.log.length;
+        const from = world.network.ledger.length;
+        const sent = track(
+          producer.send({ topic: TOPIC, acks: 1, messages: [{ partition: 0, value: "b" }] }),
+        );
+        await advanceUntil(driver, () => sent.state !== "pending");
+        assert.equal(sent.state, "resolved");
+        // The stale metadata sends the first attempt to b0, which refuses. The refresh does not
+        // go back to the seed: BrokerPool.refreshMetadata asks findConnectedBroker
+        // (src/cluster/brokerPool.js), which picks a broker that is connected, b1 here, twice
+        // (Cluster.findBroker's refresh and sendMessages.js's). The retry produces on b1, the new
+        // leader, over the connection it already has: no connect, no ApiVersions.
+        assert.deepEqual(tap.log.slice(before), [
+          "connect b0",
+          "failed b0",
+          "b1 Metadata",
+          "b1 Metadata",
+          "b1 Produce b",
+        ]);
+        assert.deepEqual(sent.value?.map((r) => [r.partition, r.offset]), [[0, "0"]]);
+        assert.deepEqual(connects(world.network.ledger.since(from)), [{ route: "b0", t: lostAt }]);
+        // The Produce waited the first backoff, 300 ms with jitter factor 0.2, after the refusal.
+        const b1 = world.network.sockets().find((s) => s.route === "b1" && s.state === "open")!;
+        const produced = world.network.ledger.since(from).filter((e) =>
+          e.type === "RequestSent" && e.socketId === b1.id
+        ).at(-1)!;
+        const waited = produced.t - lostAt;
+        assert.ok(waited >= 240 && waited <= 360, `produced on b1 after ${waited} ms`);
+        await producer.disconnect();
+      }),
+  );
+
+  test(
     "in-flight limit reached: further Produce requests wait in the client, sent first in first out",
     SCENARIO,
     () =>
@@ -845,6 +900,61 @@ describe("kafkajs producer on the simulated cluster", () => {
         assert.equal(secondAttempts().length, retry.retries + 1);
         assertBackoff(gapsOf(secondAttempts()), "the later send");
         await producer.disconnect();
+      }),
+  );
+
+  test(
+    "kafkajs's retrier compounds its jitter: from the second wait on it leaves TMO-3's bounds for the same parameters",
+    SCENARIO,
+    () =>
+      kafkaScene(async ({ driver }) => {
+        // Why the adapter does not declare reconnectBackoff with policies.backoff { multiplier:
+        // 2, jitter: 0.2 }: TMO-3 jitters each term initial × 2^(k−1) afresh, while kafkajs's
+        // createRetriable (src/retry/index.js) jitters the previous wait and doubles that, so the
+        // extremes multiply. With Math.random pinned at either end, the waits are:
+        const options = {
+          initialRetryTime: 300,
+          multiplier: 2,
+          factor: 0.2,
+          maxRetryTime: 30_000,
+          retries: 3,
+        };
+        const policy = { multiplier: options.multiplier, jitter: options.factor };
+        const waitsWith = async (draw: number) => {
+          const random = Math.random;
+          Math.random = () => draw;
+          try {
+            const attempts: number[] = [];
+            const failing = track(
+              createRetry(options)(() => {
+                attempts.push(driver.now());
+                return Promise.reject(new Error("retriable"));
+              }),
+            );
+            await advanceUntil(driver, () => failing.state !== "pending");
+            assert.equal((failing.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
+            return attempts.slice(1).map((t, i) => t - attempts[i]!);
+          } finally {
+            Math.random = random;
+          }
+        };
+        const high = await waitsWith(1 - 1e-9);
+        const low = await waitsWith(0);
+        // ceil(300 × 1.2) = 360, then ceil(360 × 1.2) × 2 = 864, ceil(864 × 1.2) × 2 = 2074.
+        assert.deepEqual(high, [360, 864, 2074]);
+        // ceil(300 × 0.8) = 240, then ceil(240 × 0.8) × 2 = 384, ceil(384 × 0.8) × 2 = 616.
+        assert.deepEqual(low, [240, 384, 616]);
+        const bounds = [1, 2, 3].map((k) => [
+          shortestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
+          longestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
+        ]);
+        assert.deepEqual(bounds, [[240, 360], [480, 720], [960, 1440]]);
+        // The first wait is within them; each later one is outside, above or below.
+        assert.ok(high[0]! <= bounds[0]![1]! && low[0]! >= bounds[0]![0]!);
+        for (const k of [1, 2]) {
+          assert.ok(high[k]! > bounds[k]![1]!, `wait ${k + 1}: ${high[k]} ms`);
+          assert.ok(low[k]! < bounds[k]![0]!, `wait ${k + 1}: ${low[k]} ms`);
+        }
       }),
   );
 });

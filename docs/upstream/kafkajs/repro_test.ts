@@ -26,6 +26,10 @@ const SCRIPTS: readonly [string, RegExp][] = [
     /destroyed: false, still connecting; .*connection\.isConnected\(\) = true/,
   ],
   ["./old-socket-end-disconnects-new-one.mjs", /new socket #2 ended; .*Closed connection/],
+  [
+    "./request-timeout-exceeds-max-in-flight.mjs",
+    /maxInFlightRequests: 1; unanswered requests on socket #1: 1 before A timed out, 2 after/,
+  ],
 ];
 
 describe("kafkajs 2.2.4 upstream reproductions", () => {
