@@ -110,7 +110,8 @@ const RUNS_ON: Readonly<Record<string, string>> = {
   "node-http-agent": "the runtime's node:http Agent",
   "agentkeepalive": "agentkeepalive over the runtime's node:http Agent",
   "mongodb": "the MongoDB Node.js driver's ConnectionPool",
-  "kafkajs": "kafkajs's producer, through socketFactory",
+  "kafkajs":
+    "kafkajs's Broker and ConnectionPool (what its producer sends through), through socketFactory",
 };
 
 /** A report as stored: without its real-time duration, so a file changes only when a run does. */
