@@ -360,7 +360,9 @@ export class Run implements RunView, Settling {
     if (!capabilities.includes("maxWaiters") || !capabilities.includes("rejectionKinds")) return {};
     if (this.closeSeq !== undefined || this.paused) return {};
     if (this.#pending.some((a) => a.route === route)) return {};
-    const idle = this.liveUses().find((u) =>
+    // The live sockets are sorted out as for any question about them; only idle ones can serve.
+    this.#uses.live(this.generation);
+    const idle = this.#uses.idle().find((u) =>
       u.socket.route === route && u.holder === undefined && certainlyUsable(this, u)
     );
     return idle === undefined ? {} : { idleAtStart: idle.socket.id };
