@@ -7,20 +7,23 @@ import { certainlyUsable, type RunView, type SocketUse } from "./run_view.ts";
  * caller, and which idle sockets of the route were certainly usable then.
  *
  * @param run The run.
- * @param uses Every socket's use, synced.
+ * @param idle The uses released reusable and not leased since whose socket
+ * is not closed, in id order (no other socket is certainly usable).
+ * @param use The leased socket's use.
  * @param route Route the acquire asked for.
  * @param socketId Socket the lease holds.
  * @returns The facts rules judge the lease by.
  */
 export function leaseFacts(
   run: RunView,
-  uses: readonly SocketUse[],
+  idle: readonly SocketUse[],
+  use: SocketUse | undefined,
   route: string,
   socketId: SocketId,
 ): LeaseFacts {
   const socket = run.network.socket(socketId);
   const candidates = [];
-  for (const u of uses) {
+  for (const u of idle) {
     if (u.socket.route !== route || u.idleSince === undefined || !certainlyUsable(run, u)) continue;
     candidates.push({
       id: u.socket.id,
@@ -29,7 +32,6 @@ export function leaseFacts(
       idleOrder: u.idleOrder,
     });
   }
-  const use = uses[socketId - 1];
   return {
     socketId,
     socketRoute: socket?.route,

@@ -13,6 +13,13 @@ export class SocketUses {
   #live: SocketUse[] = [];
   /** The uses of sockets found closed, in the order they were found so, oldest first. */
   #closed: SocketUse[] = [];
+  /**
+   * Closed sockets on the ledger when `#live` was last sorted out, or -1 when
+   * sockets joined it since: while it holds, no socket of `#live` has closed.
+   */
+  #closedCount = -1;
+  /** The uses released reusable and not leased since (`idleSince` set), whose socket may be open. */
+  #idle = new Set<SocketUse>();
   #network: SimNetwork;
 
   constructor(network: SimNetwork) {
@@ -36,6 +43,7 @@ export class SocketUses {
         observedDeadSeq: undefined,
       });
       this.#live.push(this.#uses[i]!);
+      this.#closedCount = -1;
     }
     return this.#uses;
   }
@@ -47,6 +55,11 @@ export class SocketUses {
    */
   live(generation: number): readonly SocketUse[] {
     this.sync(generation);
+    // A socket's state turns closed as the ledger records its ConnectionClosed, so an unchanged
+    // count of closed sockets means no live one closed: no need to look at each.
+    const closedCount = this.#network.ledger.count({ state: "closed" });
+    if (closedCount === this.#closedCount) return this.#live;
+    this.#closedCount = closedCount;
     if (this.#live.some((use) => use.socket.state === "closed")) {
       const live: SocketUse[] = [];
       for (const use of this.#live) {
@@ -75,6 +88,26 @@ export class SocketUses {
     }
     if (first > 0) this.#closed = this.#closed.slice(first);
     return this.#closed;
+  }
+
+  /** Note that a use went idle (its `idleSince` was set) or was leased again (cleared). */
+  idleChanged(use: SocketUse): void {
+    if (use.idleSince === undefined) this.#idle.delete(use);
+    else this.#idle.add(use);
+  }
+
+  /**
+   * The uses whose `idleSince` is set and whose socket is not closed, in id
+   * order: the only ones a caller could be served with, found without a walk
+   * over every socket of the run.
+   */
+  idle(): SocketUse[] {
+    const idle: SocketUse[] = [];
+    for (const use of this.#idle) {
+      if (use.socket.state === "closed") this.#idle.delete(use);
+      else idle.push(use);
+    }
+    return idle.sort((a, b) => a.socket.id - b.socket.id);
   }
 
   /** The use of a socket (after `sync`), or `undefined`. */

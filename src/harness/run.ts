@@ -360,7 +360,9 @@ export class Run implements RunView, Settling {
     if (!capabilities.includes("maxWaiters") || !capabilities.includes("rejectionKinds")) return {};
     if (this.closeSeq !== undefined || this.paused) return {};
     if (this.#pending.some((a) => a.route === route)) return {};
-    const idle = this.liveUses().find((u) =>
+    // The live sockets are sorted out as for any question about them; only idle ones can serve.
+    this.#uses.live(this.generation);
+    const idle = this.#uses.idle().find((u) =>
       u.socket.route === route && u.holder === undefined && certainlyUsable(this, u)
     );
     return idle === undefined ? {} : { idleAtStart: idle.socket.id };
@@ -417,14 +419,14 @@ export class Run implements RunView, Settling {
       return;
     }
     record.lease = lease;
-    const uses = this.#uses.sync(this.generation);
-    record.facts = leaseFacts(this, uses, record.route, socketId);
-    const use = uses[socketId - 1];
+    const use = this.#uses.sync(this.generation)[socketId - 1];
+    record.facts = leaseFacts(this, this.#uses.idle(), use, record.route, socketId);
     this.#onSettled(record, "leased", undefined);
     if (use !== undefined && !this.supports.capabilities.includes("multiplexed")) {
       use.holder = record;
       use.leases++;
       use.idleSince = undefined;
+      this.#uses.idleChanged(use);
     }
   }
 
@@ -459,6 +461,7 @@ export class Run implements RunView, Settling {
         use.idleSinceSeq = this.network.ledger.length;
         use.idleOrder = ++this.#releases;
         use.idleHint = use.socket.lastKeepAlive;
+        this.#uses.idleChanged(use);
       } else {
         use.brokenSeq = this.network.ledger.length;
       }

@@ -259,12 +259,16 @@ export function configuredDeadlines(setup: RunSetup): (number | undefined)[] {
   ];
 }
 
+/** Each setup's deadline steps, drawn from at every time step and read by every timed command. */
+const DEADLINE_STEPS = new WeakMap<RunSetup, readonly number[]>();
+
 /**
  * Durations a time step is biased towards: every configured deadline, one
  * before and one after.
  *
  * @param setup The run's parameters.
- * @returns Sorted distinct positive millisecond values.
+ * @returns Sorted distinct positive millisecond values (frozen, and the same
+ * array for the same setup).
  *
  * @example
  * ```ts
@@ -276,11 +280,15 @@ export function configuredDeadlines(setup: RunSetup): (number | undefined)[] {
  * assert.deepEqual(deadlineSteps(setup), [1, 99, 100, 101]);
  * ```
  */
-export function deadlineSteps(setup: RunSetup): number[] {
+export function deadlineSteps(setup: RunSetup): readonly number[] {
+  let found = DEADLINE_STEPS.get(setup);
+  if (found !== undefined) return found;
   const steps = new Set<number>([1]);
   for (const span of configuredDeadlines(setup)) {
     if (span === undefined) continue;
     for (const d of [span - 1, span, span + 1]) if (d > 0) steps.add(d);
   }
-  return [...steps].sort((a, b) => a - b);
+  found = Object.freeze([...steps].sort((a, b) => a - b));
+  DEADLINE_STEPS.set(setup, found);
+  return found;
 }

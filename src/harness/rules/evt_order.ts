@@ -57,6 +57,12 @@ class EventStream {
   readonly #anonymous = new Map<Route, number>();
   /** Where and when each socket's connect began on the network. */
   readonly #network = new Map<SocketId, { readonly seq: number; readonly t: number }>();
+  /**
+   * The largest connection id and connect position linked so far (`undefined`
+   * once a socket was linked before its connect was seen): a link above both
+   * keeps the order with every earlier one, so it needs no walk over them.
+   */
+  #highest: { id: number; seq: number } | undefined = { id: -Infinity, seq: -Infinity };
 
   constructor(declared: readonly ReportedEventType[], toleranceMs: number) {
     this.#declared = new Set(declared);
@@ -347,7 +353,17 @@ class EventStream {
     this.#socketOfId.set(id, socketId);
     this.#idOfSocket.set(socketId, id);
     const mine = this.#network.get(socketId)?.seq;
-    if (mine === undefined) return undefined;
+    const highest = this.#highest;
+    if (mine === undefined) {
+      this.#highest = undefined;
+      return undefined;
+    }
+    if (highest !== undefined) {
+      const above = id > highest.id && mine > highest.seq;
+      highest.id = Math.max(highest.id, id);
+      highest.seq = Math.max(highest.seq, mine);
+      if (above) return undefined;
+    }
     for (const [otherId, otherSocket] of this.#socketOfId) {
       const theirs = this.#network.get(otherSocket)?.seq;
       if (otherId === id || theirs === undefined || (otherId < id) === (theirs < mine)) continue;

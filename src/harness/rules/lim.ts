@@ -195,7 +195,10 @@ export const lim5 = defineRule({
     let open: AcquireRecord[] = [];
     let taken = 0;
     const pendingAt = (route: Route, seq: number): AcquireRecord[] => {
-      for (; taken < run.acquires.length; taken++) open.push(run.acquires[taken]!);
+      // Acquires are in start order: those started after `seq` wait for a later connect.
+      for (; taken < run.acquires.length && run.acquires[taken]!.startSeq < seq; taken++) {
+        open.push(run.acquires[taken]!);
+      }
       open = open.filter((a) => a.settleSeq === undefined || a.settleSeq >= seq);
       return open.filter((a) => a.route === route && a.startSeq < seq);
     };

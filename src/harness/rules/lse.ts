@@ -2,7 +2,7 @@ import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import { mayPopulate } from "./_population.ts";
 import { type AcquireRecord, type CallerEvent, errorDefect } from "../observations.ts";
 import { defineRule, type Rule } from "../rule.ts";
-import { certainlyUsable, type RunView } from "../run_view.ts";
+import { certainlyUsable, type RunView, type SocketUse } from "../run_view.ts";
 import { closedAsExpired } from "./exp.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
@@ -109,12 +109,14 @@ export const lse3 = defineRule({
     return {
       step({ ledger }) {
         if (run.closeSeq !== undefined || run.paused) return undefined;
+        let idle: SocketUse[] | undefined;
         for (const event of ledger) {
           if (event.type !== "ConnectionCreated") continue;
           // A pool that keeps a minimum tops a route up while idle connections wait.
           if (mayPopulate(run, event)) continue;
           // certainlyUsable holds only for an open socket.
-          for (const use of run.liveUses()) {
+          idle ??= run.liveUses().filter((use) => use.idleSince !== undefined);
+          for (const use of idle) {
             if (use.socket.route !== event.route || use.idleSince === undefined) continue;
             if (use.idleSinceSeq < event.seq && certainlyUsable(run, use)) {
               return {
