@@ -4,7 +4,6 @@
  *
  * @module
  */
-import fc from "fast-check";
 import type { Supports, ValidatedArgument } from "./adapter.ts";
 import type { Capability } from "./capabilities.ts";
 
@@ -131,20 +130,6 @@ export function invalidArguments(supports: Supports): InvalidArgument[] {
     for (const [value, problem] of FLAWS[domain]) found.push({ argument, value, problem });
   }
   return found;
-}
-
-/**
- * The arbitrary of one invalid argument the declaration allows, or
- * `undefined` when it allows none.
- *
- * @param supports The adapter's declaration.
- * @returns The arbitrary, or `undefined`.
- */
-export function invalidArgumentArbitrary(
-  supports: Supports,
-): fc.Arbitrary<InvalidArgument> | undefined {
-  const all = invalidArguments(supports);
-  return all.length === 0 ? undefined : fc.constantFrom(...all);
 }
 
 /** An object's JSON form, or `undefined` when it has none (a cycle, a BigInt). */

@@ -10,7 +10,6 @@ import type { Run } from "../run.ts";
 import type { RunSetup } from "../run_view.ts";
 import { deadlineSteps } from "../setup.ts";
 import {
-  invalidArgumentArbitrary,
   invalidArguments,
   isHeldLeaseCopy,
 } from "../invalid_arguments.ts";
@@ -248,10 +247,10 @@ function faultCommands(setup: RunSetup): Template[] {
 
 /** Calls with an invalid argument (CFG-2), for pools that declare the arguments they check. */
 function badCallCommands(supports: Supports): Template[] {
-  const invalid = invalidArgumentArbitrary(supports);
-  if (invalid === undefined) return [];
+  const all = invalidArguments(supports);
+  if (all.length === 0) return [];
   const templates: Template[] = [{
-    arbitrary: fc.tuple(invalid, fc.nat({ max: 3 })).map(([i, index]) =>
+    arbitrary: fc.tuple(fc.constantFrom(...all), fc.nat({ max: 3 })).map(([i, index]) =>
       new BadCallCommand(i, index)
     ),
     weight: 1,
@@ -259,7 +258,7 @@ function badCallCommands(supports: Supports): Template[] {
   }];
   // A copy of a held lease, the one flaw a pool can take for the real thing, is drawn as often
   // as all the others together: it does something only while a lease is held.
-  const copy = invalidArguments(supports).find((a) => isHeldLeaseCopy(a.value));
+  const copy = all.find((a) => isHeldLeaseCopy(a.value));
   if (copy !== undefined) {
     templates.push({
       arbitrary: fc.nat({ max: 3 }).map((index) => new BadCallCommand(copy, index)),
