@@ -226,18 +226,29 @@ function spareCapacity(run: RunView, route: Route): boolean {
 }
 
 /**
- * Whether a route has seen a failed connect (refused or aborted): a pool may
- * then be backing off, so rules that demand a connect do not apply to it.
+ * Whether a pool may be backing off a route: a connect of it failed (refused
+ * or aborted) and the pool has not dialled it since, at a later instant. Rules
+ * that demand a connect do not apply to such a route (TMO-3 judges when its
+ * backoff must end). Once the pool dials the route again after its last
+ * failure, it has shown that the backoff is over, and the route is judged
+ * again: a pool that then dials once for several waiters keeps the others
+ * waiting. A dial at the very instant of the failure shows nothing, since the
+ * pool may not have heard of the failure yet.
  */
 export function mayBeBackingOff(run: RunView, route: Route): boolean {
   const cache = derived(run).backingOff;
   let found = cache.get(route);
   if (found === undefined) {
     const ledger = run.network.ledger;
-    found = ledger.sockets({ route, state: "closed" }).some((id) => {
-      const reason = ledger.closure(id)?.reason;
-      return reason === "refused" || reason === "aborted";
-    });
+    let lastFailure: number | undefined;
+    for (const id of ledger.sockets({ route, state: "closed" })) {
+      const closure = ledger.closure(id);
+      if (closure === undefined) continue;
+      if (closure.reason !== "refused" && closure.reason !== "aborted") continue;
+      if (lastFailure === undefined || closure.t > lastFailure) lastFailure = closure.t;
+    }
+    found = lastFailure !== undefined &&
+      !ledger.sockets({ route }).some((id) => run.network.socket(id)!.createdAt > lastFailure);
     cache.set(route, found);
   }
   return found;
@@ -250,7 +261,7 @@ export const ord3 = defineRule({
   title:
     "No head-of-line blocking across routes: a waiter whose route has capacity is served even when an older waiter of another route is blocked",
   rationale:
-    "A queue shared by all routes must not let one saturated destination stall requests to healthy ones; Apache keeps per-route pending lists for this reason. The waiters are, per route, the pending acquires beyond the route's connects in progress (an acquire bound to its own connect is a pending connection, not a waiter: CMAP, LIM-4, ORD-1) and beyond its connections being handed over (one no caller holds yet, with a request in flight: an HTTP agent's lease resolves only with the response head); a route with either in progress is being served.",
+    "A queue shared by all routes must not let one saturated destination stall requests to healthy ones; Apache keeps per-route pending lists for this reason. The waiters are, per route, the pending acquires beyond the route's connects in progress (an acquire bound to its own connect is a pending connection, not a waiter: CMAP, LIM-4, ORD-1) and beyond its connections being handed over (one no caller holds yet, with a request in flight: an HTTP agent's lease resolves only with the response head); a route with either in progress is being served. A route whose connect failed is not judged until the pool dials it again at a later instant (it may be backing off; see LIV-3).",
   source:
     "Apache HttpCore 5 StrictConnPool (per-route pending, processPendingRequests); CMAP (pending connections)",
   needs: [],

@@ -30,6 +30,9 @@ interface SocketSpec {
   route?: string;
   /** Who closed it, when closed (default the client). */
   by?: "client" | "server" | "network";
+  /** Why, when closed (default "x"), and when (default 0). */
+  reason?: string;
+  closedAt?: number;
   createdAt?: number;
   readyAt?: number;
   brokenSeq?: number;
@@ -150,7 +153,11 @@ function runOf(acquires: AcquireRecord[], sockets: SocketSpec[], extra: Extra = 
         stateOf: (id: number) => uses[id - 1]?.socket.state,
         closure: (id: number) =>
           uses[id - 1]?.socket.state === "closed"
-            ? { t: 0, by: sockets[id - 1]!.by ?? "client", reason: "x" }
+            ? {
+              t: sockets[id - 1]!.closedAt ?? 0,
+              by: sockets[id - 1]!.by ?? "client",
+              reason: sockets[id - 1]!.reason ?? "x",
+            }
             : undefined,
       },
     },
@@ -318,6 +325,35 @@ describe("capacity (LIV-3, ORD-3)", () => {
       by: "network",
     }], { maxTotal: 1 });
     assert.match(check(liv3, run)!, /waiter #2 \(r0\) waits with spare capacity/);
+  });
+
+  test("a route whose connect failed is judged again once the pool dials it at a later instant", () => {
+    const pending = [acquire(1, "pending"), acquire(2, "pending")];
+    const refused: SocketSpec = { state: "closed", by: "network", reason: "refused", closedAt: 5 };
+    assert.equal(check(liv3, runOf(pending, [refused])), undefined, "it may be backing off");
+    const atOnce: SocketSpec = { state: "connecting", createdAt: 5 };
+    assert.equal(
+      check(liv3, runOf(pending, [refused, atOnce])),
+      undefined,
+      "a dial at the instant of the refusal shows nothing: the pool may not have heard of it",
+    );
+    const later: SocketSpec = { state: "connecting", createdAt: 6 };
+    assert.match(
+      check(liv3, runOf(pending, [refused, later]))!,
+      /^waiter #2 \(r0\) waits with spare capacity \(beyond the oldest pending acquires of r0, taken as served by its 1 connect in progress\), and no connect was started for it$/,
+    );
+    const aborted: SocketSpec = { ...refused, reason: "aborted", closedAt: 7 };
+    assert.equal(
+      check(liv3, runOf(pending, [refused, later, aborted])),
+      undefined,
+      "a later failure starts another backoff",
+    );
+    // ORD-3 leaves such a route alone too: behind a blocked waiter of r1, the waiter of r0 is
+    // judged only when r0 cannot be backing off.
+    const behind = [acquire(1, "pending", { route: "r1" }), acquire(2, "pending")];
+    const extra = { routes: ["r0", "r1"], limit: { r0: 10, r1: 0 } };
+    assert.equal(check(ord3, runOf(behind, [refused], extra)), undefined);
+    assert.match(check(ord3, runOf(behind, [], extra))!, /^waiter #2 \(r0\) has capacity/);
   });
 
   test("ORD-3: a waiter behind a route full of closed leases is still judged", () => {
