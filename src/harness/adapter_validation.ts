@@ -237,8 +237,9 @@ function validateRequestTimeout(
 
 /**
  * `policies.backoff`: optional; with it, capability `reconnectBackoff`, a
- * finite multiplier ≥ 1, a jitter in [0, 1) and, if given, a boolean
- * `afterDisconnect`.
+ * finite multiplier ≥ 1, a jitter in [0, 1) and, if given, booleans
+ * `afterDisconnect` and `compounding`, and a `scope` of `route` or
+ * `operation` (the latter for a multiplexed pool only).
  */
 function validateBackoff(
   name: string,
@@ -273,6 +274,22 @@ function validateBackoff(
   const { afterDisconnect } = backoff;
   if (afterDisconnect !== undefined && typeof afterDisconnect !== "boolean") {
     fail(TypeError, name, `${field}.afterDisconnect`, "a boolean or left out", afterDisconnect);
+  }
+  const { compounding, scope } = backoff;
+  if (compounding !== undefined && typeof compounding !== "boolean") {
+    fail(TypeError, name, `${field}.compounding`, "a boolean or left out", compounding);
+  }
+  if (scope !== undefined && scope !== "route" && scope !== "operation") {
+    fail(RangeError, name, `${field}.scope`, '"route", "operation" or left out', scope);
+  }
+  if (scope === "operation" && !capabilities.includes("multiplexed")) {
+    fail(
+      RangeError,
+      name,
+      `${field}.scope`,
+      "\"route\" or left out unless capability 'multiplexed' is declared",
+      scope,
+    );
   }
 }
 
