@@ -10,6 +10,7 @@ import type {
   RecordMetadata,
 } from "kafkajs";
 import { type BackoffPolicy, validateAdapter } from "../../src/harness/adapter.ts";
+import { checkPool } from "../../src/harness/check_pool.ts";
 import { poolConfigOf } from "../../src/harness/pool_config.ts";
 import { longestBackoff, shortestBackoff } from "../../src/harness/rules/_backoff.ts";
 import { allowedWait } from "../../src/harness/rules/_operation_backoff.ts";
@@ -193,6 +194,26 @@ async function warmProducer(
 }
 
 describe("kafkajs adapter", () => {
+  test(
+    "TMO-3 judges kafkajs's retrier: it passes as declared, and fails a multiplier or a jitter misdeclared",
+    { timeout: 300_000 },
+    async () => {
+      const verdict = async (backoff: BackoffPolicy) => {
+        const policies = { ...KAFKAJS_SUPPORTS.policies, backoff };
+        const adapter = { ...kafkajsAdapter, supports: { ...KAFKAJS_SUPPORTS, policies } };
+        const report = await checkPool(adapter, { seed: 20_261_121, rules: ["TMO-3"] });
+        const result = report.rules.find((r) => r.id === "TMO-3");
+        return result?.status === "fail" ? result.counterexample?.clause : result?.status;
+      };
+      const declared = KAFKAJS_SUPPORTS.policies.backoff!;
+      assert.equal(await verdict(declared), "pass");
+      assert.equal(await verdict({ ...declared, multiplier: 3 }), "TMO-3.a");
+      assert.equal(await verdict({ ...declared, multiplier: 1.5 }), "TMO-3.b");
+      const { compounding: _, ...fresh } = declared;
+      assert.equal(await verdict(fresh), "TMO-3.b");
+    },
+  );
+
   test("declares a valid adapter", () => {
     assert.doesNotThrow(() => validateAdapter(kafkajsAdapter));
   });
