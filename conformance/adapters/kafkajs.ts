@@ -162,13 +162,15 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // kafkajs closes no connection for idleness or age (it has no
     // connections.max.idle.ms): nothing expires.
     expiry: [],
-    // There are no acquires to reject: CLS-1, which reads this, judges acquires
-    // only, so it judges nothing here. Requests queued or in flight at close()
-    // are drained rather than rejected (Connection.disconnect awaits
-    // RequestQueue.waitForPendingRequests before it ends the socket); "drain"
-    // would only turn CLS-1 off, while a send made after close() is left to
-    // CLS-2.a (docs/kafka.md).
+    // There are no acquires to reject: CLS-1 judges the sends instead, as
+    // closeSends says.
     closeWaiters: "reject",
+    // Requests queued or in flight at close() are drained rather than rejected:
+    // Broker.disconnect → ConnectionPool.destroy → Connection.disconnect
+    // (src/network/connection.js) awaits RequestQueue.waitForPendingRequests
+    // before it ends the socket, and that waits for the in-flight map and the
+    // pending queue to empty (src/network/requestQueue/index.js).
+    closeSends: "drain",
     // A failed connect rejects its attempt (Connection.connect's onError →
     // KafkaJSConnectionError), and the send's retrier tries again after its
     // backoff (no rule reads this for a multiplexed pool: TMO-3 judges the waits,

@@ -116,6 +116,16 @@ export interface Policies {
    */
   readonly closeWaiters: "reject" | "drain" | "drop";
   /**
+   * What `close()` does to the sends of a multiplexed pool (capability
+   * `multiplexed`): fail every send pending at close (`reject`; Kafka's
+   * Java producer with a zero timeout), or let the sends made before close
+   * settle before `close()` resolves (`drain`; kafkajs, whose
+   * `Connection.disconnect` awaits its request queue). Either way a send
+   * made after `close()` is not served. CLS-1 judges it. Optional: left
+   * out, CLS-1 judges no send.
+   */
+  readonly closeSends?: "reject" | "drain";
+  /**
    * After a failed connect: reject one waiter (`reject`) or keep it queued and
    * connect again (`retry`).
    */

@@ -157,3 +157,28 @@ describe("validateAdapter(): populationIntervalMs", () => {
     rejects(withInterval(100, REFERENCE_SUPPORTS), RangeError, "supports.populationIntervalMs");
   });
 });
+
+describe("validateAdapter(): policies.closeSends", () => {
+  const withCloseSends = (
+    closeSends: unknown,
+    base: Supports = REFERENCE_MULTIPLEXED_SUPPORTS,
+  ) => ({
+    ...base,
+    policies: { ...base.policies, closeSends },
+  });
+
+  test("reject and drain are accepted on a multiplexed pool, and it may be left out", () => {
+    assert.equal(verdict(withCloseSends("reject")), true);
+    assert.equal(verdict(withCloseSends("drain")), true);
+    assert.equal(verdict(withCloseSends(undefined)), true);
+  });
+
+  test("anything else is named, and a pool that leases connections may not declare it", () => {
+    rejects(withCloseSends("drop"), RangeError, "supports.policies.closeSends");
+    rejects(
+      withCloseSends("drain", REFERENCE_SUPPORTS),
+      RangeError,
+      "supports.policies.closeSends",
+    );
+  });
+});

@@ -22,6 +22,7 @@ const REUSE_ORDERS = ["lifo", "fifo", "any"] as const;
 const WAITER_ORDERS = ["fifo", "any"] as const;
 const EXPIRY_PLACES = ["lease", "release", "timer", "evictor"] as const;
 const CLOSE_WAITERS = ["reject", "drain", "drop"] as const;
+const CLOSE_SENDS = ["reject", "drain"] as const;
 const CLOSE_DETECTIONS = ["event", "check"] as const;
 const CONNECT_FAILURES = ["reject", "retry"] as const;
 const RELEASES_AFTER_CLOSE = ["accept", "reject"] as const;
@@ -156,6 +157,18 @@ function validatePolicies(
   }
   if (policies.idleExpiry !== undefined) {
     oneOf(name, at("idleExpiry"), policies.idleExpiry, IDLE_EXPIRIES);
+  }
+  if (policies.closeSends !== undefined) {
+    oneOf(name, at("closeSends"), policies.closeSends, CLOSE_SENDS);
+    if (!capabilities.includes("multiplexed")) {
+      fail(
+        RangeError,
+        name,
+        at("closeSends"),
+        "left out unless capability 'multiplexed' is declared",
+        policies.closeSends,
+      );
+    }
   }
   if (policies.connectOwnership !== undefined) {
     oneOf(name, at("connectOwnership"), policies.connectOwnership, CONNECT_OWNERSHIPS);
