@@ -14,7 +14,9 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import process from "node:process";
 import type { SocketFactoryArgs } from "./_kafka_broker.ts";
 import type { KafkaSimSocket } from "./_kafka_socket.ts";
 
@@ -109,4 +111,60 @@ export async function createBroker(
   const { host, port, nodeId } = destination;
   const connectionPool = await buildConnectionPools(options).build({ host, port });
   return new BrokerClass({ connectionPool, logger: options.logger, nodeId });
+}
+
+/** The options of kafkajs's retrier (src/retry/index.js; `RetryOptions` in its types). */
+export interface RetryOptions {
+  readonly initialRetryTime: number;
+  readonly maxRetryTime: number;
+  readonly multiplier: number;
+  readonly factor: number;
+  readonly retries: number;
+}
+
+/**
+ * A kafkajs retrier: runs `fn` until it resolves, bails or has failed
+ * `retries + 1` times, waiting between attempts.
+ */
+export type Retrier = <T>(
+  fn: (bail: (error: Error) => void, retryCount: number, retryTime: number) => Promise<T>,
+) => Promise<T>;
+
+const RETRY_MODULE = require.resolve("kafkajs/src/retry/index.js");
+
+/**
+ * kafkajs's retry module, compiled once from its source with `Math` a
+ * parameter: src/retry/index.js draws its jitter from `Math.random`, which a
+ * run must take from its seed to be reproducible, and nothing else in the
+ * module reads it. Its code runs unchanged, as Node's CommonJS loader would
+ * run it, with the module's own `require` for `../errors` and its defaults.
+ */
+const retryModule = new Function(
+  "require",
+  "module",
+  "exports",
+  "process",
+  "Math",
+  readFileSync(RETRY_MODULE, "utf8"),
+) as (
+  require: NodeRequire,
+  module: { exports: unknown },
+  exports: unknown,
+  process: unknown,
+  math: Math,
+) => void;
+
+/**
+ * kafkajs's `createRetry` (src/retry/index.js, what its producer and
+ * consumer wrap each operation in), drawing its jitter from `random`.
+ *
+ * @param options The retrier's options.
+ * @param random Numbers in [0, 1) in place of `Math.random`.
+ * @returns The retrier.
+ */
+export function createRetry(options: RetryOptions, random: () => number): Retrier {
+  const module = { exports: {} as unknown };
+  const math = Object.create(Math, { random: { value: random } }) as Math;
+  retryModule(createRequire(RETRY_MODULE), module, module.exports, process, math);
+  return (module.exports as (options: RetryOptions) => Retrier)(options);
 }

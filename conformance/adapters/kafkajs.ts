@@ -14,12 +14,19 @@
  *   `RequestQueue` underneath (`_kafka_client.ts`). Every connection comes
  *   from kafkajs's `socketFactory` option, answered by the simulated cluster;
  * - `send(route)` is one Produce (acks 1) of one message to the route's
- *   partition. Like `BrokerPool.connectBroker` (src/cluster/brokerPool.js),
- *   it first connects the broker unless `isConnected()`; `Broker.connect`
+ *   partition, run through kafkajs's own retrier (src/retry/index.js) as a
+ *   producer runs each send (src/producer/index.js `createRetry`). Each
+ *   attempt, like `BrokerPool.connectBroker` (src/cluster/brokerPool.js),
+ *   first connects the broker unless `isConnected()`; `Broker.connect`
  *   (src/broker/index.js) opens the connection and asks ApiVersions once.
- *   The send resolves with the simulated response that carried its Produce
- *   response: the broker records which response appended the batch at the
- *   base offset kafkajs reports;
+ *   An attempt whose connect failed before any request reached the wire is
+ *   retried after the retrier's backoff; any other failure fails the send
+ *   (`bail`), so that the failures of requests on the wire reach their
+ *   callers (INF-3, TMO-5). The adapter reports each attempt to the harness
+ *   (TMO-3, policy `backoff.scope` `operation`). The send resolves with the
+ *   simulated response that carried its Produce response: the broker
+ *   records which response appended the batch at the base offset kafkajs
+ *   reports;
  * - `respond`, `reset`, server closes and connect faults act on the
  *   simulated sockets and routes underneath, as the harness does for every
  *   pool; kafkajs hears them as a TCP client would (`_kafka_socket.ts`);
@@ -27,7 +34,8 @@
  *   `ConnectionPool.destroy` → `Connection.disconnect`).
  *
  * What the adapter leaves out, and why, is in docs/kafka.md: the producer's
- * retry loop and metadata refresh (scenario tests in `kafkajs_test.ts`), and
+ * retries of requests that failed on the wire and its metadata refresh
+ * (scenario tests in `kafkajs_test.ts`), and
  * Fetch on the second connection kafkajs keeps per broker (a producer sends
  * none; the declaration allows that connection all the same). The request
  * timeout is judged (TMO-5): the connection's is drawn, while each Produce
@@ -48,7 +56,9 @@ import { BROKER_PORT, SimKafkaCluster } from "./_kafka_broker.ts";
 import {
   type ConnectionOptions,
   createBroker,
+  createRetry,
   type KafkaBroker,
+  type RetryOptions,
   silentLogger,
 } from "./_kafka_client.ts";
 
@@ -84,15 +94,15 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // `end()`, not `destroy()`, which a connecting net.Socket defers until it
     // connects, so the connect is not abandoned (TMO-2.a).
     "connectTimeout",
-    // Not "reconnectBackoff": kafkajs has none. A request to a disconnected broker
-    // connects at once (ConnectionPool.getConnection); the backoff it has is its
-    // retrier's, per operation, above this layer (src/retry/index.js, defaults in
-    // src/retry/defaults.js: initialRetryTime 300 ms, multiplier 2, factor 0.2,
-    // maxRetryTime 30 s, retries 5). Its parameters fit TMO-3's declared policy
-    // (ranges for the initial delay and the cap, policies.backoff { multiplier: 2,
-    // jitter: 0.2 }), but its jitter compounds from one wait to the next, which
-    // the policy's bounds do not (docs/kafka.md). The producer scenarios in
-    // kafkajs_test.ts check it instead.
+    // kafkajs has no reconnect backoff per broker: a request to a disconnected
+    // broker connects at once (ConnectionPool.getConnection). Its backoff is its
+    // retrier's, per operation (src/retry/index.js createRetriable), which each
+    // send runs through here: an attempt whose connect fails is retried after a
+    // wait drawn from the previous one. The ranges below give its
+    // initialRetryTime and maxRetryTime, policies.backoff its multiplier and
+    // factor, and that its jitter compounds and that it spaces out the attempts
+    // of a send.
+    "reconnectBackoff",
     // kafkajs's errors carry their class in `name` (src/errors.js), which is what a
     // caller's catch block reads (see kafkajsRejectionKind).
     "rejectionKinds",
@@ -130,6 +140,11 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // and a request's timeout is the larger of its own and the queue's
     // (createSocketRequest: `Math.max(defaultRequestTimeout, customRequestTimeout)`).
     requestTimeoutMs: [100, 200],
+    // The retrier's initialRetryTime (src/retry/defaults.js: 300 ms) and
+    // maxRetryTime (30 s), scaled down to the times a run draws; any number of
+    // ms is taken (createRetriable uses them as they are).
+    reconnectBackoffMs: [5, 60],
+    reconnectBackoffMaxMs: [20, 300],
   },
   policies: {
     // No leases: a multiplexed pool is judged by the INF rules, and no ORD rule
@@ -147,16 +162,20 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // kafkajs closes no connection for idleness or age (it has no
     // connections.max.idle.ms): nothing expires.
     expiry: [],
-    // There are no acquires to reject: CLS-1, which reads this, judges acquires
-    // only, so it judges nothing here. Requests queued or in flight at close()
-    // are drained rather than rejected (Connection.disconnect awaits
-    // RequestQueue.waitForPendingRequests before it ends the socket); "drain"
-    // would only turn CLS-1 off, while a send made after close() is left to
-    // CLS-2.a (docs/kafka.md).
+    // There are no acquires to reject: CLS-1 judges the sends instead, as
+    // closeSends says.
     closeWaiters: "reject",
-    // A failed connect rejects (Connection.connect's onError → KafkaJSConnectionError);
-    // the retry belongs to the producer's retrier, above this layer.
-    connectFailure: "reject",
+    // Requests queued or in flight at close() are drained rather than rejected:
+    // Broker.disconnect → ConnectionPool.destroy → Connection.disconnect
+    // (src/network/connection.js) awaits RequestQueue.waitForPendingRequests
+    // before it ends the socket, and that waits for the in-flight map and the
+    // pending queue to empty (src/network/requestQueue/index.js).
+    closeSends: "drain",
+    // A failed connect rejects its attempt (Connection.connect's onError →
+    // KafkaJSConnectionError), and the send's retrier tries again after its
+    // backoff (no rule reads this for a multiplexed pool: TMO-3 judges the waits,
+    // LIV-1 that the send settles).
+    connectFailure: "retry",
     // kafkajs has no limit to count against (ranges.maxTotal above); the
     // connections it keeps per broker, idle or busy, are ConnectionPool's two.
     limitsCountIdle: true,
@@ -174,6 +193,15 @@ export const KAFKAJS_SUPPORTS: Supports = {
     // The check runs every min(requestTimeout, 100) ms, 100 for the drawn range,
     // and times out a request only once it is strictly older than the timeout.
     requestTimeout: { onTimeout: "abandon", checkPeriodMs: 100 },
+    // kafkajs's retrier (src/retry/index.js): `createRetry` starts it with
+    // randomFromRetryTime(factor, initialRetryTime), ceil of a draw in
+    // initialRetryTime × [1 − factor, 1 + factor), not capped;
+    // calculateExponentialRetryTime makes each next wait
+    // min(randomFromRetryTime(factor, previous) × multiplier, maxRetryTime), so
+    // the jitter compounds. The defaults (src/retry/defaults.js) are multiplier 2
+    // and factor 0.2. Its waits and count live in one retrier call, one per send,
+    // so each send starts afresh: scope "operation".
+    backoff: { multiplier: 2, jitter: 0.2, compounding: true, scope: "operation" },
   },
   // kafkajs acts on the virtual clock's own timers (timeMode "global"): its
   // connection timeout fires at connectionTimeout exactly; the request timeout's
@@ -213,6 +241,27 @@ export function kafkajsConnectionOptions(
 }
 
 /**
+ * The retrier's multiplier, factor and retries (src/retry/defaults.js); its
+ * initialRetryTime and maxRetryTime are drawn.
+ */
+const KAFKAJS_RETRY = { multiplier: 2, factor: 0.2, retries: 5 } as const;
+
+/**
+ * kafkajs's retrier options for a drawn config.
+ *
+ * @param config The drawn config.
+ * @returns The options `createRetry` takes.
+ */
+export function kafkajsRetryOptions(config: PoolConfig): RetryOptions {
+  return {
+    ...KAFKAJS_RETRY,
+    // Unset (no capability, as in tests that draw none): kafkajs's defaults.
+    initialRetryTime: config.reconnectBackoffMs ?? 300,
+    maxRetryTime: config.reconnectBackoffMaxMs ?? 30_000,
+  };
+}
+
+/**
  * The kinds of the errors a send can fail with here, by kafkajs's error
  * `name` (src/errors.js):
  * - `KafkaJSConnectionError`: the socket failed, was refused or reset
@@ -221,7 +270,9 @@ export function kafkajsConnectionOptions(
  * - `KafkaJSConnectionClosedError`: the broker closed the connection
  *   (connect's `onEnd` rejects the requests in flight and queued with it);
  * - `KafkaJSRequestTimeoutError`: the request was not answered within the
- *   request timeout (SocketRequest.timeoutRequest), a send's timeout.
+ *   request timeout (SocketRequest.timeoutRequest), a send's timeout;
+ * - `KafkaJSNumberOfRetriesExceeded`: the retrier gave up
+ *   (src/retry/index.js), which here it does only on connects that failed.
  *
  * A Broker's lock timeout (`KafkaJSLockTimeout`) names no kind of the kit's.
  */
@@ -229,6 +280,7 @@ const KAFKAJS_REJECTION_KINDS: Readonly<Record<string, RejectionKind>> = {
   KafkaJSConnectionError: "connectionError",
   KafkaJSConnectionClosedError: "connectionError",
   KafkaJSRequestTimeoutError: "timeout",
+  KafkaJSNumberOfRetriesExceeded: "connectionError",
 };
 
 /**
@@ -255,6 +307,21 @@ function unmatchedResponse(route: Route, offset: string): Error {
   );
 }
 
+/**
+ * Whether an attempt failed in its connect before any request reached the
+ * wire: a `KafkaJSConnectionError` (refused, reset or timed out while
+ * connecting, src/network/connection.js connect) with no request sent to
+ * the route since the attempt began. Only such an attempt is retried: a
+ * request that failed on the wire (ApiVersions on a first connect included)
+ * must fail a caller (INF-3.b), and one that timed out too (TMO-5.c).
+ */
+function connectFailed(world: World, route: Route, from: number, error: unknown): boolean {
+  if ((error as { name?: unknown } | null)?.name !== "KafkaJSConnectionError") return false;
+  return !world.network.ledger.since(from).some((e) =>
+    e.type === "RequestSent" && e.route === route
+  );
+}
+
 /** The pool as the harness drives it, with the cluster and the broker objects for tests. */
 export interface KafkajsPool extends PoolUnderTest<never> {
   /** The simulated cluster (for tests). */
@@ -263,15 +330,39 @@ export interface KafkajsPool extends PoolUnderTest<never> {
   readonly brokerOf: (route: Route) => KafkaBroker;
 }
 
+/** Options of {@linkcode createKafkajsPool}. */
+export interface KafkajsPoolOptions {
+  /**
+   * The retrier's `retries`: attempts of a send after its first. Tests of a
+   * single attempt set 0, which fails a send with its first failure (as
+   * kafkajs's `KafkaJSNumberOfRetriesExceeded`, whose `cause` is it).
+   *
+   * @default 5 (src/retry/defaults.js)
+   */
+  readonly retries?: number;
+}
+
 /**
  * Build the pool for one run: a simulated cluster with a broker per route,
  * and a kafkajs `Broker` per node.
  *
  * @param config The drawn config.
  * @param world The run's world.
+ * @param poolOptions The retrier's retries.
  * @returns The pool as the harness drives it.
+ * @throws {RangeError} If `retries` is not a non-negative integer.
  */
-export async function createKafkajsPool(config: PoolConfig, world: World): Promise<KafkajsPool> {
+export async function createKafkajsPool(
+  config: PoolConfig,
+  world: World,
+  poolOptions: KafkajsPoolOptions = {},
+): Promise<KafkajsPool> {
+  const { retries = KAFKAJS_RETRY.retries } = poolOptions;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new RangeError(
+      `Cannot create pool as 'retries' must be a non-negative integer: current value is ${retries}`,
+    );
+  }
   const cluster = new SimKafkaCluster(world.network, {
     brokers: config.routes,
     topics: { [KAFKAJS_TOPIC]: config.routes.length },
@@ -288,6 +379,24 @@ export async function createKafkajsPool(config: PoolConfig, world: World): Promi
     }
     return broker;
   };
+  const retry = createRetry({ ...kafkajsRetryOptions(config), retries }, world.random);
+  // A send the pool's close() overtook is not retried: it fails with its attempt.
+  let closed = false;
+  const produce = async (broker: KafkaBroker, route: Route): Promise<SimResponse> => {
+    const partition = config.routes.indexOf(route);
+    const result = await broker.produce({
+      acks: 1,
+      timeout: KAFKAJS_REQUEST_TIMEOUT_MS,
+      topicData: [{
+        topic: KAFKAJS_TOPIC,
+        partitions: [{ partition, messages: [{ key: null, value: `to ${route}` }] }],
+      }],
+    });
+    const offset = result.topics[0]?.partitions[0]?.offset ?? "-1";
+    const response = cluster.appendedBy(KAFKAJS_TOPIC, partition, Number(offset));
+    if (response === undefined) throw unmatchedResponse(route, offset);
+    return response;
+  };
   return {
     cluster,
     brokerOf,
@@ -296,24 +405,28 @@ export async function createKafkajsPool(config: PoolConfig, world: World): Promi
     release: () => {},
     connectionOf: () => -1,
     rejectionKind: kafkajsRejectionKind,
-    async send(route): Promise<SimResponse> {
+    async send(route, request): Promise<SimResponse> {
       const broker = brokerOf(route);
-      const partition = config.routes.indexOf(route);
-      if (!broker.isConnected()) await broker.connect();
-      const result = await broker.produce({
-        acks: 1,
-        timeout: KAFKAJS_REQUEST_TIMEOUT_MS,
-        topicData: [{
-          topic: KAFKAJS_TOPIC,
-          partitions: [{ partition, messages: [{ key: null, value: `to ${route}` }] }],
-        }],
+      const attempt = async () => {
+        if (!broker.isConnected()) await broker.connect();
+        return await produce(broker, route);
+      };
+      return await retry(async (bail) => {
+        request.attemptStarted?.();
+        const from = world.network.ledger.length;
+        try {
+          return await attempt();
+        } catch (error) {
+          request.attemptFailed?.();
+          if (!closed && connectFailed(world, route, from, error)) throw error;
+          // Returning after bail() keeps the retrier from arming a wait it would drop.
+          bail(error as Error);
+          return undefined as never;
+        }
       });
-      const offset = result.topics[0]?.partitions[0]?.offset ?? "-1";
-      const response = cluster.appendedBy(KAFKAJS_TOPIC, partition, Number(offset));
-      if (response === undefined) throw unmatchedResponse(route, offset);
-      return response;
     },
     async close(): Promise<void> {
+      closed = true;
       await Promise.all([...brokers.values()].map((broker) => broker.disconnect()));
     },
   };
@@ -326,5 +439,5 @@ export async function createKafkajsPool(config: PoolConfig, world: World): Promi
 export const kafkajsAdapter: Adapter<never> = {
   name: "kafkajs",
   supports: KAFKAJS_SUPPORTS,
-  create: createKafkajsPool,
+  create: (config, world) => createKafkajsPool(config, world),
 };

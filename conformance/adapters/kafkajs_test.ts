@@ -9,9 +9,12 @@ import type {
   ProducerConfig,
   RecordMetadata,
 } from "kafkajs";
-import { validateAdapter } from "../../src/harness/adapter.ts";
+import { type BackoffPolicy, validateAdapter } from "../../src/harness/adapter.ts";
+import { checkPool } from "../../src/harness/check_pool.ts";
 import { poolConfigOf } from "../../src/harness/pool_config.ts";
 import { longestBackoff, shortestBackoff } from "../../src/harness/rules/_backoff.ts";
+import { allowedWait } from "../../src/harness/rules/_operation_backoff.ts";
+import { seededRandom } from "../../src/random.ts";
 import type { SimKafkaCluster, SocketFactoryArgs } from "./_kafka_broker.ts";
 import { API_KEYS, takeFrames } from "./_kafka_protocol.ts";
 import {
@@ -26,7 +29,12 @@ import {
   TOPIC,
   track,
 } from "./_kafka_test_util.ts";
-import { createKafkajsPool, kafkajsAdapter, kafkajsRejectionKind } from "./kafkajs.ts";
+import {
+  createKafkajsPool,
+  KAFKAJS_SUPPORTS,
+  kafkajsAdapter,
+  kafkajsRejectionKind,
+} from "./kafkajs.ts";
 
 const API_NAMES: Record<number, string> = {
   [API_KEYS.Produce]: "Produce",
@@ -186,6 +194,26 @@ async function warmProducer(
 }
 
 describe("kafkajs adapter", () => {
+  test(
+    "TMO-3 judges kafkajs's retrier: it passes as declared, and fails a multiplier or a jitter misdeclared",
+    { timeout: 300_000 },
+    async () => {
+      const verdict = async (backoff: BackoffPolicy) => {
+        const policies = { ...KAFKAJS_SUPPORTS.policies, backoff };
+        const adapter = { ...kafkajsAdapter, supports: { ...KAFKAJS_SUPPORTS, policies } };
+        const report = await checkPool(adapter, { seed: 20_261_121, rules: ["TMO-3"] });
+        const result = report.rules.find((r) => r.id === "TMO-3");
+        return result?.status === "fail" ? result.counterexample?.clause : result?.status;
+      };
+      const declared = KAFKAJS_SUPPORTS.policies.backoff!;
+      assert.equal(await verdict(declared), "pass");
+      assert.equal(await verdict({ ...declared, multiplier: 3 }), "TMO-3.a");
+      assert.equal(await verdict({ ...declared, multiplier: 1.5 }), "TMO-3.b");
+      const { compounding: _, ...fresh } = declared;
+      assert.equal(await verdict(fresh), "TMO-3.b");
+    },
+  );
+
   test("declares a valid adapter", () => {
     assert.doesNotThrow(() => validateAdapter(kafkajsAdapter));
   });
@@ -247,7 +275,8 @@ describe("kafkajs adapter", () => {
     () =>
       kafkaScene(async ({ world, driver }) => {
         const config = poolConfigOf({ routes: ["b0"], maxInFlight: 1, connectTimeoutMs: 40 });
-        const pool = await createKafkajsPool(config, world);
+        // One attempt per send: the retrier's own waits are the subject of tests below.
+        const pool = await createKafkajsPool(config, world, { retries: 0 });
         world.network.configure("b0", { connect: "hang" });
         const hung = track(pool.send!("b0", { seq: 1 }));
         await advanceBy(driver, 39);
@@ -260,7 +289,9 @@ describe("kafkajs adapter", () => {
         // `if (this.pending) return this.once('connect', () => this._final(cb))`), and so does
         // the simulated socket: the TCP connect is not abandoned (TMO-2.a).
         assert.equal(hung.state, "rejected");
-        assert.equal((hung.error as Error).name, "KafkaJSConnectionError");
+        assert.equal((hung.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
+        assert.equal((hung.error as Error).cause instanceof Error, true);
+        assert.equal(((hung.error as Error).cause as Error).name, "KafkaJSConnectionError");
         assert.equal((hung.error as Error).message, "Connection timeout");
         assert.equal(world.network.ledger.stateOf(1), "connecting");
         assert.equal(world.network.ledger.closure(1), undefined);
@@ -289,7 +320,7 @@ describe("kafkajs adapter", () => {
     () =>
       kafkaScene(async ({ world, driver }) => {
         const config = poolConfigOf({ routes: ["b0"], maxInFlight: 1, connectTimeoutMs: 40 });
-        const pool = await createKafkajsPool(config, world);
+        const pool = await createKafkajsPool(config, world, { retries: 0 });
         // The broker answers the client's end with its own 10 ms later.
         world.network.configure("b0", { connectLatencyMs: 100, responseLatencyMs: 10 });
         const late = track(pool.send!("b0", { seq: 1 }));
@@ -326,17 +357,18 @@ describe("kafkajs adapter", () => {
   );
 
   test(
-    "a refused connect rejects the send with a connection error, and the next send connects anew",
+    "a refused connect fails the attempt with a connection error, and the next send connects anew",
     SCENARIO,
     () =>
       kafkaScene(async ({ world, driver }) => {
         const config = poolConfigOf({ routes: ["b0"], maxInFlight: 1, connectTimeoutMs: 50 });
-        const pool = await createKafkajsPool(config, world);
+        const pool = await createKafkajsPool(config, world, { retries: 0 });
         world.network.configure("b0", { connect: "refuse" });
         const refused = track(pool.send!("b0", { seq: 1 }));
         await settleNow(driver);
         assert.equal(refused.state, "rejected");
-        assert.equal((refused.error as Error).name, "KafkaJSConnectionError");
+        assert.equal((refused.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
+        assert.equal(((refused.error as Error).cause as Error).name, "KafkaJSConnectionError");
         assert.equal(pool.rejectionKind?.(refused.error), "connectionError");
         world.network.configure("b0", { connect: "ok" });
         const next = track(pool.send!("b0", { seq: 2 }));
@@ -904,14 +936,13 @@ describe("kafkajs producer on the simulated cluster", () => {
   );
 
   test(
-    "kafkajs's retrier compounds its jitter: from the second wait on it leaves TMO-3's bounds for the same parameters",
+    "kafkajs's retrier compounds its jitter: its waits stay within TMO-3's compounding bounds, and leave the fresh-jitter ones",
     SCENARIO,
     () =>
       kafkaScene(async ({ driver }) => {
-        // Why the adapter does not declare reconnectBackoff with policies.backoff { multiplier:
-        // 2, jitter: 0.2 }: TMO-3 jitters each term initial × 2^(k−1) afresh, while kafkajs's
-        // createRetriable (src/retry/index.js) jitters the previous wait and doubles that, so the
-        // extremes multiply. With Math.random pinned at either end, the waits are:
+        // kafkajs's createRetriable (src/retry/index.js) jitters the previous wait and doubles
+        // that, so the extremes multiply: the adapter declares policies.backoff { compounding:
+        // true }. With Math.random pinned at either end, the waits are the bounds TMO-3 derives.
         const options = {
           initialRetryTime: 300,
           multiplier: 2,
@@ -919,10 +950,11 @@ describe("kafkajs producer on the simulated cluster", () => {
           maxRetryTime: 30_000,
           retries: 3,
         };
-        const policy = { multiplier: options.multiplier, jitter: options.factor };
-        const waitsWith = async (draw: number) => {
+        const fresh = { multiplier: options.multiplier, jitter: options.factor };
+        const compounding = { ...fresh, compounding: true };
+        const waitsWith = async (draw: () => number) => {
           const random = Math.random;
-          Math.random = () => draw;
+          Math.random = draw;
           try {
             const attempts: number[] = [];
             const failing = track(
@@ -938,23 +970,81 @@ describe("kafkajs producer on the simulated cluster", () => {
             Math.random = random;
           }
         };
-        const high = await waitsWith(1 - 1e-9);
-        const low = await waitsWith(0);
+        const high = await waitsWith(() => 1 - 1e-9);
+        const low = await waitsWith(() => 0);
+        const boundsOf = (policy: BackoffPolicy) =>
+          [1, 2, 3].map((k) => [
+            shortestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
+            longestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
+          ]);
         // ceil(300 × 1.2) = 360, then ceil(360 × 1.2) × 2 = 864, ceil(864 × 1.2) × 2 = 2074.
         assert.deepEqual(high, [360, 864, 2074]);
         // ceil(300 × 0.8) = 240, then ceil(240 × 0.8) × 2 = 384, ceil(384 × 0.8) × 2 = 616.
         assert.deepEqual(low, [240, 384, 616]);
-        const bounds = [1, 2, 3].map((k) => [
-          shortestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
-          longestBackoff(options.initialRetryTime, options.maxRetryTime, k, policy),
-        ]);
+        assert.deepEqual(boundsOf(compounding), [[240, 360], [384, 864], [616, 2074]]);
+        // The fresh-jitter bounds, initial × 2^(k−1) ± 20 %, would not hold them.
+        const bounds = boundsOf(fresh);
         assert.deepEqual(bounds, [[240, 360], [480, 720], [960, 1440]]);
-        // The first wait is within them; each later one is outside, above or below.
-        assert.ok(high[0]! <= bounds[0]![1]! && low[0]! >= bounds[0]![0]!);
         for (const k of [1, 2]) {
           assert.ok(high[k]! > bounds[k]![1]!, `wait ${k + 1}: ${high[k]} ms`);
           assert.ok(low[k]! < bounds[k]![0]!, `wait ${k + 1}: ${low[k]} ms`);
         }
+        // Any draws: each wait within the bounds TMO-3 derives from the wait before it.
+        const backoff = {
+          initial: options.initialRetryTime,
+          max: options.maxRetryTime,
+          policy: compounding,
+          tolerance: 0,
+        };
+        for (const seed of [1, 2, 3, 4, 5]) {
+          const waits = await waitsWith(seededRandom(seed));
+          for (const [i, wait] of waits.entries()) {
+            const [shortest, longest] = allowedWait(backoff, i + 1, waits[i - 1]);
+            assert.ok(wait >= shortest && wait <= longest, `seed ${seed}, wait ${i + 1}: ${wait}`);
+          }
+        }
+      }),
+  );
+
+  test(
+    "the adapter runs a send through kafkajs's retrier: refused connects are retried after its waits, each attempt reported, until it gives up",
+    SCENARIO,
+    () =>
+      kafkaScene(async ({ world, driver }) => {
+        const config = poolConfigOf({
+          routes: ["b0"],
+          maxInFlight: 1,
+          connectTimeoutMs: 50,
+          reconnectBackoffMs: 20,
+          reconnectBackoffMaxMs: 100,
+        });
+        const pool = await createKafkajsPool(config, world);
+        world.network.configure("b0", { connect: "refuse" });
+        const attempts: { started: number; failed?: number }[] = [];
+        const request = {
+          seq: 1,
+          attemptStarted: () => attempts.push({ started: driver.now() }),
+          attemptFailed: () => attempts.at(-1)!.failed = driver.now(),
+        };
+        const refused = track(pool.send!("b0", request));
+        await advanceUntil(driver, () => refused.state !== "pending");
+        assert.equal((refused.error as Error).name, "KafkaJSNumberOfRetriesExceeded");
+        assert.equal(pool.rejectionKind?.(refused.error), "connectionError");
+        // retries 5 (src/retry/defaults.js): six attempts, each a refused connect.
+        assert.equal(attempts.length, 6);
+        assert.deepEqual(
+          connects(world.network.ledger.events).map((c) => c.t),
+          attempts.map((a) => a.started),
+        );
+        const policy = KAFKAJS_SUPPORTS.policies.backoff!;
+        const backoff = { initial: 20, max: 100, policy, tolerance: 0 };
+        const waits = attempts.slice(1).map((a, i) => a.started - attempts[i]!.failed!);
+        for (const [i, wait] of waits.entries()) {
+          const [shortest, longest] = allowedWait(backoff, i + 1, waits[i - 1]);
+          assert.ok(wait >= shortest && wait <= longest, `wait ${i + 1}: ${wait} in ${waits}`);
+        }
+        assert.equal(waits.at(-1), 100);
+        await pool.close();
       }),
   );
 });

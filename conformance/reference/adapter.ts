@@ -312,6 +312,9 @@ export const REFERENCE_MULTIPLEXED_SUPPORTS: Supports = {
     ...REFERENCE_SUPPORTS.policies,
     // As Kafka's NetworkClient: a request timeout closes its connection.
     requestTimeout: { onTimeout: "disconnect" },
+    // close() fails every send waiting or in flight with PoolClosedError and
+    // refuses later ones (src/pool/multiplex.ts).
+    closeSends: "reject",
   },
   // A send emits no check-out event.
   eventTypes: ["ConnectionCreated", "ConnectionReady", "ConnectionClosed", "PoolClosed"],

@@ -1,4 +1,4 @@
-import type { PoolStats } from "./adapter.ts";
+import type { PoolStats, SendRequest } from "./adapter.ts";
 import { type InvalidArgument, isHeldLeaseCopy } from "./invalid_arguments.ts";
 import type { AcquireRecord, BadCallRecord, SendRecord } from "./observations.ts";
 import { rejectionFacts } from "./observations.ts";
@@ -83,7 +83,8 @@ export function send(run: Run, route: string): SendRecord {
     record.settleSeq = run.network.ledger.length;
     record.settleStep = run.step;
   };
-  run.operations.track(`send #${record.seq} (${route})`, () => run.pool.send!(route, record), {
+  const request = sendRequest(run, record);
+  run.operations.track(`send #${record.seq} (${route})`, () => run.pool.send!(route, request), {
     ok: (response) => {
       if (record.status !== "pending") return;
       record.socketId = response.socketId;
@@ -103,6 +104,36 @@ export function send(run: Run, route: string): SendRecord {
     },
   });
   return record;
+}
+
+/** Retries reported in each run so far, which orders them (`SendAttempt.order`). */
+const retriesOf = new WeakMap<Run, number>();
+
+/**
+ * What a send hands the pool: its number, and the callbacks through which a
+ * pool that retries it reports its attempts onto its record (TMO-3). Reports
+ * after the send settled change nothing.
+ */
+function sendRequest(run: Run, record: SendRecord): SendRequest {
+  return {
+    seq: record.seq,
+    attemptStarted: () => {
+      if (record.status !== "pending") return;
+      const attempts = record.attempts ??= [];
+      let order: readonly [number, number] = [record.seq, 0];
+      if (attempts.length > 0) {
+        const retry = (retriesOf.get(run) ?? 0) + 1;
+        retriesOf.set(run, retry);
+        order = [run.sends.length, retry];
+      }
+      attempts.push({ startedAt: run.now(), order });
+    },
+    attemptFailed: () => {
+      const last = record.attempts?.at(-1);
+      if (record.status !== "pending" || last === undefined || last.failedAt !== undefined) return;
+      last.failedAt = run.now();
+    },
+  };
 }
 
 /** A maintenance operation of the pool. */

@@ -116,6 +116,16 @@ export interface Policies {
    */
   readonly closeWaiters: "reject" | "drain" | "drop";
   /**
+   * What `close()` does to the sends of a multiplexed pool (capability
+   * `multiplexed`): fail every send pending at close (`reject`; Kafka's
+   * Java producer with a zero timeout), or let the sends made before close
+   * settle before `close()` resolves (`drain`; kafkajs, whose
+   * `Connection.disconnect` awaits its request queue). Either way a send
+   * made after `close()` is not served. CLS-1 judges it. Optional: left
+   * out, CLS-1 judges no send.
+   */
+  readonly closeSends?: "reject" | "drain";
+  /**
    * After a failed connect: reject one waiter (`reject`) or keep it queued and
    * connect again (`retry`).
    */
@@ -230,6 +240,26 @@ export interface BackoffPolicy {
    * (TMO-3 still lets a pool count disconnects, on the upper side).
    */
   readonly afterDisconnect?: boolean;
+  /**
+   * Whether each delay derives from the previous one rather than from the
+   * failure count (kafkajs's retrier, src/retry/index.js `createRetriable`):
+   * the first is `ceil(initial × U)`, each next `min(ceil(previous × U) ×
+   * multiplier, cap)`, with `U` a factor drawn in `[1 − jitter, 1 + jitter)`
+   * afresh each time, so the jitter compounds and only the first delay
+   * escapes the cap. TMO-3 then bounds each delay by the one before it as
+   * observed (the first by the initial delay). Optional: left out, `false`.
+   */
+  readonly compounding?: boolean;
+  /**
+   * What the backoff spaces out. `route`: the connects of a route after its
+   * failures (a reconnect backoff, Kafka's `NetworkClient`). `operation`:
+   * the attempts of one send, each retry waiting after the failure of the
+   * attempt before it and every send starting afresh (a retrier around each
+   * operation, kafkajs's); the adapter reports the attempts
+   * ({@linkcode SendRequest.attemptStarted}), and only a multiplexed pool
+   * may declare it. Optional: left out, `route`.
+   */
+  readonly scope?: "route" | "operation";
 }
 
 /** Everything an adapter declares about its pool. */
@@ -602,6 +632,20 @@ export interface PoolEventNotice {
 export interface SendRequest {
   /** Harness-assigned number, 1, 2, 3, … in send order within a run. */
   readonly seq: number;
+  /**
+   * For a pool that retries a send (policy `backoff.scope` `operation`):
+   * call it as each attempt of this send starts, the first included. The
+   * harness records the time on the send (TMO-3). Optional for an adapter
+   * to call; the harness always provides it.
+   */
+  readonly attemptStarted?: () => void;
+  /**
+   * For a pool that retries a send: call it as an attempt of this send
+   * fails, before the retrier schedules the next. An attempt that starts
+   * with the one before it not reported failed is taken to follow it at
+   * once.
+   */
+  readonly attemptFailed?: () => void;
 }
 
 /**

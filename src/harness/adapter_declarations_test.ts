@@ -106,6 +106,27 @@ describe("validateAdapter(): policies.backoff", () => {
     );
   });
 
+  test("compounding and scope are named when malformed, and scope operation needs multiplexed", () => {
+    const policy = { multiplier: 2, jitter: 0.2 };
+    assert.equal(verdict(withBackoff({ ...policy, compounding: true, scope: "route" })), true);
+    rejects(
+      withBackoff({ ...policy, compounding: 1 }),
+      TypeError,
+      "supports.policies.backoff.compounding",
+    );
+    rejects(
+      withBackoff({ ...policy, scope: "send" }),
+      RangeError,
+      "supports.policies.backoff.scope",
+    );
+    const result = verdict(withBackoff({ ...policy, scope: "operation" }));
+    assert.ok(result instanceof RangeError);
+    assert.equal(
+      result.message,
+      'Cannot use adapter "x" as \'supports.policies.backoff.scope\' must be "route" or left out unless capability \'multiplexed\' is declared: current value is "operation"',
+    );
+  });
+
   test("it needs capability reconnectBackoff", () => {
     rejects(
       withBackoff({ multiplier: 2, jitter: 0.2 }, REFERENCE_MULTIPLEXED_SUPPORTS),
@@ -134,5 +155,30 @@ describe("validateAdapter(): populationIntervalMs", () => {
 
   test("it needs capability minPoolSize", () => {
     rejects(withInterval(100, REFERENCE_SUPPORTS), RangeError, "supports.populationIntervalMs");
+  });
+});
+
+describe("validateAdapter(): policies.closeSends", () => {
+  const withCloseSends = (
+    closeSends: unknown,
+    base: Supports = REFERENCE_MULTIPLEXED_SUPPORTS,
+  ) => ({
+    ...base,
+    policies: { ...base.policies, closeSends },
+  });
+
+  test("reject and drain are accepted on a multiplexed pool, and it may be left out", () => {
+    assert.equal(verdict(withCloseSends("reject")), true);
+    assert.equal(verdict(withCloseSends("drain")), true);
+    assert.equal(verdict(withCloseSends(undefined)), true);
+  });
+
+  test("anything else is named, and a pool that leases connections may not declare it", () => {
+    rejects(withCloseSends("drop"), RangeError, "supports.policies.closeSends");
+    rejects(
+      withCloseSends("drain", REFERENCE_SUPPORTS),
+      RangeError,
+      "supports.policies.closeSends",
+    );
   });
 });

@@ -22,6 +22,7 @@ const REUSE_ORDERS = ["lifo", "fifo", "any"] as const;
 const WAITER_ORDERS = ["fifo", "any"] as const;
 const EXPIRY_PLACES = ["lease", "release", "timer", "evictor"] as const;
 const CLOSE_WAITERS = ["reject", "drain", "drop"] as const;
+const CLOSE_SENDS = ["reject", "drain"] as const;
 const CLOSE_DETECTIONS = ["event", "check"] as const;
 const CONNECT_FAILURES = ["reject", "retry"] as const;
 const RELEASES_AFTER_CLOSE = ["accept", "reject"] as const;
@@ -157,6 +158,18 @@ function validatePolicies(
   if (policies.idleExpiry !== undefined) {
     oneOf(name, at("idleExpiry"), policies.idleExpiry, IDLE_EXPIRIES);
   }
+  if (policies.closeSends !== undefined) {
+    oneOf(name, at("closeSends"), policies.closeSends, CLOSE_SENDS);
+    if (!capabilities.includes("multiplexed")) {
+      fail(
+        RangeError,
+        name,
+        at("closeSends"),
+        "left out unless capability 'multiplexed' is declared",
+        policies.closeSends,
+      );
+    }
+  }
   if (policies.connectOwnership !== undefined) {
     oneOf(name, at("connectOwnership"), policies.connectOwnership, CONNECT_OWNERSHIPS);
   }
@@ -237,8 +250,9 @@ function validateRequestTimeout(
 
 /**
  * `policies.backoff`: optional; with it, capability `reconnectBackoff`, a
- * finite multiplier ≥ 1, a jitter in [0, 1) and, if given, a boolean
- * `afterDisconnect`.
+ * finite multiplier ≥ 1, a jitter in [0, 1) and, if given, booleans
+ * `afterDisconnect` and `compounding`, and a `scope` of `route` or
+ * `operation` (the latter for a multiplexed pool only).
  */
 function validateBackoff(
   name: string,
@@ -273,6 +287,22 @@ function validateBackoff(
   const { afterDisconnect } = backoff;
   if (afterDisconnect !== undefined && typeof afterDisconnect !== "boolean") {
     fail(TypeError, name, `${field}.afterDisconnect`, "a boolean or left out", afterDisconnect);
+  }
+  const { compounding, scope } = backoff;
+  if (compounding !== undefined && typeof compounding !== "boolean") {
+    fail(TypeError, name, `${field}.compounding`, "a boolean or left out", compounding);
+  }
+  if (scope !== undefined && scope !== "route" && scope !== "operation") {
+    fail(RangeError, name, `${field}.scope`, '"route", "operation" or left out', scope);
+  }
+  if (scope === "operation" && !capabilities.includes("multiplexed")) {
+    fail(
+      RangeError,
+      name,
+      `${field}.scope`,
+      "\"route\" or left out unless capability 'multiplexed' is declared",
+      scope,
+    );
   }
 }
 

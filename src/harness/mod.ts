@@ -60,6 +60,7 @@ export {
   type CallerEvent,
   errorCode,
   type LeaseFacts,
+  type SendAttempt,
   type SendRecord,
 } from "./observations.ts";
 export type { CapacityProbe, RunSetup, RunView, SocketUse } from "./run_view.ts";

@@ -136,6 +136,49 @@ export interface SendRecord {
    * when it did not recognise the error, absent without the capability.
    */
   errorKind?: RejectionKind | null;
+  /**
+   * The attempts of a send the pool retries, as its adapter reported them
+   * (`SendRequest.attemptStarted`); absent until it reports one.
+   */
+  attempts?: SendAttempt[];
+}
+
+/** One attempt of a retried send, in virtual time. */
+export interface SendAttempt {
+  /** When it started. */
+  readonly startedAt: number;
+  /** When it failed, once it has. */
+  failedAt?: number;
+  /**
+   * Where it stands among the run's sends and retries (see
+   * {@linkcode sendOrder}): the first attempt of send `n` is `[n, 0]`; a
+   * retry is `[sends made before it, k]`, its `k` counting the run's
+   * retries, so it follows every send made before it and precedes every
+   * later one.
+   */
+  readonly order: readonly [sends: number, retry: number];
+}
+
+/**
+ * Where a send's request stands in send order: that of its last attempt, a
+ * retry being a new request; a send with no attempts reported is `[seq, 0]`.
+ *
+ * @param send The send.
+ * @returns Its place, compared with {@linkcode sentBefore}.
+ */
+export function sendOrder(send: SendRecord): readonly [number, number] {
+  return send.attempts?.at(-1)?.order ?? [send.seq, 0];
+}
+
+/**
+ * Whether place `a` comes before place `b` in send order.
+ *
+ * @param a A place from {@linkcode sendOrder}.
+ * @param b Another.
+ * @returns `true` when `a` precedes `b`.
+ */
+export function sentBefore(a: readonly [number, number], b: readonly [number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }
 
 /** A call the harness made with one invalid argument (CFG-2). */

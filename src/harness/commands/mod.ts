@@ -9,10 +9,7 @@ import type { Route } from "../../net/types.ts";
 import type { Run } from "../run.ts";
 import type { RunSetup } from "../run_view.ts";
 import { deadlineSteps } from "../setup.ts";
-import {
-  invalidArguments,
-  isHeldLeaseCopy,
-} from "../invalid_arguments.ts";
+import { invalidArguments, isHeldLeaseCopy } from "../invalid_arguments.ts";
 import { AcquireCommand } from "./acquire.ts";
 import { AcquireWhenIdleCommand } from "./acquire_when_idle.ts";
 import { AdvanceCommand } from "./advance.ts";

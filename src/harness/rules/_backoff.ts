@@ -6,6 +6,14 @@
  * Left undeclared, the policy is Kafka's reconnect backoff: multiplier 2,
  * jitter 0.2.
  *
+ * A compounding policy (`compounding: true`, kafkajs's retrier,
+ * src/retry/index.js `createRetriable`) derives each delay from the one
+ * before it instead: the first is the initial delay times a jitter factor,
+ * rounded up and not capped; each next is the previous delay times a jitter
+ * factor, rounded up, times the multiplier, capped. Its bounds after
+ * `failures` failures, knowing nothing of the delays before, are those
+ * extremes carried through every delay ({@linkcode compoundingBackoff}).
+ *
  * @module
  */
 import type { BackoffPolicy, Supports } from "../adapter.ts";
@@ -61,6 +69,7 @@ export function shortestBackoff(
   failures: number,
   policy: BackoffPolicy,
 ): number {
+  if (policy.compounding === true) return compoundingEnvelope(initial, max, failures, policy)[0];
   if (initial === 0) return 0;
   if (max <= initial) return initial;
   return Math.min(Math.floor(term(initial, max, failures, policy) * (1 - policy.jitter)), max);
@@ -92,7 +101,72 @@ export function longestBackoff(
   failures: number,
   policy: BackoffPolicy,
 ): number {
+  if (policy.compounding === true) return compoundingEnvelope(initial, max, failures, policy)[1];
   if (initial === 0) return 0;
   if (max <= initial) return initial;
   return Math.min(Math.floor(term(initial, max, failures, policy) * (1 + policy.jitter)), max);
+}
+
+/** The shortest and longest delay of a range, ms. */
+export type DelayRange = readonly [shortest: number, longest: number];
+
+/**
+ * The delays a compounding policy allows after one more failure, given the
+ * range the delay before it lay in (none for the first delay). As kafkajs's
+ * `randomFromRetryTime` draws it, a delay `d` jitters to
+ * `ceil(U(d − jitter·d, d + jitter·d))`: the first is the initial delay so
+ * jittered, and not capped (`createRetry` starts its retrier with it as it
+ * is); each next is the previous one so jittered, times the multiplier,
+ * capped at `max` (`calculateExponentialRetryTime`). The draw stays below
+ * its upper end, so rounding up keeps both ends.
+ *
+ * @param initial The initial delay, ms (`reconnectBackoffMs`).
+ * @param max The cap, ms (`reconnectBackoffMaxMs`).
+ * @param previous The range of the delay before, or `undefined` for the first delay.
+ * @param policy Multiplier and jitter.
+ * @returns The range of the next delay, ms.
+ *
+ * @example kafkajs's defaults: initial 300 ms, ×2, jitter 0.2, cap 30 s
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compoundingBackoff } from "./_backoff.ts";
+ *
+ * const policy = { multiplier: 2, jitter: 0.2, compounding: true };
+ * assert.deepEqual(compoundingBackoff(300, 30_000, undefined, policy), [240, 360]);
+ * // After a first delay of 300 ms exactly: ceil(240..360) × 2.
+ * assert.deepEqual(compoundingBackoff(300, 30_000, [300, 300], policy), [480, 720]);
+ * // Not knowing the first: from its extremes, 240 and 360.
+ * assert.deepEqual(compoundingBackoff(300, 30_000, [240, 360], policy), [384, 864]);
+ * ```
+ */
+export function compoundingBackoff(
+  initial: number,
+  max: number,
+  previous: DelayRange | undefined,
+  policy: BackoffPolicy,
+): DelayRange {
+  const { multiplier, jitter } = policy;
+  if (previous === undefined) {
+    return [Math.ceil(initial - jitter * initial), Math.ceil(initial + jitter * initial)];
+  }
+  const [low, high] = previous;
+  return [
+    Math.min(Math.ceil(low - jitter * low) * multiplier, max),
+    Math.min(Math.ceil(high + jitter * high) * multiplier, max),
+  ];
+}
+
+/**
+ * The range of a compounding policy's delay after `failures` failures,
+ * knowing none of the delays before: each bound carried from the first.
+ */
+function compoundingEnvelope(
+  initial: number,
+  max: number,
+  failures: number,
+  policy: BackoffPolicy,
+): DelayRange {
+  let range = compoundingBackoff(initial, max, undefined, policy);
+  for (let k = 2; k <= failures; k++) range = compoundingBackoff(initial, max, range, policy);
+  return range;
 }

@@ -1,4 +1,5 @@
 import type { CallerEvent } from "../observations.ts";
+import type { RunView } from "../run_view.ts";
 import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
@@ -9,21 +10,33 @@ export const cls1 = defineRule({
   group: "CLS",
   title: "Close rejects every pending acquire with a clear error, and later acquires too",
   rationale:
-    "Shutdown must not strand callers: a waiter left pending by close hangs the shutdown of whatever awaits it, and an acquire after close that succeeds leaks a connection. A pool that declares it drops waiters on close is judged too and fails here, once: LIV-1 does not report those waiters again. A pool that drains waiters with released connections is not judged.",
-  source: "CMAP (close fails checkouts with PoolClosedError); tarn destroy",
+    'Shutdown must not strand callers: a waiter left pending by close hangs the shutdown of whatever awaits it, and an acquire after close that succeeds leaks a connection. A pool that declares it drops waiters on close is judged too and fails here, once: LIV-1 does not report those waiters again. A pool that drains waiters with released connections is not judged on its acquires. A multiplexed pool that declares what close() does to its sends (policies.closeSends) is judged on them: a send made after close() is not served (the Java producer refuses it, and one that reconnects fights the shutdown); with "reject" no send stays pending after close(); with "drain" (kafkajs: Connection.disconnect awaits its request queue) every send made before close() has settled by the time close() resolves, which is what a caller awaiting close() before exiting relies on.',
+  source:
+    "CMAP (close fails checkouts with PoolClosedError); tarn destroy; Kafka KafkaProducer.close (drains, then refuses sends); kafkajs Connection.disconnect",
   needs: [],
   when: {
-    text: "closeWaiters is reject or drop (a pool that drops waiters is judged, and fails)",
-    test: (s) => s.policies.closeWaiters !== "drain",
+    text:
+      "closeWaiters is reject or drop (a pool that drops waiters is judged, and fails), or closeSends is declared",
+    test: (s) => s.policies.closeWaiters !== "drain" || s.policies.closeSends !== undefined,
   },
   clauses: {
     a: "an acquire started after close is not served",
     b: "no acquire stays pending after close",
+    c: "a send made after close is not served",
+    d: 'with closeSends "reject", no send pending at close stays pending, nor one made after it once the pool is closed',
+    e: 'with closeSends "drain", every send made before close settles before close() resolves',
   },
   start(run) {
+    const acquires = run.supports.policies.closeWaiters !== "drain";
+    const sends = run.supports.policies.closeSends === undefined
+      ? undefined
+      : closedSends(run, run.supports.policies.closeSends);
     let checkedUntil = 0;
     return {
-      step({ callers }) {
+      step(context) {
+        const breach = sends?.step(context.callers);
+        if (breach !== undefined || !acquires) return breach;
+        const { callers } = context;
         if (run.closeSeq === undefined) return undefined;
         for (const event of callers) {
           if (
@@ -51,6 +64,8 @@ export const cls1 = defineRule({
         return undefined;
       },
       closed() {
+        const breach = sends?.closed();
+        if (breach !== undefined || !acquires) return breach;
         const pending = run.acquires.find((a) => a.status === "pending");
         return pending === undefined
           ? undefined
@@ -59,6 +74,76 @@ export const cls1 = defineRule({
     };
   },
 });
+
+/**
+ * CLS-1 over the sends of a multiplexed pool, read from the callers' events
+ * in the order they happened: which sends were made before close() (those
+ * started before the first close-started), which had settled when close()
+ * first resolved, and which were served after close().
+ */
+function closedSends(run: RunView, policy: "reject" | "drain") {
+  let started = 0;
+  let madeBeforeClose: number | undefined;
+  const settled = new Set<number>();
+  let resolvedOnce = false;
+  // In a step, the sends made before close(); once the pool is closed for good, every one.
+  const pendingAfterClose = (made = run.sends.length): Breach<"d"> | undefined => {
+    const pending = run.sends.slice(0, made).find((s) => s.status === "pending");
+    return pending === undefined ? undefined : {
+      clause: "d",
+      detail: `send #${pending.seq} (${pending.route}) still pending after close()`,
+    };
+  };
+  return {
+    step(callers: readonly CallerEvent[]): Breach<"c" | "d" | "e"> | undefined {
+      for (const event of callers) {
+        switch (event.kind) {
+          case "send-started":
+            started++;
+            break;
+          case "close-started":
+            madeBeforeClose ??= started;
+            break;
+          case "send-resolved":
+          case "send-rejected": {
+            const { seq, route, socketId } = event.send;
+            settled.add(seq);
+            if (
+              event.kind === "send-resolved" && madeBeforeClose !== undefined &&
+              seq > madeBeforeClose
+            ) {
+              return {
+                clause: "c",
+                detail:
+                  `send #${seq} (${route}), made after close(), was answered on socket #${socketId}`,
+              };
+            }
+            break;
+          }
+          case "close-resolved": {
+            if (resolvedOnce || policy !== "drain" || madeBeforeClose === undefined) break;
+            resolvedOnce = true;
+            const unsettled = run.sends.slice(0, madeBeforeClose).find((s) => !settled.has(s.seq));
+            if (unsettled !== undefined) {
+              return {
+                clause: "e",
+                detail:
+                  `close() resolved at t=${event.t} with send #${unsettled.seq} (${unsettled.route}), made before it, not settled`,
+              };
+            }
+            break;
+          }
+        }
+      }
+      return madeBeforeClose !== undefined && policy === "reject"
+        ? pendingAfterClose(madeBeforeClose)
+        : undefined;
+    },
+    closed(): Breach<"d"> | undefined {
+      return policy === "reject" ? pendingAfterClose() : undefined;
+    },
+  };
+}
 
 /** CLS-2: after close nothing new opens, idle ones close, and close completes with no socket open. */
 export const cls2 = defineRule({

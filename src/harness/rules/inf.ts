@@ -1,5 +1,6 @@
-import type { Route, SocketId } from "../../net/types.ts";
+import type { LedgerEvent, Route, SocketId } from "../../net/types.ts";
 import { defineRule, type Rule } from "../rule.ts";
+import { sendOrder, type SendRecord, sentBefore } from "../observations.ts";
 import { closedByPoolBeforeClose, HalfCloses, LiveCount, RequestTimeoutCloses } from "./_live.ts";
 
 /** INF-1: outstanding requests per connection never exceed maxInFlight. */
@@ -66,28 +67,35 @@ export const inf2 = defineRule({
   group: "INF",
   title: "Responses reach callers in send order per connection",
   rationale:
-    "On a multiplexed connection responses are matched to requests by position; delivering them out of order hands a caller someone else's answer.",
+    'On a multiplexed connection responses are matched to requests by position; delivering them out of order hands a caller someone else\'s answer. A send that a pool retries (policies.backoff scope "operation") is a new request at each attempt: it takes its place in send order when its last attempt started, after every send made before that.',
   source: "Kafka NetworkClient (InFlightRequests, responses in order per connection)",
   needs: ["multiplexed"],
   clauses: {
     a: "responses reach callers in send order per connection",
   },
   start() {
-    const last = new Map<SocketId, { seq: number; sequence: number }>();
+    const last = new Map<
+      SocketId,
+      { seq: number; order: readonly [number, number]; sequence: number }
+    >();
     return {
       step({ callers }) {
         for (const event of callers) {
           if (event.kind !== "send-resolved") continue;
           const { socketId, seq, sequence } = event.send;
+          const order = sendOrder(event.send);
           const before = last.get(socketId!);
-          if (before !== undefined && (seq < before.seq || sequence! < before.sequence)) {
+          if (
+            before !== undefined &&
+            (sentBefore(order, before.order) || sequence! < before.sequence)
+          ) {
             return {
               clause: "a",
               detail:
                 `send #${seq} got response ${sequence} of socket #${socketId} after send #${before.seq} got response ${before.sequence}`,
             };
           }
-          last.set(socketId!, { seq, sequence: sequence! });
+          last.set(socketId!, { seq, order, sequence: sequence! });
         }
         return undefined;
       },
@@ -103,7 +111,7 @@ export const inf3 = defineRule({
   // A disconnect is the network's or the server's doing (reset, peer close);
   // the client's own close() is judged by CLS-1 and CLS-2.
   rationale:
-    "When a connection drops, callers must learn that their requests failed, so they can retry; a lost failure hangs a caller forever, and failing out of order breaks idempotent-producer sequencing.",
+    'When a connection drops, callers must learn that their requests failed, so they can retry; a lost failure hangs a caller forever, and failing out of order breaks idempotent-producer sequencing. A pool that abandons a request at its request timeout (policies.requestTimeout onTimeout "abandon", kafkajs) has failed its caller by then and left the request on the wire: its later failure there is owed to no one (TMO-5 judges that the caller was told). A send that a pool retries takes its place in send order when its last attempt started.',
   source: "Kafka NetworkClient.processDisconnection (fails in-flight requests oldest first)",
   needs: ["multiplexed"],
   clauses: {
@@ -111,28 +119,45 @@ export const inf3 = defineRule({
     b: "every request that failed on the wire fails its caller",
   },
   start(run) {
+    // A pool that abandons a request at its timeout (kafkajs) has failed its caller by then
+    // (TMO-5.c) and left it on the wire: its later failure there is told to no one.
+    const timeout = run.supports.policies.requestTimeout?.onTimeout === "abandon"
+      ? run.setup.config.requestTimeoutMs
+      : undefined;
+    const sentAt = new Map<number, number>();
+    const abandoned = (event: LedgerEvent & { type: "RequestFailed" }) => {
+      const t = sentAt.get(event.requestId);
+      return timeout !== undefined && t !== undefined && event.t > t + timeout;
+    };
     return {
       step({ ledger, callers }) {
         const failed = new Map<Route, number>();
         for (const event of ledger) {
-          if (event.type === "RequestFailed" && event.reason !== "client-closed") {
+          if (timeout !== undefined) {
+            if (event.type === "RequestSent") sentAt.set(event.requestId, event.t);
+            else if (event.type === "ResponseReceived") sentAt.delete(event.requestId);
+          }
+          if (
+            event.type === "RequestFailed" && event.reason !== "client-closed" && !abandoned(event)
+          ) {
             failed.set(event.route, (failed.get(event.route) ?? 0) + 1);
           }
+          if (event.type === "RequestFailed") sentAt.delete(event.requestId);
         }
         if (failed.size === 0) return undefined;
-        const rejected = new Map<Route, number[]>();
+        const rejected = new Map<Route, SendRecord[]>();
         for (const event of callers) {
           if (event.kind !== "send-rejected" || !failed.has(event.send.route)) continue;
           const list = rejected.get(event.send.route) ?? [];
           const previous = list.at(-1);
-          if (previous !== undefined && previous > event.send.seq) {
+          if (previous !== undefined && sentBefore(sendOrder(event.send), sendOrder(previous))) {
             return {
               clause: "a",
               detail:
-                `send #${event.send.seq} failed after the newer send #${previous} on ${event.send.route}`,
+                `send #${event.send.seq} failed after the newer send #${previous.seq} on ${event.send.route}`,
             };
           }
-          list.push(event.send.seq);
+          list.push(event.send);
           rejected.set(event.send.route, list);
         }
         for (const [route, count] of failed) {

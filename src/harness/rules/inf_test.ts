@@ -5,7 +5,8 @@ import type { Supports } from "../adapter.ts";
 import type { RunView } from "../run_view.ts";
 import { REFERENCE_MULTIPLEXED_SUPPORTS } from "../../../conformance/reference/adapter.ts";
 import { KAFKAJS_SUPPORTS } from "../../../conformance/adapters/kafkajs.ts";
-import { inf1 } from "./inf.ts";
+import type { CallerEvent, SendRecord } from "../observations.ts";
+import { inf1, inf2, inf3 } from "./inf.ts";
 
 /** `n` connects to r0 at t=0, and one to r1. */
 function connects(n: number): LedgerEvent[] {
@@ -75,5 +76,93 @@ describe("INF-1.b: connections per route", () => {
   test("the reference multiplexed pool keeps the default; kafkajs declares its two", () => {
     assert.equal(REFERENCE_MULTIPLEXED_SUPPORTS.connectionsPerRoute, undefined);
     assert.equal(KAFKAJS_SUPPORTS.connectionsPerRoute, 2);
+  });
+});
+
+describe("INF-2.a and INF-3: a retried send takes its place in send order at its last attempt", () => {
+  /** A send of `seq` on r0 that settled with `status`; `retriedAfter` sends were made before its retry. */
+  const send = (
+    seq: number,
+    status: SendRecord["status"],
+    sequence?: number,
+    retriedAfter?: number,
+  ) =>
+    ({
+      seq,
+      route: "r0",
+      startedAt: 0,
+      startSeq: 0,
+      status,
+      socketId: 1,
+      ...(sequence === undefined ? {} : { sequence }),
+      ...(retriedAfter === undefined ? {} : {
+        attempts: [{ startedAt: 0, failedAt: 1, order: [seq, 0] }, {
+          startedAt: 5,
+          order: [retriedAfter, 1],
+        }],
+      }),
+    }) as SendRecord;
+  const resolved = (s: SendRecord) => ({ kind: "send-resolved", send: s }) as CallerEvent;
+  const rejected = (s: SendRecord) => ({ kind: "send-rejected", send: s }) as CallerEvent;
+  const run = {
+    supports: REFERENCE_MULTIPLEXED_SUPPORTS,
+    setup: { config: {} },
+    sends: [],
+  } as unknown as RunView;
+
+  test("send #1 retried after send #2 was made may be answered after it; without the retry it may not", () => {
+    const after = [resolved(send(2, "resolved", 1)), resolved(send(1, "resolved", 2, 2))];
+    assert.equal(inf2.start(run).step?.({ run, ledger: [], callers: after }), undefined);
+    const plain = [resolved(send(2, "resolved", 1)), resolved(send(1, "resolved", 2))];
+    assert.equal(inf2.start(run).step?.({ run, ledger: [], callers: plain })?.clause, "a");
+    // A retry orders after the sends made before it only: send #3, made after it, comes later.
+    const later = [resolved(send(3, "resolved", 1)), resolved(send(1, "resolved", 2, 2))];
+    assert.equal(inf2.start(run).step?.({ run, ledger: [], callers: later })?.clause, "a");
+  });
+
+  test("a retried send may fail after a send made before its retry", () => {
+    const ledger = [1, 2].map((requestId) => ({
+      seq: requestId,
+      t: 10,
+      type: "RequestFailed",
+      socketId: 1,
+      route: "r0",
+      requestId,
+      reason: "reset",
+    })) as LedgerEvent[];
+    const retried = [rejected(send(2, "rejected")), rejected(send(1, "rejected", undefined, 2))];
+    assert.equal(inf3.start(run).step?.({ run, ledger, callers: retried }), undefined);
+    const plain = [rejected(send(2, "rejected")), rejected(send(1, "rejected"))];
+    assert.equal(inf3.start(run).step?.({ run, ledger, callers: plain })?.clause, "a");
+  });
+});
+
+describe("INF-3.b: a request abandoned at its request timeout", () => {
+  /** Request 1 sent at t=0 fails on the wire at `at`; send #2 is still pending, no caller told. */
+  const judgeAt = (supports: Supports, at: number) => {
+    const run = {
+      supports,
+      setup: { config: { requestTimeoutMs: 100 } },
+      sends: [{ seq: 2, route: "r0", status: "pending" }],
+    } as unknown as RunView;
+    const ledger = [
+      { seq: 1, t: 0, type: "RequestSent", socketId: 1, route: "r0", requestId: 1 },
+      {
+        seq: 2,
+        t: at,
+        type: "RequestFailed",
+        socketId: 1,
+        route: "r0",
+        requestId: 1,
+        reason: "peer-closed",
+      },
+    ] as LedgerEvent[];
+    return inf3.start(run).step?.({ run, ledger, callers: [] });
+  };
+
+  test("past the timeout, a pool that abandons owes its failure to no one; one that disconnects does", () => {
+    assert.equal(judgeAt(KAFKAJS_SUPPORTS, 101), undefined);
+    assert.equal(judgeAt(KAFKAJS_SUPPORTS, 100)?.clause, "b");
+    assert.equal(judgeAt(REFERENCE_MULTIPLEXED_SUPPORTS, 101)?.clause, "b");
   });
 });
