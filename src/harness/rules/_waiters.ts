@@ -26,7 +26,12 @@ interface Derived {
   /** Leases still held on closed sockets: per route, and in total under `undefined`. */
   heldClosed: Map<Route | undefined, number> | undefined;
   capacity: Map<Route, boolean>;
-  backingOff: Map<Route, boolean>;
+  /** Ledger events folded into the two maps below (kept across checks). */
+  ledgerSeen: number;
+  /** Per route: the latest refused or aborted connect, virtual ms. */
+  lastFailure: Map<Route, number>;
+  /** Per route: when the latest connect started, virtual ms. */
+  lastDial: Map<Route, number>;
 }
 
 const DERIVED = new WeakMap<RunView, Derived>();
@@ -46,7 +51,9 @@ export function derived(run: RunView): Derived {
       handOvers: undefined,
       heldClosed: undefined,
       capacity: new Map(),
-      backingOff: new Map(),
+      ledgerSeen: 0,
+      lastFailure: new Map(),
+      lastDial: new Map(),
     };
     DERIVED.set(run, found);
   } else if (found.check !== run.checks) {
@@ -56,7 +63,6 @@ export function derived(run: RunView): Derived {
     found.handOvers = undefined;
     found.heldClosed = undefined;
     found.capacity.clear();
-    found.backingOff.clear();
   }
   return found;
 }

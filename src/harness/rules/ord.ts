@@ -236,22 +236,25 @@ function spareCapacity(run: RunView, route: Route): boolean {
  * pool may not have heard of the failure yet.
  */
 export function mayBeBackingOff(run: RunView, route: Route): boolean {
-  const cache = derived(run).backingOff;
-  let found = cache.get(route);
-  if (found === undefined) {
-    const ledger = run.network.ledger;
-    let lastFailure: number | undefined;
-    for (const id of ledger.sockets({ route, state: "closed" })) {
-      const closure = ledger.closure(id);
-      if (closure === undefined) continue;
-      if (closure.reason !== "refused" && closure.reason !== "aborted") continue;
-      if (lastFailure === undefined || closure.t > lastFailure) lastFailure = closure.t;
+  const found = derived(run);
+  const events = run.network.ledger.since(found.ledgerSeen);
+  found.ledgerSeen += events.length;
+  for (const event of events) {
+    if (event.type === "ConnectionCreated") found.lastDial.set(event.route, event.t);
+    else if (
+      event.type === "ConnectionClosed" &&
+      (event.reason === "refused" || event.reason === "aborted")
+    ) {
+      found.lastFailure.set(
+        event.route,
+        Math.max(event.t, found.lastFailure.get(event.route) ?? 0),
+      );
     }
-    found = lastFailure !== undefined &&
-      !ledger.sockets({ route }).some((id) => run.network.socket(id)!.createdAt > lastFailure);
-    cache.set(route, found);
   }
-  return found;
+  const failure = found.lastFailure.get(route);
+  if (failure === undefined) return false;
+  const dial = found.lastDial.get(route);
+  return dial === undefined || dial <= failure;
 }
 
 /** ORD-3: no head-of-line blocking across routes. */

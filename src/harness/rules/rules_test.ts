@@ -59,12 +59,15 @@ interface Extra {
 /** The events that bring sockets to the given states: all created, then each established or closed. */
 function eventsOf(sockets: SocketSpec[]): LedgerEvent[] {
   const events: Omit<LedgerEvent, "seq">[] = [];
-  const at = (type: LedgerEvent["type"], i: number) =>
-    ({ type, t: 0, socketId: i + 1, route: sockets[i]!.route ?? "r0" }) as Omit<LedgerEvent, "seq">;
-  sockets.forEach((_, i) => events.push(at("ConnectionCreated", i)));
+  const at = (type: LedgerEvent["type"], i: number, t = 0) =>
+    ({ type, t, socketId: i + 1, route: sockets[i]!.route ?? "r0" }) as Omit<LedgerEvent, "seq">;
+  sockets.forEach((spec, i) => events.push(at("ConnectionCreated", i, spec.createdAt)));
   sockets.forEach((spec, i) => {
     if (spec.state !== "connecting") events.push(at("ConnectionReady", i));
-    if (spec.state === "closed") events.push(at("ConnectionClosed", i));
+    if (spec.state === "closed") {
+      const closed = { ...at("ConnectionClosed", i, spec.closedAt), reason: spec.reason ?? "x" };
+      events.push(closed as Omit<LedgerEvent, "seq">);
+    }
   });
   return events.map((e, i) => ({ ...e, seq: i + 1 }) as LedgerEvent);
 }
