@@ -237,11 +237,6 @@ export class PoolCore {
     return poolStats(this.#state, this.#config);
   }
 
-  /** Whether the pool is closed. */
-  get closed(): boolean {
-    return this.#state.status === "closed";
-  }
-
   #refusal(): Failure | undefined {
     const { status, generation } = this.#state;
     if (status === "closed") return { kind: "poolClosed" };

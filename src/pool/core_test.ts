@@ -115,7 +115,10 @@ describe("PoolCore (clock-free)", () => {
     const pool = core();
     const commands = pool.close(0);
     assert.equal(commands.at(-1)?.type, "drained");
-    assert.equal(pool.closed, true);
+    // Closed: a second close() does nothing, and an acquire is refused at once.
     assert.deepEqual(pool.close(1), []);
+    assert.deepEqual(actions(pool.acquire(2, 1, "a")), [
+      ["reject", { waiterId: 1, failure: { kind: "poolClosed" } }],
+    ]);
   });
 });
