@@ -77,7 +77,10 @@ export function counterexampleLines(counterexample: Counterexample, indent = "  
     `setup: ${setupLine(c.setup)}`,
     `counterexample (${count(steps, "step")}, seed ${c.seed}, path ${c.path}):`,
     ...c.steps.map((line) => `  ${line}`),
-    `ledger around the failure:`,
+    // A failure with no socket event near it (events only, say) says so instead of an empty list.
+    c.ledger.length === 0
+      ? "ledger around the failure: no socket events"
+      : "ledger around the failure:",
     ...c.ledger.slice(0, 20).map((line) => `  ${line}`),
     `replay: ${c.replay}`,
   ].map((line) => `${indent}${line}`);
