@@ -174,7 +174,9 @@ function limits(p: Planning, options: Readonly<Record<string, unknown>>) {
   if (maxPoolSize === 0) {
     // The pool has one route: its limit is the smaller of the largest the adapter declares.
     maxTotal = ranges.maxTotal[1];
-    maxPerRoute = maxPerRoute === undefined ? undefined : Math.min(maxTotal, ranges.maxPerRoute[1]);
+    maxPerRoute = maxPerRoute === undefined
+      ? undefined
+      : Math.min(maxTotal, ranges.maxPerRoute?.[1] ?? maxTotal);
     p.notes.push(
       `no maxPoolSize: the largest limit the adapter declares, ${maxPerRoute ?? maxTotal}`,
     );

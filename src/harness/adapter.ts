@@ -32,17 +32,22 @@ export type TimeMode =
 export type IntRange = readonly [min: number, max: number];
 
 /**
- * Value ranges for the drawn {@linkcode PoolConfig}. `routes`, `maxTotal` and
- * `maxPerRoute` are required; an optional range is used only when the matching
- * capability is declared (otherwise that config field stays `undefined`).
+ * Value ranges for the drawn {@linkcode PoolConfig}. `routes` and `maxTotal`
+ * are required; an optional range is used only when the matching capability
+ * is declared (otherwise that config field stays `undefined`, or for
+ * `maxPerRoute` equals `maxTotal`).
  */
 export interface Ranges {
   /** Number of distinct routes a run uses (1 to 8). */
   readonly routes: IntRange;
   /** Total connection limit. */
   readonly maxTotal: IntRange;
-  /** Per-route connection limit (also drawn without the capability; then equal to maxTotal). */
-  readonly maxPerRoute: IntRange;
+  /**
+   * Per-route connection limit (capability `maxPerRoute`; required with it).
+   * Without the capability `config.maxPerRoute` equals `maxTotal`, and the
+   * range, if given, is not used.
+   */
+  readonly maxPerRoute?: IntRange;
   /** Connects in progress at once (capability `maxConnecting`). */
   readonly maxConnecting?: IntRange;
   /** Queued acquires at once (capability `maxWaiters`). */

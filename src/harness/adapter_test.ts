@@ -26,6 +26,11 @@ describe("validateAdapter()", () => {
     assert.doesNotThrow(() => validateAdapter(good));
   });
 
+  test("accepts a pool without per-route limits that declares no maxPerRoute range", () => {
+    const { maxPerRoute: _, ...ranges } = supports.ranges;
+    assert.doesNotThrow(() => validateAdapter({ ...good, supports: { ...supports, ranges } }));
+  });
+
   test("accepts CMAP's declarations: paused start, minPoolSize, interruption, lazy idle expiry", () => {
     const cmap = {
       ...good,
@@ -167,6 +172,28 @@ describe("validateAdapter()", () => {
       { ...good, supports: { ...supports, capabilities: ["stats", "interruptInUse"] } },
       RangeError,
       /'supports.capabilities\[1\]' must be declared with capability 'clear': current value is "interruptInUse"/,
+    ],
+    [
+      "maxPerRoute without its range",
+      {
+        ...good,
+        supports: {
+          ...supports,
+          capabilities: ["maxPerRoute"],
+          ranges: { routes: [1, 2], maxTotal: [1, 4] },
+        },
+      },
+      TypeError,
+      /'supports.ranges.maxPerRoute' must be a \[min, max\] pair as capability 'maxPerRoute' is declared/,
+    ],
+    [
+      "a maxPerRoute range from 0",
+      {
+        ...good,
+        supports: { ...supports, ranges: { ...supports.ranges, maxPerRoute: [0, 2] } },
+      },
+      RangeError,
+      /'supports.ranges.maxPerRoute'/,
     ],
     [
       "minPoolSize without its range",

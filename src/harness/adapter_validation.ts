@@ -97,7 +97,7 @@ function validateRange(name: string, field: string, value: unknown, floor: numbe
 
 function validateRanges(name: string, ranges: unknown, capabilities: readonly Capability[]): void {
   if (!isRecord(ranges)) fail(TypeError, name, "supports.ranges", "an object", ranges);
-  for (const key of ["routes", "maxTotal", "maxPerRoute"] as const) {
+  for (const key of ["routes", "maxTotal"] as const) {
     validateRange(name, `supports.ranges.${key}`, ranges[key], 1);
   }
   const routes = ranges.routes as IntRange;
@@ -109,7 +109,7 @@ function validateRanges(name: string, ranges: unknown, capabilities: readonly Ca
     const needs = RANGE_CAPABILITY[key as RangeName];
     if (needs === undefined || ranges[key] === undefined) continue;
     const floor = key === "maxInFlight" || key === "keepAliveMax" || key === "maxConnecting" ||
-        key === "maxUses"
+        key === "maxUses" || key === "maxPerRoute"
       ? 1
       : 0;
     validateRange(name, `supports.ranges.${key}`, ranges[key], floor);

@@ -133,7 +133,7 @@ export const RANGE_CAPABILITY: Readonly<Record<RangeName, Capability | undefined
   .freeze({
     routes: undefined,
     maxTotal: undefined,
-    maxPerRoute: undefined,
+    maxPerRoute: "maxPerRoute",
     maxConnecting: "maxConnecting",
     maxWaiters: "maxWaiters",
     acquireTimeoutMs: "acquireTimeout",

@@ -41,12 +41,15 @@ export const ROUTE_NAMES: readonly string[] = ["r0", "r1", "r2", "r3", "r4", "r5
 function configArbitrary(supports: Supports): fc.Arbitrary<PoolConfig> {
   const r: Ranges = supports.ranges;
   const has = (c: Supports["capabilities"][number]) => supports.capabilities.includes(c);
+  // Drawn even without capability maxPerRoute (then from maxTotal's range, and unused), so the
+  // draws after it do not depend on whether the range is declared.
+  const perRoute = r.maxPerRoute ?? r.maxTotal;
   return fc.record({
     routeCount: int(r.routes),
     maxTotal: int(r.maxTotal),
-    maxPerRoute: int(r.maxPerRoute),
+    maxPerRoute: int(perRoute),
     override: has("maxPerRouteOverrides")
-      ? fc.option(int(r.maxPerRoute), { nil: undefined })
+      ? fc.option(int(perRoute), { nil: undefined })
       : fc.constant(undefined),
     maxConnecting: required(supports, r.maxConnecting, "maxConnecting"),
     maxWaiters: required(supports, r.maxWaiters, "maxWaiters"),

@@ -221,9 +221,12 @@ export const cls2 = defineRule({
         if (!run.closeResolved) {
           return {
             clause: "e",
-            detail: `close() never resolved (pending: ${
-              run.pendingOperations().join(", ") || "none"
-            })`,
+            // The kit waits a bounded time: say how long, so a pool that polls (a drain loop on a
+            // timer of its own) can be told apart from one that never resolves.
+            detail:
+              `close() had not resolved at t=${run.now()}, after every declared deadline and ${run.supports.toleranceMs} ms of tolerance had passed (pending: ${
+                run.pendingOperations().join(", ") || "none"
+              }); a pool that polls needs its period within toleranceMs`,
           };
         }
         if (!run.secondCloseResolved) {
