@@ -241,7 +241,9 @@ async function breakdown(): Promise<string> {
     (drawMs * 1000 / commands).toFixed(1)
   } µs, running without rule checks ${bare.toFixed(1)} µs, with the ${rules.length} rules ${
     all.toFixed(1)
-  } µs`;
+  } µs; the rule checks ${(all - bare).toFixed(1)} µs, ${
+    ((all - bare) / bare).toFixed(2)
+  } of the run without them (target ≤ 1.00; the settle loop and the records are in the run)`;
 }
 
 /** The reference adapter drawing one pool size: `routes` routes, `maxTotal` in all, `maxPerRoute` each. */

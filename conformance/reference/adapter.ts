@@ -264,16 +264,20 @@ export function referenceNotice(event: PoolEvent): PoolEventNotice | undefined {
   const { route, socketId, reason, connectionId, checkOutId, durationMs } = event;
   // CMAP's PoolCleared says whether the clear interrupted in-use connections.
   const { interruptInUseConnections } = event;
-  return {
+  // Fields set one by one, in this order, rather than spread: the pool emits at every step.
+  const notice: { -readonly [K in keyof PoolEventNotice]: PoolEventNotice[K] } = {
     type: event.type as ReportedEventType,
-    ...(route === undefined ? {} : { route }),
-    ...(socketId === undefined ? {} : { socketId }),
-    ...(reason === undefined ? {} : { reason }),
-    ...(connectionId === undefined ? {} : { connectionId }),
-    ...(checkOutId === undefined ? {} : { checkOutId }),
-    ...(durationMs === undefined ? {} : { durationMs }),
-    ...(interruptInUseConnections === undefined ? {} : { interruptInUseConnections }),
   };
+  if (route !== undefined) notice.route = route;
+  if (socketId !== undefined) notice.socketId = socketId;
+  if (reason !== undefined) notice.reason = reason;
+  if (connectionId !== undefined) notice.connectionId = connectionId;
+  if (checkOutId !== undefined) notice.checkOutId = checkOutId;
+  if (durationMs !== undefined) notice.durationMs = durationMs;
+  if (interruptInUseConnections !== undefined) {
+    notice.interruptInUseConnections = interruptInUseConnections;
+  }
+  return notice;
 }
 
 /**

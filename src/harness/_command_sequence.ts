@@ -24,7 +24,7 @@ class CommandSequence<T> extends fc.Arbitrary<T[]> {
   constructor(items: readonly fc.Arbitrary<T>[], maxCommands: number) {
     super();
     this.#length = fc.integer({ min: 0, max: maxCommands });
-    this.#item = fc.oneof(...items);
+    this.#item = fc.oneof(...weighted(items));
   }
 
   generate(mrng: fc.Random): fc.Value<T[]> {
@@ -73,6 +73,24 @@ class CommandSequence<T> extends fc.Arbitrary<T[]> {
     const context: SequenceContext<T> = { items };
     return new fc.Value(items.map((item) => item.value_), context);
   }
+}
+
+/**
+ * The items as `fc.oneof` entries, each run of one arbitrary repeated in a
+ * row made one entry weighted by its length. `fc.oneof` draws an integer
+ * below the total weight and takes the entry it falls in, so the draws and
+ * their shrinks are those of the repeated list; the entries are a fraction
+ * of the items (about 100 for a reference run, weighted by repetition), which
+ * the arbitrary is built from at every run and walks at every command drawn.
+ */
+function weighted<T>(items: readonly fc.Arbitrary<T>[]): fc.WeightedArbitrary<T>[] {
+  const entries: fc.WeightedArbitrary<T>[] = [];
+  for (const arbitrary of items) {
+    const last = entries[entries.length - 1];
+    if (last !== undefined && last.arbitrary === arbitrary) last.weight++;
+    else entries.push({ arbitrary, weight: 1 });
+  }
+  return entries;
 }
 
 /**

@@ -128,7 +128,14 @@ async function probeCapacity(run: Run, horizon: number): Promise<void> {
   if (minimum) await connectsDone(run);
   const plan = probePlan(run);
   const records: AcquireRecord[] = [];
-  // One at a time, each given time to connect, so maxWaiters never refuses the probe.
+  // Every connection the limits allow, not fewer: a pool that leaked k of a route's L slots
+  // still serves L - k acquires, so only the acquires that reach the limit see the leak, and a
+  // run can leak as many slots as it has steps. A bound below the limits would miss leaks in
+  // large pools. The probe's cost is one acquire's work per connection (the pool, the network,
+  // the records, the rules on its step), which at maxTotal 256 is most of a run's cost.
+  // One at a time, each given time to connect, so maxWaiters never refuses the probe (a pool
+  // may count an acquire that waits for its own connect as a waiter); issuing a route's acquires
+  // together would save the time steps between them, not that work.
   for (const [route, n] of plan) {
     for (let i = 0; i < n; i++) {
       records.push(run.acquire(route, undefined));

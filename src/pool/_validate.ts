@@ -16,17 +16,21 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
+/*
+ * A pool is created far more often than it is refused (the harness creates
+ * one per run), so a check builds its requirement's wording only once the
+ * value fails it: `requirement` is a string or a function that makes one.
+ */
 function fail(
   ErrorClass: typeof TypeError | typeof RangeError,
   name: string,
-  requirement: string,
+  requirement: string | (() => string),
   value: unknown,
   action: string,
 ): never {
+  const wording = typeof requirement === "string" ? requirement : requirement();
   throw new ErrorClass(
-    `Cannot ${action} as '${name}' must be ${requirement}: current value is ${
-      describeValue(value)
-    }`,
+    `Cannot ${action} as '${name}' must be ${wording}: current value is ${describeValue(value)}`,
   );
 }
 
@@ -37,9 +41,8 @@ export function checkCount(
   options: { min: 0 | 1; infinite: boolean; action?: string },
 ): number {
   const { min, infinite, action = ACTION } = options;
-  const requirement = `${min === 1 ? "a positive" : "a non-negative"} integer${
-    infinite ? " or Infinity" : ""
-  }`;
+  const requirement = () =>
+    `${min === 1 ? "a positive" : "a non-negative"} integer${infinite ? " or Infinity" : ""}`;
   if (typeof value !== "number") fail(TypeError, name, requirement, value, action);
   const whole = Number.isInteger(value) || (infinite && value === Infinity);
   if (!whole || value < min) fail(RangeError, name, requirement, value, action);
@@ -53,7 +56,7 @@ export function checkDuration(
   options: { infinite: boolean; action?: string },
 ): number {
   const { infinite, action = ACTION } = options;
-  const requirement = `a number of milliseconds >= 0${infinite ? " or Infinity" : ""}`;
+  const requirement = () => `a number of milliseconds >= 0${infinite ? " or Infinity" : ""}`;
   if (typeof value !== "number") fail(TypeError, name, requirement, value, action);
   const finiteOk = Number.isFinite(value) || (infinite && value === Infinity);
   if (!finiteOk || value < 0) fail(RangeError, name, requirement, value, action);
@@ -78,7 +81,7 @@ export function checkChoice<T extends string>(
   value: unknown,
   choices: readonly T[],
 ): T {
-  const requirement = `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`;
+  const requirement = () => `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`;
   if (typeof value !== "string") fail(TypeError, name, requirement, value, ACTION);
   if (!(choices as readonly string[]).includes(value)) {
     fail(RangeError, name, requirement, value, ACTION);

@@ -66,12 +66,22 @@ export type PoolStatus = "ready" | "paused" | "closed";
 /**
  * Everything the core knows. Counts (leased, available, connecting, pending)
  * are never stored: they are derived from `entries`, `waiters` and `sends`.
+ *
+ * `byRoute` and `connecting` index `entries`, so that an acquire does not walk
+ * every connection of the pool: an entry joins them when it joins `entries`
+ * (`openConnection`), leaves them when it leaves (`discard`), and leaves
+ * `connecting` when its state first changes (`markIdle`, `grant`). Entries
+ * change state nowhere else.
  */
 export interface PoolState {
   status: PoolStatus;
   generation: number;
   /** Every connection the pool holds, in creation order. */
   readonly entries: Map<number, Entry>;
+  /** The entries of each route, in creation order (routes that have none may be absent). */
+  readonly byRoute: Map<Route, Map<number, Entry>>;
+  /** The entries whose state is `connecting`, in creation order. */
+  readonly connecting: Map<number, Entry>;
   /** Leased entries whose socket closed while leased: only their release is left. */
   readonly orphanLeases: Map<number, Entry>;
   /** Acquires waiting, oldest first. */
@@ -173,6 +183,8 @@ export function createState(
     status,
     generation: 0,
     entries: new Map(),
+    byRoute: new Map(),
+    connecting: new Map(),
     orphanLeases: new Map(),
     waiters: [],
     sends: [],
@@ -197,13 +209,21 @@ export function emit(step: Step, event: Omit<PoolEvent, "t" | "address">): void 
 
 /** How many entries one route has (every state), without building a list. */
 export function countOf(state: PoolState, route: Route): number {
-  let count = 0;
-  for (const entry of state.entries.values()) if (entry.route === route) count++;
-  return count;
+  return state.byRoute.get(route)?.size ?? 0;
+}
+
+/** Add a new entry to the pool's collections. */
+export function addEntry(state: PoolState, entry: Entry): void {
+  state.entries.set(entry.id, entry);
+  let ofRoute = state.byRoute.get(entry.route);
+  if (ofRoute === undefined) state.byRoute.set(entry.route, ofRoute = new Map());
+  ofRoute.set(entry.id, entry);
+  if (entry.state === "connecting") state.connecting.set(entry.id, entry);
 }
 
 /** Mark an entry idle now: it joins the idle set behind those idle before it. */
 export function markIdle(step: Step, entry: Entry): void {
+  step.state.connecting.delete(entry.id);
   entry.state = "available";
   entry.leaseId = undefined;
   entry.idleSince = step.now;
@@ -215,7 +235,10 @@ export function markIdle(step: Step, entry: Entry): void {
  * capacity frees in the same step) and the facade closes or aborts its socket.
  */
 export function discard(step: Step, entry: Entry, reason: ConnectionClosedReason): void {
-  step.state.entries.delete(entry.id);
+  const { state } = step;
+  state.entries.delete(entry.id);
+  state.byRoute.get(entry.route)?.delete(entry.id);
+  state.connecting.delete(entry.id);
   if (entry.state === "connecting") {
     step.out.push({ type: "cancelTimer", timer: { kind: "connect", connectionId: entry.id } });
     step.out.push({ type: "abortConnect", connectionId: entry.id, reason });

@@ -1,6 +1,6 @@
 import type { Route } from "../net/types.ts";
 import { mayConnect } from "./backoff.ts";
-import { countOf, discard, emit, type Entry, type Step } from "./core_state.ts";
+import { addEntry, countOf, discard, emit, type Entry, type Step } from "./core_state.ts";
 import { idleByAge } from "./expiry.ts";
 import { routeLimit } from "./options.ts";
 
@@ -19,10 +19,10 @@ import { routeLimit } from "./options.ts";
  * @returns How many entries are connecting.
  */
 export function connectingCount(step: Step, route?: Route): number {
+  const { connecting } = step.state;
+  if (route === undefined) return connecting.size;
   let count = 0;
-  for (const entry of step.state.entries.values()) {
-    if (entry.state === "connecting" && (route === undefined || entry.route === route)) count++;
-  }
+  for (const entry of connecting.values()) if (entry.route === route) count++;
   return count;
 }
 
@@ -84,7 +84,7 @@ export function openConnection(
     ownerId: origin.ownerId,
     populating: origin.populating ?? false,
   };
-  state.entries.set(entry.id, entry);
+  addEntry(state, entry);
   step.out.push({ type: "connect", connectionId: entry.id, route });
   emit(step, { type: "ConnectionCreated", route, connectionId: entry.id });
   if (config.connectTimeoutMs !== Infinity) {

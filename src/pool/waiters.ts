@@ -28,8 +28,8 @@ export function takeIdle(step: Step, route: Route): Entry | undefined {
     // The idle connection that went idle last (LIFO) or first (FIFO); of equal orders, the
     // last created (LIFO) or the first (FIFO).
     let entry: Entry | undefined;
-    for (const candidate of step.state.entries.values()) {
-      if (candidate.route !== route || candidate.state !== "available") continue;
+    for (const candidate of step.state.byRoute.get(route)?.values() ?? []) {
+      if (candidate.state !== "available") continue;
       if (
         entry === undefined ||
         (lifo ? candidate.idleOrder >= entry.idleOrder : candidate.idleOrder < entry.idleOrder)
@@ -59,6 +59,7 @@ export function grant(
 ): void {
   const waiterId = waiter.id;
   const leaseId = step.state.nextLeaseId++;
+  step.state.connecting.delete(entry.id);
   entry.state = "leased";
   entry.leaseId = leaseId;
   entry.uses++;
