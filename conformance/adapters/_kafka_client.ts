@@ -155,6 +155,22 @@ const retryModule = new Function(
 ) => void;
 
 /**
+ * The retry module's `require`, made once, remembering what it returned: a
+ * run makes its retrier anew, and resolving `../errors` and `./defaults`
+ * through the CommonJS loader again each time cost more than the rest of
+ * making it. The loader's cache would hand back the same exports.
+ */
+const retryRequire: NodeRequire = (() => {
+  const loaded = new Map<string, unknown>();
+  const load = createRequire(RETRY_MODULE);
+  const cached = (id: string): unknown => {
+    if (!loaded.has(id)) loaded.set(id, load(id));
+    return loaded.get(id);
+  };
+  return Object.assign(cached, load) as NodeRequire;
+})();
+
+/**
  * kafkajs's `createRetry` (src/retry/index.js, what its producer and
  * consumer wrap each operation in), drawing its jitter from `random`.
  *
@@ -165,6 +181,6 @@ const retryModule = new Function(
 export function createRetry(options: RetryOptions, random: () => number): Retrier {
   const module = { exports: {} as unknown };
   const math = Object.create(Math, { random: { value: random } }) as Math;
-  retryModule(createRequire(RETRY_MODULE), module, module.exports, process, math);
+  retryModule(retryRequire, module, module.exports, process, math);
   return (module.exports as (options: RetryOptions) => Retrier)(options);
 }

@@ -10,6 +10,7 @@ import type { RunCommand } from "./commands/mod.ts";
 import { closeAtEnd, heal } from "./heal.ts";
 import type { Rule } from "./rule.ts";
 import { RunEndedEarly } from "./_run_end.ts";
+import { holdFramesOff } from "./_stack_frames.ts";
 import { Run } from "./run.ts";
 import type { RunSetup } from "./run_view.ts";
 
@@ -123,6 +124,8 @@ export async function runCase(
     judgeEveryStep: options.judgeEveryStep ?? false,
     ...(options.timeOwner === undefined ? {} : { timeOwner: options.timeOwner }),
   });
+  // A third-party pool's errors, formatted by node:stream as it destroys sockets (see the module).
+  const framesBack = run.global ? holdFramesOff() : undefined;
   try {
     await run.start();
     try {
@@ -143,6 +146,7 @@ export async function runCase(
   } finally {
     options.inspect?.(run);
     run.dispose();
+    framesBack?.();
     watch?.ended();
   }
 }
