@@ -18,25 +18,7 @@
  *
  * @module
  */
-
-/** Whether an error built with a limit of 0 still has a string `stack` here, checked once. */
-const CAPPABLE = probe();
-
-function probe(): boolean {
-  const limit = Error.stackTraceLimit;
-  try {
-    Error.stackTraceLimit = 0;
-    return typeof new Error("probe").stack === "string";
-  } catch {
-    return false;
-  } finally {
-    try {
-      Error.stackTraceLimit = limit;
-    } catch {
-      // Not writable: it was never changed.
-    }
-  }
-}
+import { SUSPENDABLE } from "../net/_frameless.ts";
 
 /** Runs holding the limit at 0 (an abandoned check's run may still be going), and the limit before the first. */
 let holders = 0;
@@ -49,7 +31,7 @@ let before: number | undefined;
  * @returns Ends this hold; calling it again does nothing.
  */
 export function holdFramesOff(): () => void {
-  if (!CAPPABLE) return () => {};
+  if (!SUSPENDABLE) return () => {};
   if (holders === 0) {
     before = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;

@@ -14,8 +14,11 @@
  * @module
  */
 
-/** Whether a frameless error still has a string `stack` here, checked once. */
-const SUSPENDABLE = probe();
+/**
+ * Whether a frameless error still has a string `stack` here, checked once
+ * (the harness's runs on global time read it too).
+ */
+export const SUSPENDABLE: boolean = probe();
 
 function probe(): boolean {
   const limit = Error.stackTraceLimit;
