@@ -63,6 +63,55 @@ export function showsValue(message: string, value: unknown): boolean {
   return showsArgument(message, value);
 }
 
+/**
+ * Words and signs that state what a value must be: a type (`integer`,
+ * `boolean`, `an object`), a bound or comparison (`positive`, `at least`,
+ * `>= 0`), or a list (`one of`). The option's name and the value offered are
+ * taken out of the message first, so `true` offered to a flag does not count
+ * as the requirement `true or false`.
+ */
+const REQUIREMENT =
+  /(?<![\w$])(?:numbers?|numeric|integers?|int|float|decimal|whole|booleans?|bool|strings?|functions?|callable|objects?|arrays?|lists?|maps?|records?|finite|infinity|positive|negative|non-negative|nonnegative|zero|greater|less|larger|smaller|more|fewer|least|most|between|range|above|below|exceeds?|minimum|maximum|min|max|true|false|one of|either|duration|milliseconds|seconds|ms)(?![\w$])|[<>≤≥]/i;
+
+/** A requirement in words: `must be a Clock`, `expected a Logger`, `requires a host`. */
+const REQUIREMENT_PHRASE =
+  /(?<![\w$])(?:(?:must|should|has to|have to|needs? to)(?: not)? be|expect(?:ed|s)?|requires?)\s+[a-z]/i;
+
+/**
+ * Whether a message says what the option or argument must be, beyond its
+ * name and the value offered: a type, a bound, or the list of values allowed
+ * (`must be a positive integer`, `expected a boolean`, `must be >= 0`,
+ * `must be at most 'maxTotal'`, `one of "lifo", "fifo"`, `must be a Clock`). A message that only
+ * calls the value invalid leaves its reader to guess what to write instead.
+ *
+ * @param message The error's message.
+ * @param name The option's or argument's name, as the pool calls it.
+ * @param value The value offered.
+ * @returns `true` when a requirement is stated.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { statesRequirement } from "./cfg.ts";
+ *
+ * assert.equal(statesRequirement("Tarn: opt.max must be an integer > 0", "max", 0), true);
+ * assert.equal(statesRequirement("Tarn: invalid opt.createTimeoutMillis null", "createTimeoutMillis", NaN), false);
+ * assert.equal(statesRequirement("'flag' must be : current value is true", "flag", true), false);
+ * ```
+ */
+export function statesRequirement(message: string, name: string, value: unknown): boolean {
+  let rest = message.replace(new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`, "g"), " ");
+  const forms = typeof value === "string"
+    ? [`"${value}"`, `'${value}'`, `\`${value}\``]
+    : typeof value === "object" && value !== null
+    ? []
+    : [String(value)];
+  for (const form of forms) {
+    rest = rest.replace(new RegExp(`(?<![\\w.])${escape(form)}(?!\\w|\\.\\d)`, "g"), " ");
+  }
+  return REQUIREMENT.test(rest) || REQUIREMENT_PHRASE.test(rest);
+}
+
 function offered(probe: ConfigProbe): string {
   const { option, value, problem } = probe.invalid;
   const name = probe.poolName === option
@@ -72,7 +121,7 @@ function offered(probe: ConfigProbe): string {
 }
 
 /** Every clause the attempt broke, in clause order. */
-function breachesOf(probe: ConfigProbe): Breach<"a" | "b" | "c">[] {
+function breachesOf(probe: ConfigProbe): Breach<"a" | "b" | "c" | "d">[] {
   const what = offered(probe);
   if (probe.outcome !== "rejected") {
     const happened = probe.outcome === "created"
@@ -80,7 +129,7 @@ function breachesOf(probe: ConfigProbe): Breach<"a" | "b" | "c">[] {
       : "create() neither returned a pool nor threw, and its promise did not settle";
     return [{ clause: "a", detail: `created with ${what}: ${happened} instead of refusing it` }];
   }
-  const found: Breach<"a" | "b" | "c">[] = [];
+  const found: Breach<"a" | "b" | "c" | "d">[] = [];
   const message = probe.error ?? "";
   const shown = "shown" in probe.invalid ? probe.invalid.shown : probe.invalid.value;
   const missing = [
@@ -105,6 +154,14 @@ function breachesOf(probe: ConfigProbe): Breach<"a" | "b" | "c">[] {
       detail: `created with ${what}: refused, but with ${left.join(" and ")}`,
     });
   }
+  if (!statesRequirement(message, probe.poolName, shown)) {
+    found.push({
+      clause: "d",
+      detail: `created with ${what}: the error does not say what '${probe.poolName}' must be: ${
+        JSON.stringify(message)
+      }`,
+    });
+  }
   return found;
 }
 
@@ -112,22 +169,24 @@ function breachesOf(probe: ConfigProbe): Breach<"a" | "b" | "c">[] {
  * CFG-1: an invalid option is refused when the pool is created, by an error
  * that names the option and the value, and the refusal leaves nothing behind.
  */
-export const CFG_1: Rule<"a" | "b" | "c"> = defineRule({
+export const CFG_1: Rule<"a" | "b" | "c" | "d"> = defineRule({
   id: "CFG-1",
   group: "CFG",
-  title: "An invalid option is refused at creation, by name and value, leaving nothing behind",
+  title:
+    "An invalid option is refused at creation, by name, value and requirement, leaving nothing behind",
   rationale:
-    'A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option and the value received, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in half the runs, one to six options the adapter declares validated, each with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; Infinity for a backoff or a minimum pool size; a per-route limit or a minimum above the total, a backoff cap below its base; a flag given "true" or 1; the entry of one route in the per-route overrides given any of these, the error then showing that entry, or the overrides given as an array), or a value of the wrong type (a numeric string such as "5", as configuration read from the environment has it, `true`, or an object `{ value: 5 }`), or one of the pool\'s own options (`poolOptions`) with a value the adapter declares invalid, each in a creation and a world of its own, then creates the run\'s pool with the valid config. A pool that converts "5" or `true` with Number() runs with a number its user never wrote. The option is looked for under the pool\'s own name, the value as JavaScript prints it, a string in quotes, an object by its content (in JSON or as util.inspect prints it).',
+    'A pool that quietly clamps a limit of 0 to 1, treats a NaN timeout as no timeout or ignores a negative one runs with settings its user never chose, and the mistake surfaces later as an outage rather than at start-up. Refusing the option when the pool is created, in words that name the option, the value received and what the option must be, lets the user fix it at once; opening a connection or arming a timer before refusing leaks them, since the caller never gets a pool to close. The harness offers, in half the runs, one to six options the adapter declares validated, each with a value outside its domain (a count of 0, -1, 1.5 or NaN; a duration of -1 or NaN; Infinity for a backoff or a minimum pool size; a per-route limit or a minimum above the total, a backoff cap below its base; a flag given "true" or 1; the entry of one route in the per-route overrides given any of these, the error then showing that entry, or the overrides given as an array), or a value of the wrong type (a numeric string such as "5", as configuration read from the environment has it, `true`, or an object `{ value: 5 }`), or one of the pool\'s own options (`poolOptions`) with a value the adapter declares invalid, each in a creation and a world of its own, then creates the run\'s pool with the valid config. A pool that converts "5" or `true` with Number() runs with a number its user never wrote. The option is looked for under the pool\'s own name, the value as JavaScript prints it, a string in quotes, an object by its content (in JSON or as util.inspect prints it); the requirement as a type, a bound or a list of the values allowed (`a positive integer`, `>= 0`, `at most \'maxTotal\'`, `one of "lifo", "fifo"`), in the words of the message besides the name and the value.',
   source:
-    "Node.js argument validation (ERR_OUT_OF_RANGE names the argument and the value received); the constructor checks of tarn and undici",
+    "Node.js argument validation (ERR_OUT_OF_RANGE names the argument, says the range it must be in and the value received); the constructor checks of tarn and undici",
   needs: ["validatesOptions"],
   clauses: {
     a: "creating the pool with an invalid option throws or rejects, instead of running with the value clamped, replaced or ignored",
     b: "the error names the option, under the pool's own name, and the value offered",
     c: "the refused creation opened no connection and left no timer armed",
+    d: "the error says what the option must be: a type, a bound or the values allowed",
   },
   start(run) {
-    let pending: Breach<"a" | "b" | "c">[] | undefined;
+    let pending: Breach<"a" | "b" | "c" | "d">[] | undefined;
     // One breach per check, so a clause an expectation excuses does not hide the next one.
     const judge = () => {
       pending ??= (run.configProbes ?? []).flatMap(breachesOf);
@@ -160,7 +219,7 @@ function called(call: BadCallRecord): string {
 }
 
 /** The first clause a call with an invalid argument broke, if any. */
-function breachOf(call: BadCallRecord, run: RunView): Breach<"a" | "b" | "c"> | undefined {
+function breachOf(call: BadCallRecord, run: RunView): Breach<"a" | "b" | "c" | "d"> | undefined {
   const what = called(call);
   if (call.outcome !== "refused") {
     return {
@@ -209,6 +268,18 @@ function breachOf(call: BadCallRecord, run: RunView): Breach<"a" | "b" | "c"> | 
       return { clause: "c", detail: `${what} was refused, but stats() changed: ${change}` };
     }
   }
+  // What a lease must be is "one this pool handed out and its caller still holds": naming it is enough.
+  if (
+    call.invalid.argument !== "lease" &&
+    !statesRequirement(message, call.poolName, call.invalid.value)
+  ) {
+    return {
+      clause: "d",
+      detail: `${what}: the error does not say what '${call.poolName}' must be: ${
+        JSON.stringify(message)
+      }`,
+    };
+  }
   return undefined;
 }
 
@@ -216,19 +287,21 @@ function breachOf(call: BadCallRecord, run: RunView): Breach<"a" | "b" | "c"> | 
  * CFG-2: a call with an invalid argument is refused, by an error that names
  * the argument and the value, and the refusal changes nothing.
  */
-export const CFG_2: Rule<"a" | "b" | "c"> = defineRule({
+export const CFG_2: Rule<"a" | "b" | "c" | "d"> = defineRule({
   id: "CFG-2",
   group: "CFG",
-  title: "A call with an invalid argument is refused, by name and value, and changes nothing",
+  title:
+    "A call with an invalid argument is refused, by name, value and requirement, and changes nothing",
   rationale:
-    "A negative acquire timeout taken as no timeout, or a timeout read from the environment as the string \"10\" and ignored, leaves a caller waiting forever where it asked to wait ten milliseconds; a release whose `reusable` is a truthy non-boolean puts a broken connection back in the pool; a pool that finds the lease to release by its id or its fields takes a stale copy for the lease a caller still uses, and hands that caller's connection to the next. Refusing the call, in words that name the argument and the value, shows the mistake where it is made; a refusal that still queues a waiter, opens a connection or takes the lease back leaks what the caller believes it never got. The harness makes, in some steps, one call with an argument the adapter declares validated given a value outside its domain (a duration of -1, NaN, a string or a boolean; a route that is not a string; a `reusable` that is not a boolean; a lease that is `null`, a number, an empty object or a copy of a held lease, whose error need only name the argument), then compares the network and `stats()` with what they were before the call. The argument is looked for under the pool's own name, a string value in quotes.",
+    "A negative acquire timeout taken as no timeout, or a timeout read from the environment as the string \"10\" and ignored, leaves a caller waiting forever where it asked to wait ten milliseconds; a release whose `reusable` is a truthy non-boolean puts a broken connection back in the pool; a pool that finds the lease to release by its id or its fields takes a stale copy for the lease a caller still uses, and hands that caller's connection to the next. Refusing the call, in words that name the argument, the value and what the argument must be, shows the mistake where it is made; a refusal that still queues a waiter, opens a connection or takes the lease back leaks what the caller believes it never got. The harness makes, in some steps, one call with an argument the adapter declares validated given a value outside its domain (a duration of -1, NaN, a string or a boolean; a route that is not a string; a `reusable` that is not a boolean; a lease that is `null`, a number, an empty object or a copy of a held lease, whose error need only name the argument), then compares the network and `stats()` with what they were before the call. The argument is looked for under the pool's own name, a string value in quotes, the requirement as for CFG-1 (a type, a bound or a list of the values allowed).",
   source:
-    "Node.js argument validation (ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE name the argument and the value received); undici's InvalidArgumentError; generic-pool's release() and destroy() look the loan up by the resource object itself and reject what is not on loan",
+    "Node.js argument validation (ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE name the argument, the type or range it must have and the value received); undici's InvalidArgumentError; generic-pool's release() and destroy() look the loan up by the resource object itself and reject what is not on loan",
   needs: ["validatesArguments"],
   clauses: {
     a: "a call with an invalid argument throws or rejects, instead of running with the value clamped, replaced or ignored",
     b: "the error names the argument, under the pool's own name, and the value passed (a string in quotes)",
     c: "the refused call changed nothing: no event on the network, the counts of stats() as before, a refused release's lease still held",
+    d: "the error says what the argument must be: a type, a bound or the values allowed (a lease excepted)",
   },
   start(run) {
     const judge = ({ callers }: { callers: readonly CallerEvent[] }) => {

@@ -144,6 +144,22 @@ describe("CFG-2: calls with an invalid argument", () => {
     assert.match(violation!.message, /does not name the argument 'idleMs' or the value "10"/);
   });
 
+  test("an error without what the argument must be breaks CFG-2.d, except for a lease", async () => {
+    const violation = await violationOf(bug("broken-unexplained-argument-error"), [
+      new BadCallCommand({ argument: "acquireTimeoutMs", value: -1, problem: "negative" }),
+    ]);
+    assert.equal(violation?.clause, "CFG-2.d");
+    assert.match(
+      violation!.message,
+      /does not say what 'timeoutMs' must be: "Cannot acquire a connection as 'timeoutMs' is not accepted: current value is -1"/,
+    );
+    const notALease = every.find((a) => a.argument === "lease" && a.value === null)!;
+    assert.equal(
+      await violationOf(bug("broken-unexplained-argument-error"), [new BadCallCommand(notALease)]),
+      undefined,
+    );
+  });
+
   test("a refusal that starts an acquire anyway breaks CFG-2.c", async () => {
     const violation = await violationOf(bug("broken-bad-call-queues-waiter"), [
       new BadCallCommand({ argument: "acquireTimeoutMs", value: NaN, problem: "not a number" }),
