@@ -282,8 +282,12 @@ async function microsPerCommand(adapter: Adapter, cases: readonly RunCase[]): Pr
 /**
  * How the cost of a command grows with the pool and with the run: 300 runs
  * of up to 60 commands at maxTotal 256 over 10 routes next to maxTotal 4 on
- * one route, and 4 runs of up to 10,000 commands next to 200 of up to 100,
- * each pair measured in the same round, the median of the rounds' ratios.
+ * one route; the same two sizes in 4 runs of up to 10,000 commands, where a
+ * run's fixed cost (its capacity probe above all, which leases every
+ * connection of the pool once) is spread over thousands of commands, so
+ * that what is left is the cost of a step; and 4 runs of up to 10,000
+ * commands next to 200 of up to 100. Each pair is measured in the same
+ * round, the median of the rounds' ratios.
  */
 async function scale(): Promise<string> {
   const small = sizedReference(1, 4, 4);
@@ -291,17 +295,21 @@ async function scale(): Promise<string> {
   const cases = (adapter: Adapter, max: number, runs: number) =>
     fc.sample(caseArbitrary(adapter, max), { seed: 1, numRuns: runs });
   const sized = { small: cases(small, 60, 300), large: cases(large, 60, 300) };
+  const sizedLong = { small: cases(small, 10_000, 4), large: cases(large, 10_000, 4) };
   const long = {
     short: cases(referenceAdapter, 100, 200),
     long: cases(referenceAdapter, 10_000, 4),
   };
   const bySize: number[] = [];
+  const bySizeLong: number[] = [];
   const byLength: number[] = [];
   const micros = {
     small: [] as number[],
     large: [] as number[],
     short: [] as number[],
     long: [] as number[],
+    smallLong: [] as number[],
+    largeLong: [] as number[],
   };
   await microsPerCommand(small, sized.small.slice(0, 30));
   for (let round = 0; round < ROUNDS; round++) {
@@ -309,18 +317,27 @@ async function scale(): Promise<string> {
     const l = await microsPerCommand(large, sized.large);
     const a = await microsPerCommand(referenceAdapter, long.short);
     const b = await microsPerCommand(referenceAdapter, long.long);
+    const sl = await microsPerCommand(small, sizedLong.small);
+    const ll = await microsPerCommand(large, sizedLong.large);
     bySize.push(l / s);
+    bySizeLong.push(ll / sl);
     byLength.push(b / a);
+    micros.smallLong.push(sl);
+    micros.largeLong.push(ll);
     micros.small.push(s);
     micros.large.push(l);
     micros.short.push(a);
     micros.long.push(b);
   }
   const us = (values: number[]) => `${median(values).toFixed(1)} µs`;
-  return `scale, reference pool, every rule: per command ${
+  return `scale, reference pool, every rule: per command in runs of up to 60 commands ${
     us(micros.large)
   } at maxTotal 256 over 10 routes, ${us(micros.small)} at maxTotal 4 on 1 route, ratio ${
     median(bySize).toFixed(2)
+  } (the capacity probe's share grows with the pool); per step, in runs of up to 10,000 commands ${
+    us(micros.largeLong)
+  } and ${us(micros.smallLong)}, ratio ${
+    median(bySizeLong).toFixed(2)
   } (target ≤ 1.5); runs of up to 10,000 commands ${us(micros.long)}, of up to 100 ${
     us(micros.short)
   }, ratio ${median(byLength).toFixed(2)} (target ≤ 1.0); median of ${ROUNDS} rounds`;
