@@ -75,7 +75,7 @@ const REQUIREMENT =
 
 /** A requirement in words: `must be a Clock`, `expected a Logger`, `requires a host`. */
 const REQUIREMENT_PHRASE =
-  /(?<![\w$])(?:(?:must|should|has to|have to|needs? to)(?: not)? be|expect(?:ed|s)?|requires?)\s+[a-z]/i;
+  /(?<![\w$])(?:(?:must|should|has to|have to|needs? to)(?: not)? be|cannot be|can't be|expect(?:ed|s)?|requires?)\s+[a-z]/i;
 
 /**
  * Whether a message says what the option or argument must be, beyond its
@@ -100,7 +100,10 @@ const REQUIREMENT_PHRASE =
  * ```
  */
 export function statesRequirement(message: string, name: string, value: unknown): boolean {
-  let rest = message.replace(new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`, "g"), " ");
+  const unnamed = message.replace(new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`, "g"), " ");
+  // A phrase may end with the value itself: "must not be NaN" says what the option must be.
+  if (REQUIREMENT_PHRASE.test(unnamed)) return true;
+  let rest = unnamed;
   const forms = typeof value === "string"
     ? [`"${value}"`, `'${value}'`, `\`${value}\``]
     : typeof value === "object" && value !== null
@@ -109,7 +112,7 @@ export function statesRequirement(message: string, name: string, value: unknown)
   for (const form of forms) {
     rest = rest.replace(new RegExp(`(?<![\\w.])${escape(form)}(?!\\w|\\.\\d)`, "g"), " ");
   }
-  return REQUIREMENT.test(rest) || REQUIREMENT_PHRASE.test(rest);
+  return REQUIREMENT.test(rest);
 }
 
 function offered(probe: ConfigProbe): string {

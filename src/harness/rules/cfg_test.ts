@@ -101,6 +101,7 @@ describe("CFG-1: reading the error", () => {
       ],
       ["'clock' must be a Clock: current value is {}", "clock", {}, true],
       ["expected a Logger for logger, got 5", "logger", 5, true],
+      ["'retries' must not be NaN", "retries", NaN, true],
       // The name and the value are not the requirement, even when they read as one.
       ["Cannot create pool as 'maxTotal' must be : current value is 0", "maxTotal", 0, false],
       ["Tarn: invalid opt.idleTimeoutMillis -1", "idleTimeoutMillis", -1, false],
