@@ -20,7 +20,8 @@
  *   duration of that call. The pool always arms one (default 30 s), so an
  *   acquire without a timeout gets {@linkcode NEVER_MS}.
  * - Idle resources are closed by the reaper, a `setTimeout` every
- *   {@linkcode REAP_INTERVAL_MS} while any resource is idle (103–110, 171),
+ *   {@linkcode REAP_INTERVAL_MS} while any resource is idle (95–97, 103–110,
+ *   171),
  *   which destroys those whose deadline `Date.now() + idleTimeoutMillis` has
  *   come (88, 167): closing can be one interval late. Without a drawn max
  *   idle, `idleTimeoutMillis` is `Infinity`, a deadline never reached.
@@ -196,6 +197,7 @@ export const sequelizePoolAdapter: Adapter<SimSocket> = {
       // The valid values; CFG-1 offers invalid ones of its own (validatedOptions).
       maxUses: [1, 4],
       validateAfterInactivityMs: [0, 0],
+      // 0 retires an idle resource at the reaper's next tick.
       maxIdleMs: [0, 200],
     },
     policies: {
