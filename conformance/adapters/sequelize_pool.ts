@@ -21,10 +21,10 @@
  *   acquire without a timeout gets {@linkcode NEVER_MS}.
  * - Idle resources are closed by the reaper, a `setTimeout` every
  *   {@linkcode REAP_INTERVAL_MS} while any resource is idle (95–97, 103–110,
- *   171),
- *   which destroys those whose deadline `Date.now() + idleTimeoutMillis` has
- *   come (88, 167): closing can be one interval late. Without a drawn max
- *   idle, `idleTimeoutMillis` is `Infinity`, a deadline never reached.
+ *   171), which destroys those whose deadline `Date.now() +
+ *   idleTimeoutMillis` has come (88, 167): closing can be one interval late.
+ *   Without a drawn max idle, `idleTimeoutMillis` is `Infinity`, a deadline
+ *   never reached.
  * - `drain()` checks every {@linkcode DRAIN_POLL_MS} (a fixed `setTimeout`,
  *   259–267) whether every resource is back, so `close()` may resolve that
  *   long after the last release: the longest period the pool polls on, hence
