@@ -471,7 +471,7 @@ describe("README's project with a broken pool", () => {
       "@sinonjs/fake-timers",
       "fast-check",
     ]);
-    for (const pool of ["tarn", "pg-pool", "undici", "agentkeepalive", "pg"]) {
+    for (const pool of ["tarn", "sequelize-pool", "pg-pool", "undici", "agentkeepalive", "pg"]) {
       assert.equal(existsSync(join(broken, "node_modules", pool)), false, `${pool} was installed`);
     }
   });

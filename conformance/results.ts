@@ -97,6 +97,7 @@ const REGENERATE: Readonly<Record<Runtime, string>> = {
 const PACKAGE_OF: Readonly<Record<string, string>> = {
   "generic-pool": "generic-pool",
   "tarn": "tarn",
+  "sequelize-pool": "sequelize-pool",
   "pg-pool": "pg-pool",
   "undici-pool": "undici",
   "undici-agent": "undici",

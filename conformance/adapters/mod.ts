@@ -1,8 +1,8 @@
 /**
  * The adapters bundled with the kit: the reference pool (leasing and
- * multiplexed) and the pools people run: generic-pool, tarn, pg-pool,
- * undici's Pool and Agent, node:http's Agent, agentkeepalive, the MongoDB
- * Node.js driver's connection pool and kafkajs's broker connections.
+ * multiplexed) and the pools people run: generic-pool, tarn, sequelize-pool,
+ * pg-pool, undici's Pool and Agent, node:http's Agent, agentkeepalive, the
+ * MongoDB Node.js driver's connection pool and kafkajs's broker connections.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { mongodbAdapter } from "./mongodb.ts";
 import { kafkajsAdapter } from "./kafkajs.ts";
 import { nodeHttpAgentAdapter } from "./node_http_agent.ts";
 import { pgPoolAdapter } from "./pg_pool.ts";
+import { sequelizePoolAdapter } from "./sequelize_pool.ts";
 import { tarnAdapter } from "./tarn.ts";
 import { undiciAgentAdapter } from "./undici_agent.ts";
 import { undiciPoolAdapter } from "./undici_pool.ts";
@@ -27,6 +28,7 @@ export {
   pgPoolAdapter,
   referenceAdapter,
   referenceMultiplexedAdapter,
+  sequelizePoolAdapter,
   tarnAdapter,
   undiciAgentAdapter,
   undiciPoolAdapter,
@@ -38,6 +40,7 @@ export const BUNDLED_ADAPTERS: readonly Adapter<unknown>[] = Object.freeze([
   referenceMultiplexedAdapter,
   genericPoolAdapter,
   tarnAdapter,
+  sequelizePoolAdapter,
   pgPoolAdapter,
   undiciPoolAdapter,
   undiciAgentAdapter,
