@@ -174,6 +174,18 @@ function escape(text: string): string {
 }
 
 /**
+ * A value as a token of its own in a message: `-1` not inside `-10`, `1.5`
+ * not inside `11.5`, `NaN` not inside `NaNs`.
+ *
+ * @param text The value as printed.
+ * @param flags Flags of the expression (`"g"` to replace every one).
+ * @returns The expression.
+ */
+export function valueToken(text: string, flags = ""): RegExp {
+  return new RegExp(`(?<![\\w.])${escape(text)}(?!\\w|\\.\\d)`, flags);
+}
+
+/**
  * Whether a message shows a value so that its type can be told: a string in
  * quotes (`"10"`, `'10'` or `` `10` ``), since `10` alone reads as the
  * number; an object by its content, in JSON or as `util.inspect` prints it
@@ -204,5 +216,5 @@ export function showsArgument(message: string, value: unknown): boolean {
     const json = jsonOf(value);
     return json !== undefined && compact(message).includes(compact(json));
   }
-  return new RegExp(`(?<![\\w.])${escape(String(value))}(?!\\w|\\.\\d)`).test(message);
+  return valueToken(String(value)).test(message);
 }

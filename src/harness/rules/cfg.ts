@@ -6,7 +6,7 @@
  */
 import type { PoolStats } from "../adapter.ts";
 import type { ConfigProbe } from "../invalid_options.ts";
-import { isHeldLeaseCopy, printValue, showsArgument } from "../invalid_arguments.ts";
+import { isHeldLeaseCopy, printValue, showsArgument, valueToken } from "../invalid_arguments.ts";
 import type { BadCallRecord, CallerEvent } from "../observations.ts";
 import type { RunView } from "../run_view.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
@@ -33,7 +33,12 @@ function escape(text: string): string {
  * ```
  */
 export function namesOption(message: string, name: string): boolean {
-  return new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`).test(message);
+  return nameWord(name).test(message);
+}
+
+/** A name as a word of its own in a message (`flags` `"g"` to replace every one). */
+function nameWord(name: string, flags = ""): RegExp {
+  return new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`, flags);
 }
 
 /**
@@ -100,7 +105,7 @@ const REQUIREMENT_PHRASE =
  * ```
  */
 export function statesRequirement(message: string, name: string, value: unknown): boolean {
-  const unnamed = message.replace(new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`, "g"), " ");
+  const unnamed = message.replace(nameWord(name, "g"), " ");
   // A phrase may end with the value itself: "must not be NaN" says what the option must be.
   if (REQUIREMENT_PHRASE.test(unnamed)) return true;
   let rest = unnamed;
@@ -110,7 +115,7 @@ export function statesRequirement(message: string, name: string, value: unknown)
     ? []
     : [String(value)];
   for (const form of forms) {
-    rest = rest.replace(new RegExp(`(?<![\\w.])${escape(form)}(?!\\w|\\.\\d)`, "g"), " ");
+    rest = rest.replace(valueToken(form, "g"), " ");
   }
   return REQUIREMENT.test(rest);
 }
