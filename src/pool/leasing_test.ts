@@ -210,6 +210,33 @@ describe("leasing and limits", () => {
     closeQuietly(w.pool);
   });
 
+  test("room freed by an expired idle connection found late goes to the older waiter", async () => {
+    // Two leased connections of route a fill the pool and outlive their TTL; b waits first,
+    // then a. Each release leaves an expired connection that only a's waiter closes, after
+    // the serving pass has found b's route full. The first room goes to a's new connect; the
+    // second, freed while that connect is still in progress, must go to b.
+    const w = world({
+      maxTotal: 2,
+      maxPerRoute: 2,
+      closeIdleOfOtherRoutes: false,
+      ttlMs: 5,
+      network: { connectLatencyMs: 3 },
+    });
+    const a1 = track(w.pool.acquire("a"));
+    const a2 = track(w.pool.acquire("a"));
+    await w.settle();
+    const b1 = track(w.pool.acquire("b"));
+    await w.advance(10);
+    const a3 = track(w.pool.acquire("a"));
+    a1.value().release();
+    a2.value().release();
+    await w.advance(3);
+    assert.equal(a3.state(), "fulfilled");
+    assert.equal(b1.state(), "fulfilled");
+    assert.equal(b1.value().route, "b");
+    closeQuietly(w.pool);
+  });
+
   test("leases are disposable: `using` releases at the end of the scope", async () => {
     const w = world();
     const acquiring = w.pool.acquire("a");

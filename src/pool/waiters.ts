@@ -130,13 +130,33 @@ export function rejectAll(step: Step, failure: Failure, spareEstablishing = fals
  * @param step The current step.
  */
 export function serveWaiters(step: Step): void {
-  if (step.config.connectOwnership === "acquire") return serveOwners(step);
+  const pass = step.config.connectOwnership === "acquire" ? ownersPass : waitersPass;
+  // A pass closes the perished idle connections of a route only when it reaches one of the
+  // route's waiters: room freed that way after an older waiter's route was found full is
+  // offered to that waiter by another pass (each such pass has closed a connection).
+  while (pass(step)) { /* again */ }
+}
+
+/**
+ * Take the route's next usable idle connection, telling whether perished
+ * ones were closed on the way (which frees room for other routes).
+ */
+function takeIdleFreeing(step: Step, route: Route): [Entry | undefined, boolean] {
+  const before = step.state.entries.size;
+  const idle = takeIdle(step, route);
+  return [idle, step.state.entries.size < before];
+}
+
+/** One serving pass in arrival order; `true` when it freed room after finding a route full. */
+function waitersPass(step: Step): boolean {
   const blocked = new Set<Route>();
   const covered = new Map<Route, number>();
+  let freedLate = false;
   for (const waiter of [...step.state.waiters]) {
     const { route } = waiter;
     if (blocked.has(route)) continue;
-    const idle = takeIdle(step, route);
+    const [idle, freed] = takeIdleFreeing(step, route);
+    if (freed && blocked.size > 0) freedLate = true;
     if (idle !== undefined) {
       step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);
       cancelAcquireTimer(step, waiter);
@@ -153,6 +173,7 @@ export function serveWaiters(step: Step): void {
       blocked.add(route);
     }
   }
+  return freedLate;
 }
 
 /**
@@ -161,7 +182,8 @@ export function serveWaiters(step: Step): void {
  * those waiting for one; it then ends with that connection (or its failure),
  * and its acquire timeout no longer applies (the connect timeout does).
  */
-function serveOwners(step: Step): void {
+function ownersPass(step: Step): boolean {
+  let freedLate = false;
   const blocked = new Set<Route>();
   // Connects nobody owns (minPoolSize population) serve the first waiters that find no idle
   // connection, as CMAP's "threads blocked by maxConnecting check out minPoolSize connections"
@@ -170,7 +192,8 @@ function serveOwners(step: Step): void {
   for (const waiter of [...step.state.waiters]) {
     const { route } = waiter;
     if (waiter.establishing !== undefined || blocked.has(route)) continue;
-    const idle = takeIdle(step, route);
+    const [idle, freed] = takeIdleFreeing(step, route);
+    if (freed && blocked.size > 0) freedLate = true;
     if (!unowned.has(route)) unowned.set(route, unownedConnectingCount(step, route));
     if (idle !== undefined) {
       step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);
@@ -185,6 +208,7 @@ function serveOwners(step: Step): void {
       blocked.add(route);
     }
   }
+  return freedLate;
 }
 
 /** Connects in progress to `route` that no caller owns (the pool's own, for `minPoolSize`). */
