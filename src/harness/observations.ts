@@ -82,6 +82,8 @@ export interface AcquireRecord {
   errorMessage?: string;
   /** A rejection's `name` (`""` when empty, missing or not a string). */
   errorName?: string;
+  /** The codes and messages of a rejection and of its causes (see {@linkcode errorTrail}). */
+  errorTrail?: string;
   /**
    * The adapter's kind for a rejection (capability `rejectionKinds`): `null`
    * when it did not recognise the error, absent without the capability.
@@ -131,6 +133,8 @@ export interface SendRecord {
   errorMessage?: string;
   /** A rejection's `name` (`""` when empty, missing or not a string). */
   errorName?: string;
+  /** The codes and messages of a rejection and of its causes (see {@linkcode errorTrail}). */
+  errorTrail?: string;
   /**
    * The adapter's kind for a rejection (capability `rejectionKinds`): `null`
    * when it did not recognise the error, absent without the capability.
@@ -309,8 +313,54 @@ export function isErrorObject(error: unknown): boolean {
 }
 
 /**
+ * The codes and messages of an error and of the errors it carries, one per
+ * line: its `cause`, the cause's cause, and the `errors` of an
+ * `AggregateError`, five levels deep at most. ERR-1.c reads in it whether a
+ * rejection carries the network's refusal.
+ *
+ * @param error What a pool rejected with.
+ * @returns One line per error, `code message` (the code or name, then the message).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorTrail } from "./observations.ts";
+ *
+ * const refused = Object.assign(new Error("connect refused"), { code: "ECONNREFUSED" });
+ * const error = new Error("cannot connect", { cause: refused });
+ * assert.equal(errorTrail(error), "Error cannot connect\nECONNREFUSED connect refused");
+ * assert.equal(errorTrail("oops"), "oops");
+ * ```
+ */
+export function errorTrail(error: unknown): string {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 5 || seen.has(value) || lines.length >= 20) return;
+    seen.add(value);
+    if (value === null || typeof value !== "object") {
+      lines.push(String(value));
+      return;
+    }
+    const message = (value as { message?: unknown }).message;
+    lines.push(`${errorCode(value)} ${typeof message === "string" ? message : ""}`.trim());
+    const cause = (value as { cause?: unknown }).cause;
+    if (cause !== undefined) visit(cause, depth + 1);
+    const errors = (value as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) { for (const inner of errors) visit(inner, depth + 1); }
+  };
+  try {
+    visit(error, 0);
+  } catch {
+    // A getter that throws ends the trail where it stands.
+  }
+  return lines.join("\n");
+}
+
+/**
  * What the harness records about a rejection: its code, whether it is an
- * error object, the first line of its message, its name and, when the adapter declares
+ * error object, the first line of its message, its name, the trail of it and
+ * its causes, and, when the adapter declares
  * `rejectionKinds`, the kind the adapter reads from it (`null` when the
  * adapter does not recognise the error or throws while reading it).
  *
@@ -331,6 +381,7 @@ export function isErrorObject(error: unknown): boolean {
  *   errorObject: true,
  *   errorMessage: "waited 5 ms",
  *   errorName: "Error",
+ *   errorTrail: "Error waited 5 ms\nmore",
  *   errorKind: "timeout",
  * });
  * ```
@@ -344,6 +395,7 @@ export function rejectionFacts(
   errorObject: boolean;
   errorMessage: string;
   errorName: string;
+  errorTrail: string;
   errorKind?: RejectionKind | null;
 } {
   const errorObject = isErrorObject(error);
@@ -354,6 +406,7 @@ export function rejectionFacts(
     errorObject,
     errorMessage: message.split("\n", 1)[0]!.trim(),
     errorName: typeof name === "string" ? name : "",
+    errorTrail: errorTrail(error),
   };
   if (!classify) return facts;
   let kind: RejectionKind | null = null;

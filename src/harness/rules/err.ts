@@ -6,6 +6,7 @@ import { type AcquireRecord, type CallerEvent, errorDefect } from "../observatio
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { HalfCloses } from "./_live.ts";
+import { routeFailures } from "./_route_failures.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** ERR-1: a failed connect rejects a waiter (policy "reject"). */
@@ -14,9 +15,9 @@ export const err1 = defineRule({
   group: "ERR",
   title: "A failed connect rejects or retries per policy and never leaks capacity",
   rationale:
-    'When a server refuses connections, the waiter that caused the connect must learn it (or the pool must retry, as declared) rather than wait for a connection that will never come; capacity leaks are caught by LIV-2. A pool whose connects belong to the acquire that started them (policy connectOwnership "acquire", CMAP) owes the failure to that acquire and to no one else: failing the route\'s oldest waiter instead leaves the owner waiting on a connect that is gone, and fails a caller whose own connect may still succeed. Which acquire started a connect is not witnessed; the clause judges the connects whose owner the ledger leaves no doubt about (the only acquire of the route pending when the connect began, other than those already bound to a connect of their own), and reads the kind of a rejection where the adapter can tell it.',
+    "When a server refuses connections, the waiter that caused the connect must learn it (or the pool must retry, as declared) rather than wait for a connection that will never come; capacity leaks are caught by LIV-2. A pool whose connects belong to the acquire that started them (policy connectOwnership \"acquire\", CMAP) owes the failure to that acquire and to no one else: failing the route's oldest waiter instead leaves the owner waiting on a connect that is gone, and fails a caller whose own connect may still succeed. Which acquire started a connect is not witnessed; the clause judges the connects whose owner the ledger leaves no doubt about (the only acquire of the route pending when the connect began, other than those already bound to a connect of their own), and reads the kind of a rejection where the adapter can tell it. The waiter a refused connect fails must be told that the server refused: an operator reading the log needs ECONNREFUSED (a server down, a wrong port) to tell it from a timeout or an authentication failure, so the error, or an error it carries as its `cause` (or among an AggregateError's `errors`), has the refusal's code or says in its message that the connect was refused; judged where the adapter tells connection errors apart (capability rejectionKinds) and the refusal was the only failure of the route while the waiter waited.",
   source:
-    "CMAP (a check-out that creates a connection waits for that connection; if establishing it fails, that check-out fails with ConnectionCheckOutFailed reason connectionError); Apache HttpCore 5 (failed lease)",
+    "CMAP (a check-out that creates a connection waits for that connection; if establishing it fails, that check-out fails with ConnectionCheckOutFailed reason connectionError); Apache HttpCore 5 (failed lease); Node.js net (a refused connect fails with code ECONNREFUSED); pg-pool and undici reject with the socket's own error, the MongoDB driver with a MongoNetworkError whose cause it is",
   needs: [],
   when: {
     text: "connectFailure is reject and not multiplexed",
@@ -25,17 +26,45 @@ export const err1 = defineRule({
   clauses: {
     a: "a refused connect rejects a waiter of its route or is retried, and frees its slot",
     b: 'with connectOwnership "acquire": a refused connect rejects the acquire that started it, and a connection error fails no acquire whose own connect has not failed',
+    c: "a waiter failed by a refused connect is told it was refused: its error or one the error carries (cause, errors) has the code ECONNREFUSED or a message that says so",
   },
   start(run) {
     const owners = ownsConnects(run) ? new ConnectOwners(run) : undefined;
+    const kinds = run.supports.capabilities.includes("rejectionKinds");
     return {
       step({ ledger, callers }) {
         return refusedUnanswered(run, ledger, callers) ??
-          (owners === undefined ? undefined : ownerBreach(owners, ledger, callers));
+          (owners === undefined ? undefined : ownerBreach(owners, ledger, callers)) ??
+          (kinds ? refusalUntold(run, callers) : undefined);
       },
     };
   },
 });
+
+/** What shows in an error's trail that a connect was refused. */
+const REFUSAL = /ECONNREFUSED|refused/i;
+
+/** ERR-1.c: a waiter failed as a connection error after a refusal, not told of it. */
+function refusalUntold(run: RunView, callers: readonly CallerEvent[]): Breach<"c"> | undefined {
+  for (const event of callers) {
+    if (event.kind !== "acquire-rejected" || event.acquire.errorKind !== "connectionError") {
+      continue;
+    }
+    const a = event.acquire;
+    // Only when refusals were the route's only failures while it waited: then its error can
+    // be about nothing else.
+    const failures = routeFailures(run, a.route, a.startSeq, a.settleSeq!);
+    if (failures.length === 0 || failures.some((f) => f.kind !== "refused")) continue;
+    if (REFUSAL.test(a.errorTrail ?? "")) continue;
+    const refused = failures[0]!.socketId;
+    return {
+      clause: "c",
+      detail:
+        `acquire #${a.id} (${a.route}) was failed as a connection error when the connect of socket #${refused} was refused, but neither its error (${a.errorCode}: "${a.errorMessage}") nor one it carries has the code ECONNREFUSED or says that the connect was refused`,
+    };
+  }
+  return undefined;
+}
 
 /** ERR-1.a: a refused connect of a route whose waiters all still wait. */
 function refusedUnanswered(

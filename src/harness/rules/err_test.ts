@@ -190,3 +190,43 @@ describe("ERR-1.b: a failed connect fails the acquire that started it, and no ot
     assert.equal(await ownerViolation(referenceAdapter, setup, commands), undefined);
   });
 });
+
+describe("ERR-1.c: a waiter a refused connect fails is told it was refused", () => {
+  const setup = {
+    ...setupOf({ config: { maxTotal: 1, maxPerRoute: 1, connectTimeoutMs: 5 } }),
+    connectLatencyMs: 1,
+    faults: true,
+  };
+  const refused = [
+    new ConnectFaultCommand("r0", "refuse"),
+    new AcquireCommand("r0", false), // #1's connect is refused at t=1
+    new AdvanceCommand(2),
+  ];
+  const untold = BROKEN_POOLS.find((b) => b.clause === "ERR-1.c")!.adapter;
+
+  test(
+    "the reference pool's ConnectError carries the network's error as its cause",
+    LONG,
+    async () => {
+      assert.equal(await ownerViolation(referenceAdapter, setup, refused), undefined);
+    },
+  );
+
+  test("a connection error that drops the refusal breaks ERR-1.c", LONG, async () => {
+    const violation = await ownerViolation(untold, setup, refused);
+    assert.equal(violation?.clause, "ERR-1.c", violation?.message);
+    assert.match(
+      violation!.message,
+      /acquire #1 \(r0\) was failed as a connection error when the connect of socket #1 was refused/,
+    );
+  });
+
+  test("a connect that timed out is not judged: there was no refusal to tell", LONG, async () => {
+    const hung = [
+      new ConnectFaultCommand("r0", "hang"),
+      new AcquireCommand("r0", false), // #1's connect times out at t=5
+      new AdvanceCommand(6),
+    ];
+    assert.equal(await ownerViolation(untold, setup, hung), undefined);
+  });
+});

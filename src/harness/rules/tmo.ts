@@ -7,6 +7,7 @@ import { closedByPoolBeforeClose, HalfCloses, OnTheWire, RequestTimeoutCloses } 
 import { hasCapacity, LIVE } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
+import { type RouteFailure, routeFailures } from "./_route_failures.ts";
 import { backoffPolicy, longestBackoff, shortestBackoff } from "./_backoff.ts";
 import { operationBackoffStep } from "./_operation_backoff.ts";
 
@@ -84,18 +85,25 @@ export const tmo2 = defineRule({
   group: "TMO",
   title: "A connect that does not complete within the connect timeout fails and frees its slot",
   rationale:
-    "A lost SYN or a black-holed server leaves a connect hanging; without a timeout it holds a slot of the pool forever and every waiter behind it starves.",
-  source: "Apache HttpClient 5 (connectTimeout); Kafka socket.connection.setup.timeout.ms",
+    "A lost SYN or a black-holed server leaves a connect hanging; without a timeout it holds a slot of the pool forever and every waiter behind it starves. The waiter such a connect fails must be told that the connect timed out, not only that it failed: a timeout points at a network path or an overloaded server, a refusal at a server that is down, and the log is all an operator has. Judged where the adapter tells connection errors apart (capability rejectionKinds) and connects given up no sooner than the timeout were the route's only failures while the waiter waited: the error, or one it carries as its `cause` (or among an AggregateError's `errors`), must say it timed out (a `timeout`, `timed out`, ETIMEDOUT).",
+  source:
+    "Apache HttpClient 5 (connectTimeout, ConnectTimeoutException); Kafka socket.connection.setup.timeout.ms; undici (ConnectTimeoutError), pg (connection timeout), the MongoDB driver (MongoNetworkTimeoutError)",
   needs: ["connectTimeout"],
   clauses: {
     a: "a connect is abandoned by its connect timeout",
+    b: "a waiter failed by a connect timeout is told it timed out: its error or one the error carries (cause, errors) says so",
   },
   start(run) {
     const timeout = run.setup.config.connectTimeoutMs;
     const tolerance = run.supports.toleranceMs;
+    const kinds = run.supports.capabilities.includes("rejectionKinds");
     return {
-      step() {
+      step({ callers }) {
         if (timeout === undefined) return undefined;
+        if (kinds) {
+          const untold = timeoutUntold(run, callers, timeout - tolerance);
+          if (untold !== undefined) return untold;
+        }
         const ledger = run.network.ledger;
         if (ledger.count({ state: "connecting" }) === 0) return undefined;
         const now = run.now();
@@ -114,6 +122,36 @@ export const tmo2 = defineRule({
     };
   },
 });
+
+/** What shows in an error's trail that a connect timed out. */
+const TIMED_OUT = /time[ds]?[ -]?out|ETIMEDOUT/i;
+
+/** TMO-2.b: a waiter failed as a connection error after a connect timeout, not told of it. */
+function timeoutUntold(
+  run: RunView,
+  callers: readonly CallerEvent[],
+  atLeast: number,
+): Breach<"b"> | undefined {
+  for (const event of callers) {
+    if (event.kind !== "acquire-rejected" || event.acquire.errorKind !== "connectionError") {
+      continue;
+    }
+    const a = event.acquire;
+    const failures = routeFailures(run, a.route, a.startSeq, a.settleSeq!);
+    // Only when connects given up after the timeout were the route's only failures then.
+    const timedOut = (f: RouteFailure) =>
+      f.kind === "gaveUp" && f.t - run.network.socket(f.socketId)!.createdAt >= atLeast;
+    if (failures.length === 0 || !failures.every(timedOut)) continue;
+    if (TIMED_OUT.test(a.errorTrail ?? "")) continue;
+    const { socketId } = failures[0]!;
+    return {
+      clause: "b",
+      detail:
+        `acquire #${a.id} (${a.route}) was failed as a connection error when the connect of socket #${socketId} timed out, but neither its error (${a.errorCode}: "${a.errorMessage}") nor one it carries says that it timed out`,
+    };
+  }
+  return undefined;
+}
 
 /** A route whose backoff ends at `bound` while acquires wait on it with spare capacity. */
 interface Owed {
