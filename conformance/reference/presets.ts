@@ -573,14 +573,22 @@ const RETRY_MIN_BACKOFF_MS = 1;
  * The reference pool that keeps its waiters through a failed connect and
  * dials again once the route's backoff has passed (policy `connectFailure:
  * "retry"`, as Kafka's `NetworkClient` keeps a request through reconnects),
- * on the reference pool's drawn limits. The pool requires a backoff above
+ * on the reference pool's drawn limits, and keeps a drawn minimum of
+ * connections on every route, as tarn keeps `min` and retries a failed create
+ * after `createRetryIntervalMillis`: the background connects back off too,
+ * which LIM-6 and TMO-3 judge together. The pool requires a backoff above
  * 0 ms when it retries, so the declared backoff starts at 1 ms.
  */
 export const referenceRetryAdapter: Adapter<Lease> = {
   name: "reference-retry",
   supports: {
     ...REFERENCE_SUPPORTS,
-    ranges: { ...REFERENCE_SUPPORTS.ranges, reconnectBackoffMs: [RETRY_MIN_BACKOFF_MS, 40] },
+    capabilities: [...REFERENCE_SUPPORTS.capabilities, "minPoolSize"],
+    ranges: {
+      ...REFERENCE_SUPPORTS.ranges,
+      reconnectBackoffMs: [RETRY_MIN_BACKOFF_MS, 40],
+      minPoolSize: [0, 3],
+    },
     policies: { ...REFERENCE_SUPPORTS.policies, connectFailure: "retry" },
     // A backoff of 0 is valid for a pool that fails the waiter, not for one that retries: it
     // would retry a refusing route at one instant forever (src/pool/options.ts).

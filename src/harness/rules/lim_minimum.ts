@@ -11,6 +11,7 @@ import { defineRule } from "../rule.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 import { mayHaveClearedItself, minimumOf } from "./_population.ts";
 import { heldOnClosed } from "./_waiters.ts";
+import { backingOffSince } from "./ord.ts";
 
 /**
  * The virtual time of the last connect that began or ended among `ledger`'s
@@ -71,7 +72,7 @@ export const lim6 = defineRule({
   title:
     "While the pool is ready, each route holds at least its minimum of connections; while a clear() has paused it, the pool opens none",
   rationale:
-    "A minimum pool size is a promise of latency: the first callers after a quiet spell, or after connections expired, find a connection established instead of paying for a handshake. A pool that forgets to top itself up breaks that promise silently, as nothing fails. The other side matters as much: a cleared pool has given up on its server until ready(), and a background task that keeps dialling it (or that runs on after close()) hammers a server known to be down. The minimum is min(minPoolSize, the route's limit) on each route of the run, and counts connections being established, idle and leased alike; it is judged after the pool has settled, and waived while the pool is at maxTotal or at maxConnecting (the pool may not open more), while it may have paused itself after a failed connect and until the next ready(), and during the heal phase. A lease still held on a connection that has closed counts until its holder releases it, as the pool counts a checked-out connection (CMAP). A pool that declares a population interval (supports.populationIntervalMs: CMAP lets a background thread keep the minimum, running every backgroundThreadIntervalMS) may stay below its minimum, with no connect in progress, for that long (plus the tolerance) before it starts one: from when the deficit began, a connect of the pool ended or the pool became ready.",
+    "A minimum pool size is a promise of latency: the first callers after a quiet spell, or after connections expired, find a connection established instead of paying for a handshake. A pool that forgets to top itself up breaks that promise silently, as nothing fails. The other side matters as much: a cleared pool has given up on its server until ready(), and a background task that keeps dialling it (or that runs on after close()) hammers a server known to be down. The minimum is min(minPoolSize, the route's limit) on each route of the run, and counts connections being established, idle and leased alike; it is judged after the pool has settled, and waived while the pool is at maxTotal or at maxConnecting (the pool may not open more), while it may have paused itself after a failed connect and until the next ready(), and during the heal phase; a pool that backs off a route after a failed connect (a declared reconnect backoff, or retries) is not judged on that route until the longest backoff its configuration allows has passed since the failure, or it dials the route again at a later instant. A lease still held on a connection that has closed counts until its holder releases it, as the pool counts a checked-out connection (CMAP). A pool that declares a population interval (supports.populationIntervalMs: CMAP lets a background thread keep the minimum, running every backgroundThreadIntervalMS) may stay below its minimum, with no connect in progress, for that long (plus the tolerance) before it starts one: from when the deficit began, a connect of the pool ended or the pool became ready.",
   source:
     "MongoDB CMAP specification (minPoolSize: the pool's background thread creates connections while the total is below it, only while the pool is ready, no more than maxConnecting at a time; a paused or closed pool creates none; connections checked out and pending count towards the total)",
   needs: ["minPoolSize"],
@@ -85,6 +86,18 @@ export const lim6 = defineRule({
     if (!run.supports.capabilities.includes("minPoolSize")) return {};
     const { config } = run.setup;
     const interval = run.supports.populationIntervalMs;
+    // A pool that backs off a route after a failed connect (a declared reconnect backoff, or
+    // retries) may leave it below its minimum until the longest backoff has passed.
+    const backsOff = run.supports.capabilities.includes("reconnectBackoff") ||
+      run.supports.policies.connectFailure === "retry";
+    const longest = Math.max(config.reconnectBackoffMs ?? 0, config.reconnectBackoffMaxMs ?? 0);
+    const backingOff = (route: Route): boolean => {
+      if (!backsOff) return false;
+      const since = backingOffSince(run, route);
+      if (since === undefined) return false;
+      // With no declared bound, until the pool dials the route again (as LIV-3).
+      return longest === 0 || run.now() < since + longest + tolerance;
+    };
     const tolerance = run.supports.toleranceMs;
     /** Ledger positions of each clear() and of the ready() that ended its pause (if it did). */
     const pauses: { from: number; to: number }[] = [];
@@ -180,7 +193,9 @@ export const lim6 = defineRule({
       if (interval !== undefined && connecting > 0) return owed;
       for (const route of config.routes) {
         const { held, minimum } = below(route);
-        if (held < minimum) owed.add(route);
+        if (held >= minimum) continue;
+        if (backingOff(route)) continue;
+        owed.add(route);
       }
       return owed;
     };

@@ -236,6 +236,18 @@ function spareCapacity(run: RunView, route: Route): boolean {
  * pool may not have heard of the failure yet.
  */
 export function mayBeBackingOff(run: RunView, route: Route): boolean {
+  return backingOffSince(run, route) !== undefined;
+}
+
+/**
+ * When the failed connect a route may be backing off from failed (see
+ * {@linkcode mayBeBackingOff}), or `undefined` when it cannot be backing off.
+ *
+ * @param run The run.
+ * @param route The route.
+ * @returns Virtual time of the route's last failed connect, if the pool has not dialled it since.
+ */
+export function backingOffSince(run: RunView, route: Route): number | undefined {
   const found = derived(run);
   const events = run.network.ledger.since(found.ledgerSeen);
   found.ledgerSeen += events.length;
@@ -252,9 +264,9 @@ export function mayBeBackingOff(run: RunView, route: Route): boolean {
     }
   }
   const failure = found.lastFailure.get(route);
-  if (failure === undefined) return false;
+  if (failure === undefined) return undefined;
   const dial = found.lastDial.get(route);
-  return dial === undefined || dial <= failure;
+  return dial === undefined || dial <= failure ? failure : undefined;
 }
 
 /** ORD-3: no head-of-line blocking across routes. */
