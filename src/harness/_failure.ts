@@ -46,7 +46,10 @@ export function readableSteps(
   failing: number,
   rule: string,
 ): { steps: string[]; step: number } {
-  const steps: string[] = [];
+  // A pool that broke a rule when it was created (CFG-1) did so before any command.
+  const steps: string[] = failing === 0
+    ? [`0. create the pool   ← ${rule} breaks in this step`]
+    : [];
   let number = 0;
   let step = failing;
   let keeping = true;

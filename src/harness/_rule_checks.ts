@@ -143,7 +143,8 @@ export class RuleChecks {
     const breach = checks.checks[i]!(context);
     checks.readClock[i] = run.clockReads !== reads;
     if (breach !== undefined) {
-      throw new RuleViolation(checks.ids[i]!, run.step, breach.detail, breach.clause);
+      const step = breach.atCreation === true ? 0 : run.step;
+      throw new RuleViolation(checks.ids[i]!, step, breach.detail, breach.clause);
     }
   }
 }

@@ -70,7 +70,7 @@ export function count(n: number, noun: string): string {
  */
 export function counterexampleLines(counterexample: Counterexample, indent = "    "): string[] {
   const c = counterexample;
-  const steps = c.steps.filter((line) => /^\d+\. /.test(line)).length;
+  const steps = c.steps.filter((line) => /^[1-9]\d*\. /.test(line)).length;
   return [
     c.message,
     `clause: ${c.clause}${clauseText(c.clause)}`,

@@ -43,6 +43,11 @@ export interface Breach<C extends string = string> {
   readonly clause: C;
   /** What was expected and what happened. */
   readonly detail: string;
+  /**
+   * The pool broke it when it was created, before the first step (CFG-1):
+   * the violation is reported at step 0, whatever step judged it.
+   */
+  readonly atCreation?: boolean;
 }
 
 /**

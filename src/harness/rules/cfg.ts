@@ -198,7 +198,8 @@ export const CFG_1: Rule<"a" | "b" | "c" | "d"> = defineRule({
     // One breach per check, so a clause an expectation excuses does not hide the next one.
     const judge = () => {
       pending ??= (run.configProbes ?? []).flatMap(breachesOf);
-      return pending.shift();
+      const breach = pending.shift();
+      return breach === undefined ? undefined : { ...breach, atCreation: true };
     };
     return { step: judge, healed: judge, closed: judge };
   },

@@ -10,6 +10,7 @@ import { OPTION_BUGS } from "../../../fixtures/broken/options.ts";
 import { setupOf } from "../_test_setup.ts";
 import type { Adapter, Supports } from "../adapter.ts";
 import { validateAdapter } from "../adapter_validation.ts";
+import { checkPool } from "../check_pool.ts";
 import { withoutClauses } from "../expectations.ts";
 import type { InvalidOption } from "../invalid_options.ts";
 import { RuleViolation } from "../rule.ts";
@@ -169,7 +170,18 @@ describe("CFG-1: creating the pool with an invalid option", () => {
       const violation = await violationOf(broken.adapter, invalid);
       assert.equal(violation?.clause, broken.clause, broken.bug);
       assert.match(violation.detail, detail);
+      // Refused (or not) when the pool was created: before step 1, whatever step judged it.
+      assert.equal(violation.step, 0, broken.bug);
     }
+  });
+
+  test("a counterexample marks the pool's creation, not the step that judged it", LONG, async () => {
+    const broken = OPTION_BUGS.find((b) => b.clause === "CFG-1.d")!;
+    const report = await checkPool(broken.adapter, { seed: 1, rules: ["CFG-1"] });
+    const counterexample = report.rules[0]?.counterexample;
+    assert.equal(counterexample?.clause, "CFG-1.d");
+    assert.equal(counterexample.step, 0);
+    assert.equal(counterexample.steps[0], "0. create the pool   ← CFG-1.d breaks in this step");
   });
 
   test("a pool that converts a string or a boolean with Number() accepts it", async () => {
