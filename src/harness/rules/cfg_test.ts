@@ -175,14 +175,18 @@ describe("CFG-1: creating the pool with an invalid option", () => {
     }
   });
 
-  test("a counterexample marks the pool's creation, not the step that judged it", LONG, async () => {
-    const broken = OPTION_BUGS.find((b) => b.clause === "CFG-1.d")!;
-    const report = await checkPool(broken.adapter, { seed: 1, rules: ["CFG-1"] });
-    const counterexample = report.rules[0]?.counterexample;
-    assert.equal(counterexample?.clause, "CFG-1.d");
-    assert.equal(counterexample.step, 0);
-    assert.equal(counterexample.steps[0], "0. create the pool   ← CFG-1.d breaks in this step");
-  });
+  test(
+    "a counterexample marks the pool's creation, not the step that judged it",
+    LONG,
+    async () => {
+      const broken = OPTION_BUGS.find((b) => b.clause === "CFG-1.d")!;
+      const report = await checkPool(broken.adapter, { seed: 1, rules: ["CFG-1"] });
+      const counterexample = report.rules[0]?.counterexample;
+      assert.equal(counterexample?.clause, "CFG-1.d");
+      assert.equal(counterexample.step, 0);
+      assert.equal(counterexample.steps[0], "0. create the pool   ← CFG-1.d breaks in this step");
+    },
+  );
 
   test("a pool that converts a string or a boolean with Number() accepts it", async () => {
     const coerces = OPTION_BUGS.find((b) => b.adapter.name === "broken-coerces-options")!.adapter;
