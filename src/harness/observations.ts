@@ -359,9 +359,8 @@ export function errorTrail(error: unknown): string {
 
 /**
  * What the harness records about a rejection: its code, whether it is an
- * error object, the first line of its message, its name, the trail of it and
- * its causes, and, when the adapter declares
- * `rejectionKinds`, the kind the adapter reads from it (`null` when the
+ * error object, the first line of its message, its name and, when the adapter declares
+ * `rejectionKinds`, the trail of it and its causes and the kind the adapter reads from it (`null` when the
  * adapter does not recognise the error or throws while reading it).
  *
  * @param pool The pool under test.
@@ -395,7 +394,7 @@ export function rejectionFacts(
   errorObject: boolean;
   errorMessage: string;
   errorName: string;
-  errorTrail: string;
+  errorTrail?: string;
   errorKind?: RejectionKind | null;
 } {
   const errorObject = isErrorObject(error);
@@ -406,7 +405,6 @@ export function rejectionFacts(
     errorObject,
     errorMessage: message.split("\n", 1)[0]!.trim(),
     errorName: typeof name === "string" ? name : "",
-    errorTrail: errorTrail(error),
   };
   if (!classify) return facts;
   let kind: RejectionKind | null = null;
@@ -415,7 +413,8 @@ export function rejectionFacts(
   } catch {
     // An adapter that cannot read the error has not classified it; ERR-5 reports that.
   }
-  return { ...facts, errorKind: kind };
+  // The trail is read only with the kind (ERR-1.c, TMO-2.b), so only then is it built.
+  return { ...facts, errorTrail: errorTrail(error), errorKind: kind };
 }
 
 /**

@@ -137,16 +137,6 @@ export function serveWaiters(step: Step): void {
   while (pass(step)) { /* again */ }
 }
 
-/**
- * Take the route's next usable idle connection, telling whether perished
- * ones were closed on the way (which frees room for other routes).
- */
-function takeIdleFreeing(step: Step, route: Route): [Entry | undefined, boolean] {
-  const before = step.state.entries.size;
-  const idle = takeIdle(step, route);
-  return [idle, step.state.entries.size < before];
-}
-
 /** One serving pass in arrival order; `true` when it freed room after finding a route full. */
 function waitersPass(step: Step): boolean {
   const blocked = new Set<Route>();
@@ -155,8 +145,9 @@ function waitersPass(step: Step): boolean {
   for (const waiter of [...step.state.waiters]) {
     const { route } = waiter;
     if (blocked.has(route)) continue;
-    const [idle, freed] = takeIdleFreeing(step, route);
-    if (freed && blocked.size > 0) freedLate = true;
+    const held = step.state.entries.size;
+    const idle = takeIdle(step, route); // closes the route's perished idle connections on its way
+    if (blocked.size > 0 && step.state.entries.size < held) freedLate = true;
     if (idle !== undefined) {
       step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);
       cancelAcquireTimer(step, waiter);
@@ -192,8 +183,9 @@ function ownersPass(step: Step): boolean {
   for (const waiter of [...step.state.waiters]) {
     const { route } = waiter;
     if (waiter.establishing !== undefined || blocked.has(route)) continue;
-    const [idle, freed] = takeIdleFreeing(step, route);
-    if (freed && blocked.size > 0) freedLate = true;
+    const held = step.state.entries.size;
+    const idle = takeIdle(step, route); // closes the route's perished idle connections on its way
+    if (blocked.size > 0 && step.state.entries.size < held) freedLate = true;
     if (!unowned.has(route)) unowned.set(route, unownedConnectingCount(step, route));
     if (idle !== undefined) {
       step.state.waiters.splice(step.state.waiters.indexOf(waiter), 1);

@@ -1,4 +1,5 @@
 import type { Route, SocketId } from "../../net/types.ts";
+import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import type { RunView } from "../run_view.ts";
 
 /** How a connection of a route failed, as the ledger tells it. */
@@ -55,4 +56,36 @@ export function routeFailures(
     }
   }
   return failures;
+}
+
+/**
+ * The first acquire among `callers` rejected as a connection error while
+ * failures of one sort (`judged`) were its route's only ones, whose error
+ * trail (see `errorTrail`) does not say so (`told`): ERR-1.c and TMO-2.b.
+ *
+ * @param run The run.
+ * @param callers The caller events of the step.
+ * @param judged Whether a failure is of the sort the error must tell.
+ * @param told What the trail shows when it does.
+ * @returns The acquire and the socket of the first such failure, if any.
+ */
+export function untoldFailure(
+  run: RunView,
+  callers: readonly CallerEvent[],
+  judged: (failure: RouteFailure) => boolean,
+  told: RegExp,
+): { acquire: AcquireRecord; socketId: SocketId } | undefined {
+  for (const event of callers) {
+    if (event.kind !== "acquire-rejected" || event.acquire.errorKind !== "connectionError") {
+      continue;
+    }
+    const a = event.acquire;
+    // Only when failures of that sort were the route's only ones while it waited: then its
+    // error can be about nothing else.
+    const failures = routeFailures(run, a.route, a.startSeq, a.settleSeq!);
+    if (failures.length === 0 || !failures.every(judged)) continue;
+    if (told.test(a.errorTrail ?? "")) continue;
+    return { acquire: a, socketId: failures[0]!.socketId };
+  }
+  return undefined;
 }

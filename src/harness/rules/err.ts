@@ -6,7 +6,7 @@ import { type AcquireRecord, type CallerEvent, errorDefect } from "../observatio
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 import type { RunView } from "../run_view.ts";
 import { HalfCloses } from "./_live.ts";
-import { routeFailures } from "./_route_failures.ts";
+import { routeFailures, untoldFailure } from "./_route_failures.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
 
 /** ERR-1: a failed connect rejects a waiter (policy "reject"). */
@@ -46,24 +46,14 @@ const REFUSAL = /ECONNREFUSED|refused/i;
 
 /** ERR-1.c: a waiter failed as a connection error after a refusal, not told of it. */
 function refusalUntold(run: RunView, callers: readonly CallerEvent[]): Breach<"c"> | undefined {
-  for (const event of callers) {
-    if (event.kind !== "acquire-rejected" || event.acquire.errorKind !== "connectionError") {
-      continue;
-    }
-    const a = event.acquire;
-    // Only when refusals were the route's only failures while it waited: then its error can
-    // be about nothing else.
-    const failures = routeFailures(run, a.route, a.startSeq, a.settleSeq!);
-    if (failures.length === 0 || failures.some((f) => f.kind !== "refused")) continue;
-    if (REFUSAL.test(a.errorTrail ?? "")) continue;
-    const refused = failures[0]!.socketId;
-    return {
-      clause: "c",
-      detail:
-        `acquire #${a.id} (${a.route}) was failed as a connection error when the connect of socket #${refused} was refused, but neither its error (${a.errorCode}: "${a.errorMessage}") nor one it carries has the code ECONNREFUSED or says that the connect was refused`,
-    };
-  }
-  return undefined;
+  const untold = untoldFailure(run, callers, (f) => f.kind === "refused", REFUSAL);
+  if (untold === undefined) return undefined;
+  const { acquire: a, socketId } = untold;
+  return {
+    clause: "c",
+    detail:
+      `acquire #${a.id} (${a.route}) was failed as a connection error when the connect of socket #${socketId} was refused, but neither its error (${a.errorCode}: "${a.errorMessage}") nor one it carries has the code ECONNREFUSED or says that the connect was refused`,
+  };
 }
 
 /** ERR-1.a: a refused connect of a route whose waiters all still wait. */
@@ -355,24 +345,9 @@ export const err5 = defineRule({
     const clearedWhileWaiting = new Set<number>();
     const clearedSends = new Set<number>();
     const pendingSends = new Set<number>();
-    const failedConnect = (route: Route, from: number, to: number, anyFailure: boolean) => {
-      const events = run.network.ledger.events;
-      for (let i = from; i < to && i < events.length; i++) {
-        const event = events[i]!;
-        if (event.route !== route) continue;
-        // A socket is established before it closes, if ever: one never established by now
-        // was not established when it closed.
-        const established = run.network.socket(event.socketId)?.readyAt !== undefined;
-        if (
-          event.type === "ConnectionClosed" &&
-          (!established || (anyFailure && event.by !== "client"))
-        ) {
-          return true;
-        }
-        if (anyFailure && event.type === "RequestFailed") return true;
-      }
-      return false;
-    };
+    // A connect, connection or request of the route that failed while the caller waited.
+    const failedConnect = (route: Route, from: number, to: number) =>
+      routeFailures(run, route, from, to).length > 0;
     const judge = (callers: readonly CallerEvent[]): Breach<"a" | "b"> | undefined => {
       for (const event of callers) {
         switch (event.kind) {
@@ -421,7 +396,7 @@ export const err5 = defineRule({
                 case "connectionError":
                   // For an HTTP agent the acquire is the request: the failure of the connection
                   // it was sent on is its connection error too.
-                  return failedConnect(a.route, a.startSeq, a.settleSeq!, true);
+                  return failedConnect(a.route, a.startSeq, a.settleSeq!);
               }
             };
             const breach = kindBreach(what, a.errorCode, a.errorKind, because, explainAcquire(a));
@@ -446,7 +421,7 @@ export const err5 = defineRule({
                 case "waitQueueFull":
                   return false;
                 case "connectionError":
-                  return failedConnect(s.route, s.startSeq, s.settleSeq!, true);
+                  return failedConnect(s.route, s.startSeq, s.settleSeq!);
               }
             };
             const breach = kindBreach(what, s.errorCode, s.errorKind, because, "");

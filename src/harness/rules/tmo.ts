@@ -7,7 +7,7 @@ import { closedByPoolBeforeClose, HalfCloses, OnTheWire, RequestTimeoutCloses } 
 import { hasCapacity, LIVE } from "./ord.ts";
 import { beingServed, waiters } from "./_waiters.ts";
 import { NOT_MULTIPLEXED } from "./_when.ts";
-import { type RouteFailure, routeFailures } from "./_route_failures.ts";
+import { type RouteFailure, untoldFailure } from "./_route_failures.ts";
 import { backoffPolicy, longestBackoff, shortestBackoff } from "./_backoff.ts";
 import { operationBackoffStep } from "./_operation_backoff.ts";
 
@@ -132,25 +132,17 @@ function timeoutUntold(
   callers: readonly CallerEvent[],
   atLeast: number,
 ): Breach<"b"> | undefined {
-  for (const event of callers) {
-    if (event.kind !== "acquire-rejected" || event.acquire.errorKind !== "connectionError") {
-      continue;
-    }
-    const a = event.acquire;
-    const failures = routeFailures(run, a.route, a.startSeq, a.settleSeq!);
-    // Only when connects given up after the timeout were the route's only failures then.
-    const timedOut = (f: RouteFailure) =>
-      f.kind === "gaveUp" && f.t - run.network.socket(f.socketId)!.createdAt >= atLeast;
-    if (failures.length === 0 || !failures.every(timedOut)) continue;
-    if (TIMED_OUT.test(a.errorTrail ?? "")) continue;
-    const { socketId } = failures[0]!;
-    return {
-      clause: "b",
-      detail:
-        `acquire #${a.id} (${a.route}) was failed as a connection error when the connect of socket #${socketId} timed out, but neither its error (${a.errorCode}: "${a.errorMessage}") nor one it carries says that it timed out`,
-    };
-  }
-  return undefined;
+  // Connects given up no sooner than the timeout.
+  const timedOut = (f: RouteFailure) =>
+    f.kind === "gaveUp" && f.t - run.network.socket(f.socketId)!.createdAt >= atLeast;
+  const untold = untoldFailure(run, callers, timedOut, TIMED_OUT);
+  if (untold === undefined) return undefined;
+  const { acquire: a, socketId } = untold;
+  return {
+    clause: "b",
+    detail:
+      `acquire #${a.id} (${a.route}) was failed as a connection error when the connect of socket #${socketId} timed out, but neither its error (${a.errorCode}: "${a.errorMessage}") nor one it carries says that it timed out`,
+  };
 }
 
 /** A route whose backoff ends at `bound` while acquires wait on it with spare capacity. */
