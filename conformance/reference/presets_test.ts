@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readCorpus } from "../../src/cli/corpus.ts";
 import { VirtualClock } from "../../src/clock/virtual_clock.ts";
 import { checkPool } from "../../src/harness/check_pool.ts";
 import { poolConfigOf } from "../../src/harness/pool_config.ts";
@@ -14,6 +15,13 @@ import {
   referenceKeepOtherRoutesAdapter,
   referenceRetryAdapter,
 } from "./presets.ts";
+
+/**
+ * The reference adapters' regression corpus: failures the kit once found in
+ * the reference pool, replayed before each check explores (the mutation
+ * judge, `deno task judge`, replays it too).
+ */
+const CORPUS = new URL("./corpus/", import.meta.url);
 
 /** A whole default check: a timeout of its own, so no runner's default cuts it off on a busy machine. */
 const LONG = { timeout: 300_000 };
@@ -35,12 +43,27 @@ const JUDGED = [
   [referenceKeepOtherRoutesAdapter, 38],
 ] as const;
 
+test("the regression corpus holds the case of the bug the kit found in the reference pool", async () => {
+  // Room freed late in a serving pass went to nobody (the second pass of src/pool/waiters.ts).
+  const { cases } = await readCorpus(CORPUS, referenceKeepOtherRoutesAdapter.name);
+  assert.deepEqual(cases.map((c) => c.clause), ["LIV-3.b"]);
+  assert.ok(
+    cases[0]!.script !== undefined,
+    "replayed from its script, whatever the generator draws",
+  );
+});
+
 for (const [adapter, judged] of JUDGED) {
   test(`${adapter.name} conforms to the values its source documents`, LONG, async () => {
-    const report = await checkPool(adapter, { seed: 20_261_121 });
+    const { cases: corpus } = await readCorpus(CORPUS, adapter.name);
+    const report = await checkPool(adapter, { seed: 20_261_121, corpus });
     const failing = report.rules.filter((r) => r.status === "fail");
     assert.deepEqual(failing.map((r) => `${r.id}: ${r.counterexample?.message}`), []);
     assert.equal(report.ok, true);
+    // Every saved case was replayed, and passes: none skipped (a path that drifted), none failing.
+    assert.equal(report.corpus?.replays ?? 0, corpus.length);
+    assert.deepEqual(report.corpus?.skipped ?? [], []);
+    assert.equal(report.corpus?.fixed.length ?? 0, corpus.length);
     // The run judged most of what such a pool can be judged on, not a handful of rules.
     assert.ok(report.rules.filter((r) => r.status === "pass").length >= judged);
   });
