@@ -132,13 +132,22 @@ export function ownsConnects(run: RunView): boolean {
  * (policy `connectOwnership: "acquire"`): a socket of its route whose connect
  * started after the acquire did, by `at`, is still live then and has gone to
  * no other caller. Which acquire a connect belongs to is not witnessed, so
- * any such socket may be its own.
+ * any such socket may be its own. With `inProgress`, the connect must still
+ * be in progress now: not yet established, or established with a request in
+ * flight on it that no caller made (the pool's handshake, as a driver's
+ * `hello`); an acquire whose own connect has ended waits on nothing.
  *
  * @param run The run.
  * @param record A pending (or just settled) acquire.
- * @param at Ledger seq to judge at.
+ * @param at Ledger seq to judge at (with `inProgress`, the current one).
+ * @param inProgress Count only a connect still in progress.
  */
-export function mayOwnConnect(run: RunView, record: AcquireRecord, at: number): boolean {
+export function mayOwnConnect(
+  run: RunView,
+  record: AcquireRecord,
+  at: number,
+  inProgress = false,
+): boolean {
   if (!ownsConnects(run)) return false;
   const s = scan(run);
   for (const [socketId, created] of s.created) {
@@ -146,6 +155,12 @@ export function mayOwnConnect(run: RunView, record: AcquireRecord, at: number): 
     if (run.network.ledger.routeOf(socketId) !== record.route) continue;
     const closed = s.closed.get(socketId);
     if (closed !== undefined && closed <= at) continue;
+    // Established, and no request of the pool's (a handshake) in flight on it: no longer in progress.
+    if (
+      inProgress && s.ready.has(socketId) && !((run.network.socket(socketId)?.inFlight ?? 0) > 0)
+    ) {
+      continue;
+    }
     const taker = run.acquires.find((a) => a.facts?.socketId === socketId);
     if (taker === undefined || taker === record) return true;
   }

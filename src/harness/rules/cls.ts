@@ -255,7 +255,7 @@ export const cls3 = defineRule({
   title:
     "clear() retires every connection opened before it and fails the waiters; the pool serves no acquire until ready()",
   rationale:
-    "A driver clears its pool when it learns that the server behind it failed or stepped down: every connection opened before that moment may lead to the wrong server or to a dead one. Handing one out after the clear sends the caller's operation there; keeping one that comes back from its holder keeps a socket to a server the pool has given up on. A cleared pool is paused until the application (a driver's monitor) says the server is usable again with ready(): waiters that were queued for the old server fail at once rather than wait for a timeout, and acquires made meanwhile fail too instead of dialling a server known to be down. A connection whose connect was in progress at the clear is from before it as well. Idle connections of the old generation may be closed at once or when the pool next meets them; only handing them out is judged. A pool whose connects belong to the acquire that started them (policy connectOwnership \"acquire\", CMAP) has taken such an acquire out of its wait queue: a plain clear() leaves it pending until its own connect ends, with a stale connection it must not hand out.",
+    "A driver clears its pool when it learns that the server behind it failed or stepped down: every connection opened before that moment may lead to the wrong server or to a dead one. Handing one out after the clear sends the caller's operation there; keeping one that comes back from its holder keeps a socket to a server the pool has given up on. A cleared pool is paused until the application (a driver's monitor) says the server is usable again with ready(): waiters that were queued for the old server fail at once rather than wait for a timeout, and acquires made meanwhile fail too instead of dialling a server known to be down. A connection whose connect was in progress at the clear is from before it as well. Idle connections of the old generation may be closed at once or when the pool next meets them; only handing them out is judged. A pool whose connects belong to the acquire that started them (policy connectOwnership \"acquire\", CMAP) has taken such an acquire out of its wait queue: a plain clear() leaves it pending until its own connect ends, with a stale connection it must not hand out; once that connect is established (and the pool's own request on it, a handshake, answered), the acquire waits on nothing and must fail.",
   source:
     "MongoDB CMAP specification (clear() increments the generation and pauses the pool; a perished connection, one of an older generation, is never checked out and is closed when checked in; checkOut on a paused pool and the waiters queued at the clear fail with PoolClearedError; ready() resumes)",
   needs: ["clear"],
@@ -316,7 +316,9 @@ export const cls3 = defineRule({
         // A plain clear leaves an acquire on a connect of its own to end with it (connectOwnership
         // "acquire"): it fails as cleared when the now stale connection lands.
         const now = run.network.ledger.length;
-        const waiting = paused ? run.pending().find((a) => !mayOwnConnect(run, a, now)) : undefined;
+        const waiting = paused
+          ? run.pending().find((a) => !mayOwnConnect(run, a, now, true))
+          : undefined;
         if (waiting !== undefined) {
           return {
             clause: "c",
