@@ -83,6 +83,50 @@ export function wrongRoute(
 }
 
 /**
+ * Call `call` with `owner[field]` set to `value` (deleted when `value` is
+ * `undefined`), and put the field back as it was, whatever the call does.
+ * The factory pools read their acquire timeout from their options when an
+ * acquire starts, synchronously, and take no timeout per call: this is how
+ * each acquire gets the one the harness drew for it.
+ *
+ * @param owner The object that holds the field (a pool, or its options).
+ * @param field The field.
+ * @param value The value to call with.
+ * @param call What to run with it.
+ * @returns What `call` returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withFieldSet } from "./_factory_pool.ts";
+ *
+ * const options: Record<string, unknown> = { acquireTimeoutMillis: 30_000 };
+ * assert.equal(withFieldSet(options, "acquireTimeoutMillis", 5, () => options.acquireTimeoutMillis), 5);
+ * assert.equal(options.acquireTimeoutMillis, 30_000);
+ * withFieldSet(options, "acquireTimeoutMillis", undefined, () => assert.ok(!("acquireTimeoutMillis" in options)));
+ * assert.equal(options.acquireTimeoutMillis, 30_000);
+ * ```
+ */
+export function withFieldSet<T>(
+  owner: object,
+  field: string,
+  value: unknown,
+  call: () => T,
+): T {
+  const target = owner as Record<string, unknown>;
+  const had = Object.hasOwn(target, field);
+  const saved = target[field];
+  if (value === undefined) delete target[field];
+  else target[field] = value;
+  try {
+    return call();
+  } finally {
+    if (had) target[field] = saved;
+    else delete target[field];
+  }
+}
+
+/**
  * A complete {@linkcode PoolConfig} for one route, with every optional
  * setting unset unless given. For tests and examples.
  *

@@ -32,7 +32,7 @@ import type {
   RejectionKind,
 } from "../../src/harness/adapter.ts";
 import type { SimSocket } from "../../src/net/mod.ts";
-import { onlyRoute, wrongRoute } from "./_factory_pool.ts";
+import { onlyRoute, withFieldSet, wrongRoute } from "./_factory_pool.ts";
 
 /** Interval of generic-pool's evictor in this adapter, ms; also the timing tolerance. */
 export const EVICTION_RUN_MS = 25;
@@ -50,15 +50,7 @@ interface PoolInternals {
 
 function acquireWithTimeout(pool: GenericPool, timeoutMs: number | undefined): Promise<SimSocket> {
   const options = (pool as unknown as PoolInternals)._config;
-  const saved = options.acquireTimeoutMillis;
-  if (timeoutMs === undefined) delete options.acquireTimeoutMillis;
-  else options.acquireTimeoutMillis = timeoutMs;
-  try {
-    return pool.acquire();
-  } finally {
-    if (saved === undefined) delete options.acquireTimeoutMillis;
-    else options.acquireTimeoutMillis = saved;
-  }
+  return withFieldSet(options, "acquireTimeoutMillis", timeoutMs, () => pool.acquire());
 }
 
 function statsOf(pool: GenericPool, route: string): PoolStats {

@@ -40,7 +40,7 @@ import type {
   RejectionKind,
 } from "../../src/harness/adapter.ts";
 import { ConnectAbortedError, ConnectRefusedError, type SimSocket } from "../../src/net/mod.ts";
-import { NEVER_MS, onlyRoute, wrongRoute } from "./_factory_pool.ts";
+import { NEVER_MS, onlyRoute, withFieldSet, wrongRoute } from "./_factory_pool.ts";
 
 /** Interval of sequelize-pool's reaper in this adapter, ms. */
 export const REAP_INTERVAL_MS = 25;
@@ -57,14 +57,13 @@ function acquireWithTimeout(
   pool: Pool<SimSocket>,
   timeoutMs: number | undefined,
 ): Promise<SimSocket> {
-  const options = pool as unknown as PoolInternals;
-  const saved = options.acquireTimeoutMillis;
-  options.acquireTimeoutMillis = timeoutMs ?? NEVER_MS;
-  try {
-    return pool.acquire();
-  } finally {
-    options.acquireTimeoutMillis = saved;
-  }
+  const internals: PoolInternals = pool as unknown as PoolInternals;
+  return withFieldSet(
+    internals,
+    "acquireTimeoutMillis",
+    timeoutMs ?? NEVER_MS,
+    () => pool.acquire(),
+  );
 }
 
 function statsOf(pool: Pool<SimSocket>, route: string): PoolStats {

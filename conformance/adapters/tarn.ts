@@ -40,7 +40,7 @@ import type {
 } from "../../src/harness/adapter.ts";
 import type { SimSocket } from "../../src/net/mod.ts";
 import type { Route } from "../../src/net/types.ts";
-import { NEVER_MS, onlyRoute, wrongRoute } from "./_factory_pool.ts";
+import { NEVER_MS, onlyRoute, withFieldSet, wrongRoute } from "./_factory_pool.ts";
 
 /** Interval of tarn's reaper in this adapter, ms; also the timing tolerance. */
 export const REAP_INTERVAL_MS = 25;
@@ -54,14 +54,13 @@ function acquireWithTimeout(
   pool: Pool<SimSocket>,
   timeoutMs: number | undefined,
 ): Promise<SimSocket> {
-  const options = pool as unknown as PoolInternals;
-  const saved = options.acquireTimeoutMillis;
-  options.acquireTimeoutMillis = timeoutMs ?? NEVER_MS;
-  try {
-    return pool.acquire().promise;
-  } finally {
-    options.acquireTimeoutMillis = saved;
-  }
+  const internals: PoolInternals = pool as unknown as PoolInternals;
+  return withFieldSet(
+    internals,
+    "acquireTimeoutMillis",
+    timeoutMs ?? NEVER_MS,
+    () => pool.acquire().promise,
+  );
 }
 
 function statsOf(pool: Pool<SimSocket>, route: string): PoolStats {
