@@ -359,9 +359,10 @@ export function errorTrail(error: unknown): string {
 
 /**
  * What the harness records about a rejection: its code, whether it is an
- * error object, the first line of its message, its name and, when the adapter declares
- * `rejectionKinds`, the trail of it and its causes and the kind the adapter reads from it (`null` when the
- * adapter does not recognise the error or throws while reading it).
+ * error object, the first line of its message, its name and, when the
+ * adapter declares `rejectionKinds`, the trail of it and its causes and the
+ * kind the adapter reads from it (`null` when the adapter does not
+ * recognise the error or throws while reading it).
  *
  * @param pool The pool under test.
  * @param error What the pool rejected with.
