@@ -349,6 +349,19 @@ export const kafkaPresetAdapter: Adapter<Lease> = {
 };
 
 /**
+ * The Kafka preset against a cluster of two or three brokers: a producer
+ * holds a connection to each broker that leads one of its partitions, so
+ * several connections sit idle at once, and TMO-4 judges that each closes at
+ * its own deadline, whichever was opened first (`reference-kafka-preset` draws
+ * a single broker in a third of its runs).
+ */
+export const kafkaClusterPresetAdapter: Adapter<Lease> = {
+  name: "reference-kafka-cluster",
+  supports: { ...KAFKA_SUPPORTS, ranges: { ...KAFKA_SUPPORTS.ranges, routes: [2, 3] } },
+  create: kafkaPresetAdapter.create,
+};
+
+/**
  * MongoDB CMAP's documented defaults. One route: a CMAP pool serves one
  * server address. `maxPoolSize` 100 and `maxConnecting` 2 are declared as
  * they are, so LIM-3 judges the rate limit in every run and the heal phase's

@@ -10,6 +10,7 @@ import {
   cmapPresetAdapter,
   cmapReferenceAdapter,
   jdkPresetAdapter,
+  kafkaClusterPresetAdapter,
   kafkaPresetAdapter,
   referenceFifoAdapter,
   referenceKeepOtherRoutesAdapter,
@@ -32,6 +33,7 @@ const JUDGED = [
   [apachePresetAdapter, 30],
   [jdkPresetAdapter, 30],
   [kafkaPresetAdapter, 12],
+  [kafkaClusterPresetAdapter, 12],
   [cmapPresetAdapter, 30],
   // The CMAP declarations the harness draws (paused start, minimum, interrupting clear, idle
   // expiry at check-out, connects owned by their acquire) on the reference pool's small limits.

@@ -48,6 +48,7 @@ export class RuleChecks {
   #checkedStamp: unknown[] = [];
   #checkedNow = NaN;
   #everyStep: boolean;
+  #dues: ((run: RunView) => number | undefined)[] = [];
 
   /**
    * @param rules The rules to check.
@@ -79,7 +80,26 @@ export class RuleChecks {
         // Not known yet: judged at the first check whatever changed.
         checks.readClock.push(true);
       }
+      if (checker.due !== undefined) this.#dues.push(checker.due.bind(checker));
     }
+  }
+
+  /**
+   * The earliest instant, later than the run's time, at which a rule would
+   * find a clause broken if nothing happened meanwhile (see
+   * {@linkcode RuleChecker.due}).
+   *
+   * @returns The instant, or `undefined` when no rule owes a check.
+   */
+  nextDue(): number | undefined {
+    const run = this.#run;
+    const now = run.now();
+    let first: number | undefined;
+    for (const due of this.#dues) {
+      const at = due(run);
+      if (at !== undefined && at > now && (first === undefined || at < first)) first = at;
+    }
+    return first;
   }
 
   /**

@@ -61,6 +61,17 @@ export interface RuleChecker<C extends string = string> {
   healed?(context: StepContext): Breach<C> | undefined;
   /** After the pool was closed at the end of the run. */
   closed?(context: StepContext): Breach<C> | undefined;
+  /**
+   * The first instant, later than the run's time, at which the `step` check
+   * would find a clause broken if nothing happened meanwhile (a deadline the
+   * pool owes something by, plus the declared tolerance, plus one), or
+   * `undefined` when nothing is owed. When time passes that instant the
+   * harness stops there and judges, so a pool that is late by more than the
+   * tolerance is caught even where no step ends before it catches up. Must
+   * agree with `step`: once judged at that instant and found holding, the
+   * same instant is not due again.
+   */
+  due?(run: RunView): number | undefined;
 }
 
 /** A numbered rule. */

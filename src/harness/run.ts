@@ -41,6 +41,13 @@ import {
   type SocketUse,
 } from "./run_view.ts";
 
+/**
+ * At most this many instants a rule is owed a check at, within one move of
+ * time: every further one is judged when the move ends (bounds the cost when a
+ * rule keeps naming instants).
+ */
+const MAX_DUE_STOPS = 64;
+
 /** Options of one run. */
 export interface RunOptions {
   /** Rules to check (already filtered to those that apply). */
@@ -543,9 +550,28 @@ export class Run implements RunView, Settling {
     return settle(this);
   }
 
-  /** Move virtual time to `target`, settling at every timer deadline on the way. */
-  advanceTo(target: number): Promise<void> {
-    return advanceTo(this, target);
+  /**
+   * Move virtual time to `target`, settling at every timer deadline on the
+   * way, and judging the rules at every instant on the way by which one of
+   * them says the pool owes something (a rule checker's `due`).
+   *
+   * @throws {RuleViolation} A rule broken at such an instant.
+   */
+  async advanceTo(target: number): Promise<void> {
+    const checks = this.#checks;
+    for (let stops = 0; checks !== undefined && stops < MAX_DUE_STOPS; stops++) {
+      // A step whose call the harness still has to account for (a bad argument, a repeated
+      // release) is judged at its end, where that call's rule is judged first.
+      if (
+        this.#badCall !== undefined || this.#repeatedRelease || this.#releaseSettled ||
+        this.#failure !== undefined
+      ) break;
+      const due = checks.nextDue();
+      if (due === undefined || due >= target) break;
+      await advanceTo(this, due);
+      this.#check("step");
+    }
+    await advanceTo(this, target);
   }
 
   /**

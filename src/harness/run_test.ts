@@ -11,6 +11,7 @@ import { AcquireCommand, commandArbitraries, ConnectFaultCommand } from "./comma
 import type { CallerEvent } from "./observations.ts";
 import { RULES } from "./rules/mod.ts";
 import { runCase } from "./run_case.ts";
+import { defineRule, RuleViolation } from "./rule.ts";
 import { Run } from "./run.ts";
 
 /** Checks run many cases: a timeout of their own, so no runner's default (Bun's 5 s) cuts one off on a busy machine. */
@@ -108,6 +109,48 @@ describe("Run.advanceTo()", () => {
       },
     );
   }
+});
+
+describe("Run.advanceTo() and the instants rules name as due", () => {
+  test(
+    "stops at each instant a rule says it is owed a check, judges there, and reports a clause broken there",
+    LONG,
+    async () => {
+      const seen: number[] = [];
+      let start = 0;
+      // Owes a check 7 ms and 12 ms after the start; broken from 12 ms on. A late pool that
+      // caught up before the move ended would pass a check made only at its end (20 ms).
+      const rule = defineRule({
+        id: "TST-1",
+        group: "TMO",
+        title: "a rule with deadlines",
+        rationale: "test",
+        source: "test",
+        needs: [],
+        clauses: { a: "not late" },
+        start: (run) => ({
+          step: () => {
+            seen.push(run.now() - start);
+            return run.now() - start === 12 ? { clause: "a", detail: "late at 12" } : undefined;
+          },
+          due: () => [start + 7, start + 12].find((at) => at > run.now()),
+        }),
+      });
+      const run = new Run(referenceAdapter, SETUP, { rules: [rule] });
+      try {
+        await run.start();
+        start = run.now();
+        await assert.rejects(
+          run.advanceTo(start + 20),
+          (error) => error instanceof RuleViolation && error.clause === "TST-1.a",
+        );
+        assert.deepEqual(seen, [7, 12]);
+        assert.equal(run.now(), start + 12);
+      } finally {
+        run.dispose();
+      }
+    },
+  );
 });
 
 describe("Run.settle() on global time", () => {

@@ -1,7 +1,7 @@
 import type { LedgerEvent, SocketId } from "../../net/types.ts";
 import { mayOwnConnect } from "./_population.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
-import type { RunView } from "../run_view.ts";
+import type { RunView, SocketUse } from "../run_view.ts";
 import type { AcquireRecord, CallerEvent } from "../observations.ts";
 import { closedByPoolBeforeClose, HalfCloses, OnTheWire, RequestTimeoutCloses } from "./_live.ts";
 import { hasCapacity, LIVE } from "./ord.ts";
@@ -362,11 +362,7 @@ export const tmo4 = defineRule({
         if (run.closeSeq !== undefined) return undefined;
         const now = run.now();
         for (const use of run.liveUses()) {
-          if (use.socket.state !== "open") continue;
-          // A multiplexed connection is idle when nothing is in flight; a leased one when released.
-          const since = multiplexed
-            ? (use.socket.inFlight === 0 ? use.socket.lastActiveAt : undefined)
-            : use.idleSince;
+          const since = idleSince(use, multiplexed);
           if (since !== undefined && now > since + maxIdle + tolerance) {
             return {
               clause: "a",
@@ -377,9 +373,32 @@ export const tmo4 = defineRule({
         }
         return undefined;
       },
+      // TMO-4.a's first instant: a pool's idle timer may run between the harness's steps, and a
+      // late one is caught at the instant it is late by more than the tolerance.
+      due(run) {
+        if (maxIdle === undefined || atCheckout || run.closeSeq !== undefined) return undefined;
+        let first: number | undefined;
+        for (const use of run.liveUses()) {
+          const since = idleSince(use, multiplexed);
+          if (since === undefined) continue;
+          const at = since + maxIdle + tolerance + 1;
+          if (first === undefined || at < first) first = at;
+        }
+        return first;
+      },
     };
   },
 });
+
+/**
+ * Since when an open connection has been idle: a multiplexed one with nothing
+ * in flight since its last request or response, a leased one since its release.
+ */
+function idleSince(use: SocketUse, multiplexed: boolean): number | undefined {
+  if (use.socket.state !== "open") return undefined;
+  if (!multiplexed) return use.idleSince;
+  return use.socket.inFlight === 0 ? use.socket.lastActiveAt : undefined;
+}
 
 /** TMO-4.c: the first lease in `callers` of a connection idle past the max-idle time, if any. */
 function idleCheckout(
