@@ -96,6 +96,8 @@ export const REFERENCE_SUPPORTS: Supports = {
     connectFailure: "reject",
     limitsCountIdle: true,
     closeIdleOfOtherRoutes: true,
+    // As Apache's pool: room is made by closing the idle connection released longest ago.
+    roomVictim: "leastRecentlyReleased",
     // The reference pool runs with observePeerClose (its default) and drops a half-closed connection at once.
     closeDetection: "event",
     // As CMAP's check-in: a lease released after close() is taken back and its connection closed.

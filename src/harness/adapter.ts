@@ -152,6 +152,14 @@ export interface Policies {
    */
   readonly closeIdleOfOtherRoutes: boolean;
   /**
+   * Which idle connection a pool that closes another route's idle connection
+   * to make room (`closeIdleOfOtherRoutes`) closes: the one released longest
+   * ago (`leastRecentlyReleased`: Apache's pool, whose list of available
+   * connections takes a released one at its head and gives up the one at its
+   * tail), or unspecified (`any`, the default: EXP-7.b is not judged).
+   */
+  readonly roomVictim?: "leastRecentlyReleased" | "any";
+  /**
    * How the pool learns that the server or the network closed an idle
    * connection: it hears the close and drops the connection at once
    * (`event`: undici, node:http, pg), or only when it validates or uses the

@@ -159,6 +159,15 @@ describe("validateAdapter()", () => {
       /'supports.policies.idleExpiry' must be one of "timer", "checkout": current value is "evictor"/,
     ],
     [
+      "an unknown roomVictim",
+      {
+        ...good,
+        supports: { ...supports, policies: { ...supports.policies, roomVictim: "newest" } },
+      },
+      RangeError,
+      /'supports.policies.roomVictim' must be one of "leastRecentlyReleased", "any": current value is "newest"/,
+    ],
+    [
       "an unknown connectOwnership",
       {
         ...good,

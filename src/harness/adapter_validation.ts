@@ -28,6 +28,7 @@ const CONNECT_FAILURES = ["reject", "retry"] as const;
 const RELEASES_AFTER_CLOSE = ["accept", "reject"] as const;
 const IDLE_EXPIRIES = ["timer", "checkout"] as const;
 const CONNECT_OWNERSHIPS = ["route", "acquire"] as const;
+const ROOM_VICTIMS = ["leastRecentlyReleased", "any"] as const;
 
 /** Capabilities that only make sense with another one. */
 const CAPABILITY_NEEDS: Partial<Record<Capability, Capability>> = {
@@ -157,6 +158,9 @@ function validatePolicies(
   }
   if (policies.idleExpiry !== undefined) {
     oneOf(name, at("idleExpiry"), policies.idleExpiry, IDLE_EXPIRIES);
+  }
+  if (policies.roomVictim !== undefined) {
+    oneOf(name, at("roomVictim"), policies.roomVictim, ROOM_VICTIMS);
   }
   if (policies.closeSends !== undefined) {
     oneOf(name, at("closeSends"), policies.closeSends, CLOSE_SENDS);

@@ -223,47 +223,83 @@ export const exp4 = defineRule({
 });
 
 /**
- * Whether a client close of a socket is outside what the early-close checks
- * judge: the socket was not idle in the pool (never released, or leased), or
- * it was retired for a reason other than its deadlines: the server closed it,
- * it was released broken or is known dead, it is from before a `clear()`,
- * the pool is closing, it served its keep-alive `max=M` or its maxUses
- * leases, or (closeIdleOfOtherRoutes) another route has a pending acquire it
- * may make room for.
+ * Why a client close of a socket is outside what the early-close checks
+ * judge: `retired` when the socket was not idle in the pool (never released,
+ * or leased), or was retired for a reason other than its deadlines (the
+ * server closed it, it was released broken or is known dead, it is from
+ * before a `clear()`, the pool is closing, it served its keep-alive `max=M`
+ * or its maxUses leases); `room` when only closeIdleOfOtherRoutes explains
+ * it (another route has a pending acquire it may make room for); `undefined`
+ * when nothing does.
  */
-function closeExcused(
+function closeExcuse(
   run: RunView,
   use: SocketUse,
   closed: LedgerEvent,
   halfClosed: HalfCloses,
-): boolean {
-  if (use.idleSince === undefined || use.idleSinceSeq >= closed.seq) return true;
-  if (use.holder !== undefined && use.holder.status === "leased") return true;
-  if (use.generation !== run.generation || use.brokenSeq !== undefined) return true;
+): "retired" | "room" | undefined {
+  if (use.idleSince === undefined || use.idleSinceSeq >= closed.seq) return "retired";
+  if (use.holder !== undefined && use.holder.status === "leased") return "retired";
+  if (use.generation !== run.generation || use.brokenSeq !== undefined) return "retired";
   // A pool that keeps a minimum clears itself when a background connect fails (CMAP).
-  if (mayHaveClearedSince(run, use.socket.id, closed.seq)) return true;
-  if (use.observedDeadSeq !== undefined && use.observedDeadSeq < closed.seq) return true;
-  if (halfClosed.before(use.socket.id, closed.seq)) return true;
-  if (run.closeSeq !== undefined && closed.seq > run.closeSeq) return true;
+  if (mayHaveClearedSince(run, use.socket.id, closed.seq)) return "retired";
+  if (use.observedDeadSeq !== undefined && use.observedDeadSeq < closed.seq) return "retired";
+  if (halfClosed.before(use.socket.id, closed.seq)) return "retired";
+  if (run.closeSeq !== undefined && closed.seq > run.closeSeq) return "retired";
   const { config } = run.setup;
   const max = use.idleHint?.max;
   if (config.honourKeepAliveMax && max !== undefined && use.socket.requestsServed >= max) {
-    return true;
+    return "retired";
   }
   if (config.maxUses !== undefined) {
     // The socket's own count of leases (kept for leasing pools), not a walk over every acquire.
     const leases = run.supports.capabilities.includes("multiplexed")
       ? run.acquires.filter((a) => a.facts?.socketId === use.socket.id).length
       : use.leases;
-    if (leases >= config.maxUses) return true;
+    if (leases >= config.maxUses) return "retired";
   }
-  if (run.supports.policies.closeIdleOfOtherRoutes) {
-    return run.acquires.some((a) =>
-      a.route !== use.socket.route && a.startSeq < closed.seq &&
-      (a.settleSeq === undefined || a.settleSeq >= closed.seq)
-    );
+  if (
+    run.supports.policies.closeIdleOfOtherRoutes &&
+    waitedFor(run, use.socket.route, closed.seq, false)
+  ) {
+    return "room";
   }
-  return false;
+  return undefined;
+}
+
+/** Whether an acquire of `route` (`same`) or of another route (not `same`) is pending at ledger `seq`. */
+function waitedFor(run: RunView, route: string, seq: number, same: boolean): boolean {
+  return run.acquires.some((a) =>
+    (a.route === route) === same && a.startSeq < seq &&
+    (a.settleSeq === undefined || a.settleSeq >= seq)
+  );
+}
+
+/**
+ * EXP-7.b: an idle connection closed to make room when one released earlier,
+ * usable and of a route nobody waits for, stayed open: what was found, or
+ * `undefined`.
+ */
+function olderVictim(
+  run: RunView,
+  use: SocketUse,
+  closed: LedgerEvent,
+  unclosed: ReadonlyMap<string, ReadonlySet<SocketId>>,
+  halfClosed: HalfCloses,
+): string | undefined {
+  // Closed because it expired, not (only) to make room.
+  if (closed.t >= earliestClose(run, use).at) return undefined;
+  for (const [route, ids] of unclosed) {
+    if (waitedFor(run, route, closed.seq, true)) continue;
+    for (const id of ids) {
+      const other = run.use(id);
+      if (other === undefined || other === use || other.idleOrder >= use.idleOrder) continue;
+      if (closeExcuse(run, other, closed, halfClosed) !== "room") continue;
+      if (closed.t >= earliestClose(run, other).at) continue;
+      return `to make room the pool closed socket #${use.socket.id} (${use.socket.route}, released at t=${use.idleSince}) while socket #${id} (${route}, idle and usable since t=${other.idleSince}, released before it) stayed open; it declares it closes the least recently released`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -332,7 +368,7 @@ export const exp5 = defineRule({
             }
             // The other side: nothing short of the threshold, unless retired for another reason.
             if (closed.seq <= event.seq || use === undefined) continue;
-            if (closeExcused(run, use, closed, halfClosed)) continue;
+            if (closeExcuse(run, use, closed, halfClosed) !== undefined) continue;
             const expiry = earliestExpiry(run, use, true);
             if (expiry < closed.t + tolerance) continue;
             const idle = closed.t - use.idleSince!;
@@ -482,16 +518,19 @@ export const exp7 = defineRule({
   title:
     "No idle connection is closed before its earliest deadline (TTL, keep-alive, max idle) unless it is retired for another reason",
   rationale:
-    "Expiring a connection early is the quiet twin of leasing one too late: nothing fails, but every early close costs the next caller a new connection (a TCP and often a TLS handshake) and the server a new session, and a unit mistake (seconds for milliseconds, a deadline counted from the wrong instant) shows up only as load. The pool may close an idle connection at its earliest deadline or after: its TTL counted from the start of the connect (the earliest a pool may count it, see EXP-1), its keep-alive from its last release (the server's `timeout=N` hint, less the lead the adapter declares, or the default keep-alive, whichever is shorter), or its maximum idle time, reached. It may also close it for a reason the run shows: the server or the network ended it, it was released broken or found dead, it is from before a `clear()`, the pool is closing, it served its keep-alive `max=M` or its maxUses leases, or (a pool that declares closeIdleOfOtherRoutes) another route has a pending acquire; and a pool that is above its limits (LIM-1 and LIM-2 judge that) may shed any connection, in the step it was above them too (its own count may lag the closes it started). Closes in a step that called closeIdle or closeExpired are EXP-5's to judge. No tolerance applies: a late pool is declared, an early one is wrong.",
+    "Expiring a connection early is the quiet twin of leasing one too late: nothing fails, but every early close costs the next caller a new connection (a TCP and often a TLS handshake) and the server a new session, and a unit mistake (seconds for milliseconds, a deadline counted from the wrong instant) shows up only as load. The pool may close an idle connection at its earliest deadline or after: its TTL counted from the start of the connect (the earliest a pool may count it, see EXP-1), its keep-alive from its last release (the server's `timeout=N` hint, less the lead the adapter declares, or the default keep-alive, whichever is shorter), or its maximum idle time, reached. It may also close it for a reason the run shows: the server or the network ended it, it was released broken or found dead, it is from before a `clear()`, the pool is closing, it served its keep-alive `max=M` or its maxUses leases, or (a pool that declares closeIdleOfOtherRoutes) another route has a pending acquire; and a pool that is above its limits (LIM-1 and LIM-2 judge that) may shed any connection, in the step it was above them too (its own count may lag the closes it started). Closes in a step that called closeIdle or closeExpired are EXP-5's to judge. No tolerance applies: a late pool is declared, an early one is wrong. Which connection a pool closes to make room is its choice, unless it declares it: Apache's pool keeps one list of available connections, puts a released one at its head and closes the one at its tail, the one released longest ago (policy roomVictim \"leastRecentlyReleased\"); a pool that declares so must not close another while an idle usable connection released before it, of a route nobody waits for and short of its deadlines, stays open. Closing the newest instead throws away the connection most likely to be reused soon and keeps the one most likely to have been dropped by the server.",
   source:
-    "Apache HttpCore 5 PoolEntry (expired only once its deadline has passed); JDK KeepAliveCache (a connection is kept for the server's timeout); node:http Agent keepSocketAlive (`agentKeepAliveTimeoutBuffer`, one second before the hint)",
+    "Apache HttpCore 5 PoolEntry (expired only once its deadline has passed); JDK KeepAliveCache (a connection is kept for the server's timeout); node:http Agent keepSocketAlive (`agentKeepAliveTimeoutBuffer`, one second before the hint); Apache HttpCore 4 AbstractConnPool and HttpCore 5 StrictConnPool (release: `available.addFirst`; making room: `available.removeLast()` closed)",
   needs: [],
   when: NOT_MULTIPLEXED,
   clauses: {
     a: "an idle connection the pool closes has reached one of its deadlines, or was retired for a reason the run shows",
+    b: 'a pool that declares roomVictim "leastRecentlyReleased" makes room by closing, of the idle usable connections of routes nobody waits for, the one released longest ago',
   },
   start(run) {
     const halfClosed = new HalfCloses();
+    const lru = run.supports.policies.closeIdleOfOtherRoutes &&
+      run.supports.policies.roomVictim === "leastRecentlyReleased";
     // Sockets not yet closed (half-closed ones included: the pool may not know yet), per route.
     const unclosed = new Map<string, Set<SocketId>>();
     const overLimit = (route: string) => {
@@ -520,7 +559,13 @@ export const exp7 = defineRule({
           unclosed.get(closed.route)?.delete(closed.socketId);
           if (closed.by !== "client" || evicting || wasOver) continue;
           const use = run.use(closed.socketId);
-          if (use === undefined || closeExcused(run, use, closed, halfClosed)) continue;
+          if (use === undefined) continue;
+          const excuse = closeExcuse(run, use, closed, halfClosed);
+          if (excuse === "room" && lru) {
+            const older = olderVictim(run, use, closed, unclosed, halfClosed);
+            if (older !== undefined) return { clause: "b", detail: older };
+          }
+          if (excuse !== undefined) continue;
           const { at, which } = earliestClose(run, use);
           if (closed.t >= at) continue;
           return {
