@@ -42,6 +42,11 @@ export interface Settling {
   restedAt: number;
   /** Timers the settle loop has run so far; kept by the settle loop. */
   timersRun: number;
+  /**
+   * Real macrotasks the settle loop has waited for so far (global time
+   * only); kept by the settle loop.
+   */
+  macrotasks: number;
 }
 
 /**
@@ -161,6 +166,7 @@ async function untilQuietGlobal(run: Settling, { fireTimers }: Rounds): Promise<
   };
   while (counted < MAX_ROUNDS) {
     const before = operations.activity + ledger.length;
+    run.macrotasks++;
     await drainQueues();
     // The watchdog of this round's own count comes before its timer, as in any round.
     count(1);

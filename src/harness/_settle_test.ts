@@ -31,6 +31,7 @@ function target(global = false): Settling & { looks: number; network: SimNetwork
     describe: () => {},
     restedAt: -1,
     timersRun: 0,
+    macrotasks: 0,
   };
   return run;
 }
@@ -80,6 +81,8 @@ describe("drainPromises()", () => {
       assert.deepEqual(log, ["promise callback"]);
       assert.equal(run.looks, 0);
       assert.equal(run.timersRun, 0);
+      // Only global time waits for real macrotasks.
+      assert.equal(run.macrotasks > 0, global);
       assert.equal(run.clock.nextDeadline(), 0);
       await settle(run);
       assert.deepEqual(log, ["promise callback", "timer"]);
@@ -109,10 +112,13 @@ describe("settle() on global time", () => {
     assert.deepEqual(log, ["chain done"]);
     depth = 0;
     step();
+    const waited = run.macrotasks;
+    assert.ok(waited > 0);
     await settle(run);
     assert.deepEqual(log, ["chain done", "chain done", "timer"]);
-    // The round that fired the timer, then one that brought nothing new.
+    // The round that fired the timer, then one that brought nothing new: a macrotask each.
     assert.equal(run.looks, 2);
+    assert.equal(run.macrotasks - waited, 2);
   });
 
   test("returns at once at rest, unless a timer is due within the tolerance while operations are pending", async () => {

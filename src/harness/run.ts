@@ -114,6 +114,7 @@ export class Run implements RunView, Settling {
   }
   restedAt = -1;
   timersRun = 0;
+  macrotasks = 0;
   generation = 0;
   paused = false;
   healing = false;

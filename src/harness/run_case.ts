@@ -60,8 +60,21 @@ export interface RunProbe {
   step(step: number): void;
   /** The heal phase or the final close starts. */
   phase(phase: "heal" | "close"): void;
-  /** The run is over, whatever its outcome. */
-  ended(): void;
+  /**
+   * The run is over, whatever its outcome.
+   *
+   * @param waits What the run waited for: the timers its settle loop fired
+   * and, on global time, the real macrotasks it waited through.
+   */
+  ended(waits: RunWaits): void;
+}
+
+/** What a run waited for, told to a {@linkcode RunProbe} at its end. */
+export interface RunWaits {
+  /** Timers fired (the pool's and the harness's). */
+  readonly timers: number;
+  /** Real macrotasks waited for (global time; 0 on virtual time). */
+  readonly macrotasks: number;
 }
 
 let probe: RunProbe | undefined;
@@ -147,6 +160,6 @@ export async function runCase(
     options.inspect?.(run);
     run.dispose();
     framesBack?.();
-    watch?.ended();
+    watch?.ended({ timers: run.timersRun, macrotasks: run.macrotasks });
   }
 }
