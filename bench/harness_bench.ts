@@ -234,17 +234,18 @@ async function adapterThroughput(): Promise<string[]> {
   ];
 }
 
-/**
- * Timers fired and real macrotasks waited for per command, over the default
- * check of one seed: where a pool on global time spends a run beyond its
- * own code. Counted in a check of its own, as watching runs costs a little.
- */
 /** Timers fired and real macrotasks waited for, per command. */
 interface Waits {
   timers: number;
   macrotasks: number;
 }
 
+/**
+ * Timers fired and real macrotasks waited for per command, over the default
+ * check of one seed (its shrink runs included): where a pool on global time
+ * spends a run beyond its own code. Counted in a check of its own, as
+ * watching runs costs a little.
+ */
 async function waitsOf(adapter: Adapter): Promise<Waits> {
   const sum = { commands: 0, timers: 0, macrotasks: 0 };
   probeRuns({
