@@ -6,6 +6,7 @@
  */
 import type { Supports, ValidatedArgument } from "./adapter.ts";
 import type { Capability } from "./capabilities.ts";
+import { pattern } from "./_patterns.ts";
 
 /** One argument of one call given a value the pool must refuse. */
 export interface InvalidArgument {
@@ -179,10 +180,11 @@ function escape(text: string): string {
  *
  * @param text The value as printed.
  * @param flags Flags of the expression (`"g"` to replace every one).
- * @returns The expression.
+ * @returns The expression, shared with every caller that asks for the same
+ * (see `pattern`): a global one is for `replace` only.
  */
 export function valueToken(text: string, flags = ""): RegExp {
-  return new RegExp(`(?<![\\w.])${escape(text)}(?!\\w|\\.\\d)`, flags);
+  return pattern(`(?<![\\w.])${escape(text)}(?!\\w|\\.\\d)`, flags);
 }
 
 /**

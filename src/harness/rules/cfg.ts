@@ -8,6 +8,7 @@ import type { PoolStats } from "../adapter.ts";
 import type { ConfigProbe } from "../invalid_options.ts";
 import { isHeldLeaseCopy, printValue, showsArgument, valueToken } from "../invalid_arguments.ts";
 import type { BadCallRecord, CallerEvent } from "../observations.ts";
+import { pattern } from "../_patterns.ts";
 import type { RunView } from "../run_view.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
 
@@ -36,9 +37,12 @@ export function namesOption(message: string, name: string): boolean {
   return nameWord(name).test(message);
 }
 
-/** A name as a word of its own in a message (`flags` `"g"` to replace every one). */
+/**
+ * A name as a word of its own in a message (`flags` `"g"` to replace every
+ * one), shared (see `pattern`): a global one is for `replace` only.
+ */
 function nameWord(name: string, flags = ""): RegExp {
-  return new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`, flags);
+  return pattern(`(?<![\\w$])${escape(name)}(?![\\w$])`, flags);
 }
 
 /**

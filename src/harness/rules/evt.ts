@@ -18,7 +18,7 @@ class Tally<K> {
   /** Every key added, in the order of the additions: comparisons read only what is new. */
   readonly #log: K[] = [];
   /** Per tally compared with: how far each log was read, and the keys that differed then. */
-  readonly #against = new WeakMap<Tally<K>, { mine: number; theirs: number; open: Set<K> }>();
+  readonly #against = new Map<Tally<K>, { mine: number; theirs: number; open: Set<K> }>();
 
   add(key: K, by = 1): void {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + by);
@@ -44,6 +44,12 @@ class Tally<K> {
     if (state === undefined) {
       state = { mine: 0, theirs: 0, open: new Set() };
       this.#against.set(other, state);
+    }
+    if (
+      state.open.size === 0 && state.mine === this.#log.length &&
+      state.theirs === other.#log.length
+    ) {
+      return undefined;
     }
     for (; state.mine < this.#log.length; state.mine++) state.open.add(this.#log[state.mine]!);
     for (; state.theirs < other.#log.length; state.theirs++) {
@@ -102,7 +108,8 @@ export const evt1 = defineRule({
     const closed = new Set<SocketId>();
     // Sockets reported closed that the network had not yet shown closed when last judged.
     const unconfirmed = new Set<SocketId>();
-    const served: { socketId: SocketId; what: string }[] = [];
+    // Callers served in the step, by the socket each got (named only when one breaks clause b).
+    const served: { socketId: SocketId; caller: CallerEvent }[] = [];
     const judge = (
       ledger: readonly { type: string; route: Route; socketId: SocketId }[],
       callers: readonly CallerEvent[],
@@ -115,23 +122,19 @@ export const evt1 = defineRule({
       }
       for (const caller of callers) {
         if (caller.kind === "acquire-resolved") {
-          served.push({
-            socketId: caller.acquire.facts!.socketId,
-            what: `acquire #${caller.acquire.id}`,
-          });
+          served.push({ socketId: caller.acquire.facts!.socketId, caller });
         } else if (caller.kind === "send-resolved" && caller.send.socketId !== undefined) {
-          served.push({ socketId: caller.send.socketId, what: `send #${caller.send.seq}` });
+          served.push({ socketId: caller.send.socketId, caller });
         }
         if (caller.kind !== "pool-event") continue;
         const { type, route, socketId } = caller.event;
-        const at = `at t=${caller.t}`;
         if (type === "ConnectionCreated") {
           createdEvents.add(route ?? "");
         } else if (type === "ConnectionReady") {
           if (socketId === undefined || !established.has(socketId)) {
             return {
               clause: "b",
-              detail: `a ConnectionReady event ${at} names ${
+              detail: `a ConnectionReady event at t=${caller.t} names ${
                 socketId === undefined ? "no socket" : `socket #${socketId}`
               }, which the network has not established`,
             };
@@ -140,7 +143,7 @@ export const evt1 = defineRule({
             return {
               clause: "b",
               detail:
-                `a ConnectionReady event ${at} for socket #${socketId} names route ${route}, but the socket is on ${
+                `a ConnectionReady event at t=${caller.t} for socket #${socketId} names route ${route}, but the socket is on ${
                   socketRoute.get(socketId)
                 }`,
             };
@@ -148,7 +151,7 @@ export const evt1 = defineRule({
           if (ready.has(socketId)) {
             return {
               clause: "b",
-              detail: `a second ConnectionReady event ${at} for socket #${socketId}`,
+              detail: `a second ConnectionReady event at t=${caller.t} for socket #${socketId}`,
             };
           }
           ready.add(socketId);
@@ -158,14 +161,14 @@ export const evt1 = defineRule({
           if (closed.has(socketId)) {
             return {
               clause: "c",
-              detail: `a second ConnectionClosed event ${at} for socket #${socketId}`,
+              detail: `a second ConnectionClosed event at t=${caller.t} for socket #${socketId}`,
             };
           }
           if (socketRoute.get(socketId) !== route) {
             return {
               clause: "c",
               detail:
-                `a ConnectionClosed event ${at} for socket #${socketId} names route ${route}, but the socket is on ${
+                `a ConnectionClosed event at t=${caller.t} for socket #${socketId} names route ${route}, but the socket is on ${
                   socketRoute.get(socketId) ?? "no route"
                 }`,
             };
@@ -192,8 +195,9 @@ export const evt1 = defineRule({
         if (unannounced !== undefined) {
           return {
             clause: "b",
-            detail:
-              `${unannounced.what} was served on socket #${unannounced.socketId}, for which the pool reported no ConnectionReady event`,
+            detail: `${
+              servedWhat(unannounced.caller)
+            } was served on socket #${unannounced.socketId}, for which the pool reported no ConnectionReady event`,
           };
         }
       }
@@ -245,6 +249,13 @@ export const evt1 = defineRule({
     };
   },
 });
+
+/** "acquire #3" or "send #2": the caller an EVT-1 served event is about. */
+function servedWhat(caller: CallerEvent): string {
+  if (caller.kind === "acquire-resolved") return `acquire #${caller.acquire.id}`;
+  if (caller.kind === "send-resolved") return `send #${caller.send.seq}`;
+  return caller.kind;
+}
 
 /** Whether the run's `close()` resolved (every connection should be gone). */
 function closedForGood(run: RunView): boolean {
@@ -298,7 +309,18 @@ export const evt2 = defineRule({
       want: new Tally<string>(),
       got: new Tally<string>(),
     }));
-    const pair = (type: ReportedEventType) => pairs.find((p) => p.type === type);
+    const byType = new Map(pairs.map((p) => [p.type, p]));
+    const pair = (type: ReportedEventType) => byType.get(type);
+    // One string per route and socket, built once: counting by it hashes it once.
+    const socketKeys = new Map<string, Map<SocketId | undefined, string>>();
+    const socketKey = (route: string | undefined, socketId: SocketId | undefined) => {
+      let keys = socketKeys.get(route ?? "undefined");
+      if (keys === undefined) socketKeys.set(route ?? "undefined", keys = new Map());
+      let key = keys.get(socketId);
+      if (key === undefined) keys.set(socketId, key = `${route} socket #${socketId}`);
+      return key;
+    };
+    const rejectionKinds = run.supports.capabilities.includes("rejectionKinds");
     const judge = (callers: readonly CallerEvent[]): Breach<"a" | "b" | "c" | "d"> | undefined => {
       for (const caller of callers) {
         switch (caller.kind) {
@@ -307,7 +329,7 @@ export const evt2 = defineRule({
             break;
           case "acquire-resolved": {
             const { route, facts } = caller.acquire;
-            pair("ConnectionCheckedOut")?.want.add(`${route} socket #${facts!.socketId}`);
+            pair("ConnectionCheckedOut")?.want.add(socketKey(route, facts!.socketId));
             break;
           }
           case "acquire-rejected": {
@@ -319,12 +341,12 @@ export const evt2 = defineRule({
           }
           case "released":
             pair("ConnectionCheckedIn")?.want.add(
-              `${caller.acquire.route} socket #${caller.acquire.facts!.socketId}`,
+              socketKey(caller.acquire.route, caller.acquire.facts!.socketId),
             );
             break;
           case "release-failed":
             pair("ConnectionCheckedIn")?.want.add(
-              `${caller.acquire.route} socket #${caller.acquire.facts!.socketId}`,
+              socketKey(caller.acquire.route, caller.acquire.facts!.socketId),
               -1,
             );
             break;
@@ -333,10 +355,8 @@ export const evt2 = defineRule({
             const found = pair(type);
             if (found === undefined) break;
             const key = type === "ConnectionCheckedOut" || type === "ConnectionCheckedIn"
-              ? `${route} socket #${socketId}`
-              : type === "ConnectionCheckOutFailed" && run.supports.capabilities.includes(
-                  "rejectionKinds",
-                )
+              ? socketKey(route, socketId)
+              : type === "ConnectionCheckOutFailed" && rejectionKinds
               ? `${route} reason ${reason}`
               : `${route}`;
             found.got.add(key);

@@ -75,9 +75,8 @@ class EventStream {
 
   /** The first breach `event`, reported at `t`, makes, if any. */
   fold(event: PoolEventNotice, t: number): Breach<Clause> | undefined {
-    const at = `at t=${t}`;
     if (this.#poolClosed && !AFTER_CLOSE.has(event.type) && event.type !== "PoolClosed") {
-      return { clause: "d", detail: `a ${event.type} event ${at}, after PoolClosed` };
+      return { clause: "d", detail: `a ${event.type} event at t=${t}, after PoolClosed` };
     }
     switch (event.type) {
       case "PoolClosed":
@@ -92,15 +91,15 @@ class EventStream {
       case "ConnectionCheckedOut": {
         // Both are folded: a breach of one clause leaves the stream's state whole for the others.
         const outcome = this.#outcome(event, t);
-        const checkedOut = this.#checkedOut(event, at);
+        const checkedOut = this.#checkedOut(event, t);
         return outcome ?? checkedOut;
       }
       case "ConnectionCheckOutFailed":
         return this.#outcome(event, t);
       case "ConnectionCheckedIn":
-        return this.#checkedIn(event, at);
+        return this.#checkedIn(event, t);
       case "ConnectionClosed":
-        return this.#closed(event, at);
+        return this.#closed(event, t);
       default:
         return undefined;
     }
@@ -145,7 +144,6 @@ class EventStream {
   }
 
   #ready(event: PoolEventNotice, t: number): Breach<Clause> | undefined {
-    const at = `at t=${t}`;
     const { connectionId: id, socketId } = event;
     const route = event.route ?? "";
     const connecting = this.#connecting.get(route) ?? 0;
@@ -158,20 +156,20 @@ class EventStream {
         breach = {
           clause: "a",
           detail:
-            `a ConnectionReady ${at} for connection ${id}, which no ConnectionCreated announced`,
+            `a ConnectionReady at t=${t} for connection ${id}, which no ConnectionCreated announced`,
         };
       } else if (id === undefined && connecting === 0) {
         breach = {
           clause: "a",
           detail:
-            `a ConnectionReady ${at} on ${route}, where no connection announced by ConnectionCreated is still connecting`,
+            `a ConnectionReady at t=${t} on ${route}, where no connection announced by ConnectionCreated is still connecting`,
         };
       }
     }
     if (breach === undefined && (known?.ready === true || known?.closed === true)) {
       breach = {
         clause: "a",
-        detail: `a ConnectionReady ${at} for connection ${id}, which was already ${
+        detail: `a ConnectionReady at t=${t} for connection ${id}, which was already ${
           known.closed ? "closed" : "ready"
         }`,
       };
@@ -182,7 +180,7 @@ class EventStream {
       if (breach === undefined && seen.closed) {
         breach = {
           clause: "a",
-          detail: `a ConnectionReady ${at} for socket #${socketId}, after its ConnectionClosed`,
+          detail: `a ConnectionReady at t=${t} for socket #${socketId}, after its ConnectionClosed`,
         };
       }
       seen.ready = true;
@@ -212,13 +210,12 @@ class EventStream {
   /** A check-out's outcome: after its own start, and only one. */
   #outcome(event: PoolEventNotice, t: number): Breach<Clause> | undefined {
     if (!this.#declared.has("ConnectionCheckOutStarted")) return undefined;
-    const at = `at t=${t}`;
     const route = event.route ?? "";
     const waiting = this.#waiting.get(route) ?? 0;
     if (waiting === 0) {
       return {
         clause: "b",
-        detail: `a ${event.type} ${at} on ${
+        detail: `a ${event.type} at t=${t} on ${
           route || "no route"
         }, where no check-out started is waiting for its outcome`,
       };
@@ -230,7 +227,7 @@ class EventStream {
     if (checkOut === undefined || checkOut.answered) {
       return {
         clause: "b",
-        detail: `a ${event.type} ${at} for check-out ${JSON.stringify(id)}, ${
+        detail: `a ${event.type} at t=${t} for check-out ${JSON.stringify(id)}, ${
           checkOut === undefined
             ? "which no ConnectionCheckOutStarted began"
             : "which had already had its outcome"
@@ -241,7 +238,7 @@ class EventStream {
     return this.#duration(event, t, checkOut.t, "since its ConnectionCheckOutStarted");
   }
 
-  #checkedOut(event: PoolEventNotice, at: string): Breach<Clause> | undefined {
+  #checkedOut(event: PoolEventNotice, t: number): Breach<Clause> | undefined {
     const { socketId, connectionId } = event;
     if (socketId === undefined) {
       // Which socket it lent is EVT-2.b's to judge; its check-in is then not judged here.
@@ -254,21 +251,21 @@ class EventStream {
       return {
         clause: "a",
         detail:
-          `a ConnectionCheckedOut ${at} names socket #${socketId}, before its ConnectionReady`,
+          `a ConnectionCheckedOut at t=${t} names socket #${socketId}, before its ConnectionReady`,
       };
     }
     if (seen.closed) {
       return {
         clause: "a",
         detail:
-          `a ConnectionCheckedOut ${at} names socket #${socketId}, after its ConnectionClosed`,
+          `a ConnectionCheckedOut at t=${t} names socket #${socketId}, after its ConnectionClosed`,
       };
     }
     seen.out++;
     return this.#link(connectionId, socketId);
   }
 
-  #checkedIn(event: PoolEventNotice, at: string): Breach<Clause> | undefined {
+  #checkedIn(event: PoolEventNotice, t: number): Breach<Clause> | undefined {
     const { socketId, connectionId } = event;
     if (socketId === undefined || !this.#declared.has("ConnectionCheckedOut")) return undefined;
     const seen = this.#socket(socketId);
@@ -282,14 +279,14 @@ class EventStream {
       return {
         clause: "a",
         detail:
-          `a ConnectionCheckedIn ${at} names socket #${socketId}, which no ConnectionCheckedOut had lent out`,
+          `a ConnectionCheckedIn at t=${t} names socket #${socketId}, which no ConnectionCheckedOut had lent out`,
       };
     }
     const breach: Breach<Clause> | undefined = seen.closed && seen.outAtClose === 0
       ? {
         clause: "a",
         detail:
-          `a ConnectionCheckedIn ${at} names socket #${socketId}, after its ConnectionClosed, which came while no one held it`,
+          `a ConnectionCheckedIn at t=${t} names socket #${socketId}, after its ConnectionClosed, which came while no one held it`,
       }
       : undefined;
     seen.out--;
@@ -298,7 +295,7 @@ class EventStream {
     return breach ?? linked;
   }
 
-  #closed(event: PoolEventNotice, at: string): Breach<Clause> | undefined {
+  #closed(event: PoolEventNotice, t: number): Breach<Clause> | undefined {
     const { socketId, connectionId: id } = event;
     const known = id === undefined ? undefined : this.#ids.get(id);
     const seen = socketId === undefined ? undefined : this.#socket(socketId);
@@ -307,24 +304,33 @@ class EventStream {
       const route = event.route ?? "";
       this.#connecting.set(route, Math.max(0, (this.#connecting.get(route) ?? 0) - 1));
     }
-    for (
-      const [what, state] of [[`connection ${id}`, known], [`socket #${socketId}`, seen]] as const
-    ) {
-      if (state === undefined) continue;
-      if (state.closed) {
-        return { clause: "a", detail: `a second ConnectionClosed ${at} for ${what}` };
-      }
-      state.closed = true;
-      state.outAtClose = state.out;
-    }
+    const twice = EventStream.#closeOnce(known, t, "connection ", id) ??
+      EventStream.#closeOnce(seen, t, "socket #", socketId);
+    if (twice !== undefined) return twice;
     if (id !== undefined && known === undefined && this.#declared.has("ConnectionCreated")) {
       return {
         clause: "a",
         detail:
-          `a ConnectionClosed ${at} for connection ${id}, which no ConnectionCreated announced`,
+          `a ConnectionClosed at t=${t} for connection ${id}, which no ConnectionCreated announced`,
       };
     }
     return this.#link(id, socketId);
+  }
+
+  /** Mark a connection closed, or find it closed already (`kind` and `id` name it). */
+  static #closeOnce(
+    state: Seen | undefined,
+    t: number,
+    kind: string,
+    id: number | undefined,
+  ): Breach<Clause> | undefined {
+    if (state === undefined) return undefined;
+    if (state.closed) {
+      return { clause: "a", detail: `a second ConnectionClosed at t=${t} for ${kind}${id}` };
+    }
+    state.closed = true;
+    state.outAtClose = state.out;
+    return undefined;
   }
 
   #socket(socketId: SocketId): Seen {

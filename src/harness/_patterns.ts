@@ -1,0 +1,41 @@
+/**
+ * Regular expressions built from text at run time (an option's name, a value
+ * as printed), kept once built: the rules that read error messages ask for
+ * the same few again in every run, and building one costs more than matching
+ * it.
+ *
+ * @module
+ */
+
+/** Built expressions by flags and source; cleared when full (names and values are few). */
+const built = new Map<string, RegExp>();
+const MOST = 512;
+
+/**
+ * The expression of `source` with `flags`, built once. Shared: use a global
+ * one only where its `lastIndex` does not matter (`String.prototype.replace`
+ * starts from 0 and leaves it at 0), never with `test` or `exec`.
+ *
+ * @param source The expression's source.
+ * @param flags Its flags.
+ * @returns The expression.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pattern } from "./_patterns.ts";
+ *
+ * assert.equal(pattern("a+", "g"), pattern("a+", "g"));
+ * assert.equal("caab".replace(pattern("a+", "g"), "-"), "c-b");
+ * ```
+ */
+export function pattern(source: string, flags: string): RegExp {
+  const key = `${flags}/${source}`;
+  let found = built.get(key);
+  if (found === undefined) {
+    if (built.size >= MOST) built.clear();
+    found = new RegExp(source, flags);
+    built.set(key, found);
+  }
+  return found;
+}
