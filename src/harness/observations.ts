@@ -208,7 +208,13 @@ export interface BadCallRecord {
   error?: string;
 }
 
-/** One thing a caller saw, in the order it happened. */
+/**
+ * One thing a caller saw, in the order it happened. A run records each with
+ * the fields of every kind present, those its kind does not have set to
+ * `undefined` (and each acquire record, and each pool event it carries,
+ * likewise), so that the rules' reads of them see one object shape: read a
+ * field by its value, not by `in` or `Object.keys`.
+ */
 export type CallerEvent =
   | { readonly kind: "acquire-started"; readonly acquire: AcquireRecord }
   | { readonly kind: "acquire-resolved"; readonly acquire: AcquireRecord }
