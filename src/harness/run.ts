@@ -11,7 +11,8 @@ import { EndableClock } from "./_endable_clock.ts";
 import { SimNetwork } from "../net/mod.ts";
 import { seededRandom } from "../random.ts";
 import type { Route, SocketId } from "../net/types.ts";
-import type { Adapter, PoolEventNotice, PoolUnderTest, Supports, World } from "./adapter.ts";
+import type { Adapter, PoolUnderTest, Supports, World } from "./adapter.ts";
+import { shapedAcquireRecord, shapedCallerEvent, shapedPoolEvent } from "./_shapes.ts";
 import { validatePoolUnderTest } from "./adapter_validation.ts";
 import { type ConfigProbe, probeInvalidConfig } from "./invalid_options.ts";
 import type { InvalidArgument } from "./invalid_arguments.ts";
@@ -238,7 +239,7 @@ export class Run implements RunView, Settling {
           if (!declared.has(event.type)) return;
           this.record({
             kind: "pool-event",
-            event: uniformNotice(event),
+            event: shapedPoolEvent(event),
             t: this.now(),
             seq: this.network.ledger.length,
           });
@@ -330,7 +331,7 @@ export class Run implements RunView, Settling {
 
   /** Record a caller event. */
   record(event: CallerEvent): void {
-    this.callerEvents.push(uniformCaller(event));
+    this.callerEvents.push(shapedCallerEvent(event));
     this.operations.touch();
     if (event.kind === "bad-release") {
       this.#repeatedRelease = true;
@@ -378,7 +379,7 @@ export class Run implements RunView, Settling {
 
   /** Start an acquire; never awaited here. */
   acquire(route: Route, timeoutMs: number | undefined): AcquireRecord {
-    const record = shapedAcquire({
+    const record = shapedAcquireRecord({
       id: this.acquires.length + 1,
       route,
       timeoutMs,
@@ -671,87 +672,4 @@ export class Run implements RunView, Settling {
       this.#uses.markDead(events);
     }, first);
   }
-}
-
-/**
- * A caller event as an object with every field a caller event of any kind can
- * have, in one order (those of other kinds `undefined`): events of every kind
- * then share one shape, and each rule's reads of them (`kind` above all, read
- * by every rule for every event) stay monomorphic instead of going through
- * V8's megamorphic lookup. A copy: what the caller built is left alone.
- */
-function uniformCaller(event: CallerEvent): CallerEvent {
-  const shaped: Record<string, unknown> = {
-    kind: event.kind,
-    t: undefined,
-    seq: undefined,
-    acquire: undefined,
-    send: undefined,
-    event: undefined,
-    call: undefined,
-    op: undefined,
-    idleMs: undefined,
-    interruptInUse: undefined,
-    afterTimer: undefined,
-    reusable: undefined,
-    error: undefined,
-    beforeClose: undefined,
-    rejected: undefined,
-    refusal: undefined,
-    seqBefore: undefined,
-    heldBy: undefined,
-    live: undefined,
-  };
-  return Object.assign(shaped, event) as CallerEvent;
-}
-
-/**
- * An acquire's record with every field it can come to have already there, in
- * one order (see {@linkcode uniformCaller}): the fields set as it settles and
- * is released then change no record's shape, and the rules that walk the
- * run's acquires read one shape.
- */
-function shapedAcquire(fields: AcquireRecord): AcquireRecord {
-  const shaped: Record<string, unknown> = {
-    id: undefined,
-    route: undefined,
-    timeoutMs: undefined,
-    startedAt: undefined,
-    startSeq: undefined,
-    startStep: undefined,
-    startReleases: undefined,
-    idleAtStart: undefined,
-    status: undefined,
-    settledAt: undefined,
-    settleSeq: undefined,
-    settleStep: undefined,
-    settleOrder: undefined,
-    errorCode: undefined,
-    errorObject: undefined,
-    errorMessage: undefined,
-    errorName: undefined,
-    errorTrail: undefined,
-    errorKind: undefined,
-    lease: undefined,
-    facts: undefined,
-    reusable: undefined,
-    releasedAt: undefined,
-    releaseSeq: undefined,
-  };
-  return Object.assign(shaped, fields) as AcquireRecord;
-}
-
-/** A pool's event as an object of one shape whatever its type (see {@linkcode uniformCaller}); a copy. */
-function uniformNotice(event: PoolEventNotice): PoolEventNotice {
-  const shaped: Record<string, unknown> = {
-    type: event.type,
-    route: undefined,
-    socketId: undefined,
-    reason: undefined,
-    connectionId: undefined,
-    checkOutId: undefined,
-    durationMs: undefined,
-    interruptInUseConnections: undefined,
-  };
-  return Object.assign(shaped, event) as PoolEventNotice;
 }
