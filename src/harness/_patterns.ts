@@ -39,3 +39,23 @@ export function pattern(source: string, flags: string): RegExp {
   }
   return found;
 }
+
+/**
+ * Text as an expression that matches it literally: every character with a
+ * meaning in an expression escaped.
+ *
+ * @param text The text.
+ * @returns The expression's source.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { literal } from "./_patterns.ts";
+ *
+ * assert.equal(literal("opt.max"), "opt\\.max");
+ * assert.ok(new RegExp(literal("a+b")).test("a+b"));
+ * ```
+ */
+export function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -6,7 +6,7 @@
  */
 import type { Supports, ValidatedArgument } from "./adapter.ts";
 import type { Capability } from "./capabilities.ts";
-import { pattern } from "./_patterns.ts";
+import { literal, pattern } from "./_patterns.ts";
 
 /** One argument of one call given a value the pool must refuse. */
 export interface InvalidArgument {
@@ -170,10 +170,6 @@ function compact(text: string): string {
   return text.replace(/[\s"'`]/g, "");
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /**
  * A value as a token of its own in a message: `-1` not inside `-10`, `1.5`
  * not inside `11.5`, `NaN` not inside `NaNs`.
@@ -184,7 +180,7 @@ function escape(text: string): string {
  * (see `pattern`): a global one is for `replace` only.
  */
 export function valueToken(text: string, flags = ""): RegExp {
-  return pattern(`(?<![\\w.])${escape(text)}(?!\\w|\\.\\d)`, flags);
+  return pattern(`(?<![\\w.])${literal(text)}(?!\\w|\\.\\d)`, flags);
 }
 
 /**

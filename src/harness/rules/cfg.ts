@@ -8,13 +8,9 @@ import type { PoolStats } from "../adapter.ts";
 import type { ConfigProbe } from "../invalid_options.ts";
 import { isHeldLeaseCopy, printValue, showsArgument, valueToken } from "../invalid_arguments.ts";
 import type { BadCallRecord, CallerEvent } from "../observations.ts";
-import { pattern } from "../_patterns.ts";
+import { literal, pattern } from "../_patterns.ts";
 import type { RunView } from "../run_view.ts";
 import { type Breach, defineRule, type Rule } from "../rule.ts";
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /**
  * Whether a message names an option: its name as a word of its own (`opt.max`
@@ -42,7 +38,7 @@ export function namesOption(message: string, name: string): boolean {
  * one), shared (see `pattern`): a global one is for `replace` only.
  */
 function nameWord(name: string, flags = ""): RegExp {
-  return pattern(`(?<![\\w$])${escape(name)}(?![\\w$])`, flags);
+  return pattern(`(?<![\\w$])${literal(name)}(?![\\w$])`, flags);
 }
 
 /**

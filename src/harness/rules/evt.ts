@@ -312,10 +312,10 @@ export const evt2 = defineRule({
     const byType = new Map(pairs.map((p) => [p.type, p]));
     const pair = (type: ReportedEventType) => byType.get(type);
     // One string per route and socket, built once: counting by it hashes it once.
-    const socketKeys = new Map<string, Map<SocketId | undefined, string>>();
+    const socketKeys = new Map<string | undefined, Map<SocketId | undefined, string>>();
     const socketKey = (route: string | undefined, socketId: SocketId | undefined) => {
-      let keys = socketKeys.get(route ?? "undefined");
-      if (keys === undefined) socketKeys.set(route ?? "undefined", keys = new Map());
+      let keys = socketKeys.get(route);
+      if (keys === undefined) socketKeys.set(route, keys = new Map());
       let key = keys.get(socketId);
       if (key === undefined) keys.set(socketId, key = `${route} socket #${socketId}`);
       return key;
